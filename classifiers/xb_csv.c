@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "xb_csv.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' ||
+			   end[-1] == '\r' || end[-1] == '\n'))
+		*--end = '\0';
+	return s;
+}
+
+/*
+ * Split line in place into fields.  Returns the field count, or -1 for an
+ * unterminated quote, or XB_CSV_MAX_COLS + 1 when there are too many.
+ */
+static int
+split_fields(char *line, char **cols)
+{
+	int n = 0;
+	char *p = line;
+
+	for (;;) {
+		char *field;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (n == XB_CSV_MAX_COLS)
+			return XB_CSV_MAX_COLS + 1;
+		if (*p == '"') {
+			/* Quoted field: "" is a literal quote. */
+			char *w = ++p;
+
+			field = w;
+			for (;;) {
+				if (*p == '\0')
+					return -1;
+				if (*p == '"') {
+					if (p[1] == '"') {
+						*w++ = '"';
+						p += 2;
+						continue;
+					}
+					p++;
+					break;
+				}
+				*w++ = *p++;
+			}
+			*w = '\0';
+			while (*p == ' ' || *p == '\t' || *p == '\r')
+				p++;
+			cols[n++] = field;
+			if (*p == ',') {
+				p++;
+				continue;
+			}
+			if (*p == '\0')
+				return n;
+			return -2; /* text after closing quote */
+		}
+		field = p;
+		while (*p != ',' && *p != '\0')
+			p++;
+		if (*p == ',') {
+			*p++ = '\0';
+			cols[n++] = trim(field);
+			continue;
+		}
+		cols[n++] = trim(field);
+		return n;
+	}
+}
+
+static unsigned int
+count_names(const char *const *names)
+{
+	unsigned int n = 0;
+
+	while (names[n] != NULL)
+		n++;
+	return n;
+}
+
+static void
+expected_headers(const struct xb_csv_table *spec, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (unsigned int v = 0; v < 4 && spec->variants[v] != NULL; v++) {
+		const char *const *names = spec->variants[v];
+
+		if (v > 0)
+			off += (size_t)snprintf(buf + off, size - off, " or ");
+		for (unsigned int i = 0; names[i] != NULL && off < size; i++)
+			off += (size_t)snprintf(buf + off, size - off, "%s%s",
+						i ? "," : "", names[i]);
+		if (off >= size)
+			break;
+	}
+}
+
+int
+xb_csv_load_buffer(const char *name, const char *text, size_t len,
+		   const struct xb_csv_table *spec, xb_csv_row_fn fn, void *ctx,
+		   struct xb_errors *errs)
+{
+	char line[XB_CSV_MAX_LINE + 1];
+	struct xb_csv_row row;
+	bool have_header = false;
+	unsigned int lineno = 0;
+	unsigned int expect = 0;
+	int rows = 0;
+	size_t pos = 0;
+
+	memset(&row, 0, sizeof(row));
+	row.file = name;
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t llen = nl ? (size_t)(nl - (text + pos)) : len - pos;
+		char *s;
+		int n;
+
+		lineno++;
+		if (llen > XB_CSV_MAX_LINE) {
+			xb_errors_add(errs, name, lineno,
+				      "line too long (got %zu bytes, expected at most %d)",
+				      llen, XB_CSV_MAX_LINE);
+			pos += llen + 1;
+			continue;
+		}
+		memcpy(line, text + pos, llen);
+		line[llen] = '\0';
+		pos += llen + 1;
+		if (memchr(line, '\0', llen) != NULL) {
+			xb_errors_add(errs, name, lineno, "NUL byte in line");
+			continue;
+		}
+		s = trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		n = split_fields(s, row.cols);
+		if (n == -1) {
+			xb_errors_add(errs, name, lineno, "unterminated quote");
+			continue;
+		}
+		if (n == -2) {
+			xb_errors_add(errs, name, lineno,
+				      "text after a closing quote");
+			continue;
+		}
+		if (n > XB_CSV_MAX_COLS) {
+			xb_errors_add(errs, name, lineno,
+				      "too many fields (expected at most %d)",
+				      XB_CSV_MAX_COLS);
+			continue;
+		}
+		if (!have_header) {
+			for (unsigned int v = 0; v < 4 && spec->variants[v]; v++) {
+				const char *const *names = spec->variants[v];
+				unsigned int nn = count_names(names);
+				unsigned int i;
+
+				if ((unsigned int)n != nn)
+					continue;
+				for (i = 0; i < nn; i++)
+					if (strcasecmp(row.cols[i], names[i]) != 0)
+						break;
+				if (i == nn) {
+					row.variant = v;
+					row.names = names;
+					expect = nn;
+					have_header = true;
+					break;
+				}
+			}
+			if (!have_header) {
+				char want[256];
+
+				expected_headers(spec, want, sizeof(want));
+				xb_errors_add(errs, name, lineno,
+					      "bad header (got \"%s%s\", expected \"%s\")",
+					      row.cols[0], n > 1 ? ",..." : "",
+					      want);
+				return -1;
+			}
+			continue;
+		}
+		if ((unsigned int)n != expect) {
+			xb_errors_add(errs, name, lineno,
+				      "wrong number of fields (got %d, expected %u)",
+				      n, expect);
+			continue;
+		}
+		row.line = lineno;
+		row.ncols = (unsigned int)n;
+		rows++;
+		if (fn(ctx, &row, errs) < 0)
+			return -1;
+	}
+	if (!have_header) {
+		char want[256];
+
+		expected_headers(spec, want, sizeof(want));
+		xb_errors_add(errs, name, 0, "empty table (expected a header \"%s\")",
+			      want);
+		return -1;
+	}
+	return rows;
+}
+
+int
+xb_csv_load(const char *path, const struct xb_csv_table *spec,
+	    xb_csv_row_fn fn, void *ctx, struct xb_errors *errs)
+{
+	FILE *f = fopen(path, "rb");
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+
+	if (f == NULL) {
+		xb_errors_add(errs, path, 0, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		size_t got;
+
+		if (cap - len < 65536) {
+			char *t = realloc(text, cap + 262144);
+
+			if (t == NULL) {
+				free(text);
+				fclose(f);
+				xb_errors_add(errs, path, 0, "out of memory");
+				return -1;
+			}
+			text = t;
+			cap += 262144;
+		}
+		got = fread(text + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		xb_errors_add(errs, path, 0, "read error: %s", strerror(errno));
+		free(text);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	rc = xb_csv_load_buffer(path, text, len, spec, fn, ctx, errs);
+	free(text);
+	return rc;
+}
+
+void
+xb_csv_error(struct xb_errors *errs, const struct xb_csv_row *row,
+	     unsigned int col, const char *fmt, ...)
+{
+	char body[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	if (row->names != NULL && col < row->ncols)
+		xb_errors_add(errs, row->file, row->line, "%s: %s",
+			      row->names[col], body);
+	else
+		xb_errors_add(errs, row->file, row->line, "%s", body);
+}
+
+int
+xb_csv_get_u64(const struct xb_csv_row *row, unsigned int col, uint64_t min,
+	       uint64_t max, uint64_t *out, struct xb_errors *errs)
+{
+	const char *s = row->cols[col];
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		goto bad;
+	for (const char *p = s; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			goto bad;
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			goto bad;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (v < min || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	xb_csv_error(errs, row, col,
+		     "got \"%s\", expected an integer %" PRIu64 "..%" PRIu64,
+		     s, min, max);
+	return -1;
+}
+
+int
+xb_csv_get_u32(const struct xb_csv_row *row, unsigned int col, uint32_t min,
+	       uint32_t max, uint32_t *out, struct xb_errors *errs)
+{
+	uint64_t v;
+
+	if (xb_csv_get_u64(row, col, min, max, &v, errs) < 0)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int
+xb_csv_get_ident(const struct xb_csv_row *row, unsigned int col,
+		 size_t max_len, const char **out, struct xb_errors *errs)
+{
+	const char *s = row->cols[col];
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max_len)
+		goto bad;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!isalnum(c) && c != '_' && c != '-' && c != '.')
+			goto bad;
+	}
+	*out = s;
+	return 0;
+bad:
+	xb_csv_error(errs, row, col,
+		     "got \"%s\", expected a name of 1..%zu letters, digits, '_', '-' or '.'",
+		     s, max_len);
+	return -1;
+}
+
+int
+xb_csv_get_enum(const struct xb_csv_row *row, unsigned int col,
+		const char *const *words, unsigned int nwords,
+		unsigned int *out, struct xb_errors *errs)
+{
+	char want[256];
+	size_t off = 0;
+
+	for (unsigned int i = 0; i < nwords; i++) {
+		if (strcmp(row->cols[col], words[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	want[0] = '\0';
+	for (unsigned int i = 0; i < nwords && off < sizeof(want); i++)
+		off += (size_t)snprintf(want + off, sizeof(want) - off, "%s%s",
+					i == 0 ? "" :
+					(i + 1 == nwords ? " or " : ", "),
+					words[i]);
+	xb_csv_error(errs, row, col, "got \"%s\", expected %s", row->cols[col],
+		     want);
+	return -1;
+}
+
+int
+xb_csv_get_micros(const struct xb_csv_row *row, unsigned int col,
+		  uint64_t max_units, uint64_t *out, struct xb_errors *errs)
+{
+	const char *s = row->cols[col];
+	uint64_t whole = 0, frac = 0;
+	unsigned int fdigits = 0;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p))
+		goto bad;
+	while (isdigit((unsigned char)*p)) {
+		if (whole > max_units)
+			goto bad;
+		whole = whole * 10 + (uint64_t)(*p++ - '0');
+	}
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			goto bad;
+		while (isdigit((unsigned char)*p)) {
+			if (++fdigits > 6)
+				goto bad;
+			frac = frac * 10 + (uint64_t)(*p++ - '0');
+		}
+	}
+	if (*p != '\0' || whole > max_units)
+		goto bad;
+	while (fdigits++ < 6)
+		frac *= 10;
+	*out = whole * 1000000u + frac;
+	return 0;
+bad:
+	xb_csv_error(errs, row, col,
+		     "got \"%s\", expected a decimal number 0..%" PRIu64
+		     " with at most 6 decimals",
+		     s, max_units);
+	return -1;
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Table-driven CSV loader for the policy tables.
+ *
+ * Dialect: one record per line, comma separated, fields trimmed of blanks,
+ * a field may be double-quoted (so a regex may hold commas; "" is a quote),
+ * blank lines and lines whose first non-blank character is '#' are ignored.
+ * The first record is the header and must name the table's columns in order.
+ *
+ * Each table declares its columns once (struct xb_csv_table); the loader
+ * checks the header and the field count and hands every row to the table's
+ * row function, which parses fields with the xb_csv_get_*() helpers.  Every
+ * problem is recorded in the error collector as
+ * "file:line: what is wrong (got X, expected Y)"; loading goes on so that a
+ * single pass reports all errors.
+ *
+ * Thread safety: control plane only; no global state.
+ */
+#ifndef XB_CSV_H
+#define XB_CSV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "xb_errors.h"
+
+#define XB_CSV_MAX_COLS 16
+#define XB_CSV_MAX_LINE 4096
+
+struct xb_csv_row {
+	const char *file;     /* path as given, for messages */
+	unsigned int line;    /* 1-based line number */
+	unsigned int variant; /* which header variant the file uses */
+	unsigned int ncols;
+	const char *const *names; /* column names of that variant */
+	char *cols[XB_CSV_MAX_COLS];
+};
+
+struct xb_csv_table {
+	/* Header variants: each a NULL-terminated list of column names.
+	 * Most tables have one; tenant_prefixes.csv accepts "prefix,tenant"
+	 * and "vlan,tenant". */
+	const char *const *variants[4];
+};
+
+/* Called once per data row; returns 0, or <0 to stop loading (fatal). */
+typedef int (*xb_csv_row_fn)(void *ctx, const struct xb_csv_row *row,
+			     struct xb_errors *errs);
+
+/*
+ * Load one table file.  Returns the number of data rows handed to fn, or
+ * -1 when the file cannot be read or its header is wrong (the reason is in
+ * errs).  Rows with a wrong field count are reported and skipped.
+ */
+int xb_csv_load(const char *path, const struct xb_csv_table *spec,
+		xb_csv_row_fn fn, void *ctx, struct xb_errors *errs);
+
+/* Same, over a text held in memory (tests, fuzzing). */
+int xb_csv_load_buffer(const char *name, const char *text, size_t len,
+		       const struct xb_csv_table *spec, xb_csv_row_fn fn,
+		       void *ctx, struct xb_errors *errs);
+
+/* Report an error about column col of row: "file:line: <col>: <msg>". */
+void xb_csv_error(struct xb_errors *errs, const struct xb_csv_row *row,
+		  unsigned int col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static inline bool
+xb_csv_is_wildcard(const struct xb_csv_row *row, unsigned int col)
+{
+	return row->cols[col][0] == '*' && row->cols[col][1] == '\0';
+}
+
+/*
+ * Field parsers.  Each returns 0 on success, or -1 after recording an error
+ * that names the column, the value found and what was expected.
+ */
+int xb_csv_get_u64(const struct xb_csv_row *row, unsigned int col,
+		   uint64_t min, uint64_t max, uint64_t *out,
+		   struct xb_errors *errs);
+int xb_csv_get_u32(const struct xb_csv_row *row, unsigned int col,
+		   uint32_t min, uint32_t max, uint32_t *out,
+		   struct xb_errors *errs);
+/* Identifier: [A-Za-z0-9_.-]{1,max_len}. */
+int xb_csv_get_ident(const struct xb_csv_row *row, unsigned int col,
+		     size_t max_len, const char **out, struct xb_errors *errs);
+/* One of a fixed set of words; *out is its index. */
+int xb_csv_get_enum(const struct xb_csv_row *row, unsigned int col,
+		    const char *const *words, unsigned int nwords,
+		    unsigned int *out, struct xb_errors *errs);
+/* Decimal with up to 6 fraction digits, as integer micro-units. */
+int xb_csv_get_micros(const struct xb_csv_row *row, unsigned int col,
+		      uint64_t max_units, uint64_t *out,
+		      struct xb_errors *errs);
+
+#endif /* XB_CSV_H */
