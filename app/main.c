@@ -1,0 +1,657 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * xbgw: policy gateway for international data channels.
+ *
+ *   xbgw [EAL options] -- [options]
+ *
+ * The main lcore is the control plane (config, replay feeding, progress,
+ * outputs); every other lcore is a worker running xb_worker_main().
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_version.h>
+
+#include "xb_app.h"
+#include "xb_stats.h"
+
+#define DEFAULT_CONFIG "config/xbgw.conf"
+
+static volatile sig_atomic_t quit_signal;
+static volatile sig_atomic_t reload_signal;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload_signal = 1;
+	else
+		quit_signal = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: xbgw [EAL options] -- [options]\n"
+		"  -c, --config FILE        main config (default: %s)\n"
+		"      --check-config       validate config and all tables, print every\n"
+		"                           error as \"file:line: message\", exit 0 or 1\n"
+		"      --replay FILE[,FILE..]  replay pcap/pcapng files as the input\n"
+		"      --loops N            replay loops (default 1)\n"
+		"      --duration S         replay for S seconds (loops the capture)\n"
+		"      --pcap-out FILE      write forwarded packets (pcap)\n"
+		"      --stats-json FILE    write the final statistics document\n"
+		"      --flow-log FILE      one JSON line per flow when it ends or at exit\n"
+		"      --clock wall|capture clock for meters, bands and timeouts\n"
+		"      --progress / --no-progress  live progress line (default: on a tty)\n"
+		"      --version, --help\n"
+		"Without EAL options, xbgw picks defaults (all cores, hugepages when\n"
+		"reserved, else --no-huge; --no-pci in replay mode).\n"
+		"Exit codes: 0 ok, 1 config error, 2 usage error, 3 runtime failure.\n",
+		DEFAULT_CONFIG);
+}
+
+static int
+usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "xbgw: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see xbgw -- --help)\n");
+	return -XB_EXIT_USAGE;
+}
+
+static int
+parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s[0] == '-' || s[0] == '\0')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+enum {
+	OPT_CHECK = 256,
+	OPT_REPLAY,
+	OPT_LOOPS,
+	OPT_DURATION,
+	OPT_PCAP_OUT,
+	OPT_STATS_JSON,
+	OPT_FLOW_LOG,
+	OPT_CLOCK,
+	OPT_VERSION,
+	OPT_PROGRESS,
+	OPT_NO_PROGRESS,
+};
+
+/* Returns 0 to run, 1 to exit 0 (help/version), <0 = -exit code. */
+static int
+parse_options(int argc, char **argv, struct xb_options *o)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check-config", no_argument, NULL, OPT_CHECK},
+		{"replay", required_argument, NULL, OPT_REPLAY},
+		{"loops", required_argument, NULL, OPT_LOOPS},
+		{"duration", required_argument, NULL, OPT_DURATION},
+		{"pcap-out", required_argument, NULL, OPT_PCAP_OUT},
+		{"stats-json", required_argument, NULL, OPT_STATS_JSON},
+		{"flow-log", required_argument, NULL, OPT_FLOW_LOG},
+		{"clock", required_argument, NULL, OPT_CLOCK},
+		{"progress", no_argument, NULL, OPT_PROGRESS},
+		{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	bool loops_set = false;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->config = DEFAULT_CONFIG;
+	o->loops = 1;
+	o->progress = -1;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case OPT_CHECK:
+			o->check_config = true;
+			break;
+		case OPT_REPLAY: {
+			char *list = strdup(optarg), *save = NULL, *tok;
+
+			if (list == NULL)
+				return -XB_EXIT_RUNTIME;
+			for (tok = strtok_r(list, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
+				if (o->nreplay == XB_MAX_REPLAY_FILES)
+					return usage_error("too many replay files (at most %s)",
+							   "64");
+				o->replay[o->nreplay++] = tok;
+			}
+			if (o->nreplay == 0)
+				return usage_error("--replay: no file in \"%s\"",
+						   optarg);
+			break; /* list stays allocated: argv lifetime */
+		}
+		case OPT_LOOPS:
+			if (parse_u64(optarg, 1, UINT64_MAX / 2, &o->loops) < 0)
+				return usage_error("--loops: got \"%s\", expected an integer >= 1",
+						   optarg);
+			loops_set = true;
+			break;
+		case OPT_DURATION: {
+			char *end;
+
+			errno = 0;
+			o->duration_s = strtod(optarg, &end);
+			if (errno != 0 || *end != '\0' || !(o->duration_s > 0) ||
+			    !isfinite(o->duration_s))
+				return usage_error("--duration: got \"%s\", expected seconds > 0",
+						   optarg);
+			break;
+		}
+		case OPT_PCAP_OUT:
+			o->pcap_out = optarg;
+			break;
+		case OPT_STATS_JSON:
+			o->stats_json = optarg;
+			break;
+		case OPT_FLOW_LOG:
+			o->flow_log = optarg;
+			break;
+		case OPT_CLOCK:
+			if (strcmp(optarg, "wall") == 0)
+				o->clock_capture = false;
+			else if (strcmp(optarg, "capture") == 0)
+				o->clock_capture = true;
+			else
+				return usage_error("--clock: got \"%s\", expected wall or capture",
+						   optarg);
+			break;
+		case OPT_PROGRESS:
+			o->progress = 1;
+			break;
+		case OPT_NO_PROGRESS:
+			o->progress = 0;
+			break;
+		case OPT_VERSION:
+			printf("xbgw %s (DPDK %s)\n", XBGW_VERSION, rte_version());
+			return 1;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case ':':
+			return usage_error("option %s needs a value",
+					   argv[optind - 1]);
+		default:
+			return usage_error("unknown option \"%s\"",
+					   argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument \"%s\"", argv[optind]);
+	if (loops_set && o->duration_s > 0)
+		return usage_error("%s", "--loops and --duration exclude each other");
+	if (o->duration_s > 0)
+		o->loops = 0;
+	if (o->nreplay == 0 && (loops_set || o->duration_s > 0))
+		return usage_error("%s", "--loops/--duration need --replay");
+	if (o->nreplay == 0 && o->clock_capture)
+		return usage_error("%s", "--clock capture needs --replay");
+	return 0;
+}
+
+/* Hugepages reserved and free?  Otherwise run on 4 KB pages. */
+static bool
+hugepages_available(uint64_t need_mb)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	uint64_t free_pages = 0, size_kb = 0;
+
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		sscanf(line, "HugePages_Free: %" SCNu64, &free_pages);
+		sscanf(line, "Hugepagesize: %" SCNu64, &size_kb);
+	}
+	fclose(f);
+	return free_pages * size_kb / 1024 >= need_mb &&
+	       access("/dev/hugepages", W_OK) == 0;
+}
+
+/*
+ * EAL arguments: the user's when given, else defaults that work on any
+ * machine: every core in the affinity mask, a private file prefix,
+ * hugepages when reserved.
+ */
+static int
+build_eal_args(int user_argc, char **user_argv, bool replay, bool check_only,
+	       char **out, int max)
+{
+	static char prefix[64], mem[16];
+	int n = 0;
+
+	out[n++] = user_argv[0];
+	if (check_only) {
+		/* Validation needs EAL memory for rte_fib/rte_acl, nothing
+		 * else: no devices, no hugepages, no shared files. */
+		out[n++] = "-l";
+		out[n++] = "0";
+		out[n++] = "--no-huge";
+		out[n++] = "-m";
+		out[n++] = "1024";
+		out[n++] = "--no-pci";
+		out[n++] = "--no-telemetry";
+		out[n++] = "--in-memory";
+		out[n++] = "--log-level=*:error";
+		return n;
+	}
+	if (user_argc > 1) {
+		for (int i = 1; i < user_argc && n < max - 1; i++)
+			out[n++] = user_argv[i];
+		return n;
+	}
+	snprintf(prefix, sizeof(prefix), "--file-prefix=xbgw%d", (int)getpid());
+	out[n++] = prefix;
+	out[n++] = "--log-level=lib.eal:warning";
+	out[n++] = "--log-level=lib.telemetry:warning";
+	if (replay)
+		out[n++] = "--no-pci";
+	if (hugepages_available(1024)) {
+		out[n++] = "--huge-unlink";
+	} else {
+		snprintf(mem, sizeof(mem), "%d", 2048);
+		out[n++] = "--no-huge";
+		out[n++] = "-m";
+		out[n++] = mem;
+	}
+	return n;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int xb_check_config(const struct xb_options *o);
+int xb_run(struct xb_app *app);
+
+int
+main(int argc, char **argv)
+{
+	static struct xb_app app;
+	char *eal_argv[128];
+	int split = argc, eal_argc, rc;
+	int app_argc;
+	char **app_argv;
+
+	/* Split at "--": EAL options before, xbgw options after.  Without
+	 * "--", everything is an xbgw option and EAL gets defaults. */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			split = i;
+			break;
+		}
+	if (split == argc) {
+		app_argc = argc;
+		app_argv = argv;
+		split = 1;
+	} else {
+		app_argc = argc - split;
+		app_argv = argv + split; /* argv[split] = "--" acts as argv0 */
+	}
+	rc = parse_options(app_argc, app_argv, &app.opt);
+	if (rc == 1)
+		return XB_EXIT_OK;
+	if (rc < 0)
+		return -rc;
+
+	eal_argc = build_eal_args(split, argv, app.opt.nreplay > 0,
+				  app.opt.check_config, eal_argv,
+				  (int)RTE_DIM(eal_argv));
+	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+		fprintf(stderr, "xbgw: EAL initialisation failed: %s\n",
+			rte_strerror(rte_errno));
+		return XB_EXIT_RUNTIME;
+	}
+	if (app.opt.check_config) {
+		rc = xb_check_config(&app.opt);
+		rte_eal_cleanup();
+		return rc;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	rc = xb_run(&app);
+	rte_eal_cleanup();
+	return rc;
+}
+
+/* ---- check-config ---------------------------------------------------- */
+
+int
+xb_check_config(const struct xb_options *o)
+{
+	struct xb_errors errs;
+	struct xb_config cfg;
+	int rc;
+
+	xb_errors_init(&errs);
+	rc = xb_config_load(o->config, &cfg, &errs);
+	if (rc == 0) {
+		/* Tables are checked by the same builder a live load uses. */
+		extern int xb_app_check_tables(const struct xb_config *cfg,
+					       struct xb_errors *errs);
+		rc = xb_app_check_tables(&cfg, &errs);
+	}
+	if (xb_errors_count(&errs) > 0) {
+		xb_errors_print(&errs, stdout);
+		printf("%s: %u error%s\n", o->config, xb_errors_count(&errs),
+		       xb_errors_count(&errs) == 1 ? "" : "s");
+		xb_errors_free(&errs);
+		return XB_EXIT_CONFIG;
+	}
+	printf("%s: OK\n", o->config);
+	xb_errors_free(&errs);
+	return XB_EXIT_OK;
+}
+
+/* ---- run --------------------------------------------------------------- */
+
+static int
+create_sink(const char *pcap_out, uint16_t *port, char *err, size_t errlen)
+{
+	char name[64], args[PATH_MAX + 16];
+
+	int rc;
+
+	if (pcap_out != NULL) {
+		if (strchr(pcap_out, ',') != NULL) {
+			snprintf(err, errlen,
+				 "--pcap-out: a path with a comma is not supported");
+			return -1;
+		}
+		snprintf(name, sizeof(name), "net_pcap_xbgw_out");
+		snprintf(args, sizeof(args), "tx_pcap=%s", pcap_out);
+	} else {
+		snprintf(name, sizeof(name), "net_null_xbgw_out");
+		snprintf(args, sizeof(args), "no-rx=1");
+	}
+	rc = rte_vdev_init(name, args);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot create port %s: %s", name,
+			 rte_strerror(-rc));
+		return -1;
+	}
+	return xb_port_find(name, port) == 0 ? 0 : -1;
+}
+
+static unsigned int
+pool_size(const struct xb_app *app, unsigned int nports)
+{
+	unsigned int per_port = (XB_RX_DESC + XB_TX_DESC) * app->cfg.queues;
+	unsigned int n = nports * per_port + app->nworkers *
+			 (XB_BURST + XB_MAX_PORTS * XB_TX_BUF) + 8192;
+
+	if (app->cfg.mbufs > n)
+		n = app->cfg.mbufs;
+	return n;
+}
+
+int
+xb_run(struct xb_app *app)
+{
+	struct xb_errors errs;
+	char err[512];
+	unsigned int lcore;
+	uint16_t in_port, out_port;
+	double t0, last_progress = 0, elapsed;
+	bool progress;
+	int rc = XB_EXIT_OK;
+
+	app->tsc_hz = rte_get_tsc_hz();
+	app->ts_offset = -1;
+	xb_errors_init(&errs);
+	if (xb_config_load(app->opt.config, &app->cfg, &errs) < 0) {
+		xb_errors_print(&errs, stderr);
+		xb_errors_free(&errs);
+		return XB_EXIT_CONFIG;
+	}
+	{
+		extern int xb_app_check_tables(const struct xb_config *cfg,
+					       struct xb_errors *errs);
+		if (xb_app_check_tables(&app->cfg, &errs) < 0) {
+			xb_errors_print(&errs, stderr);
+			xb_errors_free(&errs);
+			return XB_EXIT_CONFIG;
+		}
+	}
+	xb_errors_free(&errs);
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		struct xb_worker *w = rte_zmalloc_socket(
+			"xbgw_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
+			(int)rte_lcore_to_socket_id(lcore));
+
+		if (w == NULL) {
+			fprintf(stderr, "xbgw: out of memory for workers\n");
+			return XB_EXIT_RUNTIME;
+		}
+		w->lcore_id = lcore;
+		w->index = app->nworkers;
+		w->ts_offset = -1;
+		app->workers[app->nworkers++] = w;
+	}
+	if (app->nworkers == 0) {
+		fprintf(stderr,
+			"xbgw: no worker lcore (give EAL at least two cores, e.g. -l 0,1)\n");
+		return XB_EXIT_USAGE;
+	}
+
+	if (app->opt.nreplay > 0) {
+		if (xb_capture_load(&app->cap, app->opt.replay,
+				    app->opt.nreplay, err, sizeof(err)) < 0) {
+			fprintf(stderr, "xbgw: %s\n", err);
+			return XB_EXIT_RUNTIME;
+		}
+		if (rte_mbuf_dyn_rx_timestamp_register(&app->ts_offset,
+						       &app->ts_flag) != 0) {
+			fprintf(stderr, "xbgw: cannot register the timestamp field\n");
+			return XB_EXIT_RUNTIME;
+		}
+	}
+	app->mp = rte_pktmbuf_pool_create(
+		"xbgw_mbufs", pool_size(app, app->opt.nreplay ? 2 : 2 * app->cfg.npairs),
+		256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (app->mp == NULL) {
+		fprintf(stderr, "xbgw: cannot create the mbuf pool: %s\n",
+			rte_strerror(rte_errno));
+		return XB_EXIT_RUNTIME;
+	}
+
+	if (app->opt.nreplay > 0) {
+		app->replay = xb_replay_create(&app->cap, app->mp, app->opt.loops,
+					       app->ts_offset, app->ts_flag, err,
+					       sizeof(err));
+		if (app->replay == NULL) {
+			fprintf(stderr, "xbgw: %s\n", err);
+			return XB_EXIT_RUNTIME;
+		}
+		in_port = xb_replay_port(app->replay);
+		if (create_sink(app->opt.pcap_out, &out_port, err, sizeof(err)) <
+		    0) {
+			fprintf(stderr, "xbgw: %s\n", err);
+			return XB_EXIT_RUNTIME;
+		}
+		if (xb_port_setup(in_port, 1, (uint16_t)app->nworkers,
+				  app->cfg.mtu, app->mp, &app->ports[0], err,
+				  sizeof(err)) < 0 ||
+		    xb_port_setup(out_port, 1, (uint16_t)app->nworkers,
+				  app->cfg.mtu, app->mp, &app->ports[1], err,
+				  sizeof(err)) < 0) {
+			fprintf(stderr, "xbgw: %s\n", err);
+			return XB_EXIT_RUNTIME;
+		}
+		app->nports = 2;
+		/* One RX queue: worker 0 polls it. */
+		struct xb_worker *w = app->workers[0];
+		w->rxq[w->nrxq++] = (struct xb_rxq){
+			.port = in_port, .queue = 0, .tx_port = out_port,
+			.role = XB_ROLE_NONE};
+	} else {
+		if (app->cfg.npairs == 0) {
+			fprintf(stderr,
+				"xbgw: no input: give --replay FILE or [ports] pairs in %s\n",
+				app->cfg.path);
+			return XB_EXIT_USAGE;
+		}
+		for (unsigned int p = 0; p < app->cfg.npairs; p++) {
+			const struct xb_port_pair *pair = &app->cfg.pairs[p];
+			uint16_t ids[2];
+			const char *names[2] = {pair->inside, pair->outside};
+
+			for (int s = 0; s < 2; s++) {
+				if (xb_port_find(names[s], &ids[s]) < 0) {
+					fprintf(stderr,
+						"xbgw: %s: port \"%s\" not found (give it to EAL: -a PCI or --vdev)\n",
+						app->cfg.path, names[s]);
+					return XB_EXIT_CONFIG;
+				}
+				if (ids[s] >= XB_MAX_PORTS) {
+					fprintf(stderr, "xbgw: port id %u too high\n",
+						ids[s]);
+					return XB_EXIT_RUNTIME;
+				}
+				if (xb_port_setup(ids[s], (uint16_t)app->cfg.queues,
+						  (uint16_t)app->nworkers,
+						  app->cfg.mtu, app->mp,
+						  &app->ports[app->nports], err,
+						  sizeof(err)) < 0) {
+					fprintf(stderr, "xbgw: %s\n", err);
+					return XB_EXIT_RUNTIME;
+				}
+				app->nports++;
+				xb_port_watch_link(ids[s]);
+			}
+			/* Spread queues over workers: queue q -> worker q % W. */
+			for (unsigned int q = 0; q < app->cfg.queues; q++) {
+				struct xb_worker *w =
+					app->workers[q % app->nworkers];
+
+				for (int s = 0; s < 2; s++) {
+					if (w->nrxq == XB_MAX_RXQ) {
+						fprintf(stderr,
+							"xbgw: too many RX queues per worker\n");
+						return XB_EXIT_CONFIG;
+					}
+					w->rxq[w->nrxq++] = (struct xb_rxq){
+						.port = ids[s],
+						.queue = (uint16_t)q,
+						.tx_port = ids[1 - s],
+						.role = s == 0 ? XB_ROLE_INSIDE
+							       : XB_ROLE_OUTSIDE};
+				}
+			}
+		}
+	}
+
+	for (unsigned int i = 0; i < app->nworkers; i++) {
+		struct xb_worker *w = app->workers[i];
+
+		w->clock_capture = app->opt.clock_capture;
+		w->ts_offset = app->ts_offset;
+		rte_eal_remote_launch(xb_worker_main, w, w->lcore_id);
+	}
+
+	progress = app->opt.progress < 0 ? isatty(STDERR_FILENO)
+					 : app->opt.progress;
+	t0 = now_s();
+	for (;;) {
+		double t = now_s();
+
+		if (quit_signal)
+			break;
+		if (app->replay != NULL) {
+			unsigned int fed = xb_replay_feed(app->replay, 4096);
+
+			if (app->opt.duration_s > 0 &&
+			    t - t0 >= app->opt.duration_s)
+				xb_replay_stop(app->replay);
+			if (xb_replay_done(app->replay)) {
+				struct xb_counters s;
+
+				xb_stats_sum(app, &s);
+				if (s.rx_pkts >= xb_replay_fed(app->replay))
+					break;
+			}
+			if (fed == 0)
+				rte_delay_us_sleep(50);
+		} else {
+			rte_delay_us_sleep(10000);
+		}
+		if (progress && t - last_progress >= 0.5) {
+			xb_stats_progress(app, stderr, t - t0);
+			last_progress = t;
+		}
+	}
+	elapsed = now_s() - t0;
+	for (unsigned int i = 0; i < app->nworkers; i++)
+		atomic_store(&app->workers[i]->stop, true);
+	rte_eal_mp_wait_lcore();
+	if (progress) {
+		xb_stats_progress(app, stderr, elapsed);
+		fputc('\n', stderr);
+	}
+
+	xb_stats_report(app, stdout, elapsed);
+	if (app->opt.stats_json != NULL) {
+		FILE *f = fopen(app->opt.stats_json, "w");
+
+		if (f == NULL) {
+			fprintf(stderr, "xbgw: %s: %s\n", app->opt.stats_json,
+				strerror(errno));
+			rc = XB_EXIT_RUNTIME;
+		} else {
+			xb_stats_write_json(app, f, true);
+			if (fclose(f) != 0)
+				rc = XB_EXIT_RUNTIME;
+		}
+	}
+	for (unsigned int p = 0; p < app->nports; p++)
+		xb_port_stop(app->ports[p].port);
+	xb_replay_free(app->replay);
+	xb_capture_free(&app->cap);
+	return rc;
+}

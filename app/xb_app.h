@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Process-wide state of xbgw, owned by the main lcore (control plane).
+ */
+#ifndef XB_APP_H
+#define XB_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_lcore.h>
+#include <rte_mempool.h>
+
+#include "xb_capture.h"
+#include "xb_config.h"
+#include "xb_port.h"
+#include "xb_replay.h"
+#include "xb_worker.h"
+
+/* Exit codes of the contract. */
+enum xb_exit {
+	XB_EXIT_OK = 0,
+	XB_EXIT_CONFIG = 1,
+	XB_EXIT_USAGE = 2,
+	XB_EXIT_RUNTIME = 3,
+};
+
+#define XB_MAX_REPLAY_FILES 64
+
+struct xb_options {
+	const char *config;
+	bool check_config;
+	const char *replay[XB_MAX_REPLAY_FILES];
+	unsigned int nreplay;
+	uint64_t loops;      /* replay loops; 0 with duration = unbounded */
+	double duration_s;   /* 0 = not set */
+	const char *pcap_out;
+	const char *stats_json;
+	const char *flow_log;
+	bool clock_capture;
+	int progress;        /* -1 auto (tty), 0 off, 1 on */
+};
+
+struct xb_app {
+	struct xb_options opt;
+	struct xb_config cfg;
+	struct xb_worker *workers[RTE_MAX_LCORE];
+	unsigned int nworkers;
+	struct rte_mempool *mp;
+	struct xb_capture cap;
+	struct xb_replay *replay;
+	struct xb_port_info ports[XB_MAX_PORTS];
+	unsigned int nports;
+	uint64_t tsc_hz;
+	int ts_offset;
+	uint64_t ts_flag;
+};
+
+#endif /* XB_APP_H */

@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "xb_config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cfgfile.h>
+#include <rte_common.h>
+
+const char *const xb_table_keys[XB_TABLE_MAX] = {
+	[XB_TABLE_COUNTRIES] = "countries",
+	[XB_TABLE_TENANTS] = "tenants",
+	[XB_TABLE_TENANT_PREFIXES] = "tenant_prefixes",
+	[XB_TABLE_CATEGORIES] = "categories",
+	[XB_TABLE_APPROVALS] = "approvals",
+	[XB_TABLE_CATEGORY_RULES] = "category_rules",
+	[XB_TABLE_DOMAINS] = "domains",
+	[XB_TABLE_QOS] = "qos",
+	[XB_TABLE_TARIFFS] = "tariffs",
+	[XB_TABLE_BANDS] = "bands",
+};
+
+/* Every key this file understands, so a typo is reported, not ignored. */
+static const struct {
+	const char *section;
+	const char *keys[16];
+} known_keys[] = {
+	{"general", {"home_net"}},
+	{"ports", {"pairs", "queues", "mtu", "mbufs"}},
+	{"flows", {"capacity", "tcp_timeout", "tcp_closed_timeout",
+		   "udp_timeout", "other_timeout"}},
+	{"tables", {"geo", "countries", "tenants", "tenant_prefixes",
+		    "categories", "approvals", "category_rules", "domains",
+		    "qos", "tariffs", "bands"}},
+	{"tariff", {"utc_offset"}},
+	{"telemetry", {"enabled"}},
+	{"ipfix", {"collector"}},
+	{"prometheus", {"listen"}},
+	{"state", {"dir"}},
+	{"events", {"file"}},
+};
+
+/*
+ * rte_cfgfile keeps no line numbers; find the line of [section] key by
+ * scanning the text once more, so errors still point at file:line.
+ */
+static unsigned int
+find_line(const char *path, const char *section, const char *key)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	char cur[128] = "";
+	unsigned int n = 0, sec_line = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *p = line;
+
+		n++;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '[') {
+			char *e = strchr(p, ']');
+
+			if (e != NULL) {
+				size_t l = (size_t)(e - p - 1);
+
+				if (l >= sizeof(cur))
+					l = sizeof(cur) - 1;
+				memcpy(cur, p + 1, l);
+				cur[l] = '\0';
+				if (strcasecmp(cur, section) == 0)
+					sec_line = n;
+			}
+			continue;
+		}
+		if (strcasecmp(cur, section) != 0 || key == NULL)
+			continue;
+		if (strncmp(p, key, strlen(key)) == 0) {
+			char *q = p + strlen(key);
+
+			while (*q == ' ' || *q == '\t')
+				q++;
+			if (*q == '=') {
+				fclose(f);
+				return n;
+			}
+		}
+	}
+	fclose(f);
+	return key == NULL ? sec_line : sec_line;
+}
+
+static void
+cfg_error(struct xb_errors *errs, const char *path, const char *section,
+	  const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void
+cfg_error(struct xb_errors *errs, const char *path, const char *section,
+	  const char *key, const char *fmt, ...)
+{
+	char body[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	xb_errors_add(errs, path, find_line(path, section, key), "[%s] %s: %s",
+		      section, key ? key : "", body);
+}
+
+static int
+resolve_path(const char *base_dir, const char *value, char *out, size_t size)
+{
+	int n;
+
+	if (value[0] == '/')
+		n = snprintf(out, size, "%s", value);
+	else
+		n = snprintf(out, size, "%s/%s", base_dir, value);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int
+get_uint(struct rte_cfgfile *f, const char *path, const char *section,
+	 const char *key, uint32_t min, uint32_t max, uint32_t *out,
+	 struct xb_errors *errs)
+{
+	const char *v = rte_cfgfile_get_entry(f, section, key);
+	char *end;
+	unsigned long long x;
+
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (errno != 0 || end == v || *trim(end) != '\0' || x < min ||
+	    x > max || v[0] == '-') {
+		cfg_error(errs, path, section, key,
+			  "got \"%s\", expected an integer %u..%u", v, min, max);
+		return -1;
+	}
+	*out = (uint32_t)x;
+	return 0;
+}
+
+static bool
+is_pci_prefix(const char *s, size_t *len)
+{
+	/* DDDD:BB:DD.F or BB:DD.F */
+	static const char *const shapes[] = {"xxxx:xx:xx.x", "xx:xx.x"};
+
+	for (unsigned int i = 0; i < 2; i++) {
+		const char *shape = shapes[i];
+		size_t n = strlen(shape), k;
+
+		for (k = 0; k < n; k++) {
+			char c = s[k];
+
+			if (c == '\0')
+				break;
+			if (shape[k] == 'x' ? !isxdigit((unsigned char)c)
+					    : c != shape[k])
+				break;
+		}
+		if (k == n && (s[n] == ':' || s[n] == '\0')) {
+			*len = n;
+			return true;
+		}
+	}
+	return false;
+}
+
+int
+xb_config_split_pair(const char *text, struct xb_port_pair *pair)
+{
+	size_t left;
+	const char *colon;
+
+	if (!is_pci_prefix(text, &left)) {
+		colon = strchr(text, ':');
+		if (colon == NULL)
+			return -1;
+		left = (size_t)(colon - text);
+	}
+	if (text[left] != ':' || left == 0 || left >= XB_PORT_NAME_MAX ||
+	    strlen(text + left + 1) == 0 ||
+	    strlen(text + left + 1) >= XB_PORT_NAME_MAX)
+		return -1;
+	memcpy(pair->inside, text, left);
+	pair->inside[left] = '\0';
+	snprintf(pair->outside, sizeof(pair->outside), "%s", text + left + 1);
+	return strchr(pair->outside, ':') != NULL &&
+			       !is_pci_prefix(pair->outside, &left)
+		       ? -1
+		       : 0;
+}
+
+static void
+check_unknown_keys(struct rte_cfgfile *f, const char *path,
+		   struct xb_errors *errs)
+{
+	int nsec = rte_cfgfile_num_sections(f, NULL, 0);
+	char (*names)[CFG_NAME_LEN];
+
+	if (nsec <= 0)
+		return;
+	names = calloc((size_t)nsec, sizeof(*names));
+	if (names == NULL)
+		return;
+	char *ptrs[nsec];
+	for (int i = 0; i < nsec; i++)
+		ptrs[i] = names[i];
+	rte_cfgfile_sections(f, ptrs, nsec);
+	for (int i = 0; i < nsec; i++) {
+		int known = -1;
+
+		for (unsigned int s = 0; s < (unsigned int)RTE_DIM(known_keys); s++)
+			if (strcmp(names[i], known_keys[s].section) == 0)
+				known = (int)s;
+		if (known < 0) {
+			xb_errors_add(errs, path, find_line(path, names[i], NULL),
+				      "unknown section [%s]", names[i]);
+			continue;
+		}
+		int n = rte_cfgfile_section_num_entries(f, names[i]);
+		if (n <= 0)
+			continue;
+		struct rte_cfgfile_entry entries[n];
+		rte_cfgfile_section_entries(f, names[i], entries, n);
+		for (int e = 0; e < n; e++) {
+			bool ok = false;
+
+			for (unsigned int k = 0; k < 16 && known_keys[known].keys[k];
+			     k++)
+				if (strcmp(entries[e].name,
+					   known_keys[known].keys[k]) == 0)
+					ok = true;
+			if (!ok)
+				cfg_error(errs, path, names[i], entries[e].name,
+					  "unknown key");
+		}
+	}
+	free(names);
+}
+
+static void
+parse_offset(const char *path, const char *v, int32_t *out,
+	     struct xb_errors *errs)
+{
+	int h, m;
+	char sign, extra;
+
+	if (sscanf(v, "%c%2d:%2d%c", &sign, &h, &m, &extra) != 3 ||
+	    (sign != '+' && sign != '-') || h > 14 || m > 59 || h < 0 ||
+	    m < 0 || strlen(v) != 6) {
+		cfg_error(errs, path, "tariff", "utc_offset",
+			  "got \"%s\", expected +HH:MM or -HH:MM", v);
+		return;
+	}
+	*out = (sign == '-' ? -1 : 1) * (h * 3600 + m * 60);
+}
+
+int
+xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
+{
+	unsigned int before = xb_errors_count(errs);
+	struct rte_cfgfile *f;
+	char dir_buf[PATH_MAX], *dir;
+	const char *v;
+
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+	cfg->queues = 1;
+	cfg->mtu = 1500;
+	cfg->mbufs = 0; /* 0: sized from queues and ports */
+	cfg->flow_capacity = 262144;
+	cfg->tcp_timeout_s = 300;
+	cfg->tcp_closed_timeout_s = 10;
+	cfg->udp_timeout_s = 60;
+	cfg->other_timeout_s = 30;
+	cfg->utc_offset_s = 8 * 3600;
+	cfg->telemetry = true;
+
+	FILE *probe = fopen(path, "r");
+	if (probe == NULL) {
+		xb_errors_add(errs, path, 0, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	fclose(probe);
+	f = rte_cfgfile_load(path, 0);
+	if (f == NULL) {
+		xb_errors_add(errs, path, 0,
+			      "not a valid INI file (sections as [name], entries as key = value)");
+		return -1;
+	}
+	snprintf(dir_buf, sizeof(dir_buf), "%s", path);
+	dir = dirname(dir_buf);
+
+	check_unknown_keys(f, path, errs);
+
+	/* [tables] */
+	if (!rte_cfgfile_has_section(f, "tables")) {
+		xb_errors_add(errs, path, 0, "missing section [tables]");
+	} else {
+		v = rte_cfgfile_get_entry(f, "tables", "geo");
+		if (v != NULL) {
+			char list[4096], *save = NULL, *tok;
+
+			snprintf(list, sizeof(list), "%s", v);
+			for (tok = strtok_r(list, ",", &save); tok != NULL;
+			     tok = strtok_r(NULL, ",", &save)) {
+				tok = trim(tok);
+				if (*tok == '\0')
+					continue;
+				if (cfg->ngeo == XB_MAX_GEO) {
+					cfg_error(errs, path, "tables", "geo",
+						  "too many files (expected at most %d)",
+						  XB_MAX_GEO);
+					break;
+				}
+				if (resolve_path(dir, tok, cfg->geo[cfg->ngeo],
+						 PATH_MAX) < 0)
+					cfg_error(errs, path, "tables", "geo",
+						  "path too long");
+				cfg->ngeo++;
+			}
+		}
+		for (unsigned int t = 0; t < XB_TABLE_MAX; t++) {
+			v = rte_cfgfile_get_entry(f, "tables", xb_table_keys[t]);
+			if (v == NULL || v[0] == '\0')
+				continue;
+			if (resolve_path(dir, v, cfg->table[t], PATH_MAX) < 0)
+				cfg_error(errs, path, "tables", xb_table_keys[t],
+					  "path too long");
+		}
+	}
+
+	/* [general] home_net */
+	v = rte_cfgfile_get_entry(f, "general", "home_net");
+	if (v != NULL) {
+		char list[4096], *save = NULL, *tok;
+
+		cfg->home_net_set = true;
+		snprintf(list, sizeof(list), "%s", v);
+		for (tok = strtok_r(list, ",", &save); tok != NULL;
+		     tok = strtok_r(NULL, ",", &save)) {
+			const char *why;
+
+			tok = trim(tok);
+			if (cfg->nhome_net == XB_MAX_HOME_NET) {
+				cfg_error(errs, path, "general", "home_net",
+					  "too many prefixes (expected at most %d)",
+					  XB_MAX_HOME_NET);
+				break;
+			}
+			if (xb_prefix_parse(tok, &cfg->home_net[cfg->nhome_net],
+					    &why) < 0) {
+				cfg_error(errs, path, "general", "home_net",
+					  "got \"%s\", expected a prefix (%s)",
+					  tok, why);
+				continue;
+			}
+			cfg->nhome_net++;
+		}
+	}
+
+	/* [ports] */
+	v = rte_cfgfile_get_entry(f, "ports", "pairs");
+	if (v != NULL) {
+		char list[2048], *save = NULL, *tok;
+
+		snprintf(list, sizeof(list), "%s", v);
+		for (tok = strtok_r(list, ",", &save); tok != NULL;
+		     tok = strtok_r(NULL, ",", &save)) {
+			tok = trim(tok);
+			if (cfg->npairs == XB_MAX_PAIRS) {
+				cfg_error(errs, path, "ports", "pairs",
+					  "too many pairs (expected at most %d)",
+					  XB_MAX_PAIRS);
+				break;
+			}
+			if (xb_config_split_pair(tok, &cfg->pairs[cfg->npairs]) <
+			    0) {
+				cfg_error(errs, path, "ports", "pairs",
+					  "got \"%s\", expected IN:OUT port names",
+					  tok);
+				continue;
+			}
+			cfg->npairs++;
+		}
+	}
+	get_uint(f, path, "ports", "queues", 1, 64, &cfg->queues, errs);
+	get_uint(f, path, "ports", "mtu", 68, 9600, &cfg->mtu, errs);
+	get_uint(f, path, "ports", "mbufs", 1024, 16777216, &cfg->mbufs, errs);
+
+	/* [flows] */
+	get_uint(f, path, "flows", "capacity", 1024, 1u << 26,
+		 &cfg->flow_capacity, errs);
+	get_uint(f, path, "flows", "tcp_timeout", 1, 86400, &cfg->tcp_timeout_s,
+		 errs);
+	get_uint(f, path, "flows", "tcp_closed_timeout", 0, 3600,
+		 &cfg->tcp_closed_timeout_s, errs);
+	get_uint(f, path, "flows", "udp_timeout", 1, 86400, &cfg->udp_timeout_s,
+		 errs);
+	get_uint(f, path, "flows", "other_timeout", 1, 86400,
+		 &cfg->other_timeout_s, errs);
+
+	/* [tariff] */
+	v = rte_cfgfile_get_entry(f, "tariff", "utc_offset");
+	if (v != NULL)
+		parse_offset(path, v, &cfg->utc_offset_s, errs);
+
+	v = rte_cfgfile_get_entry(f, "telemetry", "enabled");
+	if (v != NULL) {
+		if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0)
+			cfg->telemetry = true;
+		else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0)
+			cfg->telemetry = false;
+		else
+			cfg_error(errs, path, "telemetry", "enabled",
+				  "got \"%s\", expected yes or no", v);
+	}
+	v = rte_cfgfile_get_entry(f, "ipfix", "collector");
+	if (v != NULL)
+		snprintf(cfg->ipfix_collector, sizeof(cfg->ipfix_collector),
+			 "%s", v);
+	v = rte_cfgfile_get_entry(f, "prometheus", "listen");
+	if (v != NULL)
+		snprintf(cfg->prometheus_listen,
+			 sizeof(cfg->prometheus_listen), "%s", v);
+	v = rte_cfgfile_get_entry(f, "state", "dir");
+	if (v != NULL && resolve_path(dir, v, cfg->state_dir, PATH_MAX) < 0)
+		cfg_error(errs, path, "state", "dir", "path too long");
+	v = rte_cfgfile_get_entry(f, "events", "file");
+	if (v != NULL && resolve_path(dir, v, cfg->events_file, PATH_MAX) < 0)
+		cfg_error(errs, path, "events", "file", "path too long");
+
+	rte_cfgfile_close(f);
+	return xb_errors_count(errs) == before ? 0 : -1;
+}

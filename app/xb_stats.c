@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "xb_stats.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "xb_app.h"
+#include "xb_json.h"
+
+static uint64_t
+rd(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static void
+add(struct xb_counters *sum, const struct xb_counters *c)
+{
+	sum->rx_pkts += rd(&c->rx_pkts);
+	sum->rx_bytes += rd(&c->rx_bytes);
+	sum->tx_pkts += rd(&c->tx_pkts);
+	sum->tx_bytes += rd(&c->tx_bytes);
+	for (unsigned int i = 0; i < XB_DROP_MAX; i++)
+		sum->drop[i] += rd(&c->drop[i]);
+	sum->not_ip += rd(&c->not_ip);
+	sum->busy_cycles += rd(&c->busy_cycles);
+	sum->busy_bursts += rd(&c->busy_bursts);
+	sum->polls += rd(&c->polls);
+}
+
+void
+xb_stats_sum(const struct xb_app *app, struct xb_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned int i = 0; i < app->nworkers; i++)
+		add(out, &app->workers[i]->c);
+}
+
+static uint64_t
+drops_total(const struct xb_counters *c)
+{
+	uint64_t d = 0;
+
+	for (unsigned int i = 0; i < XB_DROP_MAX; i++)
+		d += c->drop[i];
+	return d;
+}
+
+void
+xb_stats_write_json(const struct xb_app *app, FILE *f, bool pretty)
+{
+	struct xb_counters s;
+	struct xb_json j;
+
+	xb_stats_sum(app, &s);
+	xb_json_init(&j, f, pretty);
+	xb_json_object_begin(&j, NULL);
+	xb_json_object_begin(&j, "packets");
+	xb_json_u64(&j, "rx", s.rx_pkts);
+	xb_json_u64(&j, "tx", s.tx_pkts);
+	xb_json_object_begin(&j, "drop");
+	for (unsigned int i = 0; i < XB_DROP_MAX; i++)
+		xb_json_u64(&j, xb_drop_names[i], s.drop[i]);
+	xb_json_object_end(&j);
+	xb_json_u64(&j, "not_ip", s.not_ip);
+	xb_json_object_end(&j);
+	xb_json_object_begin(&j, "bytes");
+	xb_json_u64(&j, "rx", s.rx_bytes);
+	xb_json_u64(&j, "tx", s.tx_bytes);
+	xb_json_object_end(&j);
+	xb_json_object_begin(&j, "by_country");
+	xb_json_object_end(&j);
+	xb_json_object_begin(&j, "by_category");
+	xb_json_object_end(&j);
+	xb_json_object_begin(&j, "by_tenant");
+	xb_json_object_end(&j);
+	xb_json_array_begin(&j, "usage");
+	xb_json_array_end(&j);
+	xb_json_array_begin(&j, "workers");
+	for (unsigned int i = 0; i < app->nworkers; i++) {
+		const struct xb_counters *c = &app->workers[i]->c;
+		uint64_t rx = rd(&c->rx_pkts), cyc = rd(&c->busy_cycles);
+
+		xb_json_object_begin(&j, NULL);
+		xb_json_u64(&j, "lcore", app->workers[i]->lcore_id);
+		xb_json_u64(&j, "rx", rx);
+		xb_json_u64(&j, "busy_cycles", cyc);
+		xb_json_double(&j, "cycles_per_packet",
+			       rx ? (double)cyc / (double)rx : 0.0, 1);
+		xb_json_object_end(&j);
+	}
+	xb_json_array_end(&j);
+	xb_json_object_end(&j);
+	fputc('\n', f);
+}
+
+void
+xb_stats_progress(const struct xb_app *app, FILE *f, double elapsed_s)
+{
+	struct xb_counters s;
+
+	xb_stats_sum(app, &s);
+	fprintf(f,
+		"\r[%7.1fs] rx %" PRIu64 " pkts (%.2f Mpps)  tx %" PRIu64
+		"  drop %" PRIu64 "   ",
+		elapsed_s, s.rx_pkts,
+		elapsed_s > 0 ? (double)s.rx_pkts / elapsed_s / 1e6 : 0.0,
+		s.tx_pkts, drops_total(&s));
+	fflush(f);
+}
+
+void
+xb_stats_report(const struct xb_app *app, FILE *f, double elapsed_s)
+{
+	struct xb_counters s;
+	uint64_t d;
+
+	xb_stats_sum(app, &s);
+	d = drops_total(&s);
+	fprintf(f, "\n== xbgw report ==\n");
+	fprintf(f, "elapsed        %.3f s\n", elapsed_s);
+	fprintf(f, "packets        rx %" PRIu64 "  tx %" PRIu64 "  drop %" PRIu64
+		   "  (not IP, forwarded: %" PRIu64 ")\n",
+		s.rx_pkts, s.tx_pkts, d, s.not_ip);
+	fprintf(f, "bytes          rx %" PRIu64 "  tx %" PRIu64 "\n", s.rx_bytes,
+		s.tx_bytes);
+	fprintf(f, "conservation   rx == tx + drop: %s\n",
+		s.rx_pkts == s.tx_pkts + d ? "yes" : "NO");
+	fprintf(f, "drops by reason\n");
+	for (unsigned int i = 0; i < XB_DROP_MAX; i++)
+		fprintf(f, "  %-14s %" PRIu64 "\n", xb_drop_names[i], s.drop[i]);
+	fprintf(f, "per worker core\n");
+	for (unsigned int i = 0; i < app->nworkers; i++) {
+		const struct xb_counters *c = &app->workers[i]->c;
+		uint64_t rx = rd(&c->rx_pkts), by = rd(&c->rx_bytes);
+		uint64_t cyc = rd(&c->busy_cycles);
+		double cpp = rx ? (double)cyc / (double)rx : 0.0;
+
+		fprintf(f,
+			"  lcore %-3u rx %" PRIu64 " pkts  %.3f Mpps  %.3f Gbit/s"
+			"  %.1f cycles/pkt (capacity %.2f Mpps)\n",
+			app->workers[i]->lcore_id, rx,
+			elapsed_s > 0 ? (double)rx / elapsed_s / 1e6 : 0.0,
+			elapsed_s > 0 ? (double)by * 8 / elapsed_s / 1e9 : 0.0,
+			cpp, cpp > 0 ? (double)app->tsc_hz / cpp / 1e6 : 0.0);
+	}
+}

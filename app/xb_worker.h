@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Worker lcores: run to completion on bursts.
+ *
+ *   rx burst -> parse -> (classify, police, account) -> tx burst
+ *
+ * Each worker owns its RX queues, one TX queue on every port, its counters
+ * and (later stages) its flow table.  Nothing here takes a lock, allocates
+ * or logs per packet; the main lcore reads the counters (plain 64-bit
+ * stores by one writer, torn reads impossible on x86-64) and adds them up.
+ */
+#ifndef XB_WORKER_H
+#define XB_WORKER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "xb_drop.h"
+
+#define XB_BURST 32
+#define XB_MAX_RXQ 16
+#define XB_MAX_PORTS 16
+#define XB_TX_BUF 64
+
+enum xb_port_role {
+	XB_ROLE_NONE = 0, /* replay: home_net decides direction */
+	XB_ROLE_INSIDE,   /* domestic side */
+	XB_ROLE_OUTSIDE,  /* cable side */
+};
+
+/* Counters of one worker; the control plane sums them. */
+struct xb_counters {
+	uint64_t rx_pkts, rx_bytes;
+	uint64_t tx_pkts, tx_bytes;
+	uint64_t drop[XB_DROP_MAX];
+	uint64_t not_ip;       /* forwarded untouched (ARP, LLDP, ...) */
+	uint64_t busy_cycles;  /* TSC cycles spent on non-empty bursts */
+	uint64_t busy_bursts;
+	uint64_t polls;
+} __rte_cache_aligned;
+
+struct xb_rxq {
+	uint16_t port;
+	uint16_t queue;
+	uint16_t tx_port; /* the other side of the pair */
+	uint8_t role;     /* enum xb_port_role of the RX port */
+};
+
+struct xb_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[XB_TX_BUF];
+};
+
+struct xb_worker {
+	struct xb_counters c; /* first: written per burst, own cache line */
+	unsigned int lcore_id;
+	unsigned int index;     /* 0..nworkers-1; also its TX queue id */
+	struct xb_rxq rxq[XB_MAX_RXQ];
+	unsigned int nrxq;
+	struct xb_txbuf tx[XB_MAX_PORTS] __rte_cache_aligned;
+	bool clock_capture;     /* time from the mbuf timestamp dynfield */
+	int ts_offset;          /* dynfield offset, < 0 if none */
+	atomic_bool stop;
+	atomic_bool running;
+} __rte_cache_aligned;
+
+/* lcore entry point; arg is a struct xb_worker. */
+int xb_worker_main(void *arg);
+
+#endif /* XB_WORKER_H */
