@@ -270,7 +270,7 @@ build_eal_args(int user_argc, char **user_argv, bool replay, bool check_only,
 		out[n++] = "1024";
 		out[n++] = "--no-pci";
 		out[n++] = "--no-telemetry";
-		out[n++] = "--in-memory";
+		out[n++] = "--no-shconf";
 		out[n++] = "--log-level=*:error";
 		return n;
 	}
@@ -635,6 +635,15 @@ xb_run(struct xb_app *app)
 		fputc('\n', stderr);
 	}
 
+	/* Close the ports first: their rings give back every mbuf, so the
+	 * pool must then be full again; anything else is a leak. */
+	for (unsigned int p = 0; p < app->nports; p++)
+		xb_port_stop(app->ports[p].port);
+	xb_replay_free(app->replay);
+	app->replay = NULL;
+	app->mbufs_in_use_at_exit =
+		rte_mempool_in_use_count(app->mp);
+
 	xb_stats_report(app, stdout, elapsed);
 	if (app->opt.stats_json != NULL) {
 		FILE *f = fopen(app->opt.stats_json, "w");
@@ -649,9 +658,6 @@ xb_run(struct xb_app *app)
 				rc = XB_EXIT_RUNTIME;
 		}
 	}
-	for (unsigned int p = 0; p < app->nports; p++)
-		xb_port_stop(app->ports[p].port);
-	xb_replay_free(app->replay);
 	xb_capture_free(&app->cap);
 	return rc;
 }

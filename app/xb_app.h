@@ -54,6 +54,7 @@ struct xb_app {
 	uint64_t tsc_hz;
 	int ts_offset;
 	uint64_t ts_flag;
+	unsigned int mbufs_in_use_at_exit;
 };
 
 #endif /* XB_APP_H */

@@ -76,6 +76,7 @@ xb_stats_write_json(const struct xb_app *app, FILE *f, bool pretty)
 	xb_json_object_end(&j);
 	xb_json_array_begin(&j, "usage");
 	xb_json_array_end(&j);
+	xb_json_u64(&j, "mbufs_in_use_at_exit", app->mbufs_in_use_at_exit);
 	xb_json_array_begin(&j, "workers");
 	for (unsigned int i = 0; i < app->nworkers; i++) {
 		const struct xb_counters *c = &app->workers[i]->c;
@@ -126,6 +127,8 @@ xb_stats_report(const struct xb_app *app, FILE *f, double elapsed_s)
 		s.tx_bytes);
 	fprintf(f, "conservation   rx == tx + drop: %s\n",
 		s.rx_pkts == s.tx_pkts + d ? "yes" : "NO");
+	fprintf(f, "mbufs in use   %u at exit (0: no leak)\n",
+		app->mbufs_in_use_at_exit);
 	fprintf(f, "drops by reason\n");
 	for (unsigned int i = 0; i < XB_DROP_MAX; i++)
 		fprintf(f, "  %-14s %" PRIu64 "\n", xb_drop_names[i], s.drop[i]);
