@@ -758,7 +758,8 @@ run_row(const struct row *r, uint8_t *buf)
 	flen = r->frame_len ? r->frame_len : built;
 	hlen = r->hdr_len ? r->hdr_len : (flen < built ? flen : built);
 	rc = parse_exact(buf, hlen, flen, &out);
-	bad += check_field(r->name, "status", rc, r->status);
+	if (check_field(r->name, "status", rc, r->status))
+		return 1;
 	if (rc != XB_PARSE_IP) {
 		if (!zeroed(&out)) {
 			print_error("row \"%s\": key not zeroed\n", r->name);
