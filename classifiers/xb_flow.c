@@ -45,7 +45,7 @@ struct xb_flow_table {
 	struct xb_flow_bucket *buckets;
 	struct xb_flow *entries;
 	uint32_t bucket_mask;
-	uint32_t burst;      /* current burst epoch (pins) */
+	uint8_t burst;       /* current burst epoch (pins), never 0 */
 	uint64_t lookups;
 	uint64_t hits;
 	/* miss / aging path */
@@ -373,7 +373,10 @@ xb_flow_table_free(struct xb_flow_table *t)
 void
 xb_flow_burst_begin(struct xb_flow_table *t)
 {
-	/* Skip 0 on wrap-around: fresh entries carry burst 0. */
+	/* 8-bit epoch (it lives in the entry's first line): an entry last
+	 * pinned exactly k * 255 bursts ago looks pinned for one burst, which
+	 * only delays its eviction or expiry.  0 is skipped: entries start at
+	 * 0, so a new table pins nothing. */
 	if (++t->burst == 0)
 		t->burst = 1;
 }
@@ -515,6 +518,11 @@ evict_from_pool(struct xb_flow_table *t, xb_flow_end_fn end_fn, void *ctx)
 		hand = hand + 1 == t->capacity ? 0 : hand + 1;
 	}
 	t->evict_hand = hand;
+	/* The next eviction's window is contiguous: start fetching it. */
+	for (i = 0; i < XB_FLOW_EVICT_WINDOW; i++) {
+		__builtin_prefetch(&t->entries[hand], 0, 3);
+		hand = hand + 1 == t->capacity ? 0 : hand + 1;
+	}
 	if (!found)
 		return false;
 	if (!slot_of(t, xb_flow_key_hash(&t->entries[victim].key), victim,

@@ -182,15 +182,18 @@ xb_flow_tcp_closed(uint8_t tcp_state)
 	       (tcp_state & XB_FLOW_TCP_FIN_BOTH) == XB_FLOW_TCP_FIN_BOTH;
 }
 
-#define XB_FLOW_AUX_N 3
+#define XB_FLOW_AUX_N 4
 
 /*
  * One flow: 128 bytes, two cache lines, 128-byte aligned so the adjacent-
  * line prefetcher fetches the pair together.  Line 0 is what the lookup
- * compares and a hit reads (key, verdict, generation) plus last_ns and
- * tcp_state; line 1 holds the counters a hit increments and the fields the
- * miss/name path uses.  The table owns key, last_ns, first_ns and burst;
- * everything else is the caller's (zero after insert).
+ * compares and a hit reads (key, verdict, generation) plus everything the
+ * table's own aging and eviction decisions read (last_ns, tcp_state,
+ * burst), so those scans touch one line per entry.  Line 1 holds the
+ * counters a hit increments (a 40-byte key leaves no room for them in line
+ * 0; lookup_bulk prefetches both lines) and the fields the miss/name path
+ * uses.  The table owns key, last_ns, first_ns and burst; everything else
+ * is the caller's (zero after insert).
  */
 struct xb_flow {
 	/* line 0 */
@@ -204,17 +207,16 @@ struct xb_flow {
 	uint8_t action;       /* verdict action (policy; opaque here) */
 	uint8_t remote;       /* which endpoint (0/1) is the remote one */
 	uint8_t tcp_state;    /* XB_FLOW_TCP_* bits */
-	uint8_t flags;        /* caller-defined flags */
+	uint8_t burst;        /* table-owned: burst epoch that last pinned it */
 	/* line 1 */
 	uint64_t first_ns __attribute__((aligned(64))); /* first packet, ns */
 	uint64_t packets[2];  /* per direction (dir of xb_flow_key_from_pkt) */
 	uint64_t bytes[2];    /* frame bytes per direction */
 	uint32_t name_slot;   /* owned by the name extractor (xb_name_*) */
-	uint32_t burst;       /* table-owned: burst epoch that last pinned it */
 	uint8_t init_dir;     /* direction of the first packet seen */
 	uint8_t name_state;   /* owned by the name extractor */
 	uint8_t name_source;  /* owned by the name extractor */
-	uint8_t pad;
+	uint8_t flags;        /* caller-defined flags */
 	uint32_t aux[XB_FLOW_AUX_N]; /* spare verdict fields (meter/policy ids) */
 } __attribute__((aligned(128)));
 

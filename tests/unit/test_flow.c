@@ -422,6 +422,9 @@ test_aging_per_protocol(void **state)
 		assert_non_null(f);
 		xb_flow_touch(f, 0, 100, c->flags_dir0, T0);
 		xb_flow_touch(f, 1, 100, c->flags_dir1, T0 + 1000);
+		/* pinned by this burst: never expired under the caller */
+		assert_int_equal(xb_flow_expire(t, T0 + S(100000), 1u << 20,
+						rec_end, &r), 0);
 		xb_flow_burst_begin(t); /* unpin */
 		/* one ns before the timeout: still alive (full sweep) */
 		n = xb_flow_expire(t, T0 + 1000 + c->timeout - 1, 1u << 20,
