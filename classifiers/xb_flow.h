@@ -306,19 +306,21 @@ typedef void (*xb_flow_end_fn)(void *ctx, struct xb_flow *f,
  */
 struct xb_flow_table *xb_flow_table_create(const struct xb_flow_table_params *p);
 
-/* Free a table (without calling end callbacks: flush first).  NULL ok. */
+/* Free a table (without calling end callbacks: flush first).  NULL ok.
+ * Owner thread only, once no one uses the table. */
 void xb_flow_table_free(struct xb_flow_table *t);
 
 /*
  * Start a new burst: entries pinned by the previous burst become evictable
  * again.  xb_flow_lookup_bulk() calls this itself; call it only when the
- * burst uses xb_flow_lookup() alone.
+ * burst uses xb_flow_lookup() alone.  Owner lcore only.
  */
 void xb_flow_burst_begin(struct xb_flow_table *t);
 
 /*
  * Bulk lookup of n <= XB_FLOW_BULK_MAX keys with their hashes
- * (xb_flow_key_hash): out[i] = the entry or NULL.  Starts a new burst, and
+ * (xb_flow_key_hash): out[i] = the entry or NULL.  (A larger n is a caller
+ * bug: only the first XB_FLOW_BULK_MAX keys are looked up and written.)  Starts a new burst, and
  * pins every entry found: until the next burst, xb_flow_insert() will not
  * evict it, so the pointers in out[] stay valid while the caller inserts the
  * burst's misses.  Prefetches buckets for all n, then candidate entries,
@@ -410,7 +412,8 @@ void xb_flow_table_stats(const struct xb_flow_table *t,
  * log.  Kept out of the entry so hits never touch it.  Owner lcore only. */
 char *xb_flow_name(struct xb_flow_table *t, const struct xb_flow *f);
 
-/* Bytes a table of this capacity allocates (for sizing hugepage pools). */
+/* Bytes a table of this capacity allocates (for sizing hugepage pools);
+ * 0 for an invalid capacity.  Reentrant. */
 size_t xb_flow_table_memory(uint32_t capacity);
 
 #endif /* XB_FLOW_H */
