@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-lcore flow table.
+ *
+ * One table per worker lcore, never shared: symmetric RSS sends both
+ * directions of a connection to the same worker, and the canonical key
+ * (endpoint 0 = the lower (address, port) pair) makes both directions find
+ * the same entry.  Entries cache the verdict (country, tenant, category,
+ * QoS/policy), the ruleset generation it was computed under, per-direction
+ * counters, timestamps and TCP state bits.
+ *
+ * The table is bounded: capacity entries are allocated up front (from a
+ * caller-given allocator, so the app can use hugepages and tests calloc) and
+ * never grow.  A full table evicts (the oldest of a bounded candidate set),
+ * counts it and calls the end callback; it never fails for lack of room and
+ * never scans more than a fixed number of entries.  Design, memory figures
+ * and the caller's burst pattern: classifiers/FLOWTABLE.md.
+ *
+ * Time is passed in (nanoseconds, any monotonic origin), so the table is
+ * pure C, needs no EAL and tests drive aging without sleeping.
+ *
+ * Thread safety: none by design.  A table belongs to the one worker lcore
+ * that created it (or to a test); every function must be called by that
+ * thread only.  xb_flow_key_from_pkt() and xb_flow_key_hash() are
+ * reentrant.
+ */
+#ifndef XB_FLOW_H
+#define XB_FLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_hash_crc.h>
+
+#include "xb_parse.h"
+
+/* ---------------------------------------------------------------- keys */
+
+/*
+ * Canonical flow key: 40 bytes, every byte written (padding-free), so it can
+ * be hashed and compared as raw memory.
+ */
+struct xb_flow_key {
+	uint8_t addr[2][16]; /* endpoint 0 = the lower (addr, port) pair;
+			      * network order; IPv4 in the first 4 bytes,
+			      * the other 12 zero */
+	uint16_t port[2];    /* host order; ICMP: see xb_flow_key_from_pkt */
+	uint16_t vlan;       /* outermost VLAN id, 0 when untagged */
+	uint8_t proto;       /* L4 protocol number */
+	uint8_t family;      /* 4 or 6 */
+} __attribute__((aligned(8)));
+
+_Static_assert(sizeof(struct xb_flow_key) == 40, "xb_flow_key is 40 bytes");
+
+#define XB_FLOW_PROTO_ICMP 1
+#define XB_FLOW_PROTO_TCP 6
+#define XB_FLOW_PROTO_UDP 17
+#define XB_FLOW_PROTO_ICMPV6 58
+
+/* ICMP messages that form a bidirectional exchange keyed by identifier. */
+static inline int
+xb_flow_icmp_is_echo(uint8_t proto, uint16_t type_code)
+{
+	uint8_t type = (uint8_t)(type_code >> 8);
+
+	if (proto == XB_FLOW_PROTO_ICMP)
+		return type == 8 || type == 0;
+	return type == 128 || type == 129;
+}
+
+/*
+ * Canonical key from a parsed packet (xb_parse() returned XB_PARSE_IP).
+ * *dir = 0 when the packet's source is endpoint 0, 1 otherwise; a packet
+ * whose two (address, port) pairs are equal gets dir 0.
+ *
+ * ICMP/ICMPv6: the parser gives sport = type << 8 | code and dport = the
+ * echo identifier.  Echo request and reply (ICMP 8/0, ICMPv6 128/129) use
+ * the identifier as both ports, so a ping and its reply are one flow; every
+ * other ICMP message (errors, router/neighbour discovery, ...) uses ports
+ * 0/0, i.e. one "control" flow per address pair, protocol and VLAN.
+ * Later IP fragments carry ports 0 (no L4 header) and so map to the
+ * 0/0 flow of their address pair: defragmentation is not this module's job.
+ *
+ * Thread safety: reentrant.  Per packet; no allocation.
+ */
+static inline void
+xb_flow_key_from_pkt(const struct xb_pkt_info *pi, struct xb_flow_key *k,
+		     uint8_t *dir)
+{
+	unsigned int alen = pi->family == 6 ? 16 : 4;
+	uint16_t sport = pi->sport, dport = pi->dport;
+	int cmp;
+	uint8_t d;
+
+	if (pi->proto == XB_FLOW_PROTO_ICMP ||
+	    pi->proto == XB_FLOW_PROTO_ICMPV6) {
+		if (xb_flow_icmp_is_echo(pi->proto, sport))
+			sport = dport;
+		else
+			sport = dport = 0;
+	}
+
+	cmp = memcmp(pi->src, pi->dst, alen);
+	if (cmp == 0)
+		cmp = (int)sport - (int)dport;
+	d = cmp > 0;
+
+	memset(k, 0, sizeof(*k));
+	memcpy(k->addr[d], pi->src, alen);
+	memcpy(k->addr[d ^ 1], pi->dst, alen);
+	k->port[d] = sport;
+	k->port[d ^ 1] = dport;
+	k->vlan = pi->vlan;
+	k->proto = pi->proto;
+	k->family = pi->family;
+	*dir = d;
+}
+
+#define XB_FLOW_HASH_SEED 0x9e3779b9u
+
+/*
+ * 32-bit hash of a key: CRC32C (SSE4.2 crc32 instruction through DPDK's
+ * header-only rte_hash_crc.h; no EAL needed).  Low bits pick the bucket,
+ * the top 16 bits are the in-bucket signature.
+ * Thread safety: reentrant.
+ */
+static inline uint32_t
+xb_flow_key_hash(const struct xb_flow_key *k)
+{
+	const uint8_t *p = (const uint8_t *)k;
+	uint32_t h = XB_FLOW_HASH_SEED;
+	uint64_t w;
+	unsigned int i;
+
+	/* memcpy: no aliasing or alignment assumptions for the sanitizers. */
+	for (i = 0; i < sizeof(*k); i += 8) {
+		memcpy(&w, p + i, 8);
+		h = rte_hash_crc_8byte(w, h);
+	}
+	return h;
+}
+
+/* 40-byte equality, branch-free: five 8-byte words. */
+static inline int
+xb_flow_key_eq(const struct xb_flow_key *a, const struct xb_flow_key *b)
+{
+	const uint8_t *pa = (const uint8_t *)a, *pb = (const uint8_t *)b;
+	uint64_t x = 0, wa, wb;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(*a); i += 8) {
+		memcpy(&wa, pa + i, 8);
+		memcpy(&wb, pb + i, 8);
+		x |= wa ^ wb;
+	}
+	return x == 0;
+}
+
+/* ------------------------------------------------------------- entries */
+
+#define XB_FLOW_NO_SLOT UINT32_MAX
+
+/* tcp_state bits; "dir" as in xb_flow_key_from_pkt. */
+#define XB_FLOW_TCP_SYN0 0x01 /* SYN seen from endpoint 0 */
+#define XB_FLOW_TCP_SYN1 0x02
+#define XB_FLOW_TCP_FIN0 0x04 /* FIN seen from endpoint 0 */
+#define XB_FLOW_TCP_FIN1 0x08
+#define XB_FLOW_TCP_RST 0x10  /* RST seen (either direction) */
+#define XB_FLOW_TCP_FIN_BOTH (XB_FLOW_TCP_FIN0 | XB_FLOW_TCP_FIN1)
+
+/* TCP header flag bits as the parser gives them (pi->tcp_flags). */
+#define XB_TCP_FLAG_FIN 0x01
+#define XB_TCP_FLAG_SYN 0x02
+#define XB_TCP_FLAG_RST 0x04
+
+/* A connection is closed after FIN both ways, or after an RST. */
+static inline int
+xb_flow_tcp_closed(uint8_t tcp_state)
+{
+	return (tcp_state & XB_FLOW_TCP_RST) ||
+	       (tcp_state & XB_FLOW_TCP_FIN_BOTH) == XB_FLOW_TCP_FIN_BOTH;
+}
+
+#define XB_FLOW_AUX_N 4
+
+/*
+ * One flow: 128 bytes, two cache lines, 128-byte aligned so the adjacent-
+ * line prefetcher fetches the pair together.  Line 0 is what the lookup
+ * compares and a hit reads (key, verdict, generation) plus everything the
+ * table's own aging and eviction decisions read (last_ns, tcp_state,
+ * burst), so those scans touch one line per entry.  Line 1 holds the
+ * counters a hit increments (a 40-byte key leaves no room for them in line
+ * 0; lookup_bulk prefetches both lines) and the fields the miss/name path
+ * uses.  The table owns key, last_ns, first_ns and burst; everything else
+ * is the caller's (zero after insert).
+ */
+struct xb_flow {
+	/* line 0 */
+	struct xb_flow_key key;
+	uint64_t last_ns;     /* last packet time, ns */
+	uint32_t generation;  /* ruleset generation of the verdict, 0 = none */
+	uint16_t country;     /* verdict: indexes into the ruleset's tables */
+	uint16_t tenant;
+	uint16_t category;
+	uint16_t qos;
+	uint8_t action;       /* verdict action (policy; opaque here) */
+	uint8_t remote;       /* which endpoint (0/1) is the remote one */
+	uint8_t tcp_state;    /* XB_FLOW_TCP_* bits */
+	uint8_t burst;        /* table-owned: burst epoch that last pinned it */
+	/* line 1 */
+	uint64_t first_ns __attribute__((aligned(64))); /* first packet, ns */
+	uint64_t packets[2];  /* per direction (dir of xb_flow_key_from_pkt) */
+	uint64_t bytes[2];    /* frame bytes per direction */
+	uint32_t name_slot;   /* owned by the name extractor (xb_name_*) */
+	uint8_t init_dir;     /* direction of the first packet seen */
+	uint8_t name_state;   /* owned by the name extractor */
+	uint8_t name_source;  /* owned by the name extractor */
+	uint8_t flags;        /* caller-defined flags */
+	uint32_t aux[XB_FLOW_AUX_N]; /* spare verdict fields (meter/policy ids) */
+} __attribute__((aligned(128)));
+
+_Static_assert(sizeof(struct xb_flow) == 128, "xb_flow is 128 bytes");
+_Static_assert(offsetof(struct xb_flow, first_ns) == 64,
+	       "line 1 starts with first_ns");
+
+/*
+ * Per-packet update: counters of direction dir, last_ns, TCP state bits from
+ * the packet's TCP flags (0 for non-TCP), init_dir on the first packet.
+ * bytes: frame bytes.  now_ns: the burst's time.
+ * Thread safety: owner lcore only.  Per packet; no allocation.
+ */
+static inline void
+xb_flow_touch(struct xb_flow *f, uint8_t dir, uint32_t bytes,
+	      uint8_t tcp_flags, uint64_t now_ns)
+{
+	uint8_t syn = (tcp_flags >> 1) & 1, fin = tcp_flags & 1;
+	uint8_t rst = (tcp_flags >> 2) & 1;
+
+	dir &= 1;
+	if (__builtin_expect((f->packets[0] | f->packets[1]) == 0, 0))
+		f->init_dir = dir;
+	f->packets[dir]++;
+	f->bytes[dir] += bytes;
+	f->last_ns = now_ns;
+	f->tcp_state |= (uint8_t)((syn << dir) | (fin << (2 + dir)) |
+				  (rst << 4));
+}
+
+/* --------------------------------------------------------------- table */
+
+struct xb_flow_table;
+
+/* Idle timeouts, ns.  A zero field in params takes the default. */
+struct xb_flow_timeouts {
+	uint64_t tcp_ns;        /* open TCP connection */
+	uint64_t tcp_closed_ns; /* after FIN both ways or RST */
+	uint64_t udp_ns;
+	uint64_t other_ns;      /* ICMP, SCTP, GRE, ... */
+};
+
+#define XB_FLOW_NS_PER_S 1000000000ull
+#define XB_FLOW_TCP_TIMEOUT_DEFAULT (300 * XB_FLOW_NS_PER_S)
+#define XB_FLOW_TCP_CLOSED_TIMEOUT_DEFAULT (10 * XB_FLOW_NS_PER_S)
+#define XB_FLOW_UDP_TIMEOUT_DEFAULT (60 * XB_FLOW_NS_PER_S)
+#define XB_FLOW_OTHER_TIMEOUT_DEFAULT (30 * XB_FLOW_NS_PER_S)
+
+/* Largest capacity accepted (entry indices and memory sizes stay sane). */
+#define XB_FLOW_CAPACITY_MAX (1u << 27)
+
+/* Bytes per flow name, NUL included. */
+#define XB_FLOW_NAME_MAX 128
+
+/* Largest n for xb_flow_lookup_bulk. */
+#define XB_FLOW_BULK_MAX 64
+
+struct xb_flow_table_params {
+	uint32_t capacity;                /* max live flows, 1..CAPACITY_MAX */
+	struct xb_flow_timeouts timeouts; /* zero fields: defaults */
+	/* Zeroed memory of size bytes aligned to align (a power of two, at
+	 * most 128), or NULL.  Both NULL: aligned_alloc + memset.  E.g. a
+	 * wrapper of rte_zmalloc_socket() on the worker's NUMA node. */
+	void *(*zalloc)(size_t size, size_t align, void *arg);
+	void (*free)(void *p, void *arg);
+	void *alloc_arg;
+};
+
+enum xb_flow_end_reason {
+	XB_FLOW_END_IDLE,    /* no packet for the protocol's idle timeout */
+	XB_FLOW_END_CLOSED,  /* FIN both ways or RST, then tcp_closed_ns */
+	XB_FLOW_END_EVICTED, /* table (or bucket pair) full: room for a new one */
+	XB_FLOW_END_FLUSH,   /* xb_flow_flush (exit) */
+};
+
+/* Called once per ended flow, before its entry is reused; f (and its name)
+ * are valid only during the call.  Must not call back into the table. */
+typedef void (*xb_flow_end_fn)(void *ctx, struct xb_flow *f,
+			       enum xb_flow_end_reason why);
+
+/*
+ * Create a table.  Allocates everything up front (see FLOWTABLE.md for the
+ * bytes per flow; xb_flow_table_stats().memory_bytes gives the total).
+ * Returns NULL and sets errno: EINVAL (capacity 0 or above CAPACITY_MAX,
+ * only one of zalloc/free given), ENOMEM.
+ * Thread safety: any thread; the table then belongs to one thread.
+ */
+struct xb_flow_table *xb_flow_table_create(const struct xb_flow_table_params *p);
+
+/* Free a table (without calling end callbacks: flush first).  NULL ok.
+ * Owner thread only, once no one uses the table. */
+void xb_flow_table_free(struct xb_flow_table *t);
+
+/*
+ * Start a new burst: entries pinned by the previous burst become evictable
+ * again.  xb_flow_lookup_bulk() calls this itself; call it only when the
+ * burst uses xb_flow_lookup() alone.  Owner lcore only.
+ */
+void xb_flow_burst_begin(struct xb_flow_table *t);
+
+/*
+ * Bulk lookup of n <= XB_FLOW_BULK_MAX keys with their hashes
+ * (xb_flow_key_hash): out[i] = the entry or NULL.  (A larger n is a caller
+ * bug: only the first XB_FLOW_BULK_MAX keys are looked up and written.)  Starts a new burst, and
+ * pins every entry found: until the next burst, xb_flow_insert() will not
+ * evict it, so the pointers in out[] stay valid while the caller inserts the
+ * burst's misses.  Prefetches buckets for all n, then candidate entries,
+ * then compares.  Counts lookups and hits.
+ * Thread safety: owner lcore only.  Per burst; no allocation.
+ */
+void xb_flow_lookup_bulk(struct xb_flow_table *t,
+			 const struct xb_flow_key *keys,
+			 const uint32_t *hashes, unsigned int n,
+			 struct xb_flow **out);
+
+/* Single lookup (tests, slow paths); pins like lookup_bulk but stays in the
+ * current burst.  Owner lcore only. */
+struct xb_flow *xb_flow_lookup(struct xb_flow_table *t,
+			       const struct xb_flow_key *key, uint32_t hash);
+
+/*
+ * Insert a new flow after a miss.  If the key is already present (two
+ * packets of one new flow in the same burst both missed) that entry is
+ * returned and nothing is created: the caller tells a fresh entry by
+ * generation == 0 / no packets yet.  Otherwise the new entry has its key,
+ * first_ns = last_ns = now_ns, name_slot = XB_FLOW_NO_SLOT, an empty name,
+ * everything else zero; it is pinned for the current burst.
+ *
+ * When room is short it evicts exactly one flow (end_fn(EVICTED) first):
+ * the oldest (least recent last_ns) unpinned entry of the key's bucket pair
+ * when both buckets are full, otherwise, when all capacity entries are live,
+ * the oldest unpinned entry of a bounded window (8 entries, up to 256 when
+ * many are pinned) taken round-robin over the entry array.
+ *
+ * Returns NULL only when every candidate is pinned by the current burst
+ * (capacity, or one bucket pair's 16 slots, smaller than the burst's
+ * distinct flows); counted as insert_failed.  The caller then handles the
+ * packet without flow state.
+ * Thread safety: owner lcore only.  Per new flow; bounded work, no allocation.
+ */
+struct xb_flow *xb_flow_insert(struct xb_flow_table *t,
+			       const struct xb_flow_key *key, uint32_t hash,
+			       uint64_t now_ns, xb_flow_end_fn end_fn,
+			       void *ctx);
+
+/*
+ * Incremental aging: examine up to max_buckets buckets (8 slots each) from a
+ * clock hand; end (end_fn then free) flows idle for at least their timeout:
+ * tcp_closed_ns for a closed TCP connection (reason CLOSED), else tcp_ns /
+ * udp_ns / other_ns (reason IDLE).  Entries pinned by the current burst are
+ * skipped.  Call once per loop iteration; a full sweep takes
+ * buckets / max_buckets calls (FLOWTABLE.md).  Returns flows ended.
+ * Thread safety: owner lcore only.  Bounded work, no allocation.
+ */
+unsigned int xb_flow_expire(struct xb_flow_table *t, uint64_t now_ns,
+			    unsigned int max_buckets, xb_flow_end_fn end_fn,
+			    void *ctx);
+
+/* End every live flow (end_fn(FLUSH) for each, exactly once).  At exit.
+ * Owner lcore only. */
+void xb_flow_flush(struct xb_flow_table *t, xb_flow_end_fn end_fn, void *ctx);
+
+/* Call fn for each live flow, in table order, without ending or changing
+ * it.  fn must not call back into the table.  Owner lcore only. */
+void xb_flow_foreach(struct xb_flow_table *t,
+		     void (*fn)(void *ctx, const struct xb_flow *f), void *ctx);
+
+struct xb_flow_table_stats {
+	uint64_t inserts;        /* flows created */
+	uint64_t evictions;      /* flows ended for room (all causes) */
+	uint64_t evictions_bucket; /* of which because a bucket pair was full */
+	uint64_t expired_idle;
+	uint64_t expired_closed;
+	uint64_t flushed;
+	uint64_t insert_failed;  /* every candidate pinned: no entry */
+	uint64_t lookups;        /* keys looked up */
+	uint64_t hits;
+	uint32_t in_use;
+	uint32_t capacity;
+	uint32_t buckets;
+	size_t memory_bytes;     /* everything the table allocated */
+};
+/* Invariant: inserts == in_use + evictions + expired_idle + expired_closed
+ * + flushed. */
+
+/* Snapshot of the table's counters.  Owner lcore (the control plane asks the
+ * worker; the fields are plain, unsynchronised). */
+void xb_flow_table_stats(const struct xb_flow_table *t,
+			 struct xb_flow_table_stats *st);
+
+/* The name side array: XB_FLOW_NAME_MAX bytes (NUL included) beside each
+ * entry, empty after insert; written by the name extractor, read by the flow
+ * log.  Kept out of the entry so hits never touch it.  Owner lcore only. */
+char *xb_flow_name(struct xb_flow_table *t, const struct xb_flow *f);
+
+/* Bytes a table of this capacity allocates (for sizing hugepage pools);
+ * 0 for an invalid capacity.  Reentrant. */
+size_t xb_flow_table_memory(uint32_t capacity);
+
+#endif /* XB_FLOW_H */

@@ -1,0 +1,828 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the per-lcore flow table (classifiers/xb_flow.h).
+ * No EAL, no sleeping: time is passed in.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "xb_flow.h"
+
+#define S(x) ((uint64_t)(x) * XB_FLOW_NS_PER_S)
+#define T0 S(1000)
+
+/* ------------------------------------------------------------ helpers */
+
+static void
+mk_pi(struct xb_pkt_info *pi, uint8_t family, uint8_t proto,
+      const char *src, const char *dst, uint16_t sport, uint16_t dport,
+      uint16_t vlan)
+{
+	memset(pi, 0, sizeof(*pi));
+	pi->family = family;
+	pi->proto = proto;
+	pi->sport = sport;
+	pi->dport = dport;
+	pi->vlan = vlan;
+	pi->flags = XB_PKT_F_HAS_L4;
+	assert_int_equal(inet_pton(family == 6 ? AF_INET6 : AF_INET, src,
+				   pi->src), 1);
+	assert_int_equal(inet_pton(family == 6 ? AF_INET6 : AF_INET, dst,
+				   pi->dst), 1);
+}
+
+/* Flow number i: 10.a.b.c:sport <-> 198.51.100.7:443 (TCP) or :53 (UDP). */
+static void
+mk_key(uint32_t i, uint8_t proto, struct xb_flow_key *k, uint32_t *h)
+{
+	struct xb_pkt_info pi;
+	uint8_t dir;
+
+	memset(&pi, 0, sizeof(pi));
+	pi.family = 4;
+	pi.proto = proto;
+	pi.src[0] = 10;
+	pi.src[1] = (uint8_t)(i >> 16);
+	pi.src[2] = (uint8_t)(i >> 8);
+	pi.src[3] = (uint8_t)i;
+	pi.dst[0] = 198;
+	pi.dst[1] = 51;
+	pi.dst[2] = 100;
+	pi.dst[3] = 7;
+	pi.sport = (uint16_t)(1024 + (i % 50000));
+	pi.dport = proto == XB_FLOW_PROTO_UDP ? 53 : 443;
+	xb_flow_key_from_pkt(&pi, k, &dir);
+	*h = xb_flow_key_hash(k);
+}
+
+static struct xb_flow_table *
+mk_table(uint32_t capacity)
+{
+	struct xb_flow_table_params p = { .capacity = capacity };
+	struct xb_flow_table *t = xb_flow_table_create(&p);
+
+	assert_non_null(t);
+	return t;
+}
+
+/* Records every end callback; aux[0] holds a unique flow id. */
+struct recorder {
+	unsigned int by_reason[4];
+	unsigned int total;
+	uint8_t *ended;     /* by id: times ended */
+	uint32_t max_id;
+	unsigned int twice; /* ids ended more than once */
+};
+
+static void
+rec_end(void *ctx, struct xb_flow *f, enum xb_flow_end_reason why)
+{
+	struct recorder *r = ctx;
+	uint32_t id = f->aux[0];
+
+	r->by_reason[why]++;
+	r->total++;
+	if (r->ended != NULL && id < r->max_id) {
+		if (r->ended[id])
+			r->twice++;
+		r->ended[id]++;
+	}
+}
+
+static void
+check_invariant(const struct xb_flow_table *t)
+{
+	struct xb_flow_table_stats st;
+
+	xb_flow_table_stats(t, &st);
+	assert_true(st.in_use <= st.capacity);
+	assert_int_equal(st.inserts, st.in_use + st.evictions +
+				     st.expired_idle + st.expired_closed +
+				     st.flushed);
+}
+
+/* ------------------------------------------------ key canonicalisation */
+
+struct sym_case {
+	const char *name;
+	uint8_t family, proto;
+	const char *a, *b;       /* forward: a -> b */
+	uint16_t sport, dport;   /* forward ports */
+	uint16_t rsport, rdport; /* reply ports as the parser gives them */
+	uint16_t vlan;
+	uint16_t kport0, kport1; /* expected canonical ports */
+};
+
+static const struct sym_case sym_cases[] = {
+	{ "ipv4 tcp", 4, 6, "10.0.0.1", "203.0.113.9", 40000, 443,
+	  443, 40000, 0, 40000, 443 },
+	{ "ipv4 tcp high->low", 4, 6, "203.0.113.9", "10.0.0.1", 443, 40000,
+	  40000, 443, 0, 40000, 443 },
+	{ "ipv6 udp", 6, 17, "2001:db8::1", "2001:db8:ffff::53", 5353, 53,
+	  53, 5353, 0, 5353, 53 },
+	{ "ipv6 udp reversed", 6, 17, "2001:db8:ffff::53", "2001:db8::1", 53,
+	  5353, 5353, 53, 0, 5353, 53 },
+	{ "ipv4 vlan", 4, 17, "192.168.1.10", "8.8.8.8", 3333, 53, 53, 3333,
+	  100, 53, 3333 },
+	{ "ipv6 vlan tcp", 6, 6, "fe80::2", "fe80::1", 22, 50000, 50000, 22,
+	  4094, 50000, 22 },
+	{ "same address, ports order", 4, 6, "10.1.1.1", "10.1.1.1", 8080, 80,
+	  80, 8080, 0, 80, 8080 },
+	/* ICMP echo request 8/0 id 0x1234, reply 0/0 id 0x1234 */
+	{ "icmp echo", 4, 1, "10.0.0.5", "1.1.1.1", 0x0800, 0x1234, 0x0000,
+	  0x1234, 0, 0x1234, 0x1234 },
+	/* ICMPv6 echo 128/129 */
+	{ "icmpv6 echo", 6, 58, "2001:db8::5", "2001:4860::8888", 0x8000, 77,
+	  0x8100, 77, 7, 77, 77 },
+	/* ICMP errors collapse to ports 0/0 per address pair */
+	{ "icmp unreachable", 4, 1, "10.0.0.5", "1.1.1.1", 0x0303, 0,
+	  0x0b00, 0, 0, 0, 0 },
+};
+
+static void
+test_key_symmetry(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(sym_cases) / sizeof(sym_cases[0]); i++) {
+		const struct sym_case *c = &sym_cases[i];
+		struct xb_pkt_info fwd, rev;
+		struct xb_flow_key kf, kr;
+		uint8_t df, dr;
+		unsigned int j;
+
+		mk_pi(&fwd, c->family, c->proto, c->a, c->b, c->sport,
+		      c->dport, c->vlan);
+		mk_pi(&rev, c->family, c->proto, c->b, c->a, c->rsport,
+		      c->rdport, c->vlan);
+		/* poison the key: every byte must be written */
+		memset(&kf, 0xa5, sizeof(kf));
+		memset(&kr, 0x5a, sizeof(kr));
+		xb_flow_key_from_pkt(&fwd, &kf, &df);
+		xb_flow_key_from_pkt(&rev, &kr, &dr);
+		if (memcmp(&kf, &kr, sizeof(kf)) != 0)
+			fail_msg("%s: keys of both directions differ", c->name);
+		assert_int_equal(xb_flow_key_hash(&kf), xb_flow_key_hash(&kr));
+		if (strcmp(c->a, c->b) != 0 || c->sport != c->dport)
+			if (df == dr)
+				fail_msg("%s: both directions got dir %u",
+					 c->name, df);
+		if (kf.port[0] != c->kport0 || kf.port[1] != c->kport1)
+			fail_msg("%s: ports %u/%u (expected %u/%u)", c->name,
+				 kf.port[0], kf.port[1], c->kport0, c->kport1);
+		assert_int_equal(kf.vlan, c->vlan);
+		assert_int_equal(kf.proto, c->proto);
+		assert_int_equal(kf.family, c->family);
+		if (c->family == 4)
+			for (j = 4; j < 16; j++)
+				assert_int_equal(kf.addr[0][j] | kf.addr[1][j],
+						 0);
+		/* endpoint 0 is the lower address */
+		assert_true(memcmp(kf.addr[0], kf.addr[1], 16) <= 0);
+	}
+}
+
+/* Insert one direction, find it from the other; VLAN separates flows. */
+static void
+test_both_directions_one_entry(void **state)
+{
+	struct xb_flow_table *t = mk_table(64);
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(sym_cases) / sizeof(sym_cases[0]); i++) {
+		const struct sym_case *c = &sym_cases[i];
+		struct xb_pkt_info fwd, rev;
+		struct xb_flow_key kf, kr;
+		struct xb_flow *f, *g;
+		uint8_t df, dr;
+
+		mk_pi(&fwd, c->family, c->proto, c->a, c->b, c->sport,
+		      c->dport, c->vlan);
+		mk_pi(&rev, c->family, c->proto, c->b, c->a, c->rsport,
+		      c->rdport, c->vlan);
+		xb_flow_key_from_pkt(&fwd, &kf, &df);
+		xb_flow_key_from_pkt(&rev, &kr, &dr);
+		/* the two "high->low" rows repeat a flow of an earlier row */
+		f = xb_flow_insert(t, &kf, xb_flow_key_hash(&kf), T0, NULL,
+				   NULL);
+		assert_non_null(f);
+		xb_flow_touch(f, df, 100, 0, T0);
+		g = xb_flow_lookup(t, &kr, xb_flow_key_hash(&kr));
+		if (g != f)
+			fail_msg("%s: reply direction found another entry",
+				 c->name);
+		xb_flow_touch(g, dr, 60, 0, T0 + 1);
+		/* other VLAN: another flow */
+		fwd.vlan = (uint16_t)(c->vlan + 1);
+		xb_flow_key_from_pkt(&fwd, &kf, &df);
+		assert_null(xb_flow_lookup(t, &kf, xb_flow_key_hash(&kf)));
+	}
+	xb_flow_table_free(t);
+}
+
+/* -------------------------------------------------------------- touch */
+
+static void
+test_touch(void **state)
+{
+	struct xb_flow_table *t = mk_table(16);
+	struct xb_flow_key k;
+	struct xb_flow *f;
+	uint32_t h;
+
+	(void)state;
+	mk_key(1, XB_FLOW_PROTO_TCP, &k, &h);
+	f = xb_flow_insert(t, &k, h, T0, NULL, NULL);
+	assert_non_null(f);
+	assert_int_equal(f->first_ns, T0);
+	assert_int_equal(f->last_ns, T0);
+	assert_int_equal(f->name_slot, XB_FLOW_NO_SLOT);
+	assert_int_equal(f->generation, 0);
+	xb_flow_touch(f, 1, 74, XB_TCP_FLAG_SYN, T0 + 5);
+	xb_flow_touch(f, 0, 74, XB_TCP_FLAG_SYN | 0x10, T0 + 9);
+	xb_flow_touch(f, 1, 1500, 0x10, T0 + 20);
+	assert_int_equal(f->init_dir, 1);
+	assert_int_equal(f->packets[0], 1);
+	assert_int_equal(f->packets[1], 2);
+	assert_int_equal(f->bytes[0], 74);
+	assert_int_equal(f->bytes[1], 1574);
+	assert_int_equal(f->last_ns, T0 + 20);
+	assert_int_equal(f->first_ns, T0);
+	assert_int_equal(f->tcp_state, XB_FLOW_TCP_SYN0 | XB_FLOW_TCP_SYN1);
+	assert_false(xb_flow_tcp_closed(f->tcp_state));
+	xb_flow_touch(f, 0, 60, XB_TCP_FLAG_FIN | 0x10, T0 + 30);
+	assert_false(xb_flow_tcp_closed(f->tcp_state));
+	xb_flow_touch(f, 1, 60, XB_TCP_FLAG_FIN | 0x10, T0 + 31);
+	assert_true(xb_flow_tcp_closed(f->tcp_state));
+	xb_flow_table_free(t);
+}
+
+/* --------------------------------------------------------------- bulk */
+
+static void
+test_lookup_bulk_equals_single(void **state)
+{
+	enum { N = 3000, CAP = 2048, PRESENT = 1500 };
+	struct xb_flow_table *t = mk_table(CAP);
+	static struct xb_flow_key keys[N];
+	static uint32_t hashes[N];
+	struct xb_flow *out[XB_FLOW_BULK_MAX];
+	struct xb_flow_table_stats st;
+	unsigned int i, j, n, hits = 0;
+
+	(void)state;
+	for (i = 0; i < N; i++)
+		mk_key(i, i & 1 ? XB_FLOW_PROTO_UDP : XB_FLOW_PROTO_TCP,
+		       &keys[i], &hashes[i]);
+	for (i = 0; i < PRESENT; i++)
+		assert_non_null(xb_flow_insert(t, &keys[i * 2], hashes[i * 2],
+					       T0, NULL, NULL));
+	/* batches of varying size, half present half absent */
+	for (i = 0; i < N; i += n) {
+		n = 1 + (i % XB_FLOW_BULK_MAX);
+		if (n > N - i)
+			n = N - i;
+		xb_flow_lookup_bulk(t, &keys[i], &hashes[i], n, out);
+		for (j = 0; j < n; j++) {
+			struct xb_flow *s = xb_flow_lookup(t, &keys[i + j],
+							   hashes[i + j]);
+
+			assert_ptr_equal(out[j], s);
+			if ((i + j) % 2 == 0 && (i + j) / 2 < PRESENT) {
+				assert_non_null(s);
+				assert_memory_equal(&s->key, &keys[i + j],
+						    sizeof(keys[0]));
+				hits++;
+			} else {
+				assert_null(s);
+			}
+		}
+	}
+	xb_flow_table_stats(t, &st);
+	assert_int_equal(st.lookups, 2 * N);
+	assert_int_equal(st.hits, 2 * hits);
+	assert_int_equal(st.in_use, PRESENT);
+	xb_flow_lookup_bulk(t, keys, hashes, 0, out); /* n = 0 is fine */
+	xb_flow_table_free(t);
+}
+
+/* Signature collisions and full buckets: hashes are chosen by the test. */
+static void
+test_bucket_pair_spill_and_evict(void **state)
+{
+	/* capacity 64: 16 buckets; every key hashes to bucket 4 */
+	struct xb_flow_table *t = mk_table(64);
+	struct xb_flow_key keys[18];
+	uint32_t hashes[18];
+	struct recorder r = { 0 };
+	struct xb_flow_table_stats st;
+	struct xb_flow *f;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 18; i++) {
+		uint32_t dummy;
+
+		mk_key(i, XB_FLOW_PROTO_TCP, &keys[i], &dummy);
+		/* keys 0 and 1 share the signature too */
+		hashes[i] = ((i < 2 ? 7u : 100u + i) << 16) | 4u;
+	}
+	for (i = 0; i < 16; i++) {
+		xb_flow_burst_begin(t);
+		f = xb_flow_insert(t, &keys[i], hashes[i], T0 + i, rec_end, &r);
+		assert_non_null(f);
+		f->aux[0] = i;
+	}
+	xb_flow_table_stats(t, &st);
+	assert_int_equal(st.in_use, 16);
+	assert_int_equal(st.evictions, 0);
+	/* all 16 found, 8 of them in the partner bucket */
+	for (i = 0; i < 16; i++) {
+		f = xb_flow_lookup(t, &keys[i], hashes[i]);
+		assert_non_null(f);
+		assert_int_equal(f->aux[0], i);
+	}
+	/* a 17th key: the oldest (key 0, last_ns T0) is evicted */
+	xb_flow_burst_begin(t);
+	f = xb_flow_insert(t, &keys[16], hashes[16], T0 + 100, rec_end, &r);
+	assert_non_null(f);
+	f->aux[0] = 16;
+	assert_int_equal(r.by_reason[XB_FLOW_END_EVICTED], 1);
+	assert_null(xb_flow_lookup(t, &keys[0], hashes[0]));
+	for (i = 1; i < 17; i++)
+		assert_non_null(xb_flow_lookup(t, &keys[i], hashes[i]));
+	/* all 16 pinned by the lookups above: no room, no crash */
+	assert_null(xb_flow_insert(t, &keys[17], hashes[17], T0 + 101,
+				   rec_end, &r));
+	xb_flow_table_stats(t, &st);
+	assert_int_equal(st.evictions_bucket, 1);
+	assert_int_equal(st.insert_failed, 1);
+	/* removing spilled keys keeps the rest reachable */
+	xb_flow_burst_begin(t);
+	assert_int_equal(xb_flow_expire(t, T0 + S(400), 16, rec_end, &r), 16);
+	for (i = 0; i < 17; i++)
+		assert_null(xb_flow_lookup(t, &keys[i], hashes[i]));
+	check_invariant(t);
+	xb_flow_table_free(t);
+}
+
+/* -------------------------------------------------------------- aging */
+
+struct age_case {
+	const char *name;
+	uint8_t proto;
+	uint8_t flags_dir0, flags_dir1; /* TCP flags sent each way, in order */
+	uint64_t timeout;               /* expected idle timeout */
+	enum xb_flow_end_reason why;
+};
+
+static const struct age_case age_cases[] = {
+	{ "tcp open", 6, XB_TCP_FLAG_SYN, XB_TCP_FLAG_SYN | 0x10, S(300),
+	  XB_FLOW_END_IDLE },
+	{ "tcp fin one way", 6, XB_TCP_FLAG_FIN | 0x10, 0x10, S(300),
+	  XB_FLOW_END_IDLE },
+	{ "tcp fin both ways", 6, XB_TCP_FLAG_FIN | 0x10,
+	  XB_TCP_FLAG_FIN | 0x10, S(10), XB_FLOW_END_CLOSED },
+	{ "tcp rst", 6, 0x10, XB_TCP_FLAG_RST, S(10), XB_FLOW_END_CLOSED },
+	{ "udp", 17, 0, 0, S(60), XB_FLOW_END_IDLE },
+	{ "icmp", 1, 0, 0, S(30), XB_FLOW_END_IDLE },
+	{ "sctp (other)", 132, 0, 0, S(30), XB_FLOW_END_IDLE },
+};
+
+static void
+test_aging_per_protocol(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(age_cases) / sizeof(age_cases[0]); i++) {
+		const struct age_case *c = &age_cases[i];
+		struct xb_flow_table *t = mk_table(1000);
+		struct xb_flow_table_stats st;
+		struct recorder r = { 0 };
+		struct xb_flow_key k;
+		struct xb_flow *f;
+		unsigned int n;
+		uint32_t h;
+
+		mk_key(7, c->proto, &k, &h);
+		f = xb_flow_insert(t, &k, h, T0, rec_end, &r);
+		assert_non_null(f);
+		xb_flow_touch(f, 0, 100, c->flags_dir0, T0);
+		xb_flow_touch(f, 1, 100, c->flags_dir1, T0 + 1000);
+		/* pinned by this burst: never expired under the caller */
+		assert_int_equal(xb_flow_expire(t, T0 + S(100000), 1u << 20,
+						rec_end, &r), 0);
+		xb_flow_burst_begin(t); /* unpin */
+		/* one ns before the timeout: still alive (full sweep) */
+		n = xb_flow_expire(t, T0 + 1000 + c->timeout - 1, 1u << 20,
+				   rec_end, &r);
+		if (n != 0)
+			fail_msg("%s: ended %u flows before its timeout",
+				 c->name, n);
+		/* time going backwards never ends a flow */
+		assert_int_equal(xb_flow_expire(t, 5, 1u << 20, rec_end, &r),
+				 0);
+		n = xb_flow_expire(t, T0 + 1000 + c->timeout, 1u << 20,
+				   rec_end, &r);
+		if (n != 1 || r.by_reason[c->why] != 1)
+			fail_msg("%s: ended %u (reason %d count %u)", c->name,
+				 n, c->why, r.by_reason[c->why]);
+		assert_null(xb_flow_lookup(t, &k, h));
+		xb_flow_table_stats(t, &st);
+		assert_int_equal(st.in_use, 0);
+		check_invariant(t);
+		xb_flow_table_free(t);
+	}
+}
+
+/* The clock hand does bounded work and covers the table over calls. */
+static void
+test_expire_incremental(void **state)
+{
+	enum { CAP = 4096 };
+	struct xb_flow_table_params p = {
+		.capacity = CAP,
+		.timeouts = { .udp_ns = S(5) },
+	};
+	struct xb_flow_table *t = xb_flow_table_create(&p);
+	struct xb_flow_table_stats st;
+	struct recorder r = { 0 };
+	unsigned int i, calls = 0, total = 0;
+
+	(void)state;
+	assert_non_null(t);
+	for (i = 0; i < CAP; i++) {
+		struct xb_flow_key k;
+		uint32_t h;
+
+		mk_key(i, XB_FLOW_PROTO_UDP, &k, &h);
+		assert_non_null(xb_flow_insert(t, &k, h, T0, rec_end, &r));
+	}
+	xb_flow_burst_begin(t);
+	xb_flow_table_stats(t, &st);
+	/* custom udp timeout used; other defaults kept */
+	assert_int_equal(xb_flow_expire(t, T0 + S(4), st.buckets, rec_end,
+					&r), 0);
+	while (total < CAP) {
+		unsigned int n = xb_flow_expire(t, T0 + S(5), 16, rec_end, &r);
+
+		assert_true(n <= 16 * 8);
+		total += n;
+		calls++;
+		assert_true(calls <= st.buckets / 16);
+	}
+	assert_int_equal(r.by_reason[XB_FLOW_END_IDLE], CAP);
+	check_invariant(t);
+	xb_flow_table_free(t);
+}
+
+/* ------------------------------------------------------------ flood */
+
+static void
+test_eviction_flood(void **state)
+{
+	enum { CAP = 1000, FLOWS = 10 * CAP, BURST = 32 };
+	struct xb_flow_table *t = mk_table(CAP);
+	struct xb_flow_table_stats st;
+	struct recorder r = { 0 };
+	struct xb_flow_key keys[BURST];
+	uint32_t hashes[BURST];
+	struct xb_flow *out[BURST];
+	uint64_t now = T0;
+	uint32_t next = 0, lives = 0, i;
+
+	(void)state;
+	/* aux[0] numbers each flow lifetime (a key evicted and seen again is
+	 * a new lifetime): each must end exactly once */
+	r.max_id = 2 * FLOWS;
+	r.ended = calloc(r.max_id, 1);
+	assert_non_null(r.ended);
+	while (next < FLOWS) {
+		/* a burst: 24 new flows plus 8 packets of recent flows */
+		for (i = 0; i < BURST; i++) {
+			uint32_t id = i < 24 || next < 128 ? next++ :
+							     next - 1 - i * 3;
+
+			mk_key(id, XB_FLOW_PROTO_TCP, &keys[i], &hashes[i]);
+		}
+		xb_flow_lookup_bulk(t, keys, hashes, BURST, out);
+		for (i = 0; i < BURST; i++) {
+			struct xb_flow *f = out[i];
+
+			if (f == NULL) {
+				f = xb_flow_insert(t, &keys[i], hashes[i],
+						   now, rec_end, &r);
+				assert_non_null(f);
+				if (f->packets[0] + f->packets[1] == 0)
+					f->aux[0] = lives++;
+			}
+			/* touched at once, so a later duplicate sees it */
+			xb_flow_touch(f, 0, 64, XB_TCP_FLAG_SYN, now);
+			out[i] = f;
+		}
+		/* pinned hits were not reused by the inserts */
+		for (i = 0; i < BURST; i++)
+			assert_memory_equal(&out[i]->key, &keys[i],
+					    sizeof(keys[0]));
+		xb_flow_expire(t, now, 4, rec_end, &r);
+		xb_flow_table_stats(t, &st);
+		assert_true(st.in_use <= CAP);
+		check_invariant(t);
+		now += 1000;
+	}
+	xb_flow_table_stats(t, &st);
+	assert_int_equal(st.in_use, CAP);
+	assert_int_equal(st.inserts, lives);
+	assert_true(lives >= FLOWS && lives < r.max_id);
+	assert_int_equal(st.evictions, lives - CAP);
+	assert_int_equal(st.evictions, r.by_reason[XB_FLOW_END_EVICTED]);
+	assert_int_equal(st.insert_failed, 0);
+	xb_flow_flush(t, rec_end, &r);
+	xb_flow_table_stats(t, &st);
+	assert_int_equal(st.in_use, 0);
+	assert_int_equal(r.twice, 0);
+	for (i = 0; i < lives; i++)
+		if (r.ended[i] != 1)
+			fail_msg("flow lifetime %u ended %u times", i,
+				 r.ended[i]);
+	check_invariant(t);
+	free(r.ended);
+	xb_flow_table_free(t);
+}
+
+/* Capacity smaller than a burst's flows: NULL, counted, never a crash. */
+static void
+test_all_pinned(void **state)
+{
+	struct xb_flow_table *t = mk_table(2);
+	struct xb_flow_table_stats st;
+	struct recorder r = { 0 };
+	struct xb_flow_key k[3];
+	uint32_t h[3];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 3; i++)
+		mk_key(i, XB_FLOW_PROTO_UDP, &k[i], &h[i]);
+	xb_flow_burst_begin(t);
+	assert_non_null(xb_flow_insert(t, &k[0], h[0], T0, rec_end, &r));
+	assert_non_null(xb_flow_insert(t, &k[1], h[1], T0, rec_end, &r));
+	assert_null(xb_flow_insert(t, &k[2], h[2], T0, rec_end, &r));
+	/* next burst: the oldest is evicted */
+	xb_flow_burst_begin(t);
+	assert_non_null(xb_flow_insert(t, &k[2], h[2], T0 + 1, rec_end, &r));
+	xb_flow_table_stats(t, &st);
+	assert_int_equal(st.insert_failed, 1);
+	assert_int_equal(st.evictions, 1);
+	assert_int_equal(r.total, 1);
+	assert_int_equal(st.in_use, 2);
+	check_invariant(t);
+	xb_flow_table_free(t);
+}
+
+/* ---------------------------------------------------- dup / flush */
+
+static void
+test_duplicate_insert(void **state)
+{
+	struct xb_flow_table *t = mk_table(8);
+	struct xb_flow_table_stats st;
+	struct xb_pkt_info pi;
+	struct xb_flow_key k, kr;
+	struct xb_flow *f, *g, *out[2];
+	uint32_t h, hs[2];
+	uint8_t d;
+
+	(void)state;
+	mk_key(3, XB_FLOW_PROTO_TCP, &k, &h);
+	/* two packets of one new flow in a burst: both miss */
+	struct xb_flow_key two[2] = { k, k };
+	hs[0] = hs[1] = h;
+	xb_flow_lookup_bulk(t, two, hs, 2, out);
+	assert_null(out[0]);
+	assert_null(out[1]);
+	f = xb_flow_insert(t, &k, h, T0, NULL, NULL);
+	xb_flow_touch(f, 0, 60, XB_TCP_FLAG_SYN, T0);
+	g = xb_flow_insert(t, &k, h, T0 + 1, NULL, NULL);
+	assert_ptr_equal(f, g);
+	assert_int_equal(g->packets[0], 1); /* the caller sees it is known */
+	/* the reply direction also maps onto it */
+	mk_pi(&pi, 4, 6, "198.51.100.7", "10.0.0.3", 443, 1027, 0);
+	xb_flow_key_from_pkt(&pi, &kr, &d);
+	assert_ptr_equal(xb_flow_insert(t, &kr, xb_flow_key_hash(&kr), T0 + 2,
+					NULL, NULL), f);
+	xb_flow_table_stats(t, &st);
+	assert_int_equal(st.inserts, 1);
+	assert_int_equal(st.in_use, 1);
+	xb_flow_table_free(t);
+}
+
+static void
+count_live(void *ctx, const struct xb_flow *f)
+{
+	(void)f;
+	(*(unsigned int *)ctx)++;
+}
+
+static void
+test_flush_and_foreach(void **state)
+{
+	enum { N = 500 };
+	struct xb_flow_table *t = mk_table(N);
+	struct xb_flow_table_stats st;
+	struct recorder r = { 0 };
+	unsigned int i, live = 0;
+
+	(void)state;
+	r.max_id = N;
+	r.ended = calloc(N, 1);
+	assert_non_null(r.ended);
+	for (i = 0; i < N; i++) {
+		struct xb_flow_key k;
+		struct xb_flow *f;
+		uint32_t h;
+
+		mk_key(i, XB_FLOW_PROTO_TCP, &k, &h);
+		f = xb_flow_insert(t, &k, h, T0, rec_end, &r);
+		assert_non_null(f);
+		f->aux[0] = i;
+	}
+	xb_flow_foreach(t, count_live, &live);
+	assert_int_equal(live, N);
+	assert_int_equal(r.total, 0); /* foreach ends nothing */
+	xb_flow_flush(t, rec_end, &r);
+	assert_int_equal(r.by_reason[XB_FLOW_END_FLUSH], N);
+	for (i = 0; i < N; i++)
+		assert_int_equal(r.ended[i], 1);
+	xb_flow_table_stats(t, &st);
+	assert_int_equal(st.in_use, 0);
+	assert_int_equal(st.flushed, N);
+	live = 0;
+	xb_flow_foreach(t, count_live, &live);
+	assert_int_equal(live, 0);
+	xb_flow_flush(t, rec_end, &r); /* second flush: nothing left */
+	assert_int_equal(r.total, N);
+	check_invariant(t);
+	free(r.ended);
+	xb_flow_table_free(t);
+}
+
+/* ------------------------------------------------------------ names */
+
+static void
+test_names(void **state)
+{
+	struct xb_flow_table *t = mk_table(1);
+	struct xb_flow_key k0, k1;
+	struct xb_flow *f;
+	uint32_t h0, h1;
+	char *n;
+
+	(void)state;
+	mk_key(0, XB_FLOW_PROTO_TCP, &k0, &h0);
+	mk_key(1, XB_FLOW_PROTO_TCP, &k1, &h1);
+	f = xb_flow_insert(t, &k0, h0, T0, NULL, NULL);
+	n = xb_flow_name(t, f);
+	assert_string_equal(n, "");
+	snprintf(n, XB_FLOW_NAME_MAX, "www.example.com");
+	assert_string_equal(xb_flow_name(t, f), "www.example.com");
+	n[XB_FLOW_NAME_MAX - 1] = 'x'; /* the whole buffer is writable */
+	n[XB_FLOW_NAME_MAX - 1] = '\0';
+	/* reuse of the entry for another flow clears the name */
+	xb_flow_burst_begin(t);
+	f = xb_flow_insert(t, &k1, h1, T0 + 1, NULL, NULL);
+	assert_non_null(f);
+	assert_string_equal(xb_flow_name(t, f), "");
+	xb_flow_table_free(t);
+}
+
+/* ------------------------------------------------- create / memory */
+
+struct alloc_ctx {
+	unsigned int calls, fail_at, live;
+	size_t bytes;
+};
+
+static void *
+test_zalloc(size_t size, size_t align, void *arg)
+{
+	struct alloc_ctx *a = arg;
+	void *p;
+
+	if (++a->calls == a->fail_at)
+		return NULL;
+	assert_true(align && (align & (align - 1)) == 0 && align <= 128);
+	p = aligned_alloc(align, (size + align - 1) & ~(align - 1));
+	assert_non_null(p);
+	memset(p, 0, size);
+	a->live++;
+	a->bytes += size;
+	return p;
+}
+
+static void
+test_free_fn(void *p, void *arg)
+{
+	struct alloc_ctx *a = arg;
+
+	a->live--;
+	free(p);
+}
+
+static void
+test_create_invalid_and_alloc(void **state)
+{
+	struct xb_flow_table_params p = { .capacity = 0 };
+	struct xb_flow_table_stats st;
+	struct xb_flow_table *t;
+	struct alloc_ctx a = { 0 };
+	unsigned int k;
+
+	(void)state;
+	errno = 0;
+	assert_null(xb_flow_table_create(NULL));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(xb_flow_table_create(&p));
+	assert_int_equal(errno, EINVAL);
+	p.capacity = XB_FLOW_CAPACITY_MAX + 1;
+	errno = 0;
+	assert_null(xb_flow_table_create(&p));
+	assert_int_equal(errno, EINVAL);
+	p.capacity = 10;
+	p.zalloc = test_zalloc; /* free missing */
+	errno = 0;
+	assert_null(xb_flow_table_create(&p));
+	assert_int_equal(errno, EINVAL);
+	xb_flow_table_free(NULL);
+
+	/* every allocation failing in turn: ENOMEM, nothing leaked */
+	p.free = test_free_fn;
+	p.alloc_arg = &a;
+	for (k = 1; k <= 5; k++) {
+		memset(&a, 0, sizeof(a));
+		a.fail_at = k;
+		errno = 0;
+		assert_null(xb_flow_table_create(&p));
+		assert_int_equal(errno, ENOMEM);
+		assert_int_equal(a.live, 0);
+	}
+	/* the caller's allocator gets all the memory, and all of it back */
+	memset(&a, 0, sizeof(a));
+	p.capacity = 1000;
+	t = xb_flow_table_create(&p);
+	assert_non_null(t);
+	xb_flow_table_stats(t, &st);
+	assert_int_equal(st.capacity, 1000);
+	assert_int_equal(st.buckets, 256); /* next_pow2(1000 * 2 / 8) */
+	assert_true(st.memory_bytes >= a.bytes);
+	assert_int_equal(st.memory_bytes, xb_flow_table_memory(1000));
+	xb_flow_table_free(t);
+	assert_int_equal(a.live, 0);
+	/* smallest table */
+	p.capacity = 1;
+	t = xb_flow_table_create(&p);
+	assert_non_null(t);
+	xb_flow_table_stats(t, &st);
+	assert_int_equal(st.buckets, 2);
+	xb_flow_table_free(t);
+	assert_int_equal(a.live, 0);
+	/* memory per million flows stays what FLOWTABLE.md states */
+	assert_int_equal(xb_flow_table_memory(1000000) / 1000000, 276);
+	assert_int_equal(xb_flow_table_memory(0), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_key_symmetry),
+		cmocka_unit_test(test_both_directions_one_entry),
+		cmocka_unit_test(test_touch),
+		cmocka_unit_test(test_lookup_bulk_equals_single),
+		cmocka_unit_test(test_bucket_pair_spill_and_evict),
+		cmocka_unit_test(test_aging_per_protocol),
+		cmocka_unit_test(test_expire_incremental),
+		cmocka_unit_test(test_eviction_flood),
+		cmocka_unit_test(test_all_pinned),
+		cmocka_unit_test(test_duplicate_insert),
+		cmocka_unit_test(test_flush_and_foreach),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_create_invalid_and_alloc),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
