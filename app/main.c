@@ -28,9 +28,15 @@
 #include <rte_version.h>
 
 #include "xb_app.h"
+#include "xb_flow.h"
+#include "xb_rules.h"
 #include "xb_stats.h"
 
 #define DEFAULT_CONFIG "config/xbgw.conf"
+/* Per worker: flows that may be reassembling a name at once, and the
+ * DNS answer cache. */
+#define XB_NAME_SLOTS 4096
+#define XB_DNS_CACHE_ENTRIES 65536
 
 static volatile sig_atomic_t quit_signal;
 static volatile sig_atomic_t reload_signal;
@@ -372,8 +378,6 @@ xb_check_config(const struct xb_options *o)
 	rc = xb_config_load(o->config, &cfg, &errs);
 	if (rc == 0) {
 		/* Tables are checked by the same builder a live load uses. */
-		extern int xb_app_check_tables(const struct xb_config *cfg,
-					       struct xb_errors *errs);
 		rc = xb_app_check_tables(&cfg, &errs);
 	}
 	if (xb_errors_count(&errs) > 0) {
@@ -418,6 +422,106 @@ create_sink(const char *pcap_out, uint16_t *port, char *err, size_t errlen)
 	return xb_port_find(name, port) == 0 ? 0 : -1;
 }
 
+static void *
+socket_zalloc(size_t size, size_t align, void *arg)
+{
+	return rte_zmalloc_socket("xbgw_flows", size, (unsigned int)align,
+				  (int)(intptr_t)arg);
+}
+
+static void
+socket_free(void *p, void *arg)
+{
+	(void)arg;
+	rte_free(p);
+}
+
+/* Per-worker state, on the worker's NUMA node: flow table, name
+ * extraction context, flow-log ring, clock base. */
+static int
+setup_worker_state(struct xb_app *app)
+{
+	const uint64_t s = 1000000000ull;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	for (unsigned int i = 0; i < app->nworkers; i++) {
+		struct xb_worker *w = app->workers[i];
+		int socket = (int)rte_lcore_to_socket_id(w->lcore_id);
+		struct xb_flow_table_params fp = {
+			.capacity = app->cfg.flow_capacity,
+			.timeouts = {
+				.tcp_ns = app->cfg.tcp_timeout_s * s,
+				.tcp_closed_ns = app->cfg.tcp_closed_timeout_s * s,
+				.udp_ns = app->cfg.udp_timeout_s * s,
+				.other_ns = app->cfg.other_timeout_s * s,
+			},
+			.zalloc = socket_zalloc,
+			.free = socket_free,
+			.alloc_arg = (void *)(intptr_t)socket,
+		};
+
+		w->flows = xb_flow_table_create(&fp);
+		w->names = xb_name_ctx_create(XB_NAME_SLOTS, XB_DNS_CACHE_ENTRIES);
+		if (app->flow_log != NULL)
+			w->flowlog = xb_flowlog_ring_create(16);
+		if (w->flows == NULL || w->names == NULL ||
+		    (app->flow_log != NULL && w->flowlog == NULL)) {
+			fprintf(stderr,
+				"xbgw: out of memory for worker state (flow table of %u entries)\n",
+				app->cfg.flow_capacity);
+			return -1;
+		}
+		w->base_tsc = rte_rdtsc();
+		w->base_ns = (uint64_t)ts.tv_sec * s + (uint64_t)ts.tv_nsec;
+		w->ns_mult = (uint64_t)(((unsigned __int128)s << 32) / app->tsc_hz);
+	}
+	return 0;
+}
+
+static void
+free_worker_state(struct xb_app *app)
+{
+	for (unsigned int i = 0; i < app->nworkers; i++) {
+		struct xb_worker *w = app->workers[i];
+
+		xb_flow_table_free(w->flows);
+		xb_name_ctx_free(w->names);
+		xb_flowlog_ring_free(w->flowlog);
+		rte_free(w);
+	}
+	app->nworkers = 0;
+}
+
+static void
+drain_flow_logs(struct xb_app *app)
+{
+	if (app->flow_log == NULL)
+		return;
+	for (unsigned int i = 0; i < app->nworkers; i++)
+		app->flows_logged += xb_flowlog_drain(app->workers[i]->flowlog,
+						      app->flow_log);
+}
+
+static void
+do_reload(struct xb_app *app)
+{
+	struct xb_errors errs;
+
+	xb_errors_init(&errs);
+	if (xb_rules_reload(app, &errs) == 0) {
+		RTE_LOG(NOTICE, USER1, "reload: ruleset generation %u active\n",
+			app->generation);
+	} else {
+		app->reloads_failed++;
+		RTE_LOG(ERR, USER1,
+			"reload failed, generation %u stays active:\n",
+			app->generation);
+		xb_errors_print(&errs, stderr);
+	}
+	xb_errors_free(&errs);
+}
+
 static unsigned int
 pool_size(const struct xb_app *app, unsigned int nports)
 {
@@ -449,16 +553,6 @@ xb_run(struct xb_app *app)
 		xb_errors_free(&errs);
 		return XB_EXIT_CONFIG;
 	}
-	{
-		extern int xb_app_check_tables(const struct xb_config *cfg,
-					       struct xb_errors *errs);
-		if (xb_app_check_tables(&app->cfg, &errs) < 0) {
-			xb_errors_print(&errs, stderr);
-			xb_errors_free(&errs);
-			return XB_EXIT_CONFIG;
-		}
-	}
-	xb_errors_free(&errs);
 
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		struct xb_worker *w = rte_zmalloc_socket(
@@ -479,6 +573,22 @@ xb_run(struct xb_app *app)
 			"xbgw: no worker lcore (give EAL at least two cores, e.g. -l 0,1)\n");
 		return XB_EXIT_USAGE;
 	}
+	if (xb_rules_start(app, &errs) < 0) {
+		xb_errors_print(&errs, stderr);
+		xb_errors_free(&errs);
+		return XB_EXIT_CONFIG;
+	}
+	xb_errors_free(&errs);
+	if (app->opt.flow_log != NULL) {
+		app->flow_log = fopen(app->opt.flow_log, "w");
+		if (app->flow_log == NULL) {
+			fprintf(stderr, "xbgw: %s: %s\n", app->opt.flow_log,
+				strerror(errno));
+			return XB_EXIT_RUNTIME;
+		}
+	}
+	if (setup_worker_state(app) < 0)
+		return XB_EXIT_RUNTIME;
 
 	if (app->opt.nreplay > 0) {
 		if (xb_capture_load(&app->cap, app->opt.replay,
@@ -621,6 +731,11 @@ xb_run(struct xb_app *app)
 		} else {
 			rte_delay_us_sleep(10000);
 		}
+		drain_flow_logs(app);
+		if (reload_signal) {
+			reload_signal = 0;
+			do_reload(app);
+		}
 		if (progress && t - last_progress >= 0.5) {
 			xb_stats_progress(app, stderr, t - t0);
 			last_progress = t;
@@ -629,7 +744,25 @@ xb_run(struct xb_app *app)
 	elapsed = now_s() - t0;
 	for (unsigned int i = 0; i < app->nworkers; i++)
 		atomic_store(&app->workers[i]->stop, true);
+	/* Workers flush their flow tables into the flow log at exit; keep
+	 * draining until every one has finished. */
+	for (bool all = false; !all;) {
+		all = true;
+		drain_flow_logs(app);
+		for (unsigned int i = 0; i < app->nworkers; i++)
+			if (!atomic_load(&app->workers[i]->flushed))
+				all = false;
+		if (!all)
+			rte_delay_us_sleep(100);
+	}
 	rte_eal_mp_wait_lcore();
+	drain_flow_logs(app);
+	if (app->flow_log != NULL && fclose(app->flow_log) != 0) {
+		fprintf(stderr, "xbgw: %s: %s\n", app->opt.flow_log,
+			strerror(errno));
+		rc = XB_EXIT_RUNTIME;
+	}
+	app->flow_log = NULL;
 	if (progress) {
 		xb_stats_progress(app, stderr, elapsed);
 		fputc('\n', stderr);
@@ -658,6 +791,8 @@ xb_run(struct xb_app *app)
 				rc = XB_EXIT_RUNTIME;
 		}
 	}
+	xb_rules_stop(app);
+	free_worker_state(app);
 	xb_capture_free(&app->cap);
 	return rc;
 }

@@ -15,6 +15,7 @@
 #include "xb_config.h"
 #include "xb_port.h"
 #include "xb_replay.h"
+#include "xb_tally.h"
 #include "xb_worker.h"
 
 /* Exit codes of the contract. */
@@ -55,6 +56,13 @@ struct xb_app {
 	int ts_offset;
 	uint64_t ts_flag;
 	unsigned int mbufs_in_use_at_exit;
+	/* ruleset life cycle (xb_rules.c) */
+	uint32_t generation;
+	uint64_t reloads_ok, reloads_failed;
+	/* totals carried over from retired rulesets, by name */
+	struct xb_tally by_country, by_category, by_tenant;
+	FILE *flow_log;
+	uint64_t flows_logged;
 };
 
 #endif /* XB_APP_H */

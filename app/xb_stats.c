@@ -6,6 +6,8 @@
 
 #include "xb_app.h"
 #include "xb_json.h"
+#include "xb_rules.h"
+#include "xb_tally.h"
 
 static uint64_t
 rd(const uint64_t *p)
@@ -26,6 +28,11 @@ add(struct xb_counters *sum, const struct xb_counters *c)
 	sum->busy_cycles += rd(&c->busy_cycles);
 	sum->busy_bursts += rd(&c->busy_bursts);
 	sum->polls += rd(&c->polls);
+	sum->flows_new += rd(&c->flows_new);
+	sum->flows_stateless += rd(&c->flows_stateless);
+	sum->reclassified += rd(&c->reclassified);
+	sum->names_found += rd(&c->names_found);
+	sum->flowlog_lost += rd(&c->flowlog_lost);
 }
 
 void
@@ -44,6 +51,21 @@ drops_total(const struct xb_counters *c)
 	for (unsigned int i = 0; i < XB_DROP_MAX; i++)
 		d += c->drop[i];
 	return d;
+}
+
+/* Totals of retired rulesets plus the live counters of the active one.
+ * Called from the main lcore, which is also the only thread that retires
+ * rulesets, so the active one cannot be freed under it. */
+static void
+live_tallies(const struct xb_app *app, struct xb_tally t[3])
+{
+	const struct xb_ruleset *rs = xb_rules_active();
+
+	xb_tally_copy(&t[0], &app->by_country);
+	xb_tally_copy(&t[1], &app->by_category);
+	xb_tally_copy(&t[2], &app->by_tenant);
+	if (rs != NULL)
+		xb_rules_fold(rs, app->nworkers, &t[0], &t[1], &t[2]);
 }
 
 void
@@ -68,15 +90,40 @@ xb_stats_write_json(const struct xb_app *app, FILE *f, bool pretty)
 	xb_json_u64(&j, "rx", s.rx_bytes);
 	xb_json_u64(&j, "tx", s.tx_bytes);
 	xb_json_object_end(&j);
-	xb_json_object_begin(&j, "by_country");
-	xb_json_object_end(&j);
-	xb_json_object_begin(&j, "by_category");
-	xb_json_object_end(&j);
-	xb_json_object_begin(&j, "by_tenant");
-	xb_json_object_end(&j);
+	{
+		struct xb_tally t[3];
+		static const char *const keys[3] = {"by_country", "by_category",
+						    "by_tenant"};
+
+		live_tallies(app, t);
+		for (int k = 0; k < 3; k++) {
+			xb_json_object_begin(&j, keys[k]);
+			for (unsigned int i = 0; i < t[k].n; i++) {
+				xb_json_object_begin(&j, t[k].e[i].name);
+				xb_json_u64(&j, "packets", t[k].e[i].packets);
+				xb_json_u64(&j, "bytes", t[k].e[i].bytes);
+				xb_json_object_end(&j);
+			}
+			xb_json_object_end(&j);
+			xb_tally_free(&t[k]);
+		}
+	}
 	xb_json_array_begin(&j, "usage");
 	xb_json_array_end(&j);
 	xb_json_u64(&j, "mbufs_in_use_at_exit", app->mbufs_in_use_at_exit);
+	xb_json_object_begin(&j, "flows");
+	xb_json_u64(&j, "new", s.flows_new);
+	xb_json_u64(&j, "stateless", s.flows_stateless);
+	xb_json_u64(&j, "reclassified", s.reclassified);
+	xb_json_u64(&j, "names_found", s.names_found);
+	xb_json_u64(&j, "logged", app->flows_logged);
+	xb_json_u64(&j, "log_lost", s.flowlog_lost);
+	xb_json_object_end(&j);
+	xb_json_object_begin(&j, "ruleset");
+	xb_json_u64(&j, "generation", app->generation);
+	xb_json_u64(&j, "reloads_ok", app->reloads_ok);
+	xb_json_u64(&j, "reloads_failed", app->reloads_failed);
+	xb_json_object_end(&j);
 	xb_json_array_begin(&j, "workers");
 	for (unsigned int i = 0; i < app->nworkers; i++) {
 		const struct xb_counters *c = &app->workers[i]->c;

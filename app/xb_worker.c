@@ -1,10 +1,31 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "xb_worker.h"
 
+#include <string.h>
+
 #include <rte_cycles.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_pause.h>
 #include <rte_prefetch.h>
 
 #include "xb_parse.h"
+#include "xb_rules.h"
+#include "xb_ruleset.h"
+
+/* Flow flags (struct xb_flow.flags, owned by the worker). */
+#define XB_FF_ROLE_MASK 0x03 /* enum xb_role_hint of the first packet */
+#define XB_FF_NAME_DONE 0x04 /* name found or given up */
+
+/* Expiry work per loop: buckets examined (bounded, see FLOWTABLE.md). */
+#define XB_EXPIRE_BUCKETS 16
+
+static inline uint64_t
+wall_ns(const struct xb_worker *w)
+{
+	uint64_t d = rte_rdtsc() - w->base_tsc;
+
+	return w->base_ns + (uint64_t)(((unsigned __int128)d * w->ns_mult) >> 32);
+}
 
 /* Send what is buffered for one port; what the port refuses is dropped
  * and counted, so rx == tx + drops holds exactly. */
@@ -47,14 +68,209 @@ drop(struct xb_worker *w, struct rte_mbuf *m, enum xb_drop_reason why)
 	rte_pktmbuf_free(m);
 }
 
+static inline enum xb_role_hint
+role_hint(uint8_t port_role)
+{
+	return port_role == XB_ROLE_INSIDE    ? XB_DIR_FROM_INSIDE
+	       : port_role == XB_ROLE_OUTSIDE ? XB_DIR_FROM_OUTSIDE
+					      : XB_DIR_BY_HOME_NET;
+}
+
+/* Packet info of a flow seen from its initiator, rebuilt from the key
+ * (for verdicts redone when no packet is at hand, e.g. at flow end). */
+static void
+pkt_info_from_flow(const struct xb_flow *f, struct xb_pkt_info *pi)
+{
+	uint8_t s = f->init_dir;
+
+	memset(pi, 0, sizeof(*pi));
+	pi->family = f->key.family;
+	pi->proto = f->key.proto;
+	pi->vlan = f->key.vlan;
+	pi->flags = XB_PKT_F_HAS_L4;
+	memcpy(pi->src, f->key.addr[s], 16);
+	memcpy(pi->dst, f->key.addr[s ^ 1], 16);
+	pi->sport = f->key.port[s];
+	pi->dport = f->key.port[s ^ 1];
+}
+
+/* Apply the category a name gives, if any. */
+static inline void
+apply_name(const struct xb_worker *w, const struct xb_ruleset *rs,
+	   struct xb_flow *f)
+{
+	const char *name = xb_flow_name(w->flows, f);
+	int cat = xb_ruleset_match_name(rs, w->index, name, strlen(name));
+
+	if (cat >= 0)
+		f->category = (uint16_t)cat;
+}
+
+/*
+ * Classify a flow under rs (per flow: on its first packet and when the
+ * ruleset changed).  pi is the packet at hand, dir its direction in the
+ * flow key.
+ */
+static void
+classify_flow(const struct xb_worker *w, const struct xb_ruleset *rs,
+	      struct xb_flow *f, const struct xb_pkt_info *pi, uint8_t dir)
+{
+	struct xb_verdict v;
+
+	xb_ruleset_classify(rs, pi, dir != f->init_dir,
+			    (enum xb_role_hint)(f->flags & XB_FF_ROLE_MASK), &v);
+	f->country = v.country;
+	f->tenant = v.tenant;
+	f->category = v.category;
+	/* Endpoint index (0/1 in the key) of the foreign end. */
+	f->remote = v.remote ? dir : (uint8_t)(dir ^ 1);
+	if (f->name_source != XB_NAME_SRC_NONE)
+		apply_name(w, rs, f);
+	f->generation = rs->generation;
+}
+
+/* Flow ended: log it (resolved under the current ruleset) and free its
+ * name-extraction slot. */
+static void
+flow_end(void *ctx, struct xb_flow *f, enum xb_flow_end_reason why)
+{
+	struct xb_worker *w = ctx;
+	const struct xb_ruleset *rs = w->rs;
+	struct xb_flow_record *r;
+	uint8_t s = f->init_dir;
+
+	xb_name_release(w->names, &f->name_slot);
+	if (w->flowlog == NULL || rs == NULL)
+		return;
+	if (f->generation != rs->generation) {
+		struct xb_pkt_info pi;
+
+		pkt_info_from_flow(f, &pi);
+		classify_flow(w, rs, f, &pi, s);
+	}
+	r = xb_flowlog_reserve(w->flowlog);
+	while (r == NULL && why == XB_FLOW_END_FLUSH) {
+		/* Exit flush only: wait for the main lcore to drain. */
+		rte_pause();
+		r = xb_flowlog_reserve(w->flowlog);
+	}
+	if (r == NULL) {
+		w->c.flowlog_lost++;
+		return;
+	}
+	r->family = f->key.family;
+	r->proto = f->key.proto;
+	r->vlan = f->key.vlan;
+	memcpy(r->src, f->key.addr[s], 16);
+	memcpy(r->dst, f->key.addr[s ^ 1], 16);
+	r->sport = f->key.port[s];
+	r->dport = f->key.port[s ^ 1];
+	snprintf(r->country, sizeof(r->country), "%s",
+		 xb_countries_code(rs->countries, f->country));
+	snprintf(r->category, sizeof(r->category), "%s",
+		 xb_categories_id(rs->categories, f->category));
+	snprintf(r->tenant, sizeof(r->tenant), "%s",
+		 xb_tenants_get(rs->tenants, f->tenant)->id);
+	snprintf(r->action, sizeof(r->action), "%s", "channel");
+	r->name_source = f->name_source;
+	if (f->name_source != XB_NAME_SRC_NONE)
+		snprintf(r->name, sizeof(r->name), "%s",
+			 xb_flow_name(w->flows, f));
+	else
+		r->name[0] = '\0';
+	r->packets[0] = f->packets[s];
+	r->packets[1] = f->packets[s ^ 1];
+	r->bytes[0] = f->bytes[s];
+	r->bytes[1] = f->bytes[s ^ 1];
+	r->first_ns = f->first_ns;
+	r->last_ns = f->last_ns;
+	r->end_reason = (uint8_t)why;
+	xb_flowlog_commit(w->flowlog);
+}
+
+/* The first payload packets of a flow may reveal its name. */
+static inline void
+extract_name(struct xb_worker *w, const struct xb_ruleset *rs,
+	     struct xb_flow *f, const struct xb_pkt_info *pi, uint8_t dir,
+	     struct rte_mbuf *m)
+{
+	uint8_t buf[2048];
+	struct xb_name name;
+	const uint8_t *payload = NULL;
+	uint32_t len = pi->payload_len;
+	int rc;
+
+	if (len > 0) {
+		if (len > sizeof(buf))
+			len = sizeof(buf);
+		if (pi->payload_off + len > rte_pktmbuf_pkt_len(m))
+			len = rte_pktmbuf_pkt_len(m) > pi->payload_off
+				      ? rte_pktmbuf_pkt_len(m) - pi->payload_off
+				      : 0;
+		payload = rte_pktmbuf_read(m, pi->payload_off, len, buf);
+		if (payload == NULL)
+			len = 0;
+	}
+	rc = xb_name_feed(w->names, &f->name_slot, pi, dir, f->init_dir,
+			  payload, len, w->now_ns, &name);
+	if (rc == XB_NAME_MORE)
+		return;
+	f->flags |= XB_FF_NAME_DONE;
+	if (rc != XB_NAME_FOUND)
+		return;
+	memcpy(xb_flow_name(w->flows, f), name.str,
+	       name.len < XB_FLOW_NAME_MAX ? name.len + 1u : XB_FLOW_NAME_MAX);
+	xb_flow_name(w->flows, f)[XB_FLOW_NAME_MAX - 1] = '\0';
+	f->name_source = name.source;
+	w->c.names_found++;
+	apply_name(w, rs, f);
+}
+
+/* DNS answers teach the address -> name cache, for later flows that carry
+ * no name of their own (ECH, no SNI). */
+static inline void
+learn_dns(struct xb_worker *w, const struct xb_pkt_info *pi,
+	  struct rte_mbuf *m)
+{
+	uint8_t buf[1500];
+	uint32_t len = pi->payload_len < sizeof(buf) ? pi->payload_len
+						     : (uint32_t)sizeof(buf);
+	const uint8_t *p;
+
+	if (len == 0 || pi->payload_off + len > rte_pktmbuf_pkt_len(m))
+		return;
+	p = rte_pktmbuf_read(m, pi->payload_off, len, buf);
+	if (p != NULL)
+		xb_name_dns_learn(w->names, p, len, false, w->now_ns);
+}
+
+static inline uint64_t
+packet_time(const struct xb_worker *w, const struct rte_mbuf *m,
+	    uint64_t burst_ns)
+{
+	if (w->clock_capture && w->ts_offset >= 0)
+		return *RTE_MBUF_DYNFIELD(m, w->ts_offset, const uint64_t *);
+	return burst_ns;
+}
+
 /* Process one received burst. */
 static void
 process_burst(struct xb_worker *w, const struct xb_rxq *q,
-	      struct rte_mbuf **pkts, uint16_t n)
+	      const struct xb_ruleset *rs, struct rte_mbuf **pkts, uint16_t n)
 {
+	const struct xb_ruleset_counters *cnt = &rs->counters[w->index];
 	struct xb_pkt_info info[XB_BURST];
+	struct xb_flow_key keys[XB_BURST];
+	uint32_t hashes[XB_BURST];
+	struct xb_flow *flows[XB_BURST];
+	struct rte_mbuf *ip_pkts[XB_BURST];
+	uint8_t dirs[XB_BURST];
 	uint8_t scratch[XB_PARSE_HDR_MAX];
+	uint64_t burst_ns = w->clock_capture ? 0 : wall_ns(w);
+	enum xb_role_hint role = role_hint(q->role);
+	uint16_t nip = 0;
 
+	/* Stage 1: parse; non-IP frames pass untouched, broken IP drops. */
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t len = rte_pktmbuf_pkt_len(m);
@@ -66,20 +282,86 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
 		w->c.rx_bytes += len;
 		/* Contiguous first bytes; copied only when the headers span
-		 * segments (rare: chained jumbo frames keep them in the
-		 * first segment). */
+		 * segments. */
 		hdr = rte_pktmbuf_read(m, 0, hlen, scratch);
-		rc = hdr ? xb_parse(hdr, hlen, len, &info[i])
+		rc = hdr ? xb_parse(hdr, hlen, len, &info[nip])
 			 : XB_PARSE_MALFORMED;
-		if (unlikely(rc != XB_PARSE_IP)) {
-			if (rc == XB_PARSE_NOT_IP) {
-				w->c.not_ip++;
-				tx_enqueue(w, q->tx_port, m);
-			} else {
-				drop(w, m, XB_DROP_MALFORMED);
-			}
+		if (likely(rc == XB_PARSE_IP)) {
+			ip_pkts[nip++] = m;
 			continue;
 		}
+		if (rc == XB_PARSE_NOT_IP) {
+			w->c.not_ip++;
+			tx_enqueue(w, q->tx_port, m);
+		} else {
+			drop(w, m, XB_DROP_MALFORMED);
+		}
+	}
+	if (nip == 0)
+		return;
+
+	/* Stage 2: flow keys and one bulk lookup (prefetches inside). */
+	for (uint16_t i = 0; i < nip; i++) {
+		xb_flow_key_from_pkt(&info[i], &keys[i], &dirs[i]);
+		hashes[i] = xb_flow_key_hash(&keys[i]);
+	}
+	xb_flow_lookup_bulk(w->flows, keys, hashes, nip, flows);
+
+	/* Stage 3: per packet; classification work only on misses. */
+	for (uint16_t i = 0; i < nip; i++) {
+		struct rte_mbuf *m = ip_pkts[i];
+		const struct xb_pkt_info *pi = &info[i];
+		uint32_t len = rte_pktmbuf_pkt_len(m);
+		struct xb_flow *f = flows[i];
+		uint16_t country, category, tenant;
+
+		w->now_ns = packet_time(w, m, burst_ns);
+		if (f == NULL) {
+			f = xb_flow_insert(w->flows, &keys[i], hashes[i],
+					   w->now_ns, flow_end, w);
+			/* Generation 0: really new (a second packet of a
+			 * new flow in the same burst gets the entry the
+			 * first one created). */
+			if (likely(f != NULL) && f->generation == 0) {
+				w->c.flows_new++;
+				f->init_dir = dirs[i];
+				f->flags = (uint8_t)role;
+				f->name_slot = XB_NAME_SLOT_NONE;
+				classify_flow(w, rs, f, pi, dirs[i]);
+			}
+		}
+		if (likely(f != NULL) &&
+		    unlikely(f->generation != rs->generation)) {
+			w->c.reclassified++;
+			classify_flow(w, rs, f, pi, dirs[i]);
+		}
+		if (likely(f != NULL)) {
+			xb_flow_touch(f, dirs[i], len, pi->tcp_flags, w->now_ns);
+			if (unlikely(!(f->flags & XB_FF_NAME_DONE)))
+				extract_name(w, rs, f, pi, dirs[i], m);
+			else if (unlikely(pi->proto == IPPROTO_UDP &&
+					  pi->sport == 53))
+				learn_dns(w, pi, m);
+			country = f->country;
+			category = f->category;
+			tenant = f->tenant;
+		} else {
+			/* No room in the flow table for this burst: a
+			 * stateless verdict from this packet alone. */
+			struct xb_verdict v;
+
+			w->c.flows_stateless++;
+			xb_ruleset_classify(rs, pi, false, role, &v);
+			country = v.country;
+			category = v.category;
+			tenant = v.tenant;
+		}
+		cnt->by_country[country].packets++;
+		cnt->by_country[country].bytes += len;
+		cnt->by_category[category].packets++;
+		cnt->by_category[category].bytes += len;
+		cnt->by_tenant[tenant].packets++;
+		cnt->by_tenant[tenant].bytes += len;
 		tx_enqueue(w, q->tx_port, m);
 	}
 }
@@ -89,9 +371,15 @@ xb_worker_main(void *arg)
 {
 	struct xb_worker *w = arg;
 	struct rte_mbuf *pkts[XB_BURST];
+	uint64_t last_ns = 0;
 
+	rte_rcu_qsbr_thread_register(xb_rcu, w->index);
+	rte_rcu_qsbr_thread_online(xb_rcu, w->index);
 	atomic_store_explicit(&w->running, true, memory_order_release);
 	while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
+		const struct xb_ruleset *rs = xb_rules_active();
+
+		w->rs = rs;
 		w->c.polls++;
 		for (unsigned int r = 0; r < w->nrxq; r++) {
 			const struct xb_rxq *q = &w->rxq[r];
@@ -103,14 +391,31 @@ xb_worker_main(void *arg)
 				continue;
 			t0 = rte_rdtsc();
 			w->c.rx_pkts += n;
-			process_burst(w, q, pkts, n);
+			process_burst(w, q, rs, pkts, n);
 			tx_flush(w, q->tx_port);
 			w->c.busy_cycles += rte_rdtsc() - t0;
 			w->c.busy_bursts++;
 		}
+		/* Aging: bounded work per loop, on the clock in use. */
+		if (!w->clock_capture)
+			w->now_ns = wall_ns(w);
+		if (w->now_ns != last_ns) {
+			xb_flow_expire(w->flows, w->now_ns, XB_EXPIRE_BUCKETS,
+				       flow_end, w);
+			last_ns = w->now_ns;
+		}
+		w->rs = NULL;
+		rte_rcu_qsbr_quiescent(xb_rcu, w->index);
 	}
 	for (unsigned int p = 0; p < XB_MAX_PORTS; p++)
 		tx_flush(w, (uint16_t)p);
+	/* Exit: every live flow goes to the flow log. */
+	w->rs = xb_rules_active();
+	xb_flow_flush(w->flows, flow_end, w);
+	w->rs = NULL;
+	rte_rcu_qsbr_thread_offline(xb_rcu, w->index);
+	rte_rcu_qsbr_thread_unregister(xb_rcu, w->index);
+	atomic_store_explicit(&w->flushed, true, memory_order_release);
 	atomic_store_explicit(&w->running, false, memory_order_release);
 	return 0;
 }

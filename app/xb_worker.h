@@ -2,12 +2,15 @@
 /*
  * Worker lcores: run to completion on bursts.
  *
- *   rx burst -> parse -> (classify, police, account) -> tx burst
+ *   rx burst -> parse -> flow lookup (bulk) -> [miss: classify the flow]
+ *     -> names (first payload packets only) -> count -> tx burst
  *
- * Each worker owns its RX queues, one TX queue on every port, its counters
- * and (later stages) its flow table.  Nothing here takes a lock, allocates
- * or logs per packet; the main lcore reads the counters (plain 64-bit
- * stores by one writer, torn reads impossible on x86-64) and adds them up.
+ * Each worker owns its RX queues, one TX queue on every port, its counters,
+ * its flow table, its name-extraction context and its flow-log ring.
+ * Nothing here takes a lock, allocates or logs per packet; the main lcore
+ * reads the counters (each 64-bit counter has a single writer) and adds
+ * them up.  The ruleset pointer is loaded once per burst; the worker
+ * reports RCU quiescence once per loop, between bursts.
  */
 #ifndef XB_WORKER_H
 #define XB_WORKER_H
@@ -21,6 +24,9 @@
 #include <rte_mbuf.h>
 
 #include "xb_drop.h"
+#include "xb_flow.h"
+#include "xb_flowlog.h"
+#include "xb_names.h"
 
 #define XB_BURST 32
 #define XB_MAX_RXQ 16
@@ -42,6 +48,11 @@ struct xb_counters {
 	uint64_t busy_cycles;  /* TSC cycles spent on non-empty bursts */
 	uint64_t busy_bursts;
 	uint64_t polls;
+	uint64_t flows_new;
+	uint64_t flows_stateless; /* flow table could not take the flow */
+	uint64_t reclassified;    /* verdicts redone after a reload */
+	uint64_t names_found;
+	uint64_t flowlog_lost;
 } __rte_cache_aligned;
 
 struct xb_rxq {
@@ -56,6 +67,8 @@ struct xb_txbuf {
 	struct rte_mbuf *pkts[XB_TX_BUF];
 };
 
+struct xb_ruleset;
+
 struct xb_worker {
 	struct xb_counters c; /* first: written per burst, own cache line */
 	unsigned int lcore_id;
@@ -65,8 +78,16 @@ struct xb_worker {
 	struct xb_txbuf tx[XB_MAX_PORTS] __rte_cache_aligned;
 	bool clock_capture;     /* time from the mbuf timestamp dynfield */
 	int ts_offset;          /* dynfield offset, < 0 if none */
+	/* wall clock: unix ns = base_ns + (tsc - base_tsc) * ns_mult >> 32 */
+	uint64_t base_ns, base_tsc, ns_mult;
+	struct xb_flow_table *flows;
+	struct xb_name_ctx *names;
+	struct xb_flowlog_ring *flowlog; /* NULL: no --flow-log */
+	const struct xb_ruleset *rs;     /* held during a burst / expiry */
+	uint64_t now_ns;                 /* time of the current packet */
 	atomic_bool stop;
 	atomic_bool running;
+	atomic_bool flushed;             /* exit flush done */
 } __rte_cache_aligned;
 
 /* lcore entry point; arg is a struct xb_worker. */

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Flow log: one JSON line per flow when it ends (idle, closed, evicted) or
+ * at exit.  Workers fill fixed-size records into their own single-producer
+ * single-consumer ring (no lock, no allocation); the main lcore drains the
+ * rings and writes the lines, so no file I/O ever runs on a worker.  A
+ * record that finds its ring full is counted as lost (never blocks a
+ * worker), except during the exit flush where the worker waits for room.
+ */
+#ifndef XB_FLOWLOG_H
+#define XB_FLOWLOG_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "xb_names.h"
+
+struct xb_flow_record {
+	uint8_t family;
+	uint8_t proto;
+	uint8_t name_source;   /* enum xb_name_source */
+	uint8_t end_reason;    /* enum xb_flow_end_reason */
+	uint16_t sport, dport; /* initiator -> responder */
+	uint8_t src[16], dst[16];
+	uint16_t vlan;
+	char country[4];
+	char category[32];
+	char tenant[32];
+	char action[16];
+	char name[XB_NAME_MAX + 1];
+	uint64_t packets[2];   /* [0] initiator -> responder, [1] back */
+	uint64_t bytes[2];
+	uint64_t first_ns, last_ns;
+};
+
+struct xb_flowlog_ring {
+	_Atomic uint32_t head; /* written by the producer (worker) */
+	char pad0[60];
+	_Atomic uint32_t tail; /* written by the consumer (main lcore) */
+	char pad1[60];
+	uint32_t mask;
+	uint64_t lost;         /* producer-owned */
+	struct xb_flow_record *recs;
+};
+
+/* Ring of 2^order records; NULL on allocation failure. */
+struct xb_flowlog_ring *xb_flowlog_ring_create(unsigned int order);
+void xb_flowlog_ring_free(struct xb_flowlog_ring *r);
+
+/* Producer: a slot to fill, or NULL when full; then commit it. */
+static inline struct xb_flow_record *
+xb_flowlog_reserve(struct xb_flowlog_ring *r)
+{
+	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+
+	if (head - tail > r->mask)
+		return NULL;
+	return &r->recs[head & r->mask];
+}
+
+static inline void
+xb_flowlog_commit(struct xb_flowlog_ring *r)
+{
+	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+
+	atomic_store_explicit(&r->head, head + 1, memory_order_release);
+}
+
+/* Consumer: write every committed record as a JSON line; returns count. */
+unsigned int xb_flowlog_drain(struct xb_flowlog_ring *r, FILE *out);
+
+/* Write one record as a JSON line (also used by telemetry). */
+void xb_flowlog_write(FILE *out, const struct xb_flow_record *rec);
+
+#endif /* XB_FLOWLOG_H */

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "xb_ruleset.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_byteorder.h>
+#include <rte_malloc.h>
+
+#include "xb_geo.h"
+
+static uint64_t
+clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static bool
+set(const char *s)
+{
+	return s != NULL && s[0] != '\0';
+}
+
+/* The default domestic side: RFC 1918 and RFC 4193 (tenant prefixes are
+ * added by the caller of this list). */
+static const char *const default_home_net[] = {
+	"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7",
+};
+
+/*
+ * One FIB answers both "is this address domestic?" and "whose is it?":
+ * the value of every prefix carries XB_LOCAL_HOME when the prefix lies in
+ * home_net, and the tenant of the longest tenant prefix covering it.  As
+ * prefixes are either nested or disjoint, the longest match then gives
+ * both answers right for every address.
+ */
+static int
+build_local(struct xb_ruleset *rs, const struct xb_ruleset_params *p,
+	    struct xb_lpm_builder *tenant_pfx, struct xb_errors *errs)
+{
+	struct xb_lpm_builder *b = xb_lpm_builder_create();
+	struct xb_prefix home[XB_RULESET_MAX_GEO * 8];
+	unsigned int nhome = 0;
+	size_t nt = xb_lpm_builder_count(tenant_pfx);
+	int rc = -1;
+
+	if (b == NULL)
+		return -1;
+	if (p->home_net != NULL) {
+		for (unsigned int i = 0; i < p->nhome_net && nhome < RTE_DIM(home); i++)
+			home[nhome++] = p->home_net[i];
+	} else {
+		for (unsigned int i = 0; i < RTE_DIM(default_home_net); i++) {
+			const char *why;
+
+			xb_prefix_parse(default_home_net[i], &home[nhome++], &why);
+		}
+	}
+	/* Tenant prefixes: home if inside home_net, or always by default. */
+	for (size_t i = 0; i < nt; i++) {
+		struct xb_prefix pf;
+		uint32_t tenant;
+		bool is_home = p->home_net == NULL;
+
+		xb_lpm_builder_get(tenant_pfx, i, &pf, &tenant);
+		for (unsigned int h = 0; h < nhome && !is_home; h++)
+			if (home[h].family == pf.family && home[h].len <= pf.len &&
+			    xb_prefix_contains(&home[h], pf.addr))
+				is_home = true;
+		xb_lpm_builder_add(b, &pf, tenant | (is_home ? XB_LOCAL_HOME : 0));
+	}
+	/* home_net prefixes: home, tenant of the longest tenant prefix that
+	 * covers the whole home prefix. */
+	for (unsigned int h = 0; h < nhome; h++) {
+		uint32_t tenant = XB_TENANT_UNKNOWN;
+		unsigned int best = 0;
+		bool found = false;
+
+		for (size_t i = 0; i < nt; i++) {
+			struct xb_prefix pf;
+			uint32_t t;
+
+			xb_lpm_builder_get(tenant_pfx, i, &pf, &t);
+			if (pf.family == home[h].family && pf.len <= home[h].len &&
+			    (!found || pf.len >= best) &&
+			    xb_prefix_contains(&pf, home[h].addr)) {
+				tenant = t;
+				best = pf.len;
+				found = true;
+			}
+		}
+		/* An identical tenant prefix already carries the right value. */
+		uint32_t existing;
+		if (xb_lpm_builder_find(b, &home[h], &existing) == 0)
+			continue;
+		xb_lpm_builder_add(b, &home[h], tenant | XB_LOCAL_HOME);
+	}
+	rs->local = xb_lpm_build(b, "xbgw_local", XB_TENANT_UNKNOWN, p->socket_id,
+				 errs);
+	rc = rs->local == NULL ? -1 : 0;
+	xb_lpm_builder_free(b);
+	return rc;
+}
+
+static void *
+zcalloc(size_t n, size_t size, int socket)
+{
+	return rte_zmalloc_socket("xbgw_counters", n * size, RTE_CACHE_LINE_SIZE,
+				  socket);
+}
+
+struct xb_ruleset *
+xb_ruleset_build(const struct xb_ruleset_params *p, struct xb_errors *errs)
+{
+	unsigned int before = xb_errors_count(errs);
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+	struct xb_lpm_builder *geo_b = NULL, *tenant_b = NULL;
+	struct xb_ruleset *rs;
+
+	rs = calloc(1, sizeof(*rs));
+	if (rs == NULL) {
+		xb_errors_add(errs, "ruleset", 0, "out of memory");
+		return NULL;
+	}
+	rs->generation = p->generation;
+	rs->nworkers = p->nworkers;
+
+	/* Tables that others refer to come first; a table that cannot load
+	 * stops the tables that depend on it (their errors would only echo
+	 * the first). */
+	if (!set(p->countries))
+		xb_errors_add(errs, "[tables] countries", 0, "not configured");
+	else
+		rs->countries = xb_countries_load(p->countries, errs);
+	if (!set(p->tenants))
+		xb_errors_add(errs, "[tables] tenants", 0, "not configured");
+	else
+		rs->tenants = xb_tenants_load(p->tenants, errs);
+	if (!set(p->categories))
+		xb_errors_add(errs, "[tables] categories", 0, "not configured");
+	else
+		rs->categories = xb_categories_load(p->categories, errs);
+
+	geo_b = xb_lpm_builder_create();
+	tenant_b = xb_lpm_builder_create();
+	if (geo_b == NULL || tenant_b == NULL) {
+		xb_errors_add(errs, "ruleset", 0, "out of memory");
+		goto out;
+	}
+	if (rs->countries != NULL) {
+		struct xb_geo_stats st;
+
+		memset(&st, 0, sizeof(st));
+		if (p->ngeo == 0)
+			xb_errors_add(errs, "[tables] geo", 0, "not configured");
+		for (unsigned int i = 0; i < p->ngeo; i++)
+			xb_geo_load_source(p->geo[i], rs->countries, geo_b, &st,
+					   errs);
+		rs->geo_stats.prefixes_v4 = st.prefixes_v4;
+		rs->geo_stats.prefixes_v6 = st.prefixes_v6;
+		rs->geo_stats.skipped_country = st.skipped_country;
+	}
+	if (rs->tenants != NULL && set(p->tenant_prefixes))
+		xb_tenant_prefixes_load(p->tenant_prefixes, rs->tenants, tenant_b,
+					rs->vlan_tenant, errs);
+	if (rs->categories != NULL) {
+		if (set(p->domains))
+			rs->domains = xb_domains_load(p->domains, rs->categories,
+						      errs);
+		if (set(p->category_rules) && p->need_fibs)
+			rs->catrules = xb_catrules_load(p->category_rules,
+							rs->categories,
+							p->socket_id, errs);
+		else if (set(p->category_rules))
+			/* Validation without EAL memory for rte_acl: parse
+			 * only.  (--check-config runs with EAL, so it takes
+			 * the branch above.) */
+			rs->catrules = xb_catrules_load(p->category_rules,
+							rs->categories,
+							p->socket_id, errs);
+	}
+	if (xb_errors_count(errs) != before)
+		goto out;
+
+	rs->ncountries = xb_countries_count(rs->countries);
+	rs->ntenants = xb_tenants_count(rs->tenants);
+	rs->ncategories = xb_categories_count(rs->categories);
+	rs->geo = xb_lpm_build(geo_b, "xbgw_geo", XB_COUNTRY_UNKNOWN,
+			       p->socket_id, errs);
+	if (rs->geo == NULL || build_local(rs, p, tenant_b, errs) < 0)
+		goto out;
+	for (unsigned int w = 0; w < p->nworkers && w < XB_RULESET_MAX_WORKERS;
+	     w++) {
+		struct xb_ruleset_counters *c = &rs->counters[w];
+
+		if (rs->domains != NULL) {
+			rs->scratch[w] = xb_domains_scratch_alloc(rs->domains);
+			if (rs->scratch[w] == NULL) {
+				xb_errors_add(errs, p->domains, 0,
+					      "cannot allocate Hyperscan scratch");
+				goto out;
+			}
+		}
+		c->by_country = zcalloc(rs->ncountries, sizeof(*c->by_country),
+					p->socket_id);
+		c->by_category = zcalloc(rs->ncategories,
+					 sizeof(*c->by_category), p->socket_id);
+		c->by_tenant = zcalloc(rs->ntenants, sizeof(*c->by_tenant),
+				       p->socket_id);
+		if (c->by_country == NULL || c->by_category == NULL ||
+		    c->by_tenant == NULL) {
+			xb_errors_add(errs, "ruleset", 0,
+				      "out of memory for counters");
+			goto out;
+		}
+	}
+out:
+	xb_lpm_builder_free(geo_b);
+	xb_lpm_builder_free(tenant_b);
+	if (xb_errors_count(errs) != before) {
+		xb_ruleset_free(rs);
+		return NULL;
+	}
+	rs->loaded_unix_ns = clock_ns(CLOCK_REALTIME);
+	rs->build_ns = clock_ns(CLOCK_MONOTONIC) - t0;
+	return rs;
+}
+
+void
+xb_ruleset_free(struct xb_ruleset *rs)
+{
+	if (rs == NULL)
+		return;
+	for (unsigned int w = 0; w < XB_RULESET_MAX_WORKERS; w++) {
+		xb_domains_scratch_free(rs->scratch[w]);
+		rte_free(rs->counters[w].by_country);
+		rte_free(rs->counters[w].by_category);
+		rte_free(rs->counters[w].by_tenant);
+	}
+	xb_lpm_free(rs->geo);
+	xb_lpm_free(rs->local);
+	xb_domains_free(rs->domains);
+	xb_catrules_free(rs->catrules);
+	xb_categories_free(rs->categories);
+	xb_tenants_free(rs->tenants);
+	xb_countries_free(rs->countries);
+	free(rs);
+}
+
+static inline uint32_t
+local_of(const struct xb_ruleset *rs, uint8_t family, const uint8_t *addr)
+{
+	if (family == 4) {
+		uint32_t ip;
+
+		memcpy(&ip, addr, 4);
+		return (uint32_t)xb_lpm_lookup4(rs->local, rte_be_to_cpu_32(ip));
+	}
+	return (uint32_t)xb_lpm_lookup6(rs->local, addr);
+}
+
+void
+xb_ruleset_classify(const struct xb_ruleset *rs, const struct xb_pkt_info *pi,
+		    bool reply, enum xb_role_hint role, struct xb_verdict *out)
+{
+	uint32_t src_local = local_of(rs, pi->family, pi->src);
+	uint32_t dst_local = local_of(rs, pi->family, pi->dst);
+	const uint8_t *remote_addr;
+	uint32_t home_side;
+	uint16_t tenant;
+
+	/* Which end is foreign: the port's role on live ports; in replay the
+	 * end outside home_net, the destination when neither or both are. */
+	switch (role) {
+	case XB_DIR_FROM_INSIDE:
+		out->remote = 0;
+		break;
+	case XB_DIR_FROM_OUTSIDE:
+		out->remote = 1;
+		break;
+	default:
+		out->remote = (dst_local & XB_LOCAL_HOME) &&
+			      !(src_local & XB_LOCAL_HOME);
+		break;
+	}
+	remote_addr = out->remote ? pi->src : pi->dst;
+	home_side = out->remote ? dst_local : src_local;
+
+	if (pi->family == 4) {
+		uint32_t ip;
+
+		memcpy(&ip, remote_addr, 4);
+		out->country = (uint16_t)xb_lpm_lookup4(rs->geo,
+							rte_be_to_cpu_32(ip));
+	} else {
+		out->country = (uint16_t)xb_lpm_lookup6(rs->geo, remote_addr);
+	}
+	/* Tenant: the VLAN when mapped, else the domestic end's prefix. */
+	tenant = pi->vlan ? rs->vlan_tenant[pi->vlan & 0xfff] : 0;
+	if (tenant == XB_TENANT_UNKNOWN)
+		tenant = (uint16_t)(home_side & XB_LOCAL_TENANT_MASK);
+	out->tenant = tenant;
+
+	out->category = XB_CATEGORY_UNCLASSIFIED;
+	if (rs->catrules != NULL) {
+		struct xb_pkt_info fwd;
+		const struct xb_pkt_info *pp = pi;
+
+		if (reply) {
+			fwd = *pi;
+			memcpy(fwd.src, pi->dst, sizeof(fwd.src));
+			memcpy(fwd.dst, pi->src, sizeof(fwd.dst));
+			fwd.sport = pi->dport;
+			fwd.dport = pi->sport;
+			pp = &fwd;
+		}
+		xb_catrules_classify(rs->catrules, &pp, 1, &out->category);
+	}
+}
+
+int
+xb_ruleset_match_name(const struct xb_ruleset *rs, unsigned int worker,
+		      const char *name, size_t len)
+{
+	if (rs->domains == NULL || worker >= XB_RULESET_MAX_WORKERS)
+		return -1;
+	return xb_domains_match(rs->domains, rs->scratch[worker], name, len);
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The ruleset: every table of the policy in one immutable object.
+ *
+ * Built and fully validated on the control thread (xb_ruleset_build),
+ * published by the app with one atomic pointer store, read by workers with
+ * one acquire load per burst, freed after an RCU grace period.  Nothing in
+ * it changes after the build, except the per-worker counter blocks, each
+ * written by its own worker only.
+ *
+ * Dense ids (country, tenant, category, band) index the ruleset's own
+ * tables; they mean nothing in another generation, which is why a flow
+ * carries the generation of its verdict and is re-evaluated when it
+ * differs.
+ */
+#ifndef XB_RULESET_H
+#define XB_RULESET_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "xb_category.h"
+#include "xb_catrule.h"
+#include "xb_country.h"
+#include "xb_domain.h"
+#include "xb_errors.h"
+#include "xb_lpm.h"
+#include "xb_parse.h"
+#include "xb_prefix.h"
+#include "xb_tenant.h"
+
+#define XB_RULESET_MAX_WORKERS 64
+#define XB_RULESET_MAX_GEO 16
+
+/* Where the tables are; empty string / NULL = not configured. */
+struct xb_ruleset_params {
+	const char *geo[XB_RULESET_MAX_GEO];
+	unsigned int ngeo;
+	const char *countries, *tenants, *tenant_prefixes, *categories,
+		*approvals, *category_rules, *domains, *qos, *tariffs, *bands;
+	const struct xb_prefix *home_net; /* explicit home_net, or NULL */
+	unsigned int nhome_net;
+	int32_t utc_offset_s;
+	unsigned int nworkers;   /* per-worker scratch and counters */
+	int socket_id;
+	uint32_t generation;     /* assigned by the caller, > 0 */
+	bool need_fibs;          /* false: validate only (no lookups) */
+};
+
+/* Counters a worker keeps per ruleset, indexed by the ruleset's ids. */
+struct xb_pkt_bytes {
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+struct xb_ruleset_counters {
+	struct xb_pkt_bytes *by_country;  /* [ncountries] */
+	struct xb_pkt_bytes *by_category; /* [ncategories] */
+	struct xb_pkt_bytes *by_tenant;   /* [ntenants] */
+};
+
+/* Value bits in the "local" LPM (home_net + tenant prefixes in one FIB). */
+#define XB_LOCAL_HOME 0x40000000u
+#define XB_LOCAL_TENANT_MASK 0xffffu
+
+struct xb_ruleset {
+	uint32_t generation;
+	uint64_t loaded_unix_ns;   /* wall time of the build */
+	uint64_t build_ns;         /* how long the build took */
+	unsigned int nworkers;
+	struct xb_countries *countries;
+	struct xb_tenants *tenants;
+	struct xb_categories *categories;
+	struct xb_catrules *catrules;
+	struct xb_domains *domains;
+	struct xb_domains_scratch *scratch[XB_RULESET_MAX_WORKERS];
+	struct xb_lpm *geo;        /* remote address -> country index */
+	struct xb_lpm *local;      /* XB_LOCAL_HOME | tenant index */
+	uint16_t vlan_tenant[4096];
+	unsigned int ncountries, ntenants, ncategories;
+	struct xb_geo_stats_summary {
+		uint64_t prefixes_v4, prefixes_v6, skipped_country;
+	} geo_stats;
+	struct xb_ruleset_counters counters[XB_RULESET_MAX_WORKERS];
+};
+
+/*
+ * Build a ruleset from the tables.  Every problem in every table is
+ * recorded in errs as "file:line: message"; returns NULL if there was any
+ * (nothing half-built is ever returned).  Needs EAL when need_fibs (rte_fib,
+ * rte_acl).  Control plane only.
+ */
+struct xb_ruleset *xb_ruleset_build(const struct xb_ruleset_params *p,
+				    struct xb_errors *errs);
+
+/* Free a ruleset no reader holds any more (NULL is fine). */
+void xb_ruleset_free(struct xb_ruleset *rs);
+
+/* The verdict of a flow: what the classification stages decided. */
+struct xb_verdict {
+	uint16_t country;
+	uint16_t tenant;
+	uint16_t category;
+	uint8_t remote; /* 0: the packet's destination is remote, 1: source */
+};
+
+enum xb_role_hint {
+	XB_DIR_BY_HOME_NET = 0, /* replay: home_net decides */
+	XB_DIR_FROM_INSIDE,     /* live: arrived on the inside port */
+	XB_DIR_FROM_OUTSIDE,    /* live: arrived on the outside port */
+};
+
+/*
+ * Classify a flow from one of its packets (per flow, not per packet):
+ * direction, remote country, tenant, and the category from the 5-tuple
+ * rules (name matching is xb_ruleset_match_name).  pi is oriented as the
+ * packet travels; reply says it goes against the flow's first packet, so
+ * the 5-tuple rules see the flow from its initiator.  The result's `remote`
+ * says which end of pi is foreign.
+ * Worker-safe: reads only immutable tables.
+ */
+void xb_ruleset_classify(const struct xb_ruleset *rs,
+			 const struct xb_pkt_info *pi, bool reply,
+			 enum xb_role_hint role, struct xb_verdict *out);
+
+/* Category of a name, or -1 when no domain pattern matches.  worker picks
+ * the Hyperscan scratch. */
+int xb_ruleset_match_name(const struct xb_ruleset *rs, unsigned int worker,
+			  const char *name, size_t len);
+
+#endif /* XB_RULESET_H */
