@@ -634,8 +634,8 @@ test_dns(void **state)
 
 	/* TCP DNS with the length prefix, split over two segments. */
 	uint8_t t[200];
-	size_t tn = unhex("0021123401000001000000000003777777076578616d706c65"
-			  "03636f6d0000010001",
+	size_t tn = unhex("0021" "123401000001000000000000"
+			  "03777777076578616d706c6503636f6d00" "00010001",
 			  t, sizeof(t));
 	struct xb_name_ctx *ctx = xb_name_ctx_create(2, 16);
 	uint32_t slot = XB_NAME_SLOT_NONE;
