@@ -39,7 +39,8 @@ enum xb_parse_status {
 struct xb_pkt_info {
 	uint8_t family;    /* 4 or 6 (inner family when tunnelled) */
 	uint8_t proto;     /* L4 protocol number (after extension headers) */
-	uint8_t dscp;      /* DSCP of the header that dscp_off points at */
+	uint8_t dscp;      /* DSCP of the key's header (the inner one when
+			    * tunnelled); remarking writes outer_l3_off's */
 	uint8_t flags;     /* XB_PKT_F_* */
 	uint8_t tcp_flags; /* TCP flags byte, 0 if not TCP */
 	uint8_t vlan_count;
