@@ -531,6 +531,30 @@ test_http(void **state)
 				      (uint32_t)strlen(req) - 30, 0, &out),
 			 XB_NAME_FOUND);
 	assert_string_equal(out.str, "two.segments.example");
+	/* Flow entry made mid-connection from a server packet (init_dir is
+	 * the server): the response is skipped, the next request named. */
+	const char *resp = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+	const char *req2 = "GET /b HTTP/1.1\r\nHost: later.example\r\n\r\n";
+	struct xb_pkt_info srv = tcp_pi(80, 40001, 5), cli = tcp_pi(40001, 80, 9);
+	slot = XB_NAME_SLOT_NONE;
+	assert_int_equal(xb_name_feed(ctx, &slot, &srv, 0, 0,
+				      (const uint8_t *)resp,
+				      (uint32_t)strlen(resp), 0, &out),
+			 XB_NAME_MORE);
+	assert_int_equal(xb_name_feed(ctx, &slot, &cli, 1, 0,
+				      (const uint8_t *)req2,
+				      (uint32_t)strlen(req2), 0, &out),
+			 XB_NAME_FOUND);
+	assert_string_equal(out.str, "later.example");
+	/* A server that keeps talking is given up on after a few packets. */
+	slot = XB_NAME_SLOT_NONE;
+	int rc = XB_NAME_MORE, k;
+	for (k = 0; k < 10 && rc == XB_NAME_MORE; k++)
+		rc = xb_name_feed(ctx, &slot, &srv, 0, 0, (const uint8_t *)resp,
+				  (uint32_t)strlen(resp), 0, &out);
+	assert_int_equal(rc, XB_NAME_GIVE_UP);
+	assert_int_equal(k, 5);
+	assert_int_equal(slot, XB_NAME_SLOT_NONE);
 	xb_name_ctx_free(ctx);
 }
 

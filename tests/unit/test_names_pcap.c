@@ -354,7 +354,11 @@ static void
 test_pcaps(void **state)
 {
 	(void)state;
+	/* XBGW_SHARED_DATA from the caller's environment wins; meson passes
+	 * the default (../shared/data beside the source tree) separately. */
 	const char *dir = getenv("XBGW_SHARED_DATA");
+	if (!dir)
+		dir = getenv("XBGW_SHARED_DATA_DEFAULT");
 	if (!dir)
 		dir = "../shared/data";
 	char pdir[1024];
