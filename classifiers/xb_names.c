@@ -24,6 +24,15 @@ enum slot_kind {
 };
 
 #define NIL UINT32_MAX
+/*
+ * *slot values from SKIP_BASE up to XB_NAME_SLOT_NONE - 1 hold no slot but
+ * count responder payload packets skipped before the initiator spoke (a
+ * capture or flow entry that began mid-connection, or a server that speaks
+ * first): XB_NAME_SLOT_NONE - n after n such packets.  Real handles are
+ * (gen << 16 | index) with a 15-bit gen, so they stay below SKIP_BASE.
+ */
+#define SKIP_BASE (XB_NAME_SLOT_NONE - 16)
+#define SKIP_MAX 4
 
 struct slot {
 	uint32_t prev, next; /* busy list (allocation order) or free list */
@@ -116,7 +125,7 @@ slot_free(struct xb_name_ctx *ctx, uint32_t i)
 	struct slot *s = &ctx->slots[i];
 	busy_unlink(ctx, i);
 	s->busy = 0;
-	s->gen++;
+	s->gen = (s->gen + 1) & 0x7fff; /* handles stay below SKIP_BASE */
 	s->next = ctx->free_head;
 	ctx->free_head = i;
 }
@@ -169,8 +178,10 @@ slot_get(struct xb_name_ctx *ctx, uint32_t handle)
 void
 xb_name_release(struct xb_name_ctx *ctx, uint32_t *slot)
 {
-	if (*slot == XB_NAME_SLOT_NONE)
+	if (*slot >= SKIP_BASE) { /* no slot (maybe a skip count) */
+		*slot = XB_NAME_SLOT_NONE;
 		return;
+	}
 	if (slot_get(ctx, *slot))
 		slot_free(ctx, *slot & 0xffff);
 	*slot = XB_NAME_SLOT_NONE;
@@ -484,7 +495,10 @@ xb_name_feed(struct xb_name_ctx *ctx, uint32_t *slot,
 
 	if (!(pi->flags & XB_PKT_F_HAS_L4) || (!udp && !tcp))
 		return give_up(ctx, slot, pi, dir, init_dir, now_ns, out);
-	if (*slot != XB_NAME_SLOT_NONE) {
+	uint32_t skipped = 0;
+	if (*slot >= SKIP_BASE) {
+		skipped = XB_NAME_SLOT_NONE - *slot;
+	} else {
 		s = slot_get(ctx, *slot);
 		if (!s) {
 			ctx->st.slot_lost++;
@@ -528,9 +542,23 @@ xb_name_feed(struct xb_name_ctx *ctx, uint32_t *slot,
 			if (kind == K_DNS_TCP && pi->sport == 53)
 				xb_name_dns_learn(ctx, payload, len, true,
 						  now_ns);
+			rc = kind ? parse_stream(kind, payload, len, out)
+				  : XB_NAME_GIVE_UP;
+			if (rc == XB_NAME_GIVE_UP &&
+			    (dir != init_dir || is_name_port(pi->sport) ||
+			     pi->sport == 53)) {
+				/* The responder spoke first (or, by its
+				 * well-known source port, the flow entry was
+				 * made mid-connection from a server packet):
+				 * wait a little for the client's bytes. */
+				if (++skipped > SKIP_MAX)
+					return give_up(ctx, slot, pi, dir,
+						       init_dir, now_ns, out);
+				*slot = XB_NAME_SLOT_NONE - skipped;
+				return XB_NAME_MORE;
+			}
 			if (kind) {
 				/* Whole name in the first segment: no slot. */
-				rc = parse_stream(kind, payload, len, out);
 				if (rc == XB_NAME_FOUND)
 					return found(ctx, slot, out);
 				if (rc == XB_NAME_GIVE_UP)

@@ -79,7 +79,8 @@ void xb_name_ctx_free(struct xb_name_ctx *ctx);
 /*
  * Feed one packet of a flow (every packet, payload or not, until FOUND or
  * GIVE_UP).
- *   slot:     per-flow handle kept by the caller, XB_NAME_SLOT_NONE at start
+ *   slot:     opaque per-flow state kept by the caller in its flow entry,
+ *             XB_NAME_SLOT_NONE at start
  *   pi:       parsed headers (proto, ports, tcp_seq, addresses)
  *   dir:      0/1, which endpoint sent this packet; init_dir: the flow's
  *             initiator direction (its destination is the "server")
@@ -90,7 +91,9 @@ void xb_name_ctx_free(struct xb_name_ctx *ctx);
  * (not TLS/QUIC/HTTP/DNS, no SNI, limits hit) but the DNS cache knows the
  * server address, FOUND is returned with source XB_NAME_SRC_DNS_CACHE.
  * The slot is released on FOUND and GIVE_UP.  A clearly foreign first
- * payload packet costs a few byte compares.  DNS responses are learnt into
+ * payload packet costs a few byte compares.  A TCP flow whose responder
+ * sends payload first (server banner, or an entry created mid-connection)
+ * gets up to 4 such packets before the initiator's bytes are looked at.  DNS responses are learnt into
  * the cache when they pass here; see also xb_name_dns_learn().
  * Per-lcore: only the thread owning ctx may call it.
  */

@@ -3,7 +3,7 @@
 #
 # Build one libFuzzer target and run it for a bounded time.
 #   run-fuzz.sh TARGET SECONDS BUILD_DIR
-# TARGET is parse or csv.  Steps: compile tests/fuzz/fuzz_TARGET.c with
+# TARGET is parse, csv or names.  Steps: compile tests/fuzz/fuzz_TARGET.c with
 # clang (-fsanitize=fuzzer,address,undefined) against the classifier
 # sources it needs (no DPDK); replay every file in regress/TARGET/ (inputs
 # that once crashed: they must pass); then fuzz for SECONDS on a copy of
@@ -17,6 +17,7 @@ if [ $# -ne 3 ]; then
 	exit 2
 fi
 target=$1
+libs=
 seconds=$2
 build_dir=$3
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,8 +27,12 @@ cls=$root/classifiers
 case $target in
 parse) srcs="$cls/xb_parse.c" ;;
 csv) srcs="$cls/xb_csv.c $cls/xb_errors.c $cls/xb_prefix.c" ;;
+names)
+	srcs="$cls/xb_names.c $cls/xb_tls.c $cls/xb_quic.c $cls/xb_http.c $cls/xb_dns.c"
+	libs=-lcrypto
+	;;
 *)
-	echo "$0: unknown target '$target' (expected parse or csv)" >&2
+	echo "$0: unknown target '$target' (expected parse, csv or names)" >&2
 	exit 2
 	;;
 esac
@@ -69,7 +74,7 @@ fi
 exe=$build_dir/fuzz_$target
 # shellcheck disable=SC2086
 "$CLANG" $flags -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -I"$cls" \
-	"$here/fuzz_$target.c" $srcs -o "$exe"
+	"$here/fuzz_$target.c" $srcs $libs -o "$exe"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
