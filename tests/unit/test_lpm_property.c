@@ -6,7 +6,8 @@
  *  - a property test: the LPM built from the DEFAULT config geo tables
  *    (config/ of the source tree, found via XBGW_SOURCE_ROOT) must agree
  *    with an independent reference (hash sets per prefix length, searched
- *    from the longest length down) on >= 1,000,000 addresses: inside
+ *    from the longest length down) on 1,000,000 IPv4 and 1,000,000 IPv6
+ *    addresses: inside
  *    prefixes, on their first and last address, one before and one after,
  *    and anywhere.  XBGW_TEST_SEED sets the random seed.
  */
@@ -30,9 +31,10 @@
 #include "xb_geo.h"
 #include "xb_lpm.h"
 #include "xb_prefix.h"
+#include "xb_tenant.h"
 
-#define N_V4 600000
-#define N_V6 400000
+#define N_V4 1000000
+#define N_V6 1000000
 #define BURST 32
 
 static double
@@ -668,7 +670,7 @@ test_default_geo_property(void **state)
 	printf("# %lu addresses checked (%lu inside some prefix), %lu "
 	       "mismatches; bulk lookups took %.1f ns/address\n",
 	       checked, hits, mismatches, t_lookup * 1e9 / (double)checked);
-	assert_true(checked >= 1000000);
+	assert_true(checked >= N_V4 + N_V6);
 	assert_true(hits > checked / 2);
 	assert_int_equal(mismatches, 0);
 
@@ -678,6 +680,155 @@ test_default_geo_property(void **state)
 	xb_lpm_free(l);
 	xb_lpm_builder_free(b);
 	xb_countries_free(c);
+	xb_errors_free(&errs);
+}
+
+/*
+ * Random nested prefixes of every length under a few shared blocks, to
+ * check the tbl8 sizing (an undersized pool makes adds fail with ENOSPC)
+ * and the lookups against the reference.
+ */
+static void
+check_against_ref(const struct xb_lpm *l, struct ref *r,
+		  const struct xb_lpm_builder *b, unsigned int count)
+{
+	size_t n = xb_lpm_builder_count(b);
+	unsigned long bad = 0;
+
+	for (unsigned int k = 0; k < count; k++) {
+		struct xb_prefix p;
+		uint64_t hi, lo, got;
+		uint32_t v, want;
+
+		xb_lpm_builder_get(b, rnd() % n, &p, &v);
+		sample(&p, k % 6, &hi, &lo);
+		if (p.family == 4) {
+			uint32_t ip = (uint32_t)lo;
+
+			xb_lpm_lookup4_bulk(l, &ip, &got, 1);
+			want = ref_lookup4(r, ip, 0);
+		} else {
+			uint8_t a[1][16];
+
+			put128(a[0], hi, lo);
+			xb_lpm_lookup6_bulk(l, (const uint8_t (*)[16])a, &got,
+					    1);
+			want = ref_lookup6(r, a[0], 0);
+		}
+		bad += got != want;
+	}
+	assert_int_equal(bad, 0);
+}
+
+static void
+test_dense_random(void **state)
+{
+	struct xb_lpm_builder *b = xb_lpm_builder_create();
+	struct xb_errors errs;
+	struct xb_lpm *l;
+	struct ref r;
+
+	(void)state;
+	rng_state = 12345;
+	xb_errors_init(&errs);
+	for (unsigned int i = 0; i < 20000; i++) {
+		struct xb_prefix p = { 0 };
+		uint64_t x = rnd(), y = rnd();
+		unsigned int base = (unsigned int)(x % 7);
+
+		if (i % 4 == 0) {
+			p.family = 4;
+			p.len = (uint8_t)(8 + y % 25);
+			p.addr[0] = (uint8_t)(10 + base);
+			for (int k = 1; k < 4; k++)
+				p.addr[k] = (uint8_t)(rnd() & (k == 1 ? 1 : 0xff));
+		} else {
+			p.family = 6;
+			p.len = (uint8_t)(16 + y % 113);
+			p.addr[0] = 0x20;
+			p.addr[1] = 0x01;
+			p.addr[2] = (uint8_t)base;
+			p.addr[3] = (uint8_t)(rnd() & 3);
+			for (int k = 4; k < 16; k++)
+				p.addr[k] = (uint8_t)rnd();
+		}
+		assert_int_equal(xb_lpm_builder_add(b, &p,
+						    (uint32_t)(1 + y % 300)), 0);
+	}
+	l = xb_lpm_build(b, "dense", 0, SOCKET_ID_ANY, &errs);
+	if (l == NULL)
+		fail_with_errors(&errs);
+	printf("# dense: %zu + %zu prefixes, %.1f MB\n",
+	       xb_lpm_prefix_count(l, 4), xb_lpm_prefix_count(l, 6),
+	       (double)xb_lpm_memory(l) / 1e6);
+	ref_build(&r, b);
+	check_against_ref(l, &r, b, 200000);
+	free(r.s);
+	xb_lpm_free(l);
+	xb_lpm_builder_free(b);
+	xb_errors_free(&errs);
+}
+
+/* The default tenant tables: the capture clients map to their tenants. */
+static void
+test_default_tenants(void **state)
+{
+	static const struct {
+		const char *addr;
+		const char *tenant;
+	} rows[] = {
+		{ "192.168.1.7", "acme-pay" },
+		{ "192.168.1.255", "acme-pay" },
+		{ "192.168.2.17", "lotus-trade" },
+		{ "10.0.0.4", "gov-customs" },
+		{ "10.0.1.4", "unknown" },
+		{ "10.200.2.11", "gov-health" },
+		{ "2001:470:1f17:13f:3e97:eff:fe73:4dec", "sea-cloud" },
+		{ "2a00:d40:1:3:7aac:c0ff:fea7:d4c", "bamboo-media" },
+		{ "2001:db8:100::1", "silk-logistics" },
+		{ "8.8.8.8", "unknown" },
+		{ "2001:4860:4860::8888", "unknown" },
+	};
+	const char *root = getenv("XBGW_SOURCE_ROOT");
+	struct xb_lpm_builder *b = xb_lpm_builder_create();
+	struct xb_errors errs;
+	struct xb_tenants *t;
+	struct xb_lpm *l;
+	uint16_t vlan[4096];
+	char path[4096];
+
+	(void)state;
+	if (root == NULL)
+		root = XBGW_SOURCE_ROOT_DEFAULT;
+	xb_errors_init(&errs);
+	snprintf(path, sizeof(path), "%s/config/tenants.csv", root);
+	t = xb_tenants_load(path, &errs);
+	if (t == NULL)
+		fail_with_errors(&errs);
+	snprintf(path, sizeof(path), "%s/config/tenant_prefixes.csv", root);
+	memset(vlan, 0, sizeof(vlan));
+	if (xb_tenant_prefixes_load(path, t, b, vlan, &errs) != 0)
+		fail_with_errors(&errs);
+	l = xb_lpm_build(b, "tenant", XB_TENANT_UNKNOWN, SOCKET_ID_ANY, &errs);
+	if (l == NULL)
+		fail_with_errors(&errs);
+	printf("# tenant LPM: %zu + %zu prefixes, %.1f MB\n",
+	       xb_lpm_prefix_count(l, 4), xb_lpm_prefix_count(l, 6),
+	       (double)xb_lpm_memory(l) / 1e6);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		uint64_t got;
+
+		lookup_one(l, rows[i].addr, &got);
+		if (strcmp(xb_tenants_get(t, (unsigned int)got)->id,
+			   rows[i].tenant) != 0)
+			fail_msg("%s: got tenant %s, expected %s", rows[i].addr,
+				 xb_tenants_get(t, (unsigned int)got)->id,
+				 rows[i].tenant);
+	}
+	assert_string_equal(xb_tenants_get(t, vlan[100])->id, "silk-logistics");
+	xb_lpm_free(l);
+	xb_lpm_builder_free(b);
+	xb_tenants_free(t);
 	xb_errors_free(&errs);
 }
 
@@ -716,6 +867,8 @@ main(void)
 		cmocka_unit_test(test_wide_values),
 		cmocka_unit_test(test_empty_and_one_family),
 		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_dense_random),
+		cmocka_unit_test(test_default_tenants),
 		cmocka_unit_test(test_default_geo_property),
 	};
 
