@@ -48,16 +48,19 @@ xb_usage_create(const char *dir)
 {
 	struct xb_usage *u;
 
-	if (dir == NULL || dir[0] == '\0' || strlen(dir) >= PATH_MAX - 64) {
+	if (dir != NULL && strlen(dir) >= PATH_MAX - 64) {
 		errno = EINVAL;
 		return NULL;
 	}
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+	if (dir != NULL && dir[0] != '\0' && mkdir(dir, 0750) < 0 &&
+	    errno != EEXIST)
 		return NULL;
 	u = calloc(1, sizeof(*u));
 	if (u == NULL)
 		return NULL;
-	snprintf(u->dir, sizeof(u->dir), "%s", dir);
+	/* No directory: a table in memory only (no [state] dir configured);
+	 * opening starts every month empty and checkpoints write nothing. */
+	snprintf(u->dir, sizeof(u->dir), "%s", dir != NULL ? dir : "");
 	return u;
 }
 
@@ -469,6 +472,8 @@ xb_usage_checkpoint(struct xb_usage *u, struct xb_errors *errs)
 {
 	int rc = 0;
 
+	if (u->dir[0] == '\0')
+		return 0;
 	for (unsigned int i = 0; i < MAX_OPEN_MONTHS; i++) {
 		struct month *m = &u->months[i];
 		int r;
@@ -490,7 +495,7 @@ xb_usage_close(struct xb_usage *u, uint32_t yyyymm, struct xb_errors *errs)
 
 	if (m == NULL)
 		return -ENOENT;
-	rc = month_write(u, m, true, errs);
+	rc = u->dir[0] == '\0' ? 0 : month_write(u, m, true, errs);
 	if (rc == 0)
 		month_free(m);
 	return rc;
@@ -654,9 +659,11 @@ xb_usage_open(struct xb_usage *u, uint32_t yyyymm, struct xb_errors *errs)
 			m = &u->months[i];
 	if (m == NULL)
 		return -ENOSPC;
+	month_reset(m, yyyymm);
+	if (u->dir[0] == '\0')
+		return XB_USAGE_NEW;
 	xb_usage_path(u, yyyymm, path, sizeof(path));
 	snprintf(prev, sizeof(prev), "%s.prev", path);
-	month_reset(m, yyyymm);
 	rc = load_file(path, m, errs);
 	if (rc == 0)
 		return XB_USAGE_RESUMED;

@@ -86,8 +86,9 @@ enum xb_usage_resume {
 	XB_USAGE_FROM_PREV = 2, /* usage-M.csv bad or missing, .prev used */
 };
 
-/* A table whose files live in dir (created if missing, mode 0750).
- * Returns NULL (errno set) on failure. */
+/* A table whose files live in dir (created if missing, mode 0750), or in
+ * memory only when dir is NULL or empty (no [state] dir: nothing is written
+ * and every month starts empty).  Returns NULL (errno set) on failure. */
 struct xb_usage *xb_usage_create(const char *dir);
 void xb_usage_free(struct xb_usage *u);
 
