@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Data categories (categories.csv: category,name,list).
+ *
+ * A category is a small integer index used everywhere on the packet path
+ * (flow verdicts, counters, policy lookups).  Index 0 is the built-in
+ * "unclassified" category (list "unlisted"); the file's rows follow in file
+ * order from index 1.  A row whose id is "unclassified" does not add a
+ * category but renames / re-lists the built-in one (so an operator may, for
+ * instance, put unclassified traffic on the negative list).
+ *
+ * The list decides the regulatory treatment: the negative list needs an
+ * approval per tenant and country, the general data list flows once the
+ * tenant has filed, unlisted categories follow plain policy rows.
+ *
+ * Thread safety: loaded and freed by the control plane; the loaded object is
+ * immutable, so any thread may call the getters concurrently.
+ */
+#ifndef XB_CATEGORY_H
+#define XB_CATEGORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xb_csv.h"
+#include "xb_errors.h"
+
+enum xb_data_list {
+	XB_LIST_GENERAL = 0,  /* general data list: free once filed */
+	XB_LIST_NEGATIVE = 1, /* negative list: needs an approval */
+	XB_LIST_UNLISTED = 2, /* on neither list */
+};
+#define XB_LIST_COUNT 3
+
+#define XB_CATEGORY_UNCLASSIFIED 0 /* index of the built-in category */
+#define XB_CATEGORY_ID_MAX 31     /* longest category identifier */
+#define XB_CATEGORY_NAME_MAX 95   /* longest display name */
+#define XB_CATEGORIES_MAX 1024    /* indexes fit a uint16_t with room */
+
+struct xb_categories;
+
+/* "general", "negative", "unlisted"; "?" for anything else. */
+const char *xb_data_list_str(enum xb_data_list l);
+
+/*
+ * Load categories.csv.  Returns NULL when the file cannot be read, has a bad
+ * header or any bad row (every problem is in errs as "file:line: ...").
+ * Control plane only.
+ */
+struct xb_categories *xb_categories_load(const char *path,
+					 struct xb_errors *errs);
+/* Same over an in-memory text; name is used in messages (tests, fuzzing). */
+struct xb_categories *xb_categories_load_buffer(const char *name,
+						const char *text, size_t len,
+						struct xb_errors *errs);
+void xb_categories_free(struct xb_categories *c);
+
+/* Number of categories including the built-in one (always >= 1). */
+unsigned int xb_categories_count(const struct xb_categories *c);
+/* Index of the category with identifier id (case-sensitive), or -1. */
+int xb_categories_find(const struct xb_categories *c, const char *id);
+/* Getters; idx must be < count.  Strings live as long as c. */
+const char *xb_categories_id(const struct xb_categories *c, unsigned int idx);
+const char *xb_categories_name(const struct xb_categories *c,
+			       unsigned int idx);
+enum xb_data_list xb_categories_list(const struct xb_categories *c,
+				     unsigned int idx);
+/* The path the table was loaded from (for messages in other tables). */
+const char *xb_categories_source(const struct xb_categories *c);
+
+/*
+ * CSV field parser for a category column of another table: *out gets the
+ * index; an unknown id is recorded as "file:line: <col>: unknown category
+ * (got \"x\", expected a category of <categories file>)" and -1 returned.
+ * The caller handles '*' itself where its table allows a wildcard.
+ */
+int xb_categories_csv_get(const struct xb_categories *c,
+			  const struct xb_csv_row *row, unsigned int col,
+			  uint16_t *out, struct xb_errors *errs);
+
+#endif /* XB_CATEGORY_H */
