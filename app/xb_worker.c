@@ -8,9 +8,16 @@
 #include <rte_pause.h>
 #include <rte_prefetch.h>
 
+#include "xb_dscp.h"
 #include "xb_parse.h"
 #include "xb_rules.h"
 #include "xb_ruleset.h"
+
+/* Verdict fields beyond struct xb_flow's own (flow aux words). */
+#define AUX_METER 0     /* meter instance or XB_METER_NONE */
+#define AUX_DSCP 1      /* DSCP to write, or XB_DSCP_KEEP */
+#define AUX_UNTIL_LO 2  /* verdict valid until (ns), low and high words */
+#define AUX_UNTIL_HI 3
 
 /* Flow flags (struct xb_flow.flags, owned by the worker). */
 #define XB_FF_ROLE_MASK 0x03 /* enum xb_role_hint of the first packet */
@@ -94,6 +101,30 @@ pkt_info_from_flow(const struct xb_flow *f, struct xb_pkt_info *pi)
 	pi->dport = f->key.port[s ^ 1];
 }
 
+static inline uint64_t
+verdict_until(const struct xb_flow *f)
+{
+	return (uint64_t)f->aux[AUX_UNTIL_HI] << 32 | f->aux[AUX_UNTIL_LO];
+}
+
+/* The policy of (country, category, tenant): action, QoS row, meter,
+ * DSCP; held in the flow until the approval it relies on expires. */
+static void
+decide_policy(const struct xb_worker *w, const struct xb_ruleset *rs,
+	      struct xb_flow *f)
+{
+	struct xb_policy_verdict pv;
+
+	xb_policy_decide(rs->policy, f->country, f->category, f->tenant,
+			 w->now_ns, &pv);
+	f->action = pv.action;
+	f->qos = pv.row;
+	f->aux[AUX_METER] = pv.meter;
+	f->aux[AUX_DSCP] = pv.dscp;
+	f->aux[AUX_UNTIL_LO] = (uint32_t)pv.valid_until_ns;
+	f->aux[AUX_UNTIL_HI] = (uint32_t)(pv.valid_until_ns >> 32);
+}
+
 /* Apply the category a name gives, if any. */
 static inline void
 apply_name(const struct xb_worker *w, const struct xb_ruleset *rs,
@@ -126,6 +157,7 @@ classify_flow(const struct xb_worker *w, const struct xb_ruleset *rs,
 	f->remote = v.remote ? dir : (uint8_t)(dir ^ 1);
 	if (f->name_source != XB_NAME_SRC_NONE)
 		apply_name(w, rs, f);
+	decide_policy(w, rs, f);
 	f->generation = rs->generation;
 }
 
@@ -171,7 +203,7 @@ flow_end(void *ctx, struct xb_flow *f, enum xb_flow_end_reason why)
 		 xb_categories_id(rs->categories, f->category));
 	snprintf(r->tenant, sizeof(r->tenant), "%s",
 		 xb_tenants_get(rs->tenants, f->tenant)->id);
-	snprintf(r->action, sizeof(r->action), "%s", "channel");
+	snprintf(r->action, sizeof(r->action), "%s", xb_action_name(f->action));
 	r->name_source = f->name_source;
 	if (f->name_source != XB_NAME_SRC_NONE)
 		snprintf(r->name, sizeof(r->name), "%s",
@@ -223,7 +255,9 @@ extract_name(struct xb_worker *w, const struct xb_ruleset *rs,
 	xb_flow_name(w->flows, f)[XB_FLOW_NAME_MAX - 1] = '\0';
 	f->name_source = name.source;
 	w->c.names_found++;
+	/* The name may change the category, and with it the policy. */
 	apply_name(w, rs, f);
+	decide_policy(w, rs, f);
 }
 
 /* DNS answers teach the address -> name cache, for later flows that carry
@@ -251,6 +285,122 @@ packet_time(const struct xb_worker *w, const struct rte_mbuf *m,
 	if (w->clock_capture && w->ts_offset >= 0)
 		return *RTE_MBUF_DYNFIELD(m, w->ts_offset, const uint64_t *);
 	return burst_ns;
+}
+
+/* Rewrite the DSCP of the outermost IP header (the one the network sees). */
+static inline void
+remark_dscp(struct xb_worker *w, struct rte_mbuf *m,
+	    const struct xb_pkt_info *pi, uint8_t dscp)
+{
+	uint8_t *ip;
+
+	if (unlikely((uint32_t)pi->outer_l3_off + 40 > m->data_len))
+		return; /* header not in the first segment: leave it */
+	ip = rte_pktmbuf_mtod_offset(m, uint8_t *, pi->outer_l3_off);
+	if ((ip[0] >> 4) == 4) {
+		if (xb_dscp_get_ipv4(ip) == dscp)
+			return;
+		xb_dscp_remark_ipv4(ip, dscp);
+	} else {
+		if (xb_dscp_get_ipv6(ip) == dscp)
+			return;
+		xb_dscp_remark_ipv6(ip, dscp);
+	}
+	w->c.dscp_remarked++;
+}
+
+/*
+ * Move the worker's usage counting to the month of now (rare: the first
+ * packet under a ruleset, and month boundaries).  A slot is reused only
+ * after the control plane has folded what it held (see xb_ruleset.h).
+ */
+static void
+usage_month_switch(struct xb_worker *w, const struct xb_ruleset *rs,
+		   struct xb_usage_slots *u)
+{
+	uint32_t m = xb_month_of(w->now_ns, rs->utc_offset_s);
+	unsigned int s = m & 1;
+	uint32_t old = atomic_load_explicit(&u->month[s], memory_order_relaxed);
+
+	if (w->usage_rs == rs && w->month_end_ns != 0) {
+		/* Leaving a month: mark it so the control plane can close
+		 * it once folded. */
+		uint32_t left = atomic_load_explicit(&u->month[w->usage_slot],
+						     memory_order_relaxed);
+		if (left != m)
+			atomic_store_explicit(&u->closing[w->usage_slot], left,
+					      memory_order_release);
+	}
+	if (old != m) {
+		if (old != 0) {
+			atomic_store_explicit(&u->closing[s], old,
+					      memory_order_release);
+			while (atomic_load_explicit(&u->ack[s],
+						    memory_order_acquire) != old)
+				rte_pause();
+		}
+		atomic_store_explicit(&u->month[s], m, memory_order_release);
+	}
+	w->usage_rs = rs;
+	w->usage_slot = s;
+	w->month_start_ns = xb_month_start_ns(m, rs->utc_offset_s);
+	w->month_end_ns = xb_month_start_ns(xb_month_next(m), rs->utc_offset_s);
+}
+
+/*
+ * Enforce the flow's verdict on one packet: negative list and deny rows
+ * drop; the row's meter polices (red drops); the tenant's quota, once
+ * spent, applies its over_quota action; DSCP is remarked; forwarded
+ * packets are billed by band.  Returns XB_DROP_MAX to forward, else the
+ * drop reason.
+ */
+static inline enum xb_drop_reason
+enforce(struct xb_worker *w, const struct xb_ruleset *rs,
+	const struct xb_ruleset_counters *cnt, struct rte_mbuf *m,
+	const struct xb_pkt_info *pi, uint8_t action, uint32_t meter,
+	uint8_t dscp, uint16_t country, uint16_t category, uint16_t tenant,
+	uint32_t len)
+{
+	struct xb_pkt_bytes *cell;
+	unsigned int band;
+
+	w->c.by_action_pkts[action]++;
+	w->c.by_action_bytes[action] += len;
+	if (unlikely(!xb_action_forwards(action)))
+		return action == XB_ACT_NEGATIVE_LIST ? XB_DROP_NEGATIVE_LIST
+						      : XB_DROP_POLICY_DENY;
+	if (meter != XB_METER_NONE) {
+		enum xb_color c = xb_meter_color(rs->meters, w->index, meter,
+						 w->now_ns, len);
+
+		if (c == XB_RED)
+			return XB_DROP_METER_RED;
+		if (c == XB_YELLOW)
+			w->c.meter_yellow++;
+	}
+	if (unlikely(!xb_quota_consume(rs->quota, w->index, tenant, len))) {
+		const struct xb_tenant *t = xb_tenants_get(rs->tenants, tenant);
+
+		w->c.over_quota++;
+		if (t->over_quota == XB_OVER_QUOTA_BLOCK)
+			return XB_DROP_QUOTA;
+		if (t->over_quota == XB_OVER_QUOTA_THROTTLE &&
+		    xb_meter_color(rs->meters, w->index,
+				   rs->throttle_meter_base + tenant, w->now_ns,
+				   len) == XB_RED)
+			return XB_DROP_QUOTA;
+	}
+	if (dscp != XB_DSCP_KEEP)
+		remark_dscp(w, m, pi, dscp);
+	if (unlikely(w->usage_rs != rs || w->now_ns < w->month_start_ns ||
+		     w->now_ns >= w->month_end_ns))
+		usage_month_switch(w, rs, (struct xb_usage_slots *)&cnt->usage);
+	band = xb_tariff_band(rs->tariff, w->now_ns);
+	cell = &cnt->usage.cells[w->usage_slot]
+		       [xb_ruleset_usage_cell(rs, tenant, country, category, band)];
+	cell->packets++;
+	cell->bytes += len;
+	return XB_DROP_MAX;
 }
 
 /* Process one received burst. */
@@ -314,6 +464,9 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 		uint32_t len = rte_pktmbuf_pkt_len(m);
 		struct xb_flow *f = flows[i];
 		uint16_t country, category, tenant;
+		uint32_t meter;
+		uint8_t action, dscp;
+		enum xb_drop_reason why;
 
 		w->now_ns = packet_time(w, m, burst_ns);
 		if (f == NULL) {
@@ -342,12 +495,18 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 			else if (unlikely(pi->proto == IPPROTO_UDP &&
 					  pi->sport == 53))
 				learn_dns(w, pi, m);
+			if (unlikely(w->now_ns >= verdict_until(f)))
+				decide_policy(w, rs, f); /* approval expired */
 			country = f->country;
 			category = f->category;
 			tenant = f->tenant;
+			action = f->action;
+			meter = f->aux[AUX_METER];
+			dscp = (uint8_t)f->aux[AUX_DSCP];
 		} else {
 			/* No room in the flow table for this burst: a
 			 * stateless verdict from this packet alone. */
+			struct xb_policy_verdict pv;
 			struct xb_verdict v;
 
 			w->c.flows_stateless++;
@@ -355,6 +514,11 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 			country = v.country;
 			category = v.category;
 			tenant = v.tenant;
+			xb_policy_decide(rs->policy, country, category, tenant,
+					 w->now_ns, &pv);
+			action = pv.action;
+			meter = pv.meter;
+			dscp = pv.dscp;
 		}
 		cnt->by_country[country].packets++;
 		cnt->by_country[country].bytes += len;
@@ -362,7 +526,12 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 		cnt->by_category[category].bytes += len;
 		cnt->by_tenant[tenant].packets++;
 		cnt->by_tenant[tenant].bytes += len;
-		tx_enqueue(w, q->tx_port, m);
+		why = enforce(w, rs, cnt, m, pi, action, meter, dscp, country,
+			      category, tenant, len);
+		if (likely(why == XB_DROP_MAX))
+			tx_enqueue(w, q->tx_port, m);
+		else
+			drop(w, m, why);
 	}
 }
 
@@ -380,6 +549,7 @@ xb_worker_main(void *arg)
 		const struct xb_ruleset *rs = xb_rules_active();
 
 		w->rs = rs;
+		xb_quota_sync(rs->quota, w->index);
 		w->c.polls++;
 		for (unsigned int r = 0; r < w->nrxq; r++) {
 			const struct xb_rxq *q = &w->rxq[r];

@@ -27,6 +27,7 @@
 #include "xb_flow.h"
 #include "xb_flowlog.h"
 #include "xb_names.h"
+#include "xb_policy.h"
 
 #define XB_BURST 32
 #define XB_MAX_RXQ 16
@@ -53,6 +54,11 @@ struct xb_counters {
 	uint64_t reclassified;    /* verdicts redone after a reload */
 	uint64_t names_found;
 	uint64_t flowlog_lost;
+	uint64_t meter_yellow;
+	uint64_t over_quota;      /* packets that got their over_quota action */
+	uint64_t dscp_remarked;
+	uint64_t by_action_pkts[XB_ACT_MAX];
+	uint64_t by_action_bytes[XB_ACT_MAX];
 } __rte_cache_aligned;
 
 struct xb_rxq {
@@ -85,6 +91,11 @@ struct xb_worker {
 	struct xb_flowlog_ring *flowlog; /* NULL: no --flow-log */
 	const struct xb_ruleset *rs;     /* held during a burst / expiry */
 	uint64_t now_ns;                 /* time of the current packet */
+	/* Usage month in force for usage_rs: [month_start, month_end) in ns,
+	 * counted in month slot usage_slot (see struct xb_usage_slots). */
+	const struct xb_ruleset *usage_rs;
+	uint64_t month_start_ns, month_end_ns;
+	unsigned int usage_slot;
 	atomic_bool stop;
 	atomic_bool running;
 	atomic_bool flushed;             /* exit flush done */

@@ -107,6 +107,69 @@ build_local(struct xb_ruleset *rs, const struct xb_ruleset_params *p,
 }
 
 static void *
+meter_zalloc(size_t size, size_t align, void *arg)
+{
+	return rte_zmalloc_socket("xbgw_meters", size, (unsigned int)align,
+				  (int)(intptr_t)arg);
+}
+
+static void
+meter_free(void *ptr, void *arg)
+{
+	(void)arg;
+	rte_free(ptr);
+}
+
+/*
+ * Meter instances: the policy's (tenant x metered qos row) instances, then
+ * one per tenant for its over_quota throttle rate.  Meters start full in
+ * every new ruleset (a reload resets their buckets).
+ */
+static int
+build_meters(struct xb_ruleset *rs, const struct xb_ruleset_params *p,
+	     struct xb_errors *errs)
+{
+	uint32_t npol = xb_policy_meter_count(rs->policy);
+	uint32_t n = npol + rs->ntenants;
+	struct xb_meter_profile *prof = calloc(n, sizeof(*prof));
+	struct xb_meter_alloc alloc = {meter_zalloc, meter_free,
+				       (void *)(intptr_t)p->socket_id};
+
+	if (prof == NULL) {
+		xb_errors_add(errs, "ruleset", 0, "out of memory");
+		return -1;
+	}
+	if (npol > 0)
+		memcpy(prof, xb_policy_meter_profiles(rs->policy),
+		       npol * sizeof(*prof));
+	rs->throttle_meter_base = npol;
+	for (unsigned int t = 0; t < rs->ntenants; t++) {
+		const struct xb_tenant *tn = xb_tenants_get(rs->tenants, t);
+		uint32_t kbps = tn->over_quota == XB_OVER_QUOTA_THROTTLE
+					? tn->throttle_kbps
+					: 1;
+		/* Bursts of 100 ms at the throttle rate, at least one
+		 * jumbo frame. */
+		uint64_t burst = (uint64_t)kbps * 1000 / 8 / 10;
+
+		if (burst < 9216)
+			burst = 9216;
+		if (burst > XB_METER_BURST_MAX)
+			burst = XB_METER_BURST_MAX;
+		xb_meter_profile_init(&prof[npol + t], kbps, (uint32_t)burst,
+				      kbps, (uint32_t)burst);
+	}
+	rs->meters = xb_meter_set_create(n, prof,
+					 p->nworkers ? p->nworkers : 1, &alloc);
+	free(prof);
+	if (rs->meters == NULL) {
+		xb_errors_add(errs, "ruleset", 0, "cannot create the meters");
+		return -1;
+	}
+	return 0;
+}
+
+static void *
 zcalloc(size_t n, size_t size, int socket)
 {
 	return rte_zmalloc_socket("xbgw_counters", n * size, RTE_CACHE_LINE_SIZE,
@@ -183,16 +246,53 @@ xb_ruleset_build(const struct xb_ruleset_params *p, struct xb_errors *errs)
 							rs->categories,
 							p->socket_id, errs);
 	}
+	if (rs->countries != NULL && rs->categories != NULL &&
+	    rs->tenants != NULL) {
+		if (!set(p->qos))
+			xb_errors_add(errs, "[tables] qos", 0, "not configured");
+		else
+			rs->policy = xb_policy_load(p->qos, p->approvals,
+						    rs->countries,
+						    rs->categories, rs->tenants,
+						    errs);
+		if (!set(p->bands) || !set(p->tariffs))
+			xb_errors_add(errs, "[tables] bands/tariffs", 0,
+				      "not configured");
+		else
+			rs->tariff = xb_tariff_load(p->bands, p->tariffs,
+						    p->utc_offset_s,
+						    rs->countries,
+						    rs->categories, rs->tenants,
+						    errs);
+	}
 	if (xb_errors_count(errs) != before)
 		goto out;
+	rs->utc_offset_s = p->utc_offset_s;
 
 	rs->ncountries = xb_countries_count(rs->countries);
 	rs->ntenants = xb_tenants_count(rs->tenants);
 	rs->ncategories = xb_categories_count(rs->categories);
+	rs->nbands = xb_tariff_band_count(rs->tariff);
+	rs->nusage = (size_t)rs->ntenants * rs->ncountries * rs->ncategories *
+		     rs->nbands;
+	if (rs->nusage > XB_RULESET_MAX_USAGE_CELLS) {
+		xb_errors_add(errs, p->tariffs, 0,
+			      "tenants x countries x categories x bands = %zu usage cells (expected at most %u)",
+			      rs->nusage, XB_RULESET_MAX_USAGE_CELLS);
+		goto out;
+	}
 	rs->geo = xb_lpm_build(geo_b, "xbgw_geo", XB_COUNTRY_UNKNOWN,
 			       p->socket_id, errs);
 	if (rs->geo == NULL || build_local(rs, p, tenant_b, errs) < 0)
 		goto out;
+	if (build_meters(rs, p, errs) < 0)
+		goto out;
+	rs->quota = xb_quota_create(rs->tenants, p->nworkers ? p->nworkers : 1,
+				    XB_QUOTA_SLICE_BYTES);
+	if (rs->quota == NULL) {
+		xb_errors_add(errs, p->tenants, 0, "cannot set up quotas");
+		goto out;
+	}
 	for (unsigned int w = 0; w < p->nworkers && w < XB_RULESET_MAX_WORKERS;
 	     w++) {
 		struct xb_ruleset_counters *c = &rs->counters[w];
@@ -211,8 +311,13 @@ xb_ruleset_build(const struct xb_ruleset_params *p, struct xb_errors *errs)
 					 sizeof(*c->by_category), p->socket_id);
 		c->by_tenant = zcalloc(rs->ntenants, sizeof(*c->by_tenant),
 				       p->socket_id);
+		c->usage.cells[0] = zcalloc(rs->nusage, sizeof(struct xb_pkt_bytes),
+					    p->socket_id);
+		c->usage.cells[1] = zcalloc(rs->nusage, sizeof(struct xb_pkt_bytes),
+					    p->socket_id);
 		if (c->by_country == NULL || c->by_category == NULL ||
-		    c->by_tenant == NULL) {
+		    c->by_tenant == NULL || c->usage.cells[0] == NULL ||
+		    c->usage.cells[1] == NULL) {
 			xb_errors_add(errs, "ruleset", 0,
 				      "out of memory for counters");
 			goto out;
@@ -240,7 +345,13 @@ xb_ruleset_free(struct xb_ruleset *rs)
 		rte_free(rs->counters[w].by_country);
 		rte_free(rs->counters[w].by_category);
 		rte_free(rs->counters[w].by_tenant);
+		rte_free(rs->counters[w].usage.cells[0]);
+		rte_free(rs->counters[w].usage.cells[1]);
 	}
+	xb_meter_set_free(rs->meters);
+	xb_quota_free(rs->quota);
+	xb_policy_free(rs->policy);
+	xb_tariff_free(rs->tariff);
 	xb_lpm_free(rs->geo);
 	xb_lpm_free(rs->local);
 	xb_domains_free(rs->domains);

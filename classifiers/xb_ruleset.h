@@ -26,12 +26,20 @@
 #include "xb_domain.h"
 #include "xb_errors.h"
 #include "xb_lpm.h"
+#include "xb_meter.h"
+#include "xb_policy.h"
+#include "xb_quota.h"
+#include "xb_tariff.h"
 #include "xb_parse.h"
 #include "xb_prefix.h"
 #include "xb_tenant.h"
 
 #define XB_RULESET_MAX_WORKERS 64
 #define XB_RULESET_MAX_GEO 16
+/* Dense usage cells per worker and month slot (16 bytes each). */
+#define XB_RULESET_MAX_USAGE_CELLS (4u << 20)
+/* Quota slice a worker takes from a tenant's pool at a time (bytes). */
+#define XB_QUOTA_SLICE_BYTES (1u << 20)
 
 /* Where the tables are; empty string / NULL = not configured. */
 struct xb_ruleset_params {
@@ -54,10 +62,29 @@ struct xb_pkt_bytes {
 	uint64_t bytes;
 };
 
+/*
+ * Usage of forwarded packets, per (tenant, country, category, band), in
+ * two month slots (month parity) so that traffic on both sides of a month
+ * boundary is billed to its own month.  The worker tags a slot with the
+ * month it counts (YYYYMM) before using it; the control plane folds the
+ * monotonic counters as deltas.  Before a worker reuses a slot for a new
+ * month it marks the slot's old month as closing and waits until the
+ * control plane acknowledges a fold made after that mark (see
+ * app/xb_billing.c); with a wall clock that wait never happens, as a slot
+ * is reused only two months later.
+ */
+struct xb_usage_slots {
+	_Atomic uint32_t month[2];   /* month the slot counts, 0 = unused */
+	_Atomic uint32_t closing[2]; /* month the worker has left */
+	_Atomic uint32_t ack[2];     /* closing month the fold has taken */
+	struct xb_pkt_bytes *cells[2];
+};
+
 struct xb_ruleset_counters {
 	struct xb_pkt_bytes *by_country;  /* [ncountries] */
 	struct xb_pkt_bytes *by_category; /* [ncategories] */
 	struct xb_pkt_bytes *by_tenant;   /* [ntenants] */
+	struct xb_usage_slots usage;
 };
 
 /* Value bits in the "local" LPM (home_net + tenant prefixes in one FIB). */
@@ -78,7 +105,16 @@ struct xb_ruleset {
 	struct xb_lpm *geo;        /* remote address -> country index */
 	struct xb_lpm *local;      /* XB_LOCAL_HOME | tenant index */
 	uint16_t vlan_tenant[4096];
-	unsigned int ncountries, ntenants, ncategories;
+	unsigned int ncountries, ntenants, ncategories, nbands;
+	size_t nusage;             /* cells per usage slot */
+	struct xb_policy *policy;  /* qos.csv + approvals.csv */
+	struct xb_tariff *tariff;  /* bands.csv + tariffs.csv */
+	/* Meter instances: the policy's (tenant x metered row), then one
+	 * throttle meter per tenant for over_quota throttle:<kbps>. */
+	struct xb_meter_set *meters;
+	uint32_t throttle_meter_base;
+	struct xb_quota *quota;
+	int32_t utc_offset_s;
 	struct xb_geo_stats_summary {
 		uint64_t prefixes_v4, prefixes_v6, skipped_country;
 	} geo_stats;
@@ -123,6 +159,15 @@ enum xb_role_hint {
 void xb_ruleset_classify(const struct xb_ruleset *rs,
 			 const struct xb_pkt_info *pi, bool reply,
 			 enum xb_role_hint role, struct xb_verdict *out);
+
+/* Index of a usage cell. */
+static inline size_t
+xb_ruleset_usage_cell(const struct xb_ruleset *rs, uint16_t tenant,
+		      uint16_t country, uint16_t category, unsigned int band)
+{
+	return (((size_t)tenant * rs->ncountries + country) * rs->ncategories +
+		category) * rs->nbands + band;
+}
 
 /* Category of a name, or -1 when no domain pattern matches.  worker picks
  * the Hyperscan scratch. */
