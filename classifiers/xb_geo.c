@@ -84,10 +84,11 @@ all_digits(const char *s, size_t min, size_t max)
 	return true;
 }
 
+/* A registry name: a letter, then letters, digits, '-' or '_'. */
 static bool
 is_word(const char *s)
 {
-	if (*s == '\0')
+	if (!isalpha((unsigned char)*s))
 		return false;
 	for (; *s; s++)
 		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
@@ -203,7 +204,7 @@ rir_line(struct geo_ctx *g, unsigned int line, char *s, bool *first,
 	char *f[RIR_MAX_FIELDS];
 	unsigned int nf = 0, type;
 	int country;
-	bool keep;
+	bool keep, bad_date;
 	char *p = s;
 
 	for (;;) {
@@ -284,7 +285,8 @@ rir_line(struct geo_ctx *g, unsigned int line, char *s, bool *first,
 		g->st->skipped_status++;
 		return;
 	}
-	if (f[5][0] != '\0' && !all_digits(f[5], 8, 8))
+	bad_date = f[5][0] != '\0' && !all_digits(f[5], 8, 8);
+	if (bad_date)
 		xb_errors_add(errs, g->name, line,
 			      "date: got \"%s\", expected YYYYMMDD or nothing",
 			      f[5]);
@@ -293,6 +295,8 @@ rir_line(struct geo_ctx *g, unsigned int line, char *s, bool *first,
 		xb_errors_add(errs, g->name, line,
 			      "cc: got \"%s\", expected a two-letter country code",
 			      f[1]);
+	if (bad_date)
+		country = -2; /* check the rest, add nothing */
 	if (type == 0)
 		rir_ipv4(g, line, f, country, errs);
 	else

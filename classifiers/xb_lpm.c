@@ -48,7 +48,8 @@ struct xb_lpm {
 	struct rte_fib *fib4;   /* NULL when there is no IPv4 prefix */
 	struct rte_fib6 *fib6;  /* NULL when there is no IPv6 prefix */
 	uint32_t default_value;
-	size_t n4, n6;
+	size_t n4, n6;           /* distinct prefixes */
+	size_t routes4, routes6; /* of them, installed (not redundant) */
 	size_t memory;
 };
 
@@ -311,6 +312,76 @@ reserve_tbl8_v6(const struct lpm_entry *e, size_t n, uint64_t *out)
 	return 0;
 }
 
+/*
+ * Drop the prefixes that change no lookup: those whose value equals the
+ * value of their longest covering prefix (or the default, when nothing
+ * covers them).  e[0..n) is unique and sorted by family then length, so
+ * every cover of an entry comes before it.  The aggregated world lists
+ * plus the registry's own records repeat each other a lot; fewer routes
+ * means fewer RIB nodes and tbl8 groups.  Returns the new count.
+ */
+struct val_slot {
+	uint64_t hi, lo;
+	uint32_t tag; /* family * 256 + len + 1; 0 = empty */
+	uint32_t value;
+};
+
+static struct val_slot *
+val_find(struct val_slot *t, size_t mask, uint64_t hi, uint64_t lo,
+	 uint32_t tag)
+{
+	size_t i = (size_t)key_hash(hi, lo, tag) & mask;
+
+	while (t[i].tag != 0 &&
+	       !(t[i].tag == tag && t[i].hi == hi && t[i].lo == lo))
+		i = (i + 1) & mask;
+	return &t[i];
+}
+
+static long
+drop_redundant(struct lpm_entry *e, size_t n, uint32_t default_value)
+{
+	bool has[2][129] = { { false } };
+	struct val_slot *t;
+	size_t cap = 64, kept = 0;
+
+	while (cap < n * 2)
+		cap <<= 1;
+	t = calloc(cap, sizeof(*t));
+	if (t == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct xb_prefix *p = &e[i].p;
+		unsigned int f = p->family == 6;
+		uint32_t cover = default_value;
+		struct val_slot *s;
+		uint64_t hi, lo;
+
+		for (unsigned int l = p->len; l-- > 0;) {
+			if (!has[f][l])
+				continue;
+			addr_words(p->addr, l, &hi, &lo);
+			s = val_find(t, cap - 1, hi, lo,
+				     p->family * 256u + l + 1);
+			if (s->tag != 0) {
+				cover = s->value;
+				break;
+			}
+		}
+		addr_words(p->addr, p->len, &hi, &lo);
+		s = val_find(t, cap - 1, hi, lo, p->family * 256u + p->len + 1);
+		s->hi = hi;
+		s->lo = lo;
+		s->tag = p->family * 256u + p->len + 1;
+		s->value = e[i].value;
+		has[f][p->len] = true;
+		if (e[i].value != cover)
+			e[kept++] = e[i];
+	}
+	free(t);
+	return (long)kept;
+}
+
 static size_t
 heap_used(int socket_id)
 {
@@ -461,7 +532,8 @@ xb_lpm_build(const struct xb_lpm_builder *b, const char *name,
 	/* Sort a copy and keep the last of each run of equal prefixes. */
 	if (b->n > 0)
 		memcpy(e, b->e, b->n * sizeof(*e));
-	qsort(e, b->n, sizeof(*e), cmp_entry);
+	if (b->n > 1)
+		qsort(e, b->n, sizeof(*e), cmp_entry);
 	for (size_t i = 0; i < b->n; i++) {
 		if (i + 1 < b->n && same_prefix(&e[i].p, &e[i + 1].p))
 			continue;
@@ -473,6 +545,22 @@ xb_lpm_build(const struct xb_lpm_builder *b, const char *name,
 		n4++;
 	l->n4 = n4;
 	l->n6 = n - n4;
+	{
+		long kept = drop_redundant(e, n, default_value);
+
+		if (kept < 0) {
+			free(e);
+			free(l);
+			xb_errors_add(errs, name, 0, "out of memory");
+			rte_errno = ENOMEM;
+			return NULL;
+		}
+		n = (size_t)kept;
+	}
+	for (n4 = 0; n4 < n && e[n4].p.family == 4;)
+		n4++;
+	l->routes4 = n4;
+	l->routes6 = n - n4;
 
 	/* DPDK object names are short (memzone/mempool names derive from
 	 * them): keep 6 characters of the caller's name plus a counter. */
@@ -544,6 +632,12 @@ size_t
 xb_lpm_prefix_count(const struct xb_lpm *l, unsigned int family)
 {
 	return family == 4 ? l->n4 : (family == 6 ? l->n6 : 0);
+}
+
+size_t
+xb_lpm_route_count(const struct xb_lpm *l, unsigned int family)
+{
+	return family == 4 ? l->routes4 : (family == 6 ? l->routes6 : 0);
 }
 
 size_t

@@ -12,8 +12,11 @@
  *    value as next hop and a default value for addresses that match nothing.
  *
  * The built FIBs live in EAL memory, so xb_lpm_build() needs an initialised
- * EAL (hugepages, or --no-huge with enough -m: the two tables take about
- * 64 MB for small values, twice that for values above 32767).
+ * EAL (hugepages, or --no-huge with enough -m).  A small table takes about
+ * 64 MB (the two 2^24-entry first-level tables at 2 bytes per entry); the
+ * full world geo table about 300 MB (IPv6 needs 4-byte entries for its
+ * ~90k tbl8 groups, and the RIBs keep two nodes per route).  A reload holds
+ * the old and the new table at once.
  * A built xb_lpm is never modified: reload builds a new one (each build gets
  * unique FIB names from a counter, so old and new coexist) and frees the old
  * one after the RCU grace period.
@@ -112,6 +115,11 @@ xb_lpm_lookup6(const struct xb_lpm *l, const uint8_t ip[16])
 
 /* Number of distinct prefixes in the built table, per family (4 or 6). */
 size_t xb_lpm_prefix_count(const struct xb_lpm *l, unsigned int family);
+
+/* Of those, the routes installed in the FIB: a prefix whose value equals
+ * that of its longest covering prefix (or the default) changes no lookup
+ * and is left out, which saves RIB nodes and tbl8 groups. */
+size_t xb_lpm_route_count(const struct xb_lpm *l, unsigned int family);
 
 /* EAL heap bytes the built table took (tables, tbl8 pools, RIB nodes), as
  * measured around its construction. */

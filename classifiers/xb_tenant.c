@@ -317,12 +317,13 @@ struct tp_ctx {
 	bool failed;
 };
 
+/* text is the whole field (for messages), digits the number in it. */
 static int
 tp_vlan(struct tp_ctx *c, const struct xb_csv_row *row, const char *text,
-	int tenant, struct xb_errors *errs)
+	const char *digits, int tenant, struct xb_errors *errs)
 {
 	unsigned long v = 0;
-	const char *p = text;
+	const char *p = digits;
 
 	if (*p == '\0')
 		goto bad;
@@ -398,9 +399,9 @@ tp_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 			     "got \"%s\", expected a tenant from tenants.csv",
 			     row->cols[1]);
 	if (row->variant == 1)
-		tp_vlan(c, row, first, tenant, errs);
+		tp_vlan(c, row, first, first, tenant, errs);
 	else if (strncmp(first, "vlan:", 5) == 0)
-		tp_vlan(c, row, first + 5, tenant, errs);
+		tp_vlan(c, row, first, first + 5, tenant, errs);
 	else
 		tp_prefix(c, row, tenant, errs);
 	return c->failed ? -1 : 0;
@@ -427,7 +428,8 @@ static void
 tp_report_duplicates(struct tp_ctx *c, const char *name,
 		     struct xb_errors *errs)
 {
-	qsort(c->seen, c->nseen, sizeof(*c->seen), cmp_seen);
+	if (c->nseen > 1)
+		qsort(c->seen, c->nseen, sizeof(*c->seen), cmp_seen);
 	for (size_t i = 1; i < c->nseen; i++) {
 		const struct tp_seen *a = &c->seen[i - 1], *b = &c->seen[i];
 		char buf[64];

@@ -59,11 +59,13 @@ if [ "${1:-}" = "--download" ]; then
 		cp "$d"ipv4-aggregated.txt "$d"ipv6-aggregated.txt "$SRC/ipverse/$cc/" 2>/dev/null || true
 	done
 	IPVERSE_DATE="downloaded $(date -u +%Y-%m-%d) from $IPVERSE_URL"
+	APNIC_VIA="Downloaded from APNIC directly."
 	ORIGIN="downloaded from the registries on $(date -u +%Y-%m-%d)"
 else
 	SRC=${1:-"${XBGW_SHARED_DATA:-$ROOT/../shared/data}/geo"}
 	IPVERSE_DATE="2026-02-01 (ipverse/rir-ip commit 6745bab5f3983019124c8df375c6d5d2b54fed8e)"
 	ORIGIN="built from a local copy of the registry data laid out like shared/data/geo"
+	APNIC_VIA="Taken through the daily mirror HackingGate/Country-IP-Blocks (Unlicense)."
 	if [ -f "$SRC/SOURCES.md" ] && ! grep -q 6745bab5f3983019124c8df375c6d5d2b54fed8e "$SRC/SOURCES.md"; then
 		IPVERSE_DATE="see $SRC/SOURCES.md"
 	fi
@@ -172,11 +174,10 @@ override file (\`prefix,country\` rows) goes last.
 ## Sources and dates
 
 - **APNIC delegated statistics**: published at
-  <$APNIC_URL> (format:
-  <https://www.apnic.net/about-apnic/corporate-documents/documents/resource-guidelines/rir-statistics-exchange-format/>).
+  <$APNIC_URL> (format: see the links in the file's header,
+  <http://www.apnic.net/db/rir-stats-format.html>).
   Version line: \`$APNIC_VERSION\`, i.e. serial $APNIC_SERIAL, records
-  up to $APNIC_END. Taken through the daily mirror
-  \`HackingGate/Country-IP-Blocks\` (Unlicense). Only ipv4/ipv6 records of
+  up to $APNIC_END. $APNIC_VIA Only ipv4/ipv6 records of
   the economies above are kept; the version and summary counts describe the
   untrimmed file.
 - **ipverse country lists** (\`ipverse/rir-ip\`, now
