@@ -6,15 +6,18 @@
  *   example.com        that name and every subdomain (a.example.com), but
  *                      not badexample.com
  *   =www.example.com   exactly that name
- *   /regex/            a Hyperscan regex over the whole normalised name
- *                      (caseless; quote the field when the regex has commas)
+ *   /regex/            a Hyperscan regex searched in the normalised name
+ *                      (caseless, unanchored unless it says ^ or $; quote
+ *                      the field when the regex has commas)
  *
  * Precedence: an exact pattern beats a suffix pattern, a longer suffix
  * beats a shorter one, and regexes come last, the first matching one in
  * file order winning.  All patterns are compiled into one block-mode
  * database whose expression ids are assigned in that precedence order
  * (exact, then suffixes by decreasing length, then regexes by file order),
- * so the winning row is simply the smallest id reported.
+ * so the winning row is simply the smallest id accepted.  Names are plain
+ * literals; the match callback accepts one only when it ends the name and
+ * starts it (exact) or starts at a label boundary (suffix).
  *
  * Names compare case-insensitively and without a trailing dot: the matcher
  * lower-cases the name and strips one trailing dot before scanning.

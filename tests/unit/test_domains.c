@@ -74,6 +74,11 @@ static const struct {
 	{ "A.EXAMPLE.COM", 0, "social", 7 },
 	{ "badexample.com", 0, "finance", 10 },     /* not example.com: "com" */
 	{ "example.com.evil.net", -1, NULL, 0 },
+	/* Earlier occurrences of a literal must not hide the one at the end. */
+	{ "example.com.example.com", 0, "cloud", 5 },
+	{ "a.example.com.a.example.com", 0, "social", 7 },
+	{ "www.example.com.www.example.com", 0, "cloud", 5 },
+	{ "www.example.comx", -1, NULL, 0 },
 	{ "examplexcom", -1, NULL, 0 },
 	{ "upper.example.org", 0, "news", 8 },
 	{ "shop12.test.net", 0, "ecommerce", 3 },   /* first regex in file */
