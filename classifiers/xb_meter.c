@@ -50,8 +50,8 @@ grant_ns(uint64_t depth_bytes, uint32_t kbps)
 
 	if (g > depth_bytes / 8)
 		g = depth_bytes / 8;
-	if (g < XB_METER_FRAME_MAX)
-		g = XB_METER_FRAME_MAX;
+	if (g < XB_METER_GRANT_MIN)
+		g = XB_METER_GRANT_MIN;
 	if (g > depth_bytes)
 		g = depth_bytes;
 	return div_ceil(g * XB_METER_UBIT_PER_BYTE, kbps);
@@ -236,12 +236,15 @@ color_grant(struct xb_meter_set *s, uint32_t worker, uint32_t instance,
 	const struct xb_meter_profile *p = &s->prof[instance];
 	struct xb_meter_shared *sh = &s->shared[instance];
 
+	bool fresh_p = false;
+
 	if (l->tok_p < need) {
 		if (may_retry(l->retry_p, now_ns)) {
 			uint64_t d = shared_take(&sh->empty_p, now_ns,
 						 p->pfill_ns, p->pgrant_ns);
 
 			l->tok_p += d * p->pir_kbps;
+			fresh_p = d > 0;
 			if (l->tok_p < need)
 				l->retry_p = now_ns +
 					retry_after(need - l->tok_p,
@@ -251,7 +254,11 @@ color_grant(struct xb_meter_set *s, uint32_t worker, uint32_t instance,
 			return XB_RED;
 	}
 	if (l->tok_c < need) {
-		if (may_retry(l->retry_c, now_ns)) {
+		/* Right after a peak grant, ask for committed tokens too,
+		 * whatever the retry time: caches then drain both shared
+		 * buckets at the same pace, and committed tokens do not
+		 * overflow the shared bucket while peak tokens are short. */
+		if (fresh_p || may_retry(l->retry_c, now_ns)) {
 			uint64_t d = shared_take(&sh->empty_c, now_ns,
 						 p->cfill_ns, p->cgrant_ns);
 

@@ -35,7 +35,7 @@ enum xb_color {
 #define XB_METER_KBPS_MAX 1000000000u    /* 1 Tbit/s */
 #define XB_METER_BURST_MAX 4000000000u   /* bytes per bucket */
 #define XB_METER_UBIT_PER_BYTE 8000000ull /* tokens (micro-bits) per byte */
-#define XB_METER_FRAME_MAX 9216u         /* largest frame a grant covers */
+#define XB_METER_GRANT_MIN 1518u         /* bytes: one full-size frame */
 
 /*
  * A converted profile: build it with xb_meter_profile_init() (once, at
