@@ -28,6 +28,7 @@
 #include <rte_version.h>
 
 #include "xb_app.h"
+#include "xb_billing.h"
 #include "xb_flow.h"
 #include "xb_rules.h"
 #include "xb_stats.h"
@@ -522,6 +523,19 @@ do_reload(struct xb_app *app)
 	xb_errors_free(&errs);
 }
 
+static void
+checkpoint(struct xb_app *app)
+{
+	struct xb_errors errs;
+
+	xb_errors_init(&errs);
+	if (xb_billing_checkpoint(app, &errs) < 0) {
+		RTE_LOG(ERR, USER1, "usage checkpoint failed:\n");
+		xb_errors_print(&errs, stderr);
+	}
+	xb_errors_free(&errs);
+}
+
 static unsigned int
 pool_size(const struct xb_app *app, unsigned int nports)
 {
@@ -541,7 +555,7 @@ xb_run(struct xb_app *app)
 	char err[512];
 	unsigned int lcore;
 	uint16_t in_port, out_port;
-	double t0, last_progress = 0, elapsed;
+	double t0, last_progress = 0, last_fold = 0, last_checkpoint = 0, elapsed;
 	bool progress;
 	int rc = XB_EXIT_OK;
 
@@ -573,7 +587,20 @@ xb_run(struct xb_app *app)
 			"xbgw: no worker lcore (give EAL at least two cores, e.g. -l 0,1)\n");
 		return XB_EXIT_USAGE;
 	}
-	if (xb_rules_start(app, &errs) < 0) {
+
+	if (app->opt.nreplay > 0) {
+		if (xb_capture_load(&app->cap, app->opt.replay,
+				    app->opt.nreplay, err, sizeof(err)) < 0) {
+			fprintf(stderr, "xbgw: %s\n", err);
+			return XB_EXIT_RUNTIME;
+		}
+		if (rte_mbuf_dyn_rx_timestamp_register(&app->ts_offset,
+						       &app->ts_flag) != 0) {
+			fprintf(stderr, "xbgw: cannot register the timestamp field\n");
+			return XB_EXIT_RUNTIME;
+		}
+	}
+	if (xb_billing_init(app, &errs) < 0 || xb_rules_start(app, &errs) < 0) {
 		xb_errors_print(&errs, stderr);
 		xb_errors_free(&errs);
 		return XB_EXIT_CONFIG;
@@ -589,19 +616,6 @@ xb_run(struct xb_app *app)
 	}
 	if (setup_worker_state(app) < 0)
 		return XB_EXIT_RUNTIME;
-
-	if (app->opt.nreplay > 0) {
-		if (xb_capture_load(&app->cap, app->opt.replay,
-				    app->opt.nreplay, err, sizeof(err)) < 0) {
-			fprintf(stderr, "xbgw: %s\n", err);
-			return XB_EXIT_RUNTIME;
-		}
-		if (rte_mbuf_dyn_rx_timestamp_register(&app->ts_offset,
-						       &app->ts_flag) != 0) {
-			fprintf(stderr, "xbgw: cannot register the timestamp field\n");
-			return XB_EXIT_RUNTIME;
-		}
-	}
 	app->mp = rte_pktmbuf_pool_create(
 		"xbgw_mbufs", pool_size(app, app->opt.nreplay ? 2 : 2 * app->cfg.npairs),
 		256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
@@ -732,6 +746,14 @@ xb_run(struct xb_app *app)
 			rte_delay_us_sleep(10000);
 		}
 		drain_flow_logs(app);
+		if (t - last_fold >= 0.1) {
+			xb_billing_fold(app, xb_rules_active());
+			last_fold = t;
+		}
+		if (t - last_checkpoint >= 1.0) {
+			checkpoint(app);
+			last_checkpoint = t;
+		}
 		if (reload_signal) {
 			reload_signal = 0;
 			do_reload(app);
@@ -757,6 +779,9 @@ xb_run(struct xb_app *app)
 	}
 	rte_eal_mp_wait_lcore();
 	drain_flow_logs(app);
+	/* Workers are stopped: the last fold is complete, and durable. */
+	xb_billing_fold(app, xb_rules_active());
+	checkpoint(app);
 	if (app->flow_log != NULL && fclose(app->flow_log) != 0) {
 		fprintf(stderr, "xbgw: %s: %s\n", app->opt.flow_log,
 			strerror(errno));
@@ -792,6 +817,7 @@ xb_run(struct xb_app *app)
 		}
 	}
 	xb_rules_stop(app);
+	xb_billing_free(app);
 	free_worker_state(app);
 	xb_capture_free(&app->cap);
 	return rc;

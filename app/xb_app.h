@@ -16,6 +16,7 @@
 #include "xb_port.h"
 #include "xb_replay.h"
 #include "xb_tally.h"
+#include "xb_tenant.h"
 #include "xb_worker.h"
 
 /* Exit codes of the contract. */
@@ -63,6 +64,10 @@ struct xb_app {
 	struct xb_tally by_country, by_category, by_tenant;
 	FILE *flow_log;
 	uint64_t flows_logged;
+	struct xb_billing *billing;  /* app/xb_billing.c */
+	/* Hook for the event log: a tenant has just spent its quota. */
+	void (*on_quota_crossed)(struct xb_app *app, const struct xb_tenant *t,
+				 uint32_t month);
 };
 
 #endif /* XB_APP_H */

@@ -7,8 +7,10 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_pause.h>
 
 #include "xb_app.h"
+#include "xb_billing.h"
 #include "xb_tally.h"
 
 struct xb_ruleset *_Atomic xb_active_ruleset;
@@ -118,6 +120,11 @@ xb_rules_start(struct xb_app *app, struct xb_errors *errs)
 	rs = xb_rules_build(app, 1, errs);
 	if (rs == NULL)
 		return -1;
+	if (xb_billing_attach(app, rs, NULL, xb_billing_now(app)) < 0) {
+		xb_errors_add(errs, "billing", 0, "cannot start the quota period");
+		xb_ruleset_free(rs);
+		return -1;
+	}
 	atomic_store_explicit(&xb_active_ruleset, rs, memory_order_release);
 	app->generation = 1;
 	return 0;
@@ -146,12 +153,27 @@ xb_rules_reload(struct xb_app *app, struct xb_errors *errs)
 		app->cfg = saved;
 		return -1;
 	}
-	old = atomic_exchange_explicit(&xb_active_ruleset, rs,
-				       memory_order_acq_rel);
+	old = xb_rules_active();
+	if (xb_billing_attach(app, rs, old, xb_billing_now(app)) < 0) {
+		xb_errors_add(errs, "billing", 0, "cannot start the quota period");
+		xb_billing_detach(app, rs);
+		xb_ruleset_free(rs);
+		app->cfg = saved;
+		return -1;
+	}
+	atomic_store_explicit(&xb_active_ruleset, rs, memory_order_release);
 	app->generation++;
 	/* Grace period: every worker has finished the burst that may still
-	 * hold the old pointer once it reports quiescence. */
-	rte_rcu_qsbr_synchronize(xb_rcu, RTE_QSBR_THRID_INVALID);
+	 * hold the old pointer once it reports quiescence.  Billing folds go
+	 * on meanwhile: a worker may be waiting for one (month slots). */
+	uint64_t token = rte_rcu_qsbr_start(xb_rcu);
+	while (rte_rcu_qsbr_check(xb_rcu, token, false) != 1) {
+		xb_billing_fold(app, old);
+		xb_billing_fold(app, rs);
+		rte_pause();
+	}
+	xb_billing_fold(app, old);
+	xb_billing_detach(app, old);
 	xb_rules_fold(old, app->nworkers, &app->by_country, &app->by_category,
 		      &app->by_tenant);
 	xb_ruleset_free(old);
@@ -165,6 +187,8 @@ xb_rules_stop(struct xb_app *app)
 	struct xb_ruleset *rs = atomic_exchange(&xb_active_ruleset, NULL);
 
 	if (rs != NULL) {
+		xb_billing_fold(app, rs);
+		xb_billing_detach(app, rs);
 		xb_rules_fold(rs, app->nworkers, &app->by_country,
 			      &app->by_category, &app->by_tenant);
 		xb_ruleset_free(rs);

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "xb_app.h"
+#include "xb_billing.h"
 #include "xb_json.h"
+#include "xb_policy.h"
 #include "xb_rules.h"
 #include "xb_tally.h"
 
@@ -33,6 +35,13 @@ add(struct xb_counters *sum, const struct xb_counters *c)
 	sum->reclassified += rd(&c->reclassified);
 	sum->names_found += rd(&c->names_found);
 	sum->flowlog_lost += rd(&c->flowlog_lost);
+	sum->meter_yellow += rd(&c->meter_yellow);
+	sum->over_quota += rd(&c->over_quota);
+	sum->dscp_remarked += rd(&c->dscp_remarked);
+	for (unsigned int a = 0; a < XB_ACT_MAX; a++) {
+		sum->by_action_pkts[a] += rd(&c->by_action_pkts[a]);
+		sum->by_action_bytes[a] += rd(&c->by_action_bytes[a]);
+	}
 }
 
 void
@@ -108,8 +117,20 @@ xb_stats_write_json(const struct xb_app *app, FILE *f, bool pretty)
 			xb_tally_free(&t[k]);
 		}
 	}
-	xb_json_array_begin(&j, "usage");
-	xb_json_array_end(&j);
+	xb_json_object_begin(&j, "by_action");
+	for (unsigned int a = 0; a < XB_ACT_MAX; a++) {
+		xb_json_object_begin(&j, xb_action_name(a));
+		xb_json_u64(&j, "packets", s.by_action_pkts[a]);
+		xb_json_u64(&j, "bytes", s.by_action_bytes[a]);
+		xb_json_object_end(&j);
+	}
+	xb_json_object_end(&j);
+	xb_json_object_begin(&j, "policing");
+	xb_json_u64(&j, "meter_yellow", s.meter_yellow);
+	xb_json_u64(&j, "over_quota", s.over_quota);
+	xb_json_u64(&j, "dscp_remarked", s.dscp_remarked);
+	xb_json_object_end(&j);
+	xb_billing_write_json(app, &j);
 	xb_json_u64(&j, "mbufs_in_use_at_exit", app->mbufs_in_use_at_exit);
 	xb_json_object_begin(&j, "flows");
 	xb_json_u64(&j, "new", s.flows_new);
@@ -179,6 +200,7 @@ xb_stats_report(const struct xb_app *app, FILE *f, double elapsed_s)
 	fprintf(f, "drops by reason\n");
 	for (unsigned int i = 0; i < XB_DROP_MAX; i++)
 		fprintf(f, "  %-14s %" PRIu64 "\n", xb_drop_names[i], s.drop[i]);
+	xb_billing_report(app, f);
 	fprintf(f, "per worker core\n");
 	for (unsigned int i = 0; i < app->nworkers; i++) {
 		const struct xb_counters *c = &app->workers[i]->c;
