@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Monthly quotas on the packet path: a tenant with a 1 GB quota and
+over_quota=block gets exactly its quota (plus at most one packet per
+worker) forwarded and billed, the rest dropped as `quota`; a `notify`
+tenant keeps flowing; the crossing is reported once."""
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+import pcapgen  # noqa: E402
+import xbtest  # noqa: E402
+
+F = xbtest.Failures()
+REPO_CONF = os.path.abspath(os.path.join(xbtest.SRC, "config"))
+tmp = tempfile.mkdtemp(prefix="xbgw-quota-")
+
+
+def write(name, text):
+    with open(os.path.join(tmp, name), "w") as f:
+        f.write(text)
+
+
+write("xbgw.conf", """[tables]
+geo = %s
+countries = %s
+tenants = tenants.csv
+tenant_prefixes = tenant_prefixes.csv
+categories = categories.csv
+qos = qos.csv
+tariffs = tariffs.csv
+bands = bands.csv
+""" % (os.path.join(REPO_CONF, "geo", "world-ipv4.csv"),
+       os.path.join(REPO_CONF, "countries.csv")))
+write("tenants.csv", "tenant,name,class,quota_gb,over_quota\n"
+      "blocked,Blocked Co,sme,1,block\nnotified,Notified Co,sme,1,notify\n")
+write("tenant_prefixes.csv", "prefix,tenant\n10.1.0.0/16,blocked\n10.2.0.0/16,notified\n")
+write("categories.csv", "category,name,list\nweb,Web,general\n")
+write("qos.csv", "country,category,tenant_class,action,tc,cir_kbps,cbs_bytes,pir_kbps,pbs_bytes,dscp\n"
+      "*,*,*,channel,0,*,*,*,*,*\n")
+write("bands.csv", "band,start,end\nall,00:00,00:00\n")
+write("tariffs.csv", "tenant_class,country,category,band,price_per_gb,currency\n*,*,*,*,1,USD\n")
+conf = os.path.join(tmp, "xbgw.conf")
+
+frames = []
+for i in range(1000):
+    frames.append((1800000000 * 10**9 + i * 1000,
+                   pcapgen.udp_frame("10.1.0.%d" % (1 + i % 200), "8.8.8.8", 1000 + i, 443, size=1514)))
+    frames.append((1800000000 * 10**9 + i * 1000 + 500,
+                   pcapgen.udp_frame("10.2.0.%d" % (1 + i % 200), "8.8.8.8", 1000 + i, 443, size=1514)))
+cap = os.path.join(tmp, "q.pcap")
+pcapgen.write_pcap(cap, frames)
+loops = 800  # 800 x 1000 x 1514 B = 1.21 GB per tenant
+doc, p, _ = xbtest.replay([cap], ["--loops", str(loops), "--clock", "capture"], conf=conf)
+pk = doc["packets"]
+quota = 10**9
+workers = len(doc["workers"])
+by = {}
+for u in doc["usage"]:
+    by[u["tenant"]] = by.get(u["tenant"], 0) + u["bytes"]
+sent = loops * 1000 * 1514
+print("usage: %s, drops: %s" % (by, pk["drop"]))
+F.check(xbtest.conservation(doc), "conservation")
+F.check(quota <= by.get("blocked", 0) < quota + workers * 1514,
+        "blocked tenant billed %d bytes, quota %d (+%d per worker)" % (by.get("blocked", 0), quota, 1514))
+F.check(pk["drop"]["quota"] * 1514 + by.get("blocked", 0) == sent,
+        "blocked tenant: forwarded + quota drops != sent")
+F.check(by.get("notified", 0) == sent, "notify tenant must keep flowing: %d of %d" % (by.get("notified", 0), sent))
+F.check(p.stderr.count("reached its monthly quota") == 2,
+        "crossings reported %d times, expected 2 (once per tenant):\n%s" % (
+            p.stderr.count("reached its monthly quota"), p.stderr[-800:]))
+F.exit()
