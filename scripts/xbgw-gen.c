@@ -1502,7 +1502,7 @@ bench_tuple(struct gen *g, uint64_t idx, struct tuple *t, struct rng *fr)
 
 		t->sport = ports[rng_below(fr, 8)];
 	} else {
-		static const uint16_t ports[] = {443, 53, 123, 4500, 5060, 3478, 1194, 51820};
+		static const uint16_t ports[] = {443, 53, 8801, 4500, 5060, 3478, 1194, 51820};
 
 		t->sport = ports[rng_below(fr, 8)];
 	}
