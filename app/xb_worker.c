@@ -8,6 +8,7 @@
 #include <rte_pause.h>
 #include <rte_prefetch.h>
 
+#include "xb_flowsnap.h"
 #include "xb_parse.h"
 #include "xb_rules.h"
 #include "xb_ruleset.h"
@@ -404,6 +405,8 @@ xb_worker_main(void *arg)
 				       flow_end, w);
 			last_ns = w->now_ns;
 		}
+		/* ops: answer a telemetry /xbgw/flows request (rare). */
+		xb_flowsnap_poll(w->snap, w->flows, rs);
 		w->rs = NULL;
 		rte_rcu_qsbr_quiescent(xb_rcu, w->index);
 	}
