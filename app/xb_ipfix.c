@@ -62,8 +62,15 @@ static const struct field fields_v4[] = FIELDS(IE_SRC_V4, IE_DST_V4, 4);
 static const struct field fields_v6[] = FIELDS(IE_SRC_V6, IE_DST_V6, 16);
 #define NFIELDS (sizeof(fields_v4) / sizeof(fields_v4[0]))
 
+struct udp_dest {
+	int fd;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+};
+
 struct xb_ipfix {
 	struct xb_ipfix_params p;
+	struct udp_dest udp;
 	xb_ipfix_send_fn send;
 	void *ctx;
 	int fd; /* own socket, or -1 */
@@ -123,8 +130,12 @@ template_record(uint8_t *p, uint16_t id, const struct field *f)
 static int
 udp_send(void *ctx, const void *msg, size_t len)
 {
-	int fd = *(int *)ctx;
-	ssize_t n = send(fd, msg, len, MSG_DONTWAIT);
+	const struct udp_dest *u = ctx;
+	/* sendto on an unconnected socket: a connected one would report an
+	 * earlier ICMP port-unreachable on the next send and drop that
+	 * message (collector restarting, or not up yet). */
+	ssize_t n = sendto(u->fd, msg, len, MSG_DONTWAIT,
+			   (const struct sockaddr *)&u->addr, u->addrlen);
 
 	if (n < 0)
 		return -errno;
@@ -189,7 +200,7 @@ xb_ipfix_open(const char *collector, uint32_t domain_id, char *err,
 		return NULL;
 	}
 	fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) < 0) {
+	if (fd < 0 || res->ai_addrlen > sizeof(struct sockaddr_storage)) {
 		snprintf(err, errlen, "[ipfix] collector %s: %s", collector,
 			 strerror(errno));
 		if (fd >= 0)
@@ -197,14 +208,18 @@ xb_ipfix_open(const char *collector, uint32_t domain_id, char *err,
 		freeaddrinfo(res);
 		return NULL;
 	}
-	freeaddrinfo(res);
 	x = xb_ipfix_open_fn(&p, udp_send, NULL, err, errlen);
 	if (x == NULL) {
+		freeaddrinfo(res);
 		close(fd);
 		return NULL;
 	}
 	x->fd = fd;
-	x->ctx = &x->fd;
+	x->udp.fd = fd;
+	memcpy(&x->udp.addr, res->ai_addr, res->ai_addrlen);
+	x->udp.addrlen = res->ai_addrlen;
+	freeaddrinfo(res);
+	x->ctx = &x->udp;
 	return x;
 }
 
