@@ -9,9 +9,9 @@
  * reads the records only after seeing done == req, and serialises its
  * requests, so the buffer has one writer at a time and is never read while
  * being written.  A request the worker does not answer in time (stopped,
- * not yet launched) is abandoned; a late answer only rewrites the buffer
- * before the next request is posted... which the next requester then waits
- * for, because it waits for done == its own req.
+ * not yet launched) is abandoned; a late answer to it may still rewrite
+ * the buffer, but the next requester reads only after done equals its own
+ * req, which the worker stores after its last write.
  */
 #ifndef XB_FLOWSNAP_H
 #define XB_FLOWSNAP_H
