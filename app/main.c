@@ -30,6 +30,7 @@
 #include "xb_app.h"
 #include "xb_billing.h"
 #include "xb_flow.h"
+#include "xb_ops.h"
 #include "xb_rules.h"
 #include "xb_stats.h"
 
@@ -66,6 +67,8 @@ usage(FILE *f)
 		"      --stats-json FILE    write the final statistics document\n"
 		"      --flow-log FILE      one JSON line per flow when it ends or at exit\n"
 		"      --clock wall|capture clock for meters, bands and timeouts\n"
+		"      --verify-events FILE check an event log's hash chain, exit 0\n"
+		"                           (intact) or 1 (changed; the line is printed)\n"
 		"      --progress / --no-progress  live progress line (default: on a tty)\n"
 		"      --version, --help\n"
 		"Without EAL options, xbgw picks defaults (all cores, hugepages when\n"
@@ -111,6 +114,7 @@ enum {
 	OPT_VERSION,
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
+	OPT_VERIFY_EVENTS,
 };
 
 /* Returns 0 to run, 1 to exit 0 (help/version), <0 = -exit code. */
@@ -130,6 +134,7 @@ parse_options(int argc, char **argv, struct xb_options *o)
 		{"progress", no_argument, NULL, OPT_PROGRESS},
 		{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
 		{"version", no_argument, NULL, OPT_VERSION},
+		{"verify-events", required_argument, NULL, OPT_VERIFY_EVENTS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -208,6 +213,8 @@ parse_options(int argc, char **argv, struct xb_options *o)
 		case OPT_NO_PROGRESS:
 			o->progress = 0;
 			break;
+		case OPT_VERIFY_EVENTS: /* ops: no EAL needed */
+			return -xb_ops_verify_events(optarg) - 100;
 		case OPT_VERSION:
 			printf("xbgw %s (DPDK %s)\n", XBGW_VERSION, rte_version());
 			return 1;
@@ -340,6 +347,8 @@ main(int argc, char **argv)
 		app_argv = argv + split; /* argv[split] = "--" acts as argv0 */
 	}
 	rc = parse_options(app_argc, app_argv, &app.opt);
+	if (rc <= -100) /* ops: --verify-events result */
+		return -rc - 100;
 	if (rc == 1)
 		return XB_EXIT_OK;
 	if (rc < 0)
@@ -464,10 +473,13 @@ setup_worker_state(struct xb_app *app)
 
 		w->flows = xb_flow_table_create(&fp);
 		w->names = xb_name_ctx_create(XB_NAME_SLOTS, XB_DNS_CACHE_ENTRIES);
-		if (app->flow_log != NULL)
+		bool want_log = app->flow_log != NULL ||
+				xb_ops_want_flow_records(app); /* ops: IPFIX */
+
+		if (want_log)
 			w->flowlog = xb_flowlog_ring_create(16);
 		if (w->flows == NULL || w->names == NULL ||
-		    (app->flow_log != NULL && w->flowlog == NULL)) {
+		    (want_log && w->flowlog == NULL)) {
 			fprintf(stderr,
 				"xbgw: out of memory for worker state (flow table of %u entries)\n",
 				app->cfg.flow_capacity);
@@ -497,20 +509,22 @@ free_worker_state(struct xb_app *app)
 static void
 drain_flow_logs(struct xb_app *app)
 {
-	if (app->flow_log == NULL)
-		return;
+	/* ops: records go to the flow log and to IPFIX */
 	for (unsigned int i = 0; i < app->nworkers; i++)
-		app->flows_logged += xb_flowlog_drain(app->workers[i]->flowlog,
-						      app->flow_log);
+		app->flows_logged += xb_ops_drain_flows(app,
+							app->workers[i]->flowlog);
 }
 
 static void
 do_reload(struct xb_app *app)
 {
 	struct xb_errors errs;
+	int rc;
 
 	xb_errors_init(&errs);
-	if (xb_rules_reload(app, &errs) == 0) {
+	xb_ops_reload_begin(app); /* ops: keeps telemetry/Prometheus off */
+	rc = xb_rules_reload(app, &errs);
+	if (rc == 0) {
 		RTE_LOG(NOTICE, USER1, "reload: ruleset generation %u active\n",
 			app->generation);
 	} else {
@@ -520,6 +534,7 @@ do_reload(struct xb_app *app)
 			app->generation);
 		xb_errors_print(&errs, stderr);
 	}
+	xb_ops_reload_end(app, rc, &errs); /* ops: event, telemetry answer */
 	xb_errors_free(&errs);
 }
 
@@ -613,6 +628,10 @@ xb_run(struct xb_app *app)
 				strerror(errno));
 			return XB_EXIT_RUNTIME;
 		}
+	}
+	if (xb_ops_start(app, err, sizeof(err)) < 0) { /* ops */
+		fprintf(stderr, "xbgw: %s\n", err);
+		return XB_EXIT_RUNTIME;
 	}
 	if (setup_worker_state(app) < 0)
 		return XB_EXIT_RUNTIME;
@@ -754,7 +773,8 @@ xb_run(struct xb_app *app)
 			checkpoint(app);
 			last_checkpoint = t;
 		}
-		if (reload_signal) {
+		xb_ops_poll(app); /* ops: IPFIX timers */
+		if (reload_signal || xb_ops_reload_requested()) {
 			reload_signal = 0;
 			do_reload(app);
 		}
@@ -788,6 +808,7 @@ xb_run(struct xb_app *app)
 		rc = XB_EXIT_RUNTIME;
 	}
 	app->flow_log = NULL;
+	xb_ops_stop(app); /* ops: IPFIX flush, Prometheus, events */
 	if (progress) {
 		xb_stats_progress(app, stderr, elapsed);
 		fputc('\n', stderr);

@@ -96,3 +96,21 @@ xb_flowlog_drain(struct xb_flowlog_ring *r, FILE *out)
 	atomic_store_explicit(&r->tail, tail, memory_order_release);
 	return n;
 }
+
+unsigned int
+xb_flowlog_drain_each(struct xb_flowlog_ring *r,
+		      void (*fn)(void *ctx, const struct xb_flow_record *rec),
+		      void *ctx)
+{
+	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	uint32_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+	unsigned int n = 0;
+
+	while (tail != head) {
+		fn(ctx, &r->recs[tail & r->mask]);
+		tail++;
+		n++;
+	}
+	atomic_store_explicit(&r->tail, tail, memory_order_release);
+	return n;
+}

@@ -33,6 +33,12 @@ struct xb_flow_record {
 	uint64_t packets[2];   /* [0] initiator -> responder, [1] back */
 	uint64_t bytes[2];
 	uint64_t first_ns, last_ns;
+	/* ops: 1 = an interim (active-timeout) report of a flow that goes
+	 * on: packets/bytes then count only what passed since the flow's
+	 * previous record, and end_reason is not meaningful.  0 (what
+	 * workers write today) = the flow ended; counts cover the whole
+	 * flow, or what passed since its last interim record. */
+	uint8_t interim;
 };
 
 struct xb_flowlog_ring {
@@ -71,6 +77,13 @@ xb_flowlog_commit(struct xb_flowlog_ring *r)
 
 /* Consumer: write every committed record as a JSON line; returns count. */
 unsigned int xb_flowlog_drain(struct xb_flowlog_ring *r, FILE *out);
+
+/* Consumer: call fn for every committed record (in order), then release
+ * them; returns count.  Main lcore (the ring's single consumer). */
+unsigned int xb_flowlog_drain_each(struct xb_flowlog_ring *r,
+				   void (*fn)(void *ctx,
+					      const struct xb_flow_record *rec),
+				   void *ctx);
 
 /* Write one record as a JSON line (also used by telemetry). */
 void xb_flowlog_write(FILE *out, const struct xb_flow_record *rec);

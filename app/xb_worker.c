@@ -9,6 +9,7 @@
 #include <rte_prefetch.h>
 
 #include "xb_dscp.h"
+#include "xb_flowsnap.h"
 #include "xb_parse.h"
 #include "xb_rules.h"
 #include "xb_ruleset.h"
@@ -574,6 +575,8 @@ xb_worker_main(void *arg)
 				       flow_end, w);
 			last_ns = w->now_ns;
 		}
+		/* ops: answer a telemetry /xbgw/flows request (rare). */
+		xb_flowsnap_poll(w->snap, w->flows, rs);
 		w->rs = NULL;
 		rte_rcu_qsbr_quiescent(xb_rcu, w->index);
 	}

@@ -74,6 +74,7 @@ struct xb_txbuf {
 };
 
 struct xb_ruleset;
+struct xb_flowsnap;
 
 struct xb_worker {
 	struct xb_counters c; /* first: written per burst, own cache line */
@@ -89,6 +90,7 @@ struct xb_worker {
 	struct xb_flow_table *flows;
 	struct xb_name_ctx *names;
 	struct xb_flowlog_ring *flowlog; /* NULL: no --flow-log */
+	struct xb_flowsnap *snap;        /* ops: telemetry top flows, or NULL */
 	const struct xb_ruleset *rs;     /* held during a burst / expiry */
 	uint64_t now_ns;                 /* time of the current packet */
 	/* Usage month in force for usage_rs: [month_start, month_end) in ns,

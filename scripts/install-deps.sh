@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential meson ninja-build pkg-config python3 python3-pyelftools
 dpdk dpdk-dev libdpdk-dev dpdk-doc libhyperscan-dev libbpf-dev libxdp-dev
 libcmocka-dev libpcap-dev libssl-dev clang llvm libclang-rt-14-dev
-tcpdump tcpreplay iproute2"
+tcpdump tcpreplay iproute2 tshark nfdump prometheus"
 
 missing=""
 for p in $PKGS; do
@@ -20,6 +20,10 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 echo "xbgw: installing:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+# tshark (IPFIX decoding in the tests) would ask whether non-root users may
+# capture; answer no without a prompt.
+echo "wireshark-common wireshark-common/install-setuid boolean false" |
+	$SUDO debconf-set-selections
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

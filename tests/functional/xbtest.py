@@ -122,3 +122,33 @@ class Failures:
             sys.exit(1)
         print("ok")
         sys.exit(0)
+
+
+def conf_with(extra):
+    """A copy of the default config directory in a temp dir with extra
+    INI text appended to xbgw.conf; returns (conf path, temp dir)."""
+    import shutil
+    tmp = tempfile.mkdtemp(prefix="xbgw-conf-")
+    d = os.path.join(tmp, "config")
+    shutil.copytree(os.path.join(SRC, "config"), d)
+    path = os.path.join(d, "xbgw.conf")
+    with open(path, "a") as f:
+        f.write("\n" + extra + "\n")
+    return path, tmp
+
+
+def free_port(kind="tcp"):
+    import socket
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM if kind == "tcp"
+                      else socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def drop_reasons():
+    """Drop reason names from classifiers/xb_drop.h's X-macro."""
+    import re
+    with open(os.path.join(SRC, "classifiers", "xb_drop.h")) as f:
+        return re.findall(r'X\(\s*\w+\s*,\s*"(\w+)"', f.read())

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * "HOST:PORT" and "[IPv6]:PORT" splitting for the export settings
+ * ([ipfix] collector, [prometheus] listen).  Reentrant.
+ */
+#ifndef XB_HOSTPORT_H
+#define XB_HOSTPORT_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Split s into host and port strings; 0, or -1 when s has no ":PORT"
+ * with a port of 1..65535 (0 allowed when allow_zero: pick any). */
+static inline int
+xb_hostport_split(const char *s, char *host, size_t hostlen, char *port,
+		  size_t portlen, int allow_zero)
+{
+	const char *colon, *h = s, *hend;
+	char *end;
+	unsigned long v;
+
+	if (s[0] == '[') {
+		hend = strchr(s, ']');
+		if (hend == NULL || hend[1] != ':')
+			return -1;
+		h = s + 1;
+		colon = hend + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL || strchr(s, ':') != colon)
+			return -1;
+		hend = colon;
+	}
+	if ((size_t)(hend - h) >= hostlen || strlen(colon + 1) >= portlen ||
+	    colon[1] == '\0')
+		return -1;
+	v = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || v > 65535 || (v == 0 && !allow_zero))
+		return -1;
+	memcpy(host, h, (size_t)(hend - h));
+	host[hend - h] = '\0';
+	snprintf(port, portlen, "%s", colon + 1);
+	return 0;
+}
+
+#endif /* XB_HOSTPORT_H */

@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "xb_ipfix.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "xb_hostport.h"
+
+#define MSG_HDR 16
+#define SET_HDR 4
+#define MAX_MESSAGE 65535
+
+/* IANA information elements used by the templates. */
+enum {
+	IE_OCTET_DELTA = 1,
+	IE_PACKET_DELTA = 2,
+	IE_PROTOCOL = 4,
+	IE_SRC_PORT = 7,
+	IE_SRC_V4 = 8,
+	IE_DST_PORT = 11,
+	IE_DST_V4 = 12,
+	IE_SRC_V6 = 27,
+	IE_DST_V6 = 28,
+	IE_VLAN = 58,
+	IE_END_REASON = 136,
+	IE_START_MS = 152,
+	IE_END_MS = 153,
+	IE_BIFLOW_DIR = 239,
+};
+
+#define VARLEN 65535
+
+struct field {
+	uint16_t ie;
+	uint16_t len;
+	uint32_t pen; /* 0: IANA */
+};
+
+/* Template field lists; addresses differ by family only.  The encoder
+ * (put_record) writes the fields in exactly this order. */
+#define FIELDS(SRC, DST, ALEN)                                              \
+	{                                                                   \
+		{SRC, ALEN, 0}, {DST, ALEN, 0}, {IE_SRC_PORT, 2, 0},        \
+		{IE_DST_PORT, 2, 0}, {IE_PROTOCOL, 1, 0},                   \
+		{IE_OCTET_DELTA, 8, 0}, {IE_PACKET_DELTA, 8, 0},            \
+		{IE_START_MS, 8, 0}, {IE_END_MS, 8, 0},                     \
+		{IE_END_REASON, 1, 0}, {IE_VLAN, 2, 0},                     \
+		{IE_BIFLOW_DIR, 1, 0},                                      \
+		{XB_IPFIX_IE_COUNTRY, VARLEN, XB_IPFIX_PEN},                \
+		{XB_IPFIX_IE_CATEGORY, VARLEN, XB_IPFIX_PEN},               \
+		{XB_IPFIX_IE_TENANT, VARLEN, XB_IPFIX_PEN},                 \
+		{XB_IPFIX_IE_ACTION, VARLEN, XB_IPFIX_PEN},                 \
+		{XB_IPFIX_IE_NAME, VARLEN, XB_IPFIX_PEN},                   \
+	}
+static const struct field fields_v4[] = FIELDS(IE_SRC_V4, IE_DST_V4, 4);
+static const struct field fields_v6[] = FIELDS(IE_SRC_V6, IE_DST_V6, 16);
+#define NFIELDS (sizeof(fields_v4) / sizeof(fields_v4[0]))
+
+struct udp_dest {
+	int fd;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+};
+
+struct xb_ipfix {
+	struct xb_ipfix_params p;
+	struct udp_dest udp;
+	xb_ipfix_send_fn send;
+	void *ctx;
+	int fd; /* own socket, or -1 */
+	uint8_t buf[MAX_MESSAGE];
+	size_t len;          /* bytes in buf (0: no message open) */
+	size_t set_off;      /* offset of the open data set's header */
+	uint16_t set_id;     /* template of the open data set, 0 = none */
+	uint32_t recs_in_msg;
+	uint32_t seq;        /* data records sent before the open message */
+	uint64_t first_ns;   /* when the open message got its first record */
+	uint64_t tmpl_ns;    /* when templates last went out */
+	uint32_t msgs_since_tmpl;
+	bool tmpl_sent;
+	struct xb_ipfix_stats st;
+};
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+static void
+put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)(v >> 32));
+	put32(p + 4, (uint32_t)v);
+}
+
+static size_t
+template_record(uint8_t *p, uint16_t id, const struct field *f)
+{
+	size_t off = 4;
+
+	put16(p, id);
+	put16(p + 2, (uint16_t)NFIELDS);
+	for (size_t i = 0; i < NFIELDS; i++) {
+		put16(p + off, (uint16_t)(f[i].ie | (f[i].pen ? 0x8000 : 0)));
+		put16(p + off + 2, f[i].len);
+		off += 4;
+		if (f[i].pen) {
+			put32(p + off, f[i].pen);
+			off += 4;
+		}
+	}
+	return off;
+}
+
+static int
+udp_send(void *ctx, const void *msg, size_t len)
+{
+	const struct udp_dest *u = ctx;
+	/* sendto on an unconnected socket: a connected one would report an
+	 * earlier ICMP port-unreachable on the next send and drop that
+	 * message (collector restarting, or not up yet). */
+	ssize_t n = sendto(u->fd, msg, len, MSG_DONTWAIT,
+			   (const struct sockaddr *)&u->addr, u->addrlen);
+
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EMSGSIZE;
+}
+
+struct xb_ipfix *
+xb_ipfix_open_fn(const struct xb_ipfix_params *p, xb_ipfix_send_fn fn,
+		 void *ctx, char *err, size_t errlen)
+{
+	struct xb_ipfix *x;
+
+	if (fn == NULL || (p != NULL && p->max_message != 0 &&
+			   p->max_message < XB_IPFIX_MIN_MESSAGE)) {
+		snprintf(err, errlen,
+			 "ipfix: invalid parameters (max_message %u, expected %u..65535)",
+			 p != NULL ? p->max_message : 0, XB_IPFIX_MIN_MESSAGE);
+		return NULL;
+	}
+	x = calloc(1, sizeof(*x));
+	if (x == NULL) {
+		snprintf(err, errlen, "ipfix: out of memory");
+		return NULL;
+	}
+	if (p != NULL)
+		x->p = *p;
+	if (x->p.max_message == 0)
+		x->p.max_message = 1400;
+	if (x->p.template_refresh_s == 0)
+		x->p.template_refresh_s = 60;
+	if (x->p.template_refresh_msgs == 0)
+		x->p.template_refresh_msgs = 64;
+	if (x->p.flush_ms == 0)
+		x->p.flush_ms = 1000;
+	x->send = fn;
+	x->ctx = ctx;
+	x->fd = -1;
+	return x;
+}
+
+struct xb_ipfix *
+xb_ipfix_open(const char *collector, uint32_t domain_id, char *err,
+	      size_t errlen)
+{
+	struct xb_ipfix_params p = {.domain_id = domain_id};
+	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res = NULL;
+	char host[128], port[16];
+	struct xb_ipfix *x;
+	int rc, fd;
+
+	if (xb_hostport_split(collector, host, sizeof(host), port, sizeof(port),
+			      0) < 0) {
+		snprintf(err, errlen,
+			 "[ipfix] collector: got \"%s\", expected HOST:PORT",
+			 collector);
+		return NULL;
+	}
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0) {
+		snprintf(err, errlen, "[ipfix] collector %s: %s", collector,
+			 gai_strerror(rc));
+		return NULL;
+	}
+	fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || res->ai_addrlen > sizeof(struct sockaddr_storage)) {
+		snprintf(err, errlen, "[ipfix] collector %s: %s", collector,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(res);
+		return NULL;
+	}
+	x = xb_ipfix_open_fn(&p, udp_send, NULL, err, errlen);
+	if (x == NULL) {
+		freeaddrinfo(res);
+		close(fd);
+		return NULL;
+	}
+	x->fd = fd;
+	x->udp.fd = fd;
+	memcpy(&x->udp.addr, res->ai_addr, res->ai_addrlen);
+	x->udp.addrlen = res->ai_addrlen;
+	freeaddrinfo(res);
+	x->ctx = &x->udp;
+	return x;
+}
+
+static void
+close_set(struct xb_ipfix *x)
+{
+	if (x->set_id != 0)
+		put16(x->buf + x->set_off + 2, (uint16_t)(x->len - x->set_off));
+	x->set_id = 0;
+}
+
+/* Start a message: header, plus the template set when a refresh is due
+ * (RFC 7011 8.4: time- and message-count based for UDP). */
+static void
+open_message(struct xb_ipfix *x, uint64_t now_ns)
+{
+	x->len = MSG_HDR;
+	x->set_id = 0;
+	x->recs_in_msg = 0;
+	x->first_ns = now_ns;
+	if (!x->tmpl_sent ||
+	    now_ns - x->tmpl_ns >= (uint64_t)x->p.template_refresh_s * 1000000000ull ||
+	    x->msgs_since_tmpl >= x->p.template_refresh_msgs) {
+		size_t off = x->len;
+
+		x->len += SET_HDR;
+		x->len += template_record(x->buf + x->len, XB_IPFIX_TMPL_V4,
+					  fields_v4);
+		x->len += template_record(x->buf + x->len, XB_IPFIX_TMPL_V6,
+					  fields_v6);
+		put16(x->buf + off, XB_IPFIX_SET_TEMPLATE);
+		put16(x->buf + off + 2, (uint16_t)(x->len - off));
+		x->tmpl_sent = true;
+		x->tmpl_ns = now_ns;
+		x->msgs_since_tmpl = 0;
+		x->st.templates++;
+	}
+}
+
+static int
+send_message(struct xb_ipfix *x, uint64_t now_ns)
+{
+	int rc;
+
+	if (x->len == 0 || x->recs_in_msg == 0)
+		return 0;
+	close_set(x);
+	put16(x->buf, XB_IPFIX_VERSION);
+	put16(x->buf + 2, (uint16_t)x->len);
+	put32(x->buf + 4, (uint32_t)(now_ns / 1000000000ull));
+	put32(x->buf + 8, x->seq);
+	put32(x->buf + 12, x->p.domain_id);
+	rc = x->send(x->ctx, x->buf, x->len);
+	if (rc < 0)
+		x->st.send_errors++;
+	x->st.messages++;
+	x->st.bytes += x->len;
+	x->st.data_records += x->recs_in_msg;
+	x->seq += x->recs_in_msg;
+	x->msgs_since_tmpl++;
+	x->len = 0;
+	x->recs_in_msg = 0;
+	return rc;
+}
+
+static size_t
+str_len(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	return n < 255 ? n : 254; /* one-byte length form only */
+}
+
+/* Upper bound of one encoded record for rec. */
+static size_t
+record_size(const struct xb_flow_record *rec)
+{
+	size_t alen = rec->family == 6 ? 16 : 4;
+
+	return 2 * alen + 2 + 2 + 1 + 8 + 8 + 8 + 8 + 1 + 2 + 1 + 5 +
+	       str_len(rec->country, sizeof(rec->country)) +
+	       str_len(rec->category, sizeof(rec->category)) +
+	       str_len(rec->tenant, sizeof(rec->tenant)) +
+	       str_len(rec->action, sizeof(rec->action)) +
+	       (rec->name_source ? str_len(rec->name, sizeof(rec->name)) : 0);
+}
+
+static size_t
+put_str(uint8_t *p, const char *s, size_t max)
+{
+	size_t n = str_len(s, max);
+
+	p[0] = (uint8_t)n;
+	memcpy(p + 1, s, n);
+	return n + 1;
+}
+
+static uint8_t
+end_reason(const struct xb_flow_record *rec)
+{
+	/* IANA flowEndReason: 1 idle, 2 active, 3 end detected, 4 forced,
+	 * 5 lack of resources. */
+	static const uint8_t map[] = {1, 3, 5, 4};
+
+	if (rec->interim)
+		return 2;
+	return rec->end_reason < sizeof(map) ? map[rec->end_reason] : 4;
+}
+
+/* Encode one direction (rev: responder -> initiator) at p. */
+static size_t
+put_record(uint8_t *p, const struct xb_flow_record *rec, int rev)
+{
+	size_t alen = rec->family == 6 ? 16 : 4, off = 0;
+	const uint8_t *src = rev ? rec->dst : rec->src;
+	const uint8_t *dst = rev ? rec->src : rec->dst;
+
+	memcpy(p + off, src, alen);
+	off += alen;
+	memcpy(p + off, dst, alen);
+	off += alen;
+	put16(p + off, rev ? rec->dport : rec->sport);
+	put16(p + off + 2, rev ? rec->sport : rec->dport);
+	off += 4;
+	p[off++] = rec->proto;
+	put64(p + off, rec->bytes[rev]);
+	put64(p + off + 8, rec->packets[rev]);
+	put64(p + off + 16, rec->first_ns / 1000000ull);
+	put64(p + off + 24, rec->last_ns / 1000000ull);
+	off += 32;
+	p[off++] = end_reason(rec);
+	put16(p + off, rec->vlan);
+	off += 2;
+	p[off++] = rev ? 2 : 1;
+	off += put_str(p + off, rec->country, sizeof(rec->country));
+	off += put_str(p + off, rec->category, sizeof(rec->category));
+	off += put_str(p + off, rec->tenant, sizeof(rec->tenant));
+	off += put_str(p + off, rec->action, sizeof(rec->action));
+	off += put_str(p + off, rec->name_source ? rec->name : "",
+		       sizeof(rec->name));
+	return off;
+}
+
+int
+xb_ipfix_add(struct xb_ipfix *x, const struct xb_flow_record *rec,
+	     uint64_t now_ns)
+{
+	uint16_t id = rec->family == 6 ? XB_IPFIX_TMPL_V6 : XB_IPFIX_TMPL_V4;
+	size_t need = record_size(rec);
+	int n = 0, rc = 0;
+
+	x->st.flows++;
+	for (int rev = 0; rev < 2; rev++) {
+		if (rev == 1 && rec->packets[1] == 0)
+			break;
+		if (x->len != 0 &&
+		    x->len + need + (x->set_id != id ? SET_HDR : 0) >
+			    x->p.max_message) {
+			int r = send_message(x, now_ns);
+
+			if (r < 0)
+				rc = r;
+		}
+		if (x->len == 0)
+			open_message(x, now_ns);
+		if (x->set_id != id) {
+			close_set(x);
+			x->set_off = x->len;
+			put16(x->buf + x->len, id);
+			x->len += SET_HDR;
+			x->set_id = id;
+		}
+		x->len += put_record(x->buf + x->len, rec, rev);
+		x->recs_in_msg++;
+		n++;
+	}
+	return rc < 0 ? rc : n;
+}
+
+int
+xb_ipfix_flush(struct xb_ipfix *x, uint64_t now_ns)
+{
+	return send_message(x, now_ns);
+}
+
+int
+xb_ipfix_tick(struct xb_ipfix *x, uint64_t now_ns)
+{
+	if (x->recs_in_msg > 0 &&
+	    now_ns - x->first_ns >= (uint64_t)x->p.flush_ms * 1000000ull)
+		return send_message(x, now_ns);
+	return 0;
+}
+
+void
+xb_ipfix_get_stats(const struct xb_ipfix *x, struct xb_ipfix_stats *st)
+{
+	*st = x->st;
+}
+
+void
+xb_ipfix_close(struct xb_ipfix *x)
+{
+	if (x == NULL)
+		return;
+	if (x->fd >= 0)
+		close(x->fd);
+	free(x);
+}

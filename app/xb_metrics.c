@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * xbgw's Prometheus metrics (text exposition format 0.0.4).  The list,
+ * with meanings, is in app/OUTPUTS.md; keep the two in step.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+
+#include "xb_app.h"
+#include "xb_prometheus.h"
+#include "xb_rules.h"
+#include "xb_stats.h"
+#include "xb_tally.h"
+
+static uint64_t
+rd(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static void
+head(FILE *out, const char *name, const char *type, const char *help)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A label value, escaped per the exposition format. */
+static void
+label_value(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', out);
+		if (*s == '\n') {
+			fputs("\\n", out);
+			continue;
+		}
+		fputc(*s, out);
+	}
+}
+
+static void
+sample1(FILE *out, const char *name, const char *label, const char *value,
+	uint64_t v)
+{
+	fprintf(out, "%s{%s=\"", name, label);
+	label_value(out, value);
+	fprintf(out, "\"} %" PRIu64 "\n", v);
+}
+
+static void
+tally_metrics(FILE *out, const struct xb_tally *t, const char *dim)
+{
+	char name[64], help[128];
+
+	snprintf(name, sizeof(name), "xbgw_%s_packets_total", dim);
+	snprintf(help, sizeof(help), "Packets received, by %s of their flow.",
+		 dim);
+	head(out, name, "counter", help);
+	for (unsigned int i = 0; i < t->n; i++)
+		sample1(out, name, dim, t->e[i].name, t->e[i].packets);
+	snprintf(name, sizeof(name), "xbgw_%s_bytes_total", dim);
+	snprintf(help, sizeof(help),
+		 "Frame bytes received, by %s of their flow.", dim);
+	head(out, name, "counter", help);
+	for (unsigned int i = 0; i < t->n; i++)
+		sample1(out, name, dim, t->e[i].name, t->e[i].bytes);
+}
+
+/*
+ * Billing hook: usage and charges per tenant x country x category x band
+ * come with the tariff work.  Write them here as
+ *   xbgw_usage_bytes_total{tenant,country,category,band}   counter
+ *   xbgw_usage_packets_total{...}                          counter
+ *   xbgw_charge_total{tenant,country,category,band,currency} counter
+ * (charges in currency units, as a float sample).
+ */
+static void
+usage_metrics(const struct xb_app *app, FILE *out)
+{
+	(void)app;
+	(void)out;
+}
+
+static void
+port_metrics(const struct xb_app *app, FILE *out)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} m[] = {
+		{"xbgw_port_rx_packets_total", "Packets the port received (rte_eth_stats ipackets).",
+		 offsetof(struct rte_eth_stats, ipackets)},
+		{"xbgw_port_tx_packets_total", "Packets the port sent (opackets).",
+		 offsetof(struct rte_eth_stats, opackets)},
+		{"xbgw_port_rx_missed_total", "Packets the port dropped for lack of RX descriptors (imissed).",
+		 offsetof(struct rte_eth_stats, imissed)},
+		{"xbgw_port_rx_errors_total", "Erroneous received packets (ierrors).",
+		 offsetof(struct rte_eth_stats, ierrors)},
+		{"xbgw_port_tx_errors_total", "Failed transmitted packets (oerrors).",
+		 offsetof(struct rte_eth_stats, oerrors)},
+	};
+	struct rte_eth_stats st[XB_MAX_PORTS];
+	bool ok[XB_MAX_PORTS];
+	unsigned int np = app->nports < XB_MAX_PORTS ? app->nports : XB_MAX_PORTS;
+
+	for (unsigned int p = 0; p < np; p++)
+		ok[p] = rte_eth_stats_get(app->ports[p].port, &st[p]) == 0;
+	for (size_t k = 0; k < RTE_DIM(m); k++) {
+		head(out, m[k].name, "counter", m[k].help);
+		for (unsigned int p = 0; p < np; p++) {
+			if (!ok[p])
+				continue;
+			fprintf(out, "%s{port=\"%u\",name=\"", m[k].name,
+				app->ports[p].port);
+			label_value(out, app->ports[p].name);
+			fprintf(out, "\"} %" PRIu64 "\n",
+				*(const uint64_t *)((const char *)&st[p] +
+						    m[k].off));
+		}
+	}
+}
+
+void
+xb_prom_write_metrics(const struct xb_app *app, FILE *out)
+{
+	const struct xb_ruleset *rs;
+	struct xb_counters s;
+	struct xb_tally t[3] = {0};
+	static const char *const dims[3] = {"country", "category", "tenant"};
+
+	xb_stats_sum(app, &s);
+	head(out, "xbgw_packets_total", "counter",
+	     "Packets received (rx) and forwarded (tx) by the workers.");
+	fprintf(out, "xbgw_packets_total{direction=\"rx\"} %" PRIu64 "\n",
+		s.rx_pkts);
+	fprintf(out, "xbgw_packets_total{direction=\"tx\"} %" PRIu64 "\n",
+		s.tx_pkts);
+	head(out, "xbgw_bytes_total", "counter",
+	     "Frame bytes received (rx) and forwarded (tx).");
+	fprintf(out, "xbgw_bytes_total{direction=\"rx\"} %" PRIu64 "\n",
+		s.rx_bytes);
+	fprintf(out, "xbgw_bytes_total{direction=\"tx\"} %" PRIu64 "\n",
+		s.tx_bytes);
+	head(out, "xbgw_drops_total", "counter",
+	     "Packets dropped, by reason (rx = tx + sum of drops).");
+	for (unsigned int i = 0; i < XB_DROP_MAX; i++)
+		sample1(out, "xbgw_drops_total", "reason", xb_drop_names[i],
+			s.drop[i]);
+	head(out, "xbgw_not_ip_packets_total", "counter",
+	     "Non-IP frames forwarded untouched (ARP, LLDP, ...).");
+	fprintf(out, "xbgw_not_ip_packets_total %" PRIu64 "\n", s.not_ip);
+	head(out, "xbgw_flows_total", "counter",
+	     "Flows created in the workers' flow tables.");
+	fprintf(out, "xbgw_flows_total %" PRIu64 "\n", s.flows_new);
+	head(out, "xbgw_flowlog_lost_total", "counter",
+	     "Flow records lost because a worker's ring was full.");
+	fprintf(out, "xbgw_flowlog_lost_total %" PRIu64 "\n", s.flowlog_lost);
+
+	/* Retired rulesets' totals plus the active one's live counters;
+	 * the caller keeps the active ruleset alive (see the header). */
+	xb_tally_copy(&t[0], &app->by_country);
+	xb_tally_copy(&t[1], &app->by_category);
+	xb_tally_copy(&t[2], &app->by_tenant);
+	rs = xb_rules_active();
+	if (rs != NULL)
+		xb_rules_fold(rs, app->nworkers, &t[0], &t[1], &t[2]);
+	for (int k = 0; k < 3; k++) {
+		tally_metrics(out, &t[k], dims[k]);
+		xb_tally_free(&t[k]);
+	}
+
+	head(out, "xbgw_ruleset_generation", "gauge",
+	     "Generation of the active ruleset (1 at start, +1 per successful reload).");
+	fprintf(out, "xbgw_ruleset_generation %" PRIu32 "\n",
+		__atomic_load_n(&app->generation, __ATOMIC_RELAXED));
+	head(out, "xbgw_reloads_total", "counter", "Ruleset reloads by result.");
+	fprintf(out, "xbgw_reloads_total{result=\"ok\"} %" PRIu64 "\n",
+		rd(&app->reloads_ok));
+	fprintf(out, "xbgw_reloads_total{result=\"failed\"} %" PRIu64 "\n",
+		rd(&app->reloads_failed));
+
+	head(out, "xbgw_worker_packets_total", "counter",
+	     "Packets received per worker lcore.");
+	for (unsigned int i = 0; i < app->nworkers; i++)
+		fprintf(out, "xbgw_worker_packets_total{lcore=\"%u\"} %" PRIu64 "\n",
+			app->workers[i]->lcore_id,
+			rd(&app->workers[i]->c.rx_pkts));
+	head(out, "xbgw_worker_busy_cycles_total", "counter",
+	     "TSC cycles a worker lcore spent on non-empty bursts.");
+	for (unsigned int i = 0; i < app->nworkers; i++)
+		fprintf(out,
+			"xbgw_worker_busy_cycles_total{lcore=\"%u\"} %" PRIu64 "\n",
+			app->workers[i]->lcore_id,
+			rd(&app->workers[i]->c.busy_cycles));
+	head(out, "xbgw_tsc_hz", "gauge",
+	     "TSC frequency (to turn busy cycles into seconds).");
+	fprintf(out, "xbgw_tsc_hz %" PRIu64 "\n", app->tsc_hz);
+
+	port_metrics(app, out);
+	usage_metrics(app, out);
+}

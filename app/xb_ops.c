@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "xb_ops.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_log.h>
+
+#include "xb_app.h"
+#include "xb_events.h"
+#include "xb_flowsnap.h"
+#include "xb_ipfix.h"
+#include "xb_prometheus.h"
+
+/* IPFIX observation domain of this exporter. */
+#define XB_IPFIX_DOMAIN 1
+
+static pthread_mutex_t ctl_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct {
+	struct xb_events *events;
+	struct xb_ipfix *ipfix;
+	struct xb_prom *prom;
+	uint64_t now_ns; /* for the drain callback */
+	bool stopped;    /* under ctl_lock: workers and rulesets going away */
+	/* /xbgw/reload hand-off: the telemetry thread bumps req; the main
+	 * lcore answers by storing done = the req it served (release) after
+	 * writing the result. */
+	_Atomic uint32_t reload_req, reload_done;
+	uint32_t reload_serving;
+	pthread_mutex_t reload_waiters; /* one telemetry reload at a time */
+	int reload_rc;
+	uint32_t reload_gen;
+	char reload_text[4096];
+} ops = {.reload_waiters = PTHREAD_MUTEX_INITIALIZER};
+
+uint64_t
+xb_ops_unix_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int
+xb_ops_lock_timed(unsigned int timeout_ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return pthread_mutex_timedlock(&ctl_lock, &ts) == 0 ? 0 : -1;
+}
+
+bool
+xb_ops_stopped(void)
+{
+	return ops.stopped;
+}
+
+void
+xb_ops_unlock(void)
+{
+	pthread_mutex_unlock(&ctl_lock);
+}
+
+void
+xb_ops_event(const char *type, const struct xb_event_field *fields,
+	     unsigned int n)
+{
+	if (ops.events != NULL &&
+	    xb_events_emit(ops.events, type, xb_ops_unix_ns(), fields, n) < 0)
+		RTE_LOG(ERR, USER1, "events: cannot write the event log\n");
+}
+
+/* Prometheus render callback (server thread): the lock keeps rulesets
+ * and totals still; a scrape during a long reload waits up to 5 s, then
+ * gets 503. */
+static int
+prom_render(void *ctx, FILE *out)
+{
+	if (xb_ops_lock_timed(5000) < 0)
+		return -1;
+	xb_prom_write_metrics(ctx, out);
+	xb_ops_unlock();
+	return 0;
+}
+
+int
+xb_ops_start(struct xb_app *app, char *err, size_t errlen)
+{
+	const struct xb_config *cfg = &app->cfg;
+
+	if (cfg->events_file[0] != '\0') {
+		ops.events = xb_events_open(cfg->events_file, true, err, errlen);
+		if (ops.events == NULL)
+			return -1;
+		xb_ops_event(XB_EVENT_START,
+			     (struct xb_event_field[]){
+				     XB_EV_STR("version", XBGW_VERSION),
+				     XB_EV_STR("config", cfg->path),
+				     XB_EV_U64("generation", app->generation),
+				     XB_EV_U64("workers", app->nworkers),
+			     },
+			     4);
+	}
+	if (cfg->ipfix_collector[0] != '\0') {
+		ops.ipfix = xb_ipfix_open(cfg->ipfix_collector, XB_IPFIX_DOMAIN,
+					  err, errlen);
+		if (ops.ipfix == NULL)
+			return -1;
+	}
+	if (cfg->prometheus_listen[0] != '\0') {
+		ops.prom = xb_prom_start(cfg->prometheus_listen, prom_render, app,
+					 err, errlen);
+		if (ops.prom == NULL)
+			return -1;
+		RTE_LOG(NOTICE, USER1, "prometheus: http://%s/metrics (port %u)\n",
+			cfg->prometheus_listen, xb_prom_port(ops.prom));
+	}
+	if (cfg->telemetry) {
+		/* Workers are not running yet: plain stores suffice. */
+		for (unsigned int i = 0; i < app->nworkers; i++) {
+			app->workers[i]->snap =
+				calloc(1, sizeof(struct xb_flowsnap));
+			if (app->workers[i]->snap == NULL) {
+				snprintf(err, errlen, "telemetry: out of memory");
+				return -1;
+			}
+		}
+		if (xb_telemetry_register(app) < 0) {
+			snprintf(err, errlen,
+				 "telemetry: cannot register the /xbgw/ commands");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+bool
+xb_ops_want_flow_records(const struct xb_app *app)
+{
+	return app->cfg.ipfix_collector[0] != '\0';
+}
+
+static void
+fan_out(void *ctx, const struct xb_flow_record *rec)
+{
+	struct xb_app *app = ctx;
+
+	if (app->flow_log != NULL)
+		xb_flowlog_write(app->flow_log, rec);
+	if (ops.ipfix != NULL)
+		xb_ipfix_add(ops.ipfix, rec, ops.now_ns);
+}
+
+unsigned int
+xb_ops_drain_flows(struct xb_app *app, struct xb_flowlog_ring *r)
+{
+	if (r == NULL)
+		return 0;
+	ops.now_ns = xb_ops_unix_ns();
+	return xb_flowlog_drain_each(r, fan_out, app);
+}
+
+void
+xb_ops_poll(struct xb_app *app)
+{
+	(void)app;
+	if (ops.ipfix != NULL)
+		xb_ipfix_tick(ops.ipfix, xb_ops_unix_ns());
+}
+
+bool
+xb_ops_reload_requested(void)
+{
+	return atomic_load_explicit(&ops.reload_req, memory_order_acquire) !=
+	       atomic_load_explicit(&ops.reload_done, memory_order_relaxed);
+}
+
+void
+xb_ops_reload_begin(struct xb_app *app)
+{
+	(void)app;
+	ops.reload_serving =
+		atomic_load_explicit(&ops.reload_req, memory_order_acquire);
+	pthread_mutex_lock(&ctl_lock);
+}
+
+void
+xb_ops_reload_end(struct xb_app *app, int rc, const struct xb_errors *errs)
+{
+	unsigned int nerr = errs != NULL ? errs->stored : 0;
+	bool asked = ops.reload_serving !=
+		     atomic_load_explicit(&ops.reload_done, memory_order_relaxed);
+
+	pthread_mutex_unlock(&ctl_lock);
+	xb_ops_event(XB_EVENT_RELOAD,
+		     (struct xb_event_field[]){
+			     XB_EV_STR("result", rc == 0 ? "ok" : "failed"),
+			     XB_EV_U64("generation", app->generation),
+			     XB_EV_STR("trigger", asked ? "telemetry" : "signal"),
+			     XB_EV_U64("error_count",
+				       errs != NULL ? xb_errors_count(errs) : 0),
+			     XB_EV_STRV("errors",
+					(const char *const *)(errs != NULL ? errs->msgs
+									   : NULL),
+					rc == 0 ? 0 : nerr),
+		     },
+		     5);
+	ops.reload_rc = rc == 0 ? 0 : -1;
+	ops.reload_gen = app->generation;
+	if (rc == 0)
+		snprintf(ops.reload_text, sizeof(ops.reload_text),
+			 "generation %u active", app->generation);
+	else if (errs != NULL)
+		xb_errors_join(errs, ops.reload_text, sizeof(ops.reload_text));
+	else
+		snprintf(ops.reload_text, sizeof(ops.reload_text), "failed");
+	atomic_store_explicit(&ops.reload_done, ops.reload_serving,
+			      memory_order_release);
+}
+
+int
+xb_ops_request_reload(unsigned int timeout_ms, char *buf, size_t len,
+		      uint32_t *generation)
+{
+	struct timespec ts = {.tv_nsec = 10000000};
+	uint32_t r;
+	int rc = -ETIMEDOUT;
+
+	pthread_mutex_lock(&ops.reload_waiters);
+	r = atomic_fetch_add(&ops.reload_req, 1) + 1;
+	for (unsigned int waited = 0; waited <= timeout_ms; waited += 10) {
+		/* Served once done reached r (a reload that started after
+		 * our request was posted). */
+		if ((int32_t)(atomic_load_explicit(&ops.reload_done,
+						   memory_order_acquire) -
+			      r) >= 0) {
+			rc = ops.reload_rc;
+			snprintf(buf, len, "%s", ops.reload_text);
+			*generation = ops.reload_gen;
+			break;
+		}
+		nanosleep(&ts, NULL);
+	}
+	if (rc == -ETIMEDOUT)
+		snprintf(buf, len, "no answer from the main lcore in %u ms",
+			 timeout_ms);
+	pthread_mutex_unlock(&ops.reload_waiters);
+	return rc;
+}
+
+void
+xb_ops_stop(struct xb_app *app)
+{
+	if (ops.ipfix != NULL) {
+		struct xb_ipfix_stats st;
+
+		xb_ipfix_flush(ops.ipfix, xb_ops_unix_ns());
+		xb_ipfix_get_stats(ops.ipfix, &st);
+		RTE_LOG(INFO, USER1,
+			"ipfix: %lu flows, %lu records in %lu messages, %lu send errors\n",
+			(unsigned long)st.flows, (unsigned long)st.data_records,
+			(unsigned long)st.messages, (unsigned long)st.send_errors);
+		xb_ipfix_close(ops.ipfix);
+		ops.ipfix = NULL;
+	}
+	xb_prom_stop(ops.prom);
+	ops.prom = NULL;
+	if (ops.events != NULL) {
+		xb_ops_event(XB_EVENT_STOP,
+			     (struct xb_event_field[]){
+				     XB_EV_U64("generation", app->generation),
+				     XB_EV_U64("reloads_ok", app->reloads_ok),
+				     XB_EV_U64("reloads_failed",
+					       app->reloads_failed),
+			     },
+			     3);
+		xb_events_close(ops.events);
+		ops.events = NULL;
+	}
+	/* Telemetry commands stay registered (DPDK has no unregister) but
+	 * find no snapshot buffers and the lock keeps them off freed data:
+	 * the caller frees workers only after this. */
+	pthread_mutex_lock(&ctl_lock);
+	ops.stopped = true;
+	for (unsigned int i = 0; i < app->nworkers; i++) {
+		free(app->workers[i]->snap);
+		app->workers[i]->snap = NULL;
+	}
+	pthread_mutex_unlock(&ctl_lock);
+}
+
+int
+xb_ops_verify_events(const char *path)
+{
+	unsigned int bad = 0;
+	int rc = xb_events_verify(path, &bad);
+
+	if (rc == 0) {
+		printf("%s: OK (hash chain intact)\n", path);
+		return 0;
+	}
+	if (rc == 1) {
+		printf("%s:%u: hash chain broken (\"prev\" is not the SHA-256 of line %u): the log was changed at or before this line\n",
+		       path, bad, bad - 1);
+		return 1;
+	}
+	fprintf(stderr, "xbgw: %s: %s\n", path, strerror(-rc));
+	return 3;
+}
