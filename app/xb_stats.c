@@ -7,6 +7,7 @@
 #include "xb_app.h"
 #include "xb_json.h"
 #include "xb_rules.h"
+#include "xb_stats_afxdp.h"
 #include "xb_tally.h"
 
 static uint64_t
@@ -138,6 +139,7 @@ xb_stats_write_json(const struct xb_app *app, FILE *f, bool pretty)
 		xb_json_object_end(&j);
 	}
 	xb_json_array_end(&j);
+	xb_stats_afxdp_json(&j); /* "afxdp" when a port runs on AF_XDP */
 	xb_json_object_end(&j);
 	fputc('\n', f);
 }
@@ -194,4 +196,5 @@ xb_stats_report(const struct xb_app *app, FILE *f, double elapsed_s)
 			elapsed_s > 0 ? (double)by * 8 / elapsed_s / 1e9 : 0.0,
 			cpp, cpp > 0 ? (double)app->tsc_hz / cpp / 1e6 : 0.0);
 	}
+	xb_stats_afxdp_report(f);
 }

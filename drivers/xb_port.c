@@ -71,6 +71,11 @@ xb_port_setup(uint16_t port, uint16_t rx_queues, uint16_t tx_queues,
 	if (mtu > RTE_ETHER_MTU && (dev.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 
+	/* Link changes arrive as interrupts where the port has them
+	 * (xb_port_watch_link logs them); others are polled by nobody. */
+	if (dev.dev_flags != NULL && (*dev.dev_flags & RTE_ETH_DEV_INTR_LSC))
+		conf.intr_conf.lsc = 1;
+
 	rc = rte_eth_dev_configure(port, rx_queues, tx_queues, &conf);
 	if (rc != 0) {
 		snprintf(err, errlen, "port %u (%s): configure failed: %s", port,
@@ -156,6 +161,8 @@ link_event(uint16_t port, enum rte_eth_event_type type, void *arg,
 void
 xb_port_watch_link(uint16_t port)
 {
+	/* Log the state at start, then every change. */
+	link_event(port, RTE_ETH_EVENT_INTR_LSC, NULL, NULL);
 	rte_eth_dev_callback_register(port, RTE_ETH_EVENT_INTR_LSC, link_event,
 				      NULL);
 }
