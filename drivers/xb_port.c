@@ -21,6 +21,13 @@ static uint8_t symmetric_rss_key[52] = {
 	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
 };
 
+const uint8_t *
+xb_port_rss_key(size_t *len)
+{
+	*len = sizeof(symmetric_rss_key);
+	return symmetric_rss_key;
+}
+
 int
 xb_port_find(const char *name, uint16_t *port)
 {

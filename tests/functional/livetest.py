@@ -191,14 +191,25 @@ class Capture:
     def __init__(self, ns, iface, tmp, direction="in"):
         self.path = os.path.join(tmp, "seen-%s.pcap" % iface)
         self.err = os.path.join(tmp, "tcpdump-%s.err" % iface)
+        # --immediate-mode: no block timeout, every frame is written as it
+        # arrives (SIGINT does not drain what the ring still holds).
         self.p = ns.spawn(["tcpdump", "-i", iface, "-Q", direction, "-U",
+                           "--immediate-mode",
                            "-n", "-s", "0", "-w", self.path],
                           subprocess.DEVNULL, open(self.err, "w"))
         wait_for(lambda: file_has(self.err, "listening on"), 10,
                  "tcpdump on " + iface)
 
     def stop(self):
-        time.sleep(0.5)
+        # Until the file stops growing (at most 10 s).
+        last, stable = -1, 0
+        for _ in range(100):
+            size = os.path.getsize(self.path) if os.path.exists(self.path) else 0
+            stable = stable + 1 if size == last else 0
+            if stable >= 5:
+                break
+            last = size
+            time.sleep(0.1)
         self.p.send_signal(signal.SIGINT)
         self.p.wait(timeout=10)
         return read_pcap(self.path)[1]
@@ -213,7 +224,8 @@ class Xbgw:
         self.flows = os.path.join(tmp, "flows.jsonl")
         self.out = os.path.join(tmp, "xbgw.out")
         self.errf = os.path.join(tmp, "xbgw.err")
-        args = [xbtest.BIN, "-l", lcores, "--no-pci", "--no-huge", "-m",
+        opt = "--lcores" if "@" in lcores else "-l"
+        args = [xbtest.BIN, opt, lcores, "--no-pci", "--no-huge", "-m",
                 "2048", "--file-prefix", "xbt%d" % os.getpid(),
                 "--log-level=lib.eal:error"]
         for v in vdevs:
