@@ -78,7 +78,7 @@ try:
     F.check(echo.returncode == 0,
             "host traffic to %s not answered by the kernel:\n%s" %
             (MGMT, echo.stdout + echo.stderr))
-    lt.replay(peer, "vin1", cap, pps=5000)
+    lt.replay(peer, "vin1", cap, pps=2000)
     rc, stats, flows = xb.terminate()
     seen = dump.stop()
     F.check(rc == 0, "xbgw exit %d after SIGTERM, expected 0" % rc)

@@ -47,14 +47,14 @@ def run(tag, queues, lcores, split):
             pr = os.path.join(tmp, "rev.pcap")
             lt.write_pcap(pf, header, fwd)
             lt.write_pcap(pr, header, rev)
-            t = [threading.Thread(target=lt.replay, args=(ns, i, p, 3000))
+            t = [threading.Thread(target=lt.replay, args=(ns, i, p, 1500))
                  for i, p in (("xbtin", pf), ("xbtout", pr))]
             for x in t:
                 x.start()
             for x in t:
                 x.join()
         else:
-            lt.replay(ns, "xbtin", cap, pps=5000)
+            lt.replay(ns, "xbtin", cap, pps=2000)
         # tcpdump first: the taps vanish when xbgw exits.
         seen = dumps[0].stop() + dumps[1].stop()
         rc, stats, flows = xb.terminate()
