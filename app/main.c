@@ -27,6 +27,7 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_version.h>
 
+#include "xb_afxdp.h"
 #include "xb_app.h"
 #include "xb_billing.h"
 #include "xb_flow.h"
@@ -262,6 +263,53 @@ hugepages_available(uint64_t need_mb)
 }
 
 /*
+ * xbgw's XDP program: $XBGW_XDP_PROG, else the one built beside this
+ * binary when it runs from its build tree, else the installed one.
+ */
+static const char *
+xdp_prog_path(void)
+{
+	const char *env = getenv("XBGW_XDP_PROG");
+	char exe[PATH_MAX];
+	ssize_t l;
+
+	if (env != NULL && env[0] != '\0')
+		return env;
+	l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (l > 0 && XBGW_XDP_OBJ_BUILD[0] != '\0') {
+		exe[l] = '\0';
+		if (strncmp(exe, XBGW_BUILD_ROOT "/",
+			    strlen(XBGW_BUILD_ROOT) + 1) == 0)
+			return XBGW_XDP_OBJ_BUILD;
+	}
+	return XBGW_XDP_OBJ_INSTALL;
+}
+
+/*
+ * A net_af_xdp vdev without xdp_prog= gets xbgw's program, so the PMD
+ * loads it (and fills its XSKMAP) instead of libxdp's default program,
+ * which would send host traffic to xbgw too.  arg is the vdev spec, as a
+ * separate argument or as "--vdev=SPEC".
+ */
+static char *
+with_xdp_prog(char *arg)
+{
+	const char *spec = strncmp(arg, "--vdev=", 7) == 0 ? arg + 7 : arg;
+	const char *path;
+	char *out;
+
+	if (strncmp(spec, "net_af_xdp", 10) != 0 ||
+	    strstr(spec, "xdp_prog=") != NULL)
+		return arg;
+	path = xdp_prog_path();
+	if (access(path, R_OK) != 0)
+		return arg; /* xb_afxdp_attach() will say what is wrong */
+	if (asprintf(&out, "%s,xdp_prog=%s", arg, path) < 0)
+		return arg;
+	return out; /* lives as long as EAL's argv */
+}
+
+/*
  * EAL arguments: the user's when given, else defaults that work on any
  * machine: every core in the affinity mask, a private file prefix,
  * hugepages when reserved.
@@ -289,8 +337,13 @@ build_eal_args(int user_argc, char **user_argv, bool replay, bool check_only,
 		return n;
 	}
 	if (user_argc > 1) {
-		for (int i = 1; i < user_argc && n < max - 1; i++)
-			out[n++] = user_argv[i];
+		for (int i = 1; i < user_argc && n < max - 1; i++) {
+			bool vdev = strncmp(user_argv[i], "--vdev=", 7) == 0 ||
+				    (i > 1 && strcmp(user_argv[i - 1], "--vdev") == 0);
+
+			out[n++] = vdev ? with_xdp_prog(user_argv[i])
+					: user_argv[i];
+		}
 		return n;
 	}
 	snprintf(prefix, sizeof(prefix), "--file-prefix=xbgw%d", (int)getpid());
@@ -707,6 +760,12 @@ xb_run(struct xb_app *app)
 				}
 				app->nports++;
 				xb_port_watch_link(ids[s]);
+				/* AF_XDP: host traffic stays with the kernel. */
+				if (xb_afxdp_attach(ids[s], &app->cfg.afxdp, err,
+						    sizeof(err)) < 0) {
+					fprintf(stderr, "xbgw: %s\n", err);
+					return XB_EXIT_RUNTIME;
+				}
 			}
 			/* Spread queues over workers: queue q -> worker q % W. */
 			for (unsigned int q = 0; q < app->cfg.queues; q++) {
@@ -837,6 +896,7 @@ xb_run(struct xb_app *app)
 				rc = XB_EXIT_RUNTIME;
 		}
 	}
+	xb_afxdp_release();
 	xb_rules_stop(app);
 	xb_billing_free(app);
 	free_worker_state(app);

@@ -42,6 +42,7 @@ static const struct {
 	{"prometheus", {"listen"}},
 	{"state", {"dir"}},
 	{"events", {"file"}},
+	{"afxdp", {"host_macs", "host_addresses"}},
 };
 
 /*
@@ -454,6 +455,20 @@ xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
 	v = rte_cfgfile_get_entry(f, "events", "file");
 	if (v != NULL && resolve_path(dir, v, cfg->events_file, PATH_MAX) < 0)
 		cfg_error(errs, path, "events", "file", "path too long");
+
+	/* [afxdp] */
+	xb_afxdp_hosts_default(&cfg->afxdp);
+	{
+		char why[256];
+
+		if (xb_afxdp_parse_macs(rte_cfgfile_get_entry(f, "afxdp", "host_macs"),
+					&cfg->afxdp, why, sizeof(why)) < 0)
+			cfg_error(errs, path, "afxdp", "host_macs", "%s", why);
+		if (xb_afxdp_parse_addrs(rte_cfgfile_get_entry(f, "afxdp",
+							       "host_addresses"),
+					 &cfg->afxdp, why, sizeof(why)) < 0)
+			cfg_error(errs, path, "afxdp", "host_addresses", "%s", why);
+	}
 
 	rte_cfgfile_close(f);
 	return xb_errors_count(errs) == before ? 0 : -1;

@@ -18,6 +18,9 @@
  *   [prometheus] listen = HOST:PORT
  *   [state]      dir = PATH
  *   [events]     file = PATH
+ *   [afxdp]      host_macs = auto|MAC[,..], host_addresses = auto|ADDR[,..]
+ *                (frames for these stay with the kernel; default auto:
+ *                the AF_XDP interface's own MAC and addresses)
  *
  * Thread safety: control plane only.
  */
@@ -28,6 +31,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "xb_afxdp.h"
 #include "xb_errors.h"
 #include "xb_prefix.h"
 
@@ -85,6 +89,8 @@ struct xb_config {
 	char prometheus_listen[128];
 	char state_dir[PATH_MAX];
 	char events_file[PATH_MAX];
+	/* [afxdp] */
+	struct xb_afxdp_hosts afxdp;
 };
 
 /*

@@ -76,6 +76,9 @@ xb_flowlog_write(FILE *out, const struct xb_flow_record *rec)
 	xb_json_u64(&j, "last_ns", rec->last_ns);
 	xb_json_str(&j, "end", rec->end_reason < 4 ? end_reasons[rec->end_reason]
 						   : "?");
+	/* Both directions of a flow reach one worker (symmetric RSS); the
+	 * index shows which. */
+	xb_json_u64(&j, "worker", rec->worker);
 	xb_json_object_end(&j);
 	fputc('\n', out);
 }

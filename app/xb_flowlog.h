@@ -25,6 +25,7 @@ struct xb_flow_record {
 	uint16_t sport, dport; /* initiator -> responder */
 	uint8_t src[16], dst[16];
 	uint16_t vlan;
+	uint16_t worker;       /* index of the worker that saw the flow */
 	char country[4];
 	char category[32];
 	char tenant[32];

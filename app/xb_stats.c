@@ -9,6 +9,7 @@
 #include "xb_json.h"
 #include "xb_policy.h"
 #include "xb_rules.h"
+#include "xb_stats_afxdp.h"
 #include "xb_tally.h"
 
 static uint64_t
@@ -159,6 +160,7 @@ xb_stats_write_json(const struct xb_app *app, FILE *f, bool pretty)
 		xb_json_object_end(&j);
 	}
 	xb_json_array_end(&j);
+	xb_stats_afxdp_json(&j); /* "afxdp" when a port runs on AF_XDP */
 	xb_json_object_end(&j);
 	fputc('\n', f);
 }
@@ -216,4 +218,5 @@ xb_stats_report(const struct xb_app *app, FILE *f, double elapsed_s)
 			elapsed_s > 0 ? (double)by * 8 / elapsed_s / 1e9 : 0.0,
 			cpp, cpp > 0 ? (double)app->tsc_hz / cpp / 1e6 : 0.0);
 	}
+	xb_stats_afxdp_report(f);
 }

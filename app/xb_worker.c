@@ -194,6 +194,7 @@ flow_end(void *ctx, struct xb_flow *f, enum xb_flow_end_reason why)
 	r->family = f->key.family;
 	r->proto = f->key.proto;
 	r->vlan = f->key.vlan;
+	r->worker = (uint16_t)w->index;
 	memcpy(r->src, f->key.addr[s], 16);
 	memcpy(r->dst, f->key.addr[s ^ 1], 16);
 	r->sport = f->key.port[s];

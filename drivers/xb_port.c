@@ -21,6 +21,13 @@ static uint8_t symmetric_rss_key[52] = {
 	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
 };
 
+const uint8_t *
+xb_port_rss_key(size_t *len)
+{
+	*len = sizeof(symmetric_rss_key);
+	return symmetric_rss_key;
+}
+
 int
 xb_port_find(const char *name, uint16_t *port)
 {
@@ -70,6 +77,11 @@ xb_port_setup(uint16_t port, uint16_t rx_queues, uint16_t tx_queues,
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	if (mtu > RTE_ETHER_MTU && (dev.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+
+	/* Link changes arrive as interrupts where the port has them
+	 * (xb_port_watch_link logs them); others are polled by nobody. */
+	if (dev.dev_flags != NULL && (*dev.dev_flags & RTE_ETH_DEV_INTR_LSC))
+		conf.intr_conf.lsc = 1;
 
 	rc = rte_eth_dev_configure(port, rx_queues, tx_queues, &conf);
 	if (rc != 0) {
@@ -156,6 +168,8 @@ link_event(uint16_t port, enum rte_eth_event_type type, void *arg,
 void
 xb_port_watch_link(uint16_t port)
 {
+	/* Log the state at start, then every change. */
+	link_event(port, RTE_ETH_EVENT_INTR_LSC, NULL, NULL);
 	rte_eth_dev_callback_register(port, RTE_ETH_EVENT_INTR_LSC, link_event,
 				      NULL);
 }

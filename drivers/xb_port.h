@@ -9,6 +9,7 @@
 #ifndef XB_PORT_H
 #define XB_PORT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_mempool.h>
@@ -41,5 +42,9 @@ int xb_port_find(const char *name, uint16_t *port);
 void xb_port_watch_link(uint16_t port);
 
 void xb_port_stop(uint16_t port);
+
+/* The symmetric Toeplitz key xb_port_setup() gives ports with more than
+ * one RX queue (52 bytes, a repeated 16-bit pattern); *len gets its size. */
+const uint8_t *xb_port_rss_key(size_t *len);
 
 #endif /* XB_PORT_H */
