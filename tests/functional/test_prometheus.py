@@ -102,10 +102,16 @@ F.check(vals.get("xbgw_ruleset_generation") == 1, "generation 1")
 rx = vals['xbgw_packets_total{direction="rx"}']
 F.check(rx > 0, "no packets received by the last scrape")
 # Per-dimension totals never exceed rx (every received IP packet is
-# counted once per dimension; non-IP and malformed ones not at all).
-for dim in ("country", "category", "tenant"):
-    tot = sum(v for k, v in vals.items() if k.startswith("xbgw_%s_packets_total{" % dim))
-    F.check(0 < tot <= rx + 1e-9, "%s packets %d vs rx %d" % (dim, tot, rx))
+# counted once per dimension; non-IP and malformed ones not at all).  A
+# scrape reads the counters one after the other while workers run, so a
+# scrape's totals are compared with the rx of the next scrape.
+for (v_now, _), (v_next, _) in zip(parsed, parsed[1:]):
+    rx_next = v_next['xbgw_packets_total{direction="rx"}']
+    for dim in ("country", "category", "tenant"):
+        tot = sum(v for k, v in v_now.items()
+                  if k.startswith("xbgw_%s_packets_total{" % dim))
+        F.check(0 < tot <= rx_next + 1e-9,
+                "%s packets %d vs next rx %d" % (dim, tot, rx_next))
 workers = sum(v for k, v in vals.items() if k.startswith("xbgw_worker_packets_total{"))
 F.check(workers >= rx, "workers' packets %d < rx %d read before" % (workers, rx))
 # Counters are monotonic from one scrape to the next.
