@@ -105,8 +105,10 @@ else
 fi
 
 # ------------------------------------------------------- telemetry probe --
-# rate.py SOCKET PORT WARMUP WINDOW: waits for the socket, samples opackets
-# of PORT twice WINDOW s apart after WARMUP s, prints Mpps.
+# rate.py SOCKET PORT WARMUP WINDOW: waits for the socket, samples ipackets
+# of PORT (the capture's RX port) twice WINDOW s apart after WARMUP s,
+# prints Mpps.  RX, not TX: xbgw's policy drops packets (meters, negative
+# list) that it has fully processed, and both programs must be read alike.
 cat > "$tmp/rate.py" <<'EOF'
 import json, socket, sys, time
 
@@ -128,7 +130,7 @@ def connect(deadline):
 def opackets(s):
     s.send(("/ethdev/stats," + port).encode())
     reply = json.loads(s.recv(1 << 16).decode())
-    return int(reply["/ethdev/stats"]["opackets"])
+    return int(reply["/ethdev/stats"]["ipackets"])
 
 s = connect(time.monotonic() + 60)
 # The socket exists early in EAL init: wait until packets flow, so the
@@ -192,7 +194,7 @@ run_one() {
 		return
 	fi
 	sleep 1
-	port=$("$py" "$tmp/portid.py" "$sock" net_null0 2>/dev/null || echo 1)
+	port=$("$py" "$tmp/portid.py" "$sock" net_pcap0 2>/dev/null || echo 0)
 	rate=$("$py" "$tmp/rate.py" "$sock" "$port" "$warmup" "$window" 2>"$tmp/rate.err" || echo nan)
 	cat "$tmp/rate.err" >&2
 	kill -INT "$pid" 2>/dev/null
