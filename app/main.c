@@ -30,7 +30,9 @@
 #include "xb_afxdp.h"
 #include "xb_app.h"
 #include "xb_billing.h"
+#include "xb_events.h"
 #include "xb_flow.h"
+#include "xb_prefix.h"
 #include "xb_ops.h"
 #include "xb_rules.h"
 #include "xb_stats.h"
@@ -531,7 +533,8 @@ setup_worker_state(struct xb_app *app)
 
 		if (want_log)
 			w->flowlog = xb_flowlog_ring_create(16);
-		if (w->flows == NULL || w->names == NULL ||
+		w->notices = xb_flowlog_ring_create(12);
+		if (w->flows == NULL || w->names == NULL || w->notices == NULL ||
 		    (want_log && w->flowlog == NULL)) {
 			fprintf(stderr,
 				"xbgw: out of memory for worker state (flow table of %u entries)\n",
@@ -554,6 +557,7 @@ free_worker_state(struct xb_app *app)
 		xb_flow_table_free(w->flows);
 		xb_name_ctx_free(w->names);
 		xb_flowlog_ring_free(w->flowlog);
+		xb_flowlog_ring_free(w->notices);
 		rte_free(w);
 	}
 	app->nworkers = 0;
@@ -566,6 +570,95 @@ drain_flow_logs(struct xb_app *app)
 	for (unsigned int i = 0; i < app->nworkers; i++)
 		app->flows_logged += xb_ops_drain_flows(app,
 							app->workers[i]->flowlog);
+}
+
+static void
+checkpoint(struct xb_app *app)
+{
+	struct xb_errors errs;
+
+	xb_errors_init(&errs);
+	if (xb_billing_checkpoint(app, &errs) < 0) {
+		RTE_LOG(ERR, USER1, "usage checkpoint failed:\n");
+		xb_errors_print(&errs, stderr);
+	}
+	xb_errors_free(&errs);
+}
+
+/* Negative-list hits reported by the workers become events. */
+static void
+notice_event(void *ctx, const struct xb_flow_record *r)
+{
+	char src[48], dst[48];
+
+	(void)ctx;
+	xb_addr_format(r->family, r->src, src, sizeof(src));
+	xb_addr_format(r->family, r->dst, dst, sizeof(dst));
+	struct xb_event_field f[] = {
+		XB_EV_STR("tenant", r->tenant),
+		XB_EV_STR("category", r->category),
+		XB_EV_STR("country", r->country),
+		XB_EV_STR("src", src),
+		XB_EV_STR("dst", dst),
+		XB_EV_U64("sport", r->sport),
+		XB_EV_U64("dport", r->dport),
+		XB_EV_U64("proto", r->proto),
+		XB_EV_STR("name", r->name_source ? r->name : ""),
+	};
+	xb_ops_event(XB_EVENT_NEGATIVE_LIST, f, RTE_DIM(f));
+}
+
+static void
+quota_event(struct xb_app *app, const struct xb_tenant *t, uint32_t month)
+{
+	char m[12];
+	static const char *const actions[] = {"notify", "throttle", "block"};
+
+	(void)app;
+	snprintf(m, sizeof(m), "%04u-%02u", month / 100 % 10000, month % 100);
+	struct xb_event_field f[] = {
+		XB_EV_STR("tenant", t->id),
+		XB_EV_STR("month", m),
+		XB_EV_U64("quota_bytes", t->quota_bytes),
+		XB_EV_STR("over_quota", actions[t->over_quota % 3]),
+	};
+	xb_ops_event(XB_EVENT_QUOTA, f, RTE_DIM(f));
+}
+
+/* Once a second: fold usage under the control lock (Prometheus reads the
+ * records), checkpoint them, and report a meter surge (red drops in the
+ * last second). */
+static void
+periodic(struct xb_app *app, double t, double *last_fold,
+	 double *last_second, uint64_t *last_red)
+{
+	for (unsigned int i = 0; i < app->nworkers; i++)
+		xb_flowlog_drain_each(app->workers[i]->notices, notice_event, app);
+	if (t - *last_fold >= 0.1) {
+		if (xb_ops_lock_timed(1000) == 0) {
+			xb_billing_fold(app, xb_rules_active());
+			xb_ops_unlock();
+		}
+		*last_fold = t;
+	}
+	if (t - *last_second >= 1.0) {
+		struct xb_counters s;
+		uint64_t red;
+
+		checkpoint(app);
+		xb_stats_sum(app, &s);
+		red = s.drop[XB_DROP_METER_RED];
+		if (red - *last_red > 0) {
+			struct xb_event_field f[] = {
+				XB_EV_U64("red_packets", red - *last_red),
+				XB_EV_U64("interval_ms",
+					  (uint64_t)((t - *last_second) * 1000)),
+			};
+			xb_ops_event(XB_EVENT_METER_SURGE, f, RTE_DIM(f));
+		}
+		*last_red = red;
+		*last_second = t;
+	}
 }
 
 static void
@@ -591,19 +684,6 @@ do_reload(struct xb_app *app)
 	xb_errors_free(&errs);
 }
 
-static void
-checkpoint(struct xb_app *app)
-{
-	struct xb_errors errs;
-
-	xb_errors_init(&errs);
-	if (xb_billing_checkpoint(app, &errs) < 0) {
-		RTE_LOG(ERR, USER1, "usage checkpoint failed:\n");
-		xb_errors_print(&errs, stderr);
-	}
-	xb_errors_free(&errs);
-}
-
 static unsigned int
 pool_size(const struct xb_app *app, unsigned int nports)
 {
@@ -624,6 +704,7 @@ xb_run(struct xb_app *app)
 	unsigned int lcore;
 	uint16_t in_port, out_port;
 	double t0, last_progress = 0, last_fold = 0, last_checkpoint = 0, elapsed;
+	uint64_t last_red = 0;
 	bool progress;
 	int rc = XB_EXIT_OK;
 
@@ -668,6 +749,7 @@ xb_run(struct xb_app *app)
 			return XB_EXIT_RUNTIME;
 		}
 	}
+	app->on_quota_crossed = quota_event;
 	if (xb_billing_init(app, &errs) < 0 || xb_rules_start(app, &errs) < 0) {
 		xb_errors_print(&errs, stderr);
 		xb_errors_free(&errs);
@@ -824,14 +906,7 @@ xb_run(struct xb_app *app)
 			rte_delay_us_sleep(10000);
 		}
 		drain_flow_logs(app);
-		if (t - last_fold >= 0.1) {
-			xb_billing_fold(app, xb_rules_active());
-			last_fold = t;
-		}
-		if (t - last_checkpoint >= 1.0) {
-			checkpoint(app);
-			last_checkpoint = t;
-		}
+		periodic(app, t, &last_fold, &last_checkpoint, &last_red);
 		xb_ops_poll(app); /* ops: IPFIX timers */
 		if (reload_signal || xb_ops_reload_requested()) {
 			reload_signal = 0;
@@ -859,7 +934,11 @@ xb_run(struct xb_app *app)
 	rte_eal_mp_wait_lcore();
 	drain_flow_logs(app);
 	/* Workers are stopped: the last fold is complete, and durable. */
-	xb_billing_fold(app, xb_rules_active());
+	periodic(app, now_s() + 3600, &last_fold, &last_checkpoint, &last_red);
+	if (xb_ops_lock_timed(5000) == 0) {
+		xb_billing_fold(app, xb_rules_active());
+		xb_ops_unlock();
+	}
 	checkpoint(app);
 	if (app->flow_log != NULL && fclose(app->flow_log) != 0) {
 		fprintf(stderr, "xbgw: %s: %s\n", app->opt.flow_log,

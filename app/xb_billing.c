@@ -342,29 +342,37 @@ xb_billing_checkpoint(struct xb_app *app, struct xb_errors *errs)
 	return app->billing ? xb_usage_checkpoint(app->billing->usage, errs) : 0;
 }
 
-static void usage_json(struct xb_json *j, const struct xb_usage_rec *r);
-
 void
-xb_billing_write_json(const struct xb_app *app, struct xb_json *j)
+xb_billing_foreach(const struct xb_app *app,
+		   void (*fn)(void *ctx, const struct xb_usage_rec *r), void *ctx)
 {
 	const struct xb_billing *b = app->billing;
 
-	xb_json_array_begin(j, "usage");
 	for (unsigned int i = 0; b != NULL && i < b->narchive; i++)
-		usage_json(j, &b->archive[i]);
+		fn(ctx, &b->archive[i]);
 	for (unsigned int mi = 0; b != NULL && mi < b->nmonths; mi++) {
 		uint32_t m = b->months[mi];
 		unsigned int n = xb_usage_count(b->usage, m);
 
 		for (unsigned int i = 0; i < n; i++)
-			usage_json(j, xb_usage_get(b->usage, m, i));
+			fn(ctx, xb_usage_get(b->usage, m, i));
 	}
+}
+
+static void usage_json(void *ctx, const struct xb_usage_rec *r);
+
+void
+xb_billing_write_json(const struct xb_app *app, struct xb_json *j)
+{
+	xb_json_array_begin(j, "usage");
+	xb_billing_foreach(app, usage_json, j);
 	xb_json_array_end(j);
 }
 
 static void
-usage_json(struct xb_json *j, const struct xb_usage_rec *r)
+usage_json(void *ctx, const struct xb_usage_rec *r)
 {
+	struct xb_json *j = ctx;
 	char month[12];
 
 	snprintf(month, sizeof(month), "%04u-%02u", r->month / 100 % 10000,
@@ -383,58 +391,58 @@ usage_json(struct xb_json *j, const struct xb_usage_rec *r)
 	xb_json_object_end(j);
 }
 
-void
-xb_billing_report(const struct xb_app *app, FILE *f)
-{
-	const struct xb_billing *b = app->billing;
+struct tenant_sum {
 	struct {
 		char tenant[XB_USAGE_ID_MAX + 1];
 		char currency[4];
 		uint64_t packets, bytes, charge;
-	} sum[256];
-	unsigned int ns = 0;
+	} e[256];
+	unsigned int n;
+};
 
-	if (b == NULL)
-		return;
-	for (unsigned int mi = 0; mi <= b->nmonths; mi++) {
-		/* The archive (closed months) first, then each open month. */
-		uint32_t m = mi < b->nmonths ? b->months[mi] : 0;
-		unsigned int n = mi < b->nmonths ? xb_usage_count(b->usage, m)
-						 : b->narchive;
+static void
+sum_tenant(void *ctx, const struct xb_usage_rec *r)
+{
+	struct tenant_sum *s = ctx;
+	unsigned int k;
 
-		for (unsigned int i = 0; i < n; i++) {
-			const struct xb_usage_rec *r =
-				mi < b->nmonths ? xb_usage_get(b->usage, m, i)
-						: &b->archive[i];
-			unsigned int k;
-
-			for (k = 0; k < ns; k++)
-				if (strcmp(sum[k].tenant, r->tenant) == 0 &&
-				    strcmp(sum[k].currency, r->currency) == 0)
-					break;
-			if (k == ns) {
-				if (ns == RTE_DIM(sum))
-					continue;
-				memset(&sum[ns], 0, sizeof(sum[ns]));
-				snprintf(sum[ns].tenant, sizeof(sum[ns].tenant),
-					 "%s", r->tenant);
-				snprintf(sum[ns].currency,
-					 sizeof(sum[ns].currency), "%s",
-					 r->currency);
-				ns++;
-			}
-			sum[k].packets += r->packets;
-			sum[k].bytes += r->bytes;
-			sum[k].charge += r->charge_micros;
-		}
+	for (k = 0; k < s->n; k++)
+		if (strcmp(s->e[k].tenant, r->tenant) == 0 &&
+		    strcmp(s->e[k].currency, r->currency) == 0)
+			break;
+	if (k == s->n) {
+		if (s->n == RTE_DIM(s->e))
+			return;
+		memset(&s->e[k], 0, sizeof(s->e[k]));
+		snprintf(s->e[k].tenant, sizeof(s->e[k].tenant), "%s", r->tenant);
+		snprintf(s->e[k].currency, sizeof(s->e[k].currency), "%s",
+			 r->currency);
+		s->n++;
 	}
+	s->e[k].packets += r->packets;
+	s->e[k].bytes += r->bytes;
+	s->e[k].charge += r->charge_micros;
+}
+
+void
+xb_billing_report(const struct xb_app *app, FILE *f)
+{
+	struct tenant_sum *s = calloc(1, sizeof(*s));
+
+	if (app->billing == NULL || s == NULL) {
+		free(s);
+		return;
+	}
+	xb_billing_foreach(app, sum_tenant, s);
 	fprintf(f, "usage by tenant (forwarded packets only)\n");
-	for (unsigned int k = 0; k < ns; k++)
+	for (unsigned int k = 0; k < s->n; k++)
 		fprintf(f, "  %-16s %12" PRIu64 " pkts %15" PRIu64
 			   " bytes  charge %" PRIu64 ".%06" PRIu64 " %s\n",
-			sum[k].tenant, sum[k].packets, sum[k].bytes,
-			sum[k].charge / 1000000, sum[k].charge % 1000000,
-			sum[k].currency);
-	if (b->crossings)
-		fprintf(f, "  quota crossings: %" PRIu64 "\n", b->crossings);
+			s->e[k].tenant, s->e[k].packets, s->e[k].bytes,
+			s->e[k].charge / 1000000, s->e[k].charge % 1000000,
+			s->e[k].currency);
+	if (app->billing->crossings)
+		fprintf(f, "  quota crossings: %" PRIu64 "\n",
+			app->billing->crossings);
+	free(s);
 }

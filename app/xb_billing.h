@@ -58,6 +58,14 @@ int xb_billing_checkpoint(struct xb_app *app, struct xb_errors *errs);
 void xb_billing_write_json(const struct xb_app *app, struct xb_json *j);
 void xb_billing_report(const struct xb_app *app, FILE *f);
 
+/* Call fn for every usage record of this run (closed months, then the open
+ * ones).  Main lcore, or a thread holding the control lock (the main loop
+ * folds under it). */
+struct xb_usage_rec;
+void xb_billing_foreach(const struct xb_app *app,
+			void (*fn)(void *ctx, const struct xb_usage_rec *r),
+			void *ctx);
+
 /* The clock in use on the control plane (capture time in replay with
  * --clock capture: the latest packet time any worker has seen). */
 uint64_t xb_billing_now(const struct xb_app *app);

@@ -10,6 +10,8 @@
 #include <rte_ethdev.h>
 
 #include "xb_app.h"
+#include "xb_billing.h"
+#include "xb_usage.h"
 #include "xb_prometheus.h"
 #include "xb_rules.h"
 #include "xb_stats.h"
@@ -70,19 +72,52 @@ tally_metrics(FILE *out, const struct xb_tally *t, const char *dim)
 		sample1(out, name, dim, t->e[i].name, t->e[i].bytes);
 }
 
-/*
- * Billing hook: usage and charges per tenant x country x category x band
- * come with the tariff work.  Write them here as
- *   xbgw_usage_bytes_total{tenant,country,category,band}   counter
- *   xbgw_usage_packets_total{...}                          counter
- *   xbgw_charge_total{tenant,country,category,band,currency} counter
- * (charges in currency units, as a float sample).
- */
+/* Usage and charges per month x tenant x country x category x band, from
+ * the usage records (forwarded packets only).  Charges are in currency
+ * units, as float samples of integer micro-units. */
+static void
+usage_sample(void *ctx, const struct xb_usage_rec *r)
+{
+	FILE *out = ((void **)ctx)[0];
+	const char *which = ((void **)ctx)[1];
+	char month[12];
+
+	snprintf(month, sizeof(month), "%04u-%02u", r->month / 100 % 10000,
+		 r->month % 100);
+	fprintf(out, "xbgw_usage_%s{month=\"%s\",tenant=\"", which, month);
+	label_value(out, r->tenant);
+	fprintf(out, "\",country=\"%s\",category=\"", r->country);
+	label_value(out, r->category);
+	fputs("\",band=\"", out);
+	label_value(out, r->band);
+	if (which[0] == 'c')
+		fprintf(out, "\",currency=\"%s\"} %" PRIu64 ".%06" PRIu64 "\n",
+			r->currency, r->charge_micros / 1000000,
+			r->charge_micros % 1000000);
+	else
+		fprintf(out, "\"} %" PRIu64 "\n",
+			which[0] == 'p' ? r->packets : r->bytes);
+}
+
 static void
 usage_metrics(const struct xb_app *app, FILE *out)
 {
-	(void)app;
-	(void)out;
+	static const struct {
+		const char *which, *help;
+	} m[] = {
+		{"packets_total", "Forwarded packets billed."},
+		{"bytes_total", "Forwarded frame bytes billed."},
+		{"charge_total", "Charges of the billed bytes, in currency units."},
+	};
+
+	for (unsigned int i = 0; i < RTE_DIM(m); i++) {
+		char name[64];
+		void *ctx[2] = {out, (void *)(uintptr_t)m[i].which};
+
+		snprintf(name, sizeof(name), "xbgw_usage_%s", m[i].which);
+		head(out, name, "counter", m[i].help);
+		xb_billing_foreach(app, usage_sample, ctx);
+	}
 }
 
 static void

@@ -122,14 +122,32 @@ verdict_until(const struct xb_flow *f)
 
 /* The policy of (country, category, tenant): action, QoS row, meter,
  * DSCP; held in the flow until the approval it relies on expires. */
+static void fill_record(const struct xb_worker *w, const struct xb_ruleset *rs,
+			const struct xb_flow *f, struct xb_flow_record *r);
+
 static void
-decide_policy(const struct xb_worker *w, const struct xb_ruleset *rs,
+decide_policy(struct xb_worker *w, const struct xb_ruleset *rs,
 	      struct xb_flow *f)
 {
 	struct xb_policy_verdict pv;
 
 	xb_policy_decide(rs->policy, f->country, f->category, f->tenant,
 			 w->now_ns, &pv);
+	if (unlikely(pv.action == XB_ACT_NEGATIVE_LIST) &&
+	    (f->action != XB_ACT_NEGATIVE_LIST || f->generation == 0)) {
+		/* A flow newly on the negative list: tell the control
+		 * plane (event log); never wait for room. */
+		struct xb_flow_record *r = xb_flowlog_reserve(w->notices);
+
+		f->action = pv.action;
+		if (r != NULL) {
+			fill_record(w, rs, f, r);
+			r->first_ns = w->now_ns;
+			xb_flowlog_commit(w->notices);
+		} else {
+			w->c.notices_lost++;
+		}
+	}
 	f->action = pv.action;
 	f->qos = pv.row;
 	f->aux[AUX_METER] = pv.meter;
@@ -140,7 +158,7 @@ decide_policy(const struct xb_worker *w, const struct xb_ruleset *rs,
 
 /* Apply the category a name gives, if any. */
 static inline void
-apply_name(const struct xb_worker *w, const struct xb_ruleset *rs,
+apply_name(struct xb_worker *w, const struct xb_ruleset *rs,
 	   struct xb_flow *f)
 {
 	const char *name = xb_flow_name(w->flows, f);
@@ -156,7 +174,7 @@ apply_name(const struct xb_worker *w, const struct xb_ruleset *rs,
  * flow key.
  */
 static void
-classify_flow(const struct xb_worker *w, const struct xb_ruleset *rs,
+classify_flow(struct xb_worker *w, const struct xb_ruleset *rs,
 	      struct xb_flow *f, const struct xb_pkt_info *pi, uint8_t dir)
 {
 	struct xb_verdict v;
@@ -174,35 +192,13 @@ classify_flow(const struct xb_worker *w, const struct xb_ruleset *rs,
 	f->generation = rs->generation;
 }
 
-/* Flow ended: log it (resolved under the current ruleset) and free its
- * name-extraction slot. */
+/* A flow-log record of f, resolved under rs. */
 static void
-flow_end(void *ctx, struct xb_flow *f, enum xb_flow_end_reason why)
+fill_record(const struct xb_worker *w, const struct xb_ruleset *rs,
+	    const struct xb_flow *f, struct xb_flow_record *r)
 {
-	struct xb_worker *w = ctx;
-	const struct xb_ruleset *rs = w->rs;
-	struct xb_flow_record *r;
 	uint8_t s = f->init_dir;
 
-	xb_name_release(w->names, &f->name_slot);
-	if (w->flowlog == NULL || rs == NULL)
-		return;
-	if (f->generation != rs->generation) {
-		struct xb_pkt_info pi;
-
-		pkt_info_from_flow(f, &pi);
-		classify_flow(w, rs, f, &pi, s);
-	}
-	r = xb_flowlog_reserve(w->flowlog);
-	while (r == NULL && why == XB_FLOW_END_FLUSH) {
-		/* Exit flush only: wait for the main lcore to drain. */
-		rte_pause();
-		r = xb_flowlog_reserve(w->flowlog);
-	}
-	if (r == NULL) {
-		w->c.flowlog_lost++;
-		return;
-	}
 	r->family = f->key.family;
 	r->proto = f->key.proto;
 	r->vlan = f->key.vlan;
@@ -230,6 +226,39 @@ flow_end(void *ctx, struct xb_flow *f, enum xb_flow_end_reason why)
 	r->bytes[1] = f->bytes[s ^ 1];
 	r->first_ns = f->first_ns;
 	r->last_ns = f->last_ns;
+	r->interim = 0;
+	r->end_reason = 0;
+}
+
+/* Flow ended: log it (resolved under the current ruleset) and free its
+ * name-extraction slot. */
+static void
+flow_end(void *ctx, struct xb_flow *f, enum xb_flow_end_reason why)
+{
+	struct xb_worker *w = ctx;
+	const struct xb_ruleset *rs = w->rs;
+	struct xb_flow_record *r;
+
+	xb_name_release(w->names, &f->name_slot);
+	if (w->flowlog == NULL || rs == NULL)
+		return;
+	if (f->generation != rs->generation) {
+		struct xb_pkt_info pi;
+
+		pkt_info_from_flow(f, &pi);
+		classify_flow(w, rs, f, &pi, f->init_dir);
+	}
+	r = xb_flowlog_reserve(w->flowlog);
+	while (r == NULL && why == XB_FLOW_END_FLUSH) {
+		/* Exit flush only: wait for the main lcore to drain. */
+		rte_pause();
+		r = xb_flowlog_reserve(w->flowlog);
+	}
+	if (r == NULL) {
+		w->c.flowlog_lost++;
+		return;
+	}
+	fill_record(w, rs, f, r);
 	r->end_reason = (uint8_t)why;
 	xb_flowlog_commit(w->flowlog);
 }

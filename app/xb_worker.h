@@ -54,6 +54,7 @@ struct xb_counters {
 	uint64_t reclassified;    /* verdicts redone after a reload */
 	uint64_t names_found;
 	uint64_t flowlog_lost;
+	uint64_t notices_lost;
 	uint64_t meter_yellow;
 	uint64_t over_quota;      /* packets that got their over_quota action */
 	uint64_t dscp_remarked;
@@ -90,6 +91,7 @@ struct xb_worker {
 	struct xb_flow_table *flows;
 	struct xb_name_ctx *names;
 	struct xb_flowlog_ring *flowlog; /* NULL: no --flow-log */
+	struct xb_flowlog_ring *notices; /* negative-list hits, for events */
 	struct xb_flowsnap *snap;        /* ops: telemetry top flows, or NULL */
 	const struct xb_ruleset *rs;     /* held during a burst / expiry */
 	uint64_t now_ns;                 /* time of the current packet */
