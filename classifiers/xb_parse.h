@@ -53,7 +53,7 @@ struct xb_pkt_info {
 	uint16_t payload_off; /* offset of the L4 payload */
 	uint32_t payload_len; /* L4 payload length per the IP lengths */
 	uint32_t tcp_seq;  /* TCP sequence number, host order */
-	uint8_t src[16];   /* network order; IPv4 in the first 4 bytes */
+	uint8_t src[16];   /* network order; IPv4 in the first 4 bytes, the rest 0 */
 	uint8_t dst[16];
 };
 
