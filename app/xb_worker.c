@@ -496,8 +496,8 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 
 	/* Stage 2: flow keys and one bulk lookup (prefetches inside). */
 	for (uint16_t i = 0; i < nip; i++) {
-		xb_flow_key_from_pkt(&info[i], &keys[i], &dirs[i]);
-		hashes[i] = xb_flow_key_hash(&keys[i]);
+		hashes[i] = xb_flow_key_from_pkt_hash(&info[i], &keys[i],
+						      &dirs[i]);
 	}
 	xb_flow_lookup_bulk(w->flows, keys, hashes, nip, flows);
 

@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_hash_crc.h>
 
 #include "xb_parse.h"
@@ -84,47 +85,6 @@ xb_flow_icmp_is_echo(uint8_t proto, uint16_t type_code)
  *
  * Thread safety: reentrant.  Per packet; no allocation.
  */
-static inline void
-xb_flow_key_from_pkt(const struct xb_pkt_info *pi, struct xb_flow_key *k,
-		     uint8_t *dir)
-{
-	uint16_t sport = pi->sport, dport = pi->dport;
-	uint64_t s0, s1, d0, d1;
-	uint8_t d;
-
-	if (pi->proto == XB_FLOW_PROTO_ICMP ||
-	    pi->proto == XB_FLOW_PROTO_ICMPV6) {
-		if (xb_flow_icmp_is_echo(pi->proto, sport))
-			sport = dport;
-		else
-			sport = dport = 0;
-	}
-
-	/*
-	 * Order the endpoints as big-endian numbers (what memcmp would say),
-	 * in registers: the parser zeroes the address bytes beyond the
-	 * family's length, so 16 bytes compare right for IPv4 too, and fixed
-	 * sizes keep memcmp/memcpy calls off the per-packet path.
-	 */
-	memcpy(&s0, pi->src, 8);
-	memcpy(&s1, pi->src + 8, 8);
-	memcpy(&d0, pi->dst, 8);
-	memcpy(&d1, pi->dst + 8, 8);
-	s0 = __builtin_bswap64(s0);
-	s1 = __builtin_bswap64(s1);
-	d0 = __builtin_bswap64(d0);
-	d1 = __builtin_bswap64(d1);
-	d = s0 != d0 ? s0 > d0 : s1 != d1 ? s1 > d1 : sport > dport;
-
-	memcpy(k->addr[d], pi->src, 16);
-	memcpy(k->addr[d ^ 1], pi->dst, 16);
-	k->port[d] = sport;
-	k->port[d ^ 1] = dport;
-	k->vlan = pi->vlan;
-	k->proto = pi->proto;
-	k->family = pi->family;
-	*dir = d;
-}
 
 #define XB_FLOW_HASH_SEED 0x9e3779b9u
 
@@ -148,6 +108,74 @@ xb_flow_key_hash(const struct xb_flow_key *k)
 		h = rte_hash_crc_8byte(w, h);
 	}
 	return h;
+}
+
+/*
+ * Canonical key of a parsed packet and its hash (equal to
+ * xb_flow_key_hash() of the key), in one pass: *dir = 0 when the packet's
+ * source is endpoint 0.  The hash is computed from registers, not by
+ * reading back the key just written: a wide load over several narrower
+ * stores cannot be store-forwarded and stalls the pipeline.
+ */
+static inline uint32_t
+xb_flow_key_from_pkt_hash(const struct xb_pkt_info *pi, struct xb_flow_key *k,
+			  uint8_t *dir)
+{
+	uint16_t sport = pi->sport, dport = pi->dport;
+	uint64_t s0, s1, d0, d1, a0, a1, b0, b1, tail;
+	uint32_t h = XB_FLOW_HASH_SEED;
+	uint8_t d;
+
+	if (pi->proto == XB_FLOW_PROTO_ICMP ||
+	    pi->proto == XB_FLOW_PROTO_ICMPV6) {
+		if (xb_flow_icmp_is_echo(pi->proto, sport))
+			sport = dport;
+		else
+			sport = dport = 0;
+	}
+	/*
+	 * Order the endpoints as big-endian numbers (what memcmp would say):
+	 * the parser zeroes the address bytes beyond the family's length, so
+	 * 16 bytes compare right for IPv4 too.
+	 */
+	memcpy(&s0, pi->src, 8);
+	memcpy(&s1, pi->src + 8, 8);
+	memcpy(&d0, pi->dst, 8);
+	memcpy(&d1, pi->dst + 8, 8);
+	{
+		uint64_t bs0 = __builtin_bswap64(s0), bd0 = __builtin_bswap64(d0);
+		uint64_t bs1 = __builtin_bswap64(s1), bd1 = __builtin_bswap64(d1);
+
+		d = bs0 != bd0 ? bs0 > bd0 : bs1 != bd1 ? bs1 > bd1 : sport > dport;
+	}
+	a0 = d ? d0 : s0;
+	a1 = d ? d1 : s1;
+	b0 = d ? s0 : d0;
+	b1 = d ? s1 : d1;
+	/* port[0], port[1], vlan, proto, family: the key's last 8 bytes
+	 * (little-endian layout of struct xb_flow_key). */
+	tail = (uint64_t)(d ? dport : sport) |
+	       (uint64_t)(d ? sport : dport) << 16 | (uint64_t)pi->vlan << 32 |
+	       (uint64_t)pi->proto << 48 | (uint64_t)pi->family << 56;
+	memcpy(k->addr[0], &a0, 8);
+	memcpy(k->addr[0] + 8, &a1, 8);
+	memcpy(k->addr[1], &b0, 8);
+	memcpy(k->addr[1] + 8, &b1, 8);
+	memcpy(k->port, &tail, 8);
+	h = rte_hash_crc_8byte(a0, h);
+	h = rte_hash_crc_8byte(a1, h);
+	h = rte_hash_crc_8byte(b0, h);
+	h = rte_hash_crc_8byte(b1, h);
+	h = rte_hash_crc_8byte(tail, h);
+	*dir = d;
+	return h;
+}
+
+static inline void
+xb_flow_key_from_pkt(const struct xb_pkt_info *pi, struct xb_flow_key *k,
+		     uint8_t *dir)
+{
+	(void)xb_flow_key_from_pkt_hash(pi, k, dir);
 }
 
 /* 40-byte equality, branch-free: five 8-byte words. */
