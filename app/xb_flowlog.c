@@ -3,10 +3,14 @@
 
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_malloc.h>
 
+#include "xb_flow.h"
 #include "xb_json.h"
+#include "xb_policy.h"
+#include "xb_ruleset.h"
 #include "xb_prefix.h"
 
 static const char *const end_reasons[] = {"idle", "closed", "evicted", "exit"};
@@ -35,6 +39,40 @@ xb_flowlog_ring_free(struct xb_flowlog_ring *r)
 		return;
 	rte_free(r->recs);
 	rte_free(r);
+}
+
+void
+xb_flow_record_fill(struct xb_flow_record *r, struct xb_flow_table *t,
+		    const struct xb_flow *f, const struct xb_ruleset *rs)
+{
+	uint8_t s = f->init_dir;
+	bool current = rs != NULL && f->generation == rs->generation;
+
+	memset(r, 0, sizeof(*r));
+	r->family = f->key.family;
+	r->proto = f->key.proto;
+	r->vlan = f->key.vlan;
+	memcpy(r->src, f->key.addr[s], 16);
+	memcpy(r->dst, f->key.addr[s ^ 1], 16);
+	r->sport = f->key.port[s];
+	r->dport = f->key.port[s ^ 1];
+	snprintf(r->country, sizeof(r->country), "%s",
+		 current ? xb_countries_code(rs->countries, f->country) : "?");
+	snprintf(r->category, sizeof(r->category), "%s",
+		 current ? xb_categories_id(rs->categories, f->category) : "?");
+	snprintf(r->tenant, sizeof(r->tenant), "%s",
+		 current ? xb_tenants_get(rs->tenants, f->tenant)->id : "?");
+	snprintf(r->action, sizeof(r->action), "%s",
+		 current ? xb_action_name(f->action) : "?");
+	r->name_source = f->name_source;
+	if (f->name_source != XB_NAME_SRC_NONE)
+		snprintf(r->name, sizeof(r->name), "%s", xb_flow_name(t, f));
+	r->packets[0] = f->packets[s];
+	r->packets[1] = f->packets[s ^ 1];
+	r->bytes[0] = f->bytes[s];
+	r->bytes[1] = f->bytes[s ^ 1];
+	r->first_ns = f->first_ns;
+	r->last_ns = f->last_ns;
 }
 
 void

@@ -76,6 +76,20 @@ xb_flowlog_commit(struct xb_flowlog_ring *r)
 	atomic_store_explicit(&r->head, head + 1, memory_order_release);
 }
 
+struct xb_flow;
+struct xb_flow_table;
+struct xb_ruleset;
+
+/*
+ * Fill r from flow f of table t, resolved under rs (initiator first).  A
+ * verdict computed under another generation indexes tables that may be
+ * gone: its names are then "?" (the worker redoes such verdicts before
+ * logging; snapshots just show them as unknown).  worker, interim and
+ * end_reason are left 0 for the caller.
+ */
+void xb_flow_record_fill(struct xb_flow_record *r, struct xb_flow_table *t,
+			 const struct xb_flow *f, const struct xb_ruleset *rs);
+
 /* Consumer: write every committed record as a JSON line; returns count. */
 unsigned int xb_flowlog_drain(struct xb_flowlog_ring *r, FILE *out);
 

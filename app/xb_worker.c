@@ -134,7 +134,7 @@ decide_policy(struct xb_worker *w, const struct xb_ruleset *rs,
 	xb_policy_decide(rs->policy, f->country, f->category, f->tenant,
 			 w->now_ns, &pv);
 	if (unlikely(pv.action == XB_ACT_NEGATIVE_LIST) &&
-	    (f->action != XB_ACT_NEGATIVE_LIST || f->generation == 0)) {
+	    f->action != XB_ACT_NEGATIVE_LIST) {
 		/* A flow newly on the negative list: tell the control
 		 * plane (event log); never wait for room. */
 		struct xb_flow_record *r = xb_flowlog_reserve(w->notices);
@@ -188,46 +188,17 @@ classify_flow(struct xb_worker *w, const struct xb_ruleset *rs,
 	f->remote = v.remote ? dir : (uint8_t)(dir ^ 1);
 	if (f->name_source != XB_NAME_SRC_NONE)
 		apply_name(w, rs, f);
-	decide_policy(w, rs, f);
 	f->generation = rs->generation;
+	decide_policy(w, rs, f);
 }
 
-/* A flow-log record of f, resolved under rs. */
+/* A flow-log record of f, resolved under rs (its current ruleset). */
 static void
 fill_record(const struct xb_worker *w, const struct xb_ruleset *rs,
 	    const struct xb_flow *f, struct xb_flow_record *r)
 {
-	uint8_t s = f->init_dir;
-
-	r->family = f->key.family;
-	r->proto = f->key.proto;
-	r->vlan = f->key.vlan;
+	xb_flow_record_fill(r, w->flows, f, rs);
 	r->worker = (uint16_t)w->index;
-	memcpy(r->src, f->key.addr[s], 16);
-	memcpy(r->dst, f->key.addr[s ^ 1], 16);
-	r->sport = f->key.port[s];
-	r->dport = f->key.port[s ^ 1];
-	snprintf(r->country, sizeof(r->country), "%s",
-		 xb_countries_code(rs->countries, f->country));
-	snprintf(r->category, sizeof(r->category), "%s",
-		 xb_categories_id(rs->categories, f->category));
-	snprintf(r->tenant, sizeof(r->tenant), "%s",
-		 xb_tenants_get(rs->tenants, f->tenant)->id);
-	snprintf(r->action, sizeof(r->action), "%s", xb_action_name(f->action));
-	r->name_source = f->name_source;
-	if (f->name_source != XB_NAME_SRC_NONE)
-		snprintf(r->name, sizeof(r->name), "%s",
-			 xb_flow_name(w->flows, f));
-	else
-		r->name[0] = '\0';
-	r->packets[0] = f->packets[s];
-	r->packets[1] = f->packets[s ^ 1];
-	r->bytes[0] = f->bytes[s];
-	r->bytes[1] = f->bytes[s ^ 1];
-	r->first_ns = f->first_ns;
-	r->last_ns = f->last_ns;
-	r->interim = 0;
-	r->end_reason = 0;
 }
 
 /* Flow ended: log it (resolved under the current ruleset) and free its

@@ -159,13 +159,8 @@ static int
 cmp_entry(const void *pa, const void *pb)
 {
 	const struct lpm_entry *a = pa, *b = pb;
-	int c;
+	int c = xb_prefix_cmp(&a->p, &b->p);
 
-	if (a->p.family != b->p.family)
-		return a->p.family < b->p.family ? -1 : 1;
-	if (a->p.len != b->p.len)
-		return a->p.len < b->p.len ? -1 : 1;
-	c = memcmp(a->p.addr, b->p.addr, 16);
 	if (c != 0)
 		return c;
 	return a->seq < b->seq ? -1 : (a->seq > b->seq ? 1 : 0);

@@ -79,6 +79,16 @@ xb_prefix_contains(const struct xb_prefix *p, const uint8_t *addr)
 	return ((p->addr[full] ^ addr[full]) & (uint8_t)(0xff00u >> rem)) == 0;
 }
 
+int
+xb_prefix_cmp(const struct xb_prefix *a, const struct xb_prefix *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
 void
 xb_addr_format(uint8_t family, const uint8_t *addr, char *buf,
 	       unsigned int size)

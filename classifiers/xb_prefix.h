@@ -24,6 +24,10 @@ int xb_prefix_parse(const char *text, struct xb_prefix *out, const char **why);
 /* Does addr (same family, network order) fall inside p? */
 bool xb_prefix_contains(const struct xb_prefix *p, const uint8_t *addr);
 
+/* Order prefixes by family, then length (shorter first), then address:
+ * <0, 0, >0 like memcmp. */
+int xb_prefix_cmp(const struct xb_prefix *a, const struct xb_prefix *b);
+
 /* Format into buf (>= 48 bytes). */
 void xb_prefix_format(const struct xb_prefix *p, char *buf, unsigned int size);
 

@@ -13,12 +13,12 @@ import json
 import os
 import random
 import re
-import struct
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 import georef  # noqa: E402
+import pcapgen  # noqa: E402
 import xbtest  # noqa: E402
 
 F = xbtest.Failures()
@@ -28,39 +28,6 @@ geo_files = [os.path.join(CONF_DIR, "geo", f) for f in
              ("world-ipv4.csv", "world-ipv6.csv", "delegated-apnic-asean.txt")]
 geo = georef.load_geo(geo_files, countries)
 tenants = georef.load_tenant_prefixes(os.path.join(CONF_DIR, "tenant_prefixes.csv"))
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
-def udp_frame(src, dst, sport, dport):
-    payload = b"xbgw-test"
-    s, d = ipaddress.ip_address(src), ipaddress.ip_address(dst)
-    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
-    if s.version == 4:
-        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17,
-                         0, s.packed, d.packed)
-        ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-        eth = b"\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00"
-    else:
-        ip = struct.pack("!IHBB16s16s", 6 << 28, len(udp), 17, 64, s.packed, d.packed)
-        eth = b"\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x86\xdd"
-    return eth + ip + udp
-
-
-def write_pcap(path, frames):
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-        for i, fr in enumerate(frames):
-            f.write(struct.pack("<IIII", 1800000000 + i // 1000, (i % 1000) * 1000,
-                                len(fr), len(fr)))
-            f.write(fr)
 
 
 rng = random.Random(20261126)
@@ -95,13 +62,14 @@ for i in range(20000):
     if ipaddress.ip_address(dst).is_private:
         continue
     sport, dport = 1024 + i % 60000, 443
-    frames.append(udp_frame(str(src), str(dst), sport, dport))
+    frames.append((1800000000 * 10**9 + i * 1000000,
+                   pcapgen.udp_frame(str(src), str(dst), sport, dport, payload=b"xbgw-test")))
     expect[(str(src), str(dst), sport, dport)] = (
         georef.lookup(geo, str(dst)), georef.lookup(tenants, str(src), "unknown"))
 
 tmp = tempfile.mkdtemp(prefix="xbgw-classify-")
 cap = os.path.join(tmp, "flows.pcap")
-write_pcap(cap, frames)
+pcapgen.write_pcap(cap, frames)
 log = os.path.join(tmp, "flows.jsonl")
 doc, p, _ = xbtest.replay([cap], ["--flow-log", log])
 seen = 0
