@@ -73,6 +73,8 @@ usage(FILE *f)
 		"      --verify-events FILE check an event log's hash chain, exit 0\n"
 		"                           (intact) or 1 (changed; the line is printed)\n"
 		"      --progress / --no-progress  live progress line (default: on a tty)\n"
+		"      --stages parse|flow|all  benchmark: run the pipeline up to a stage\n"
+		"                           and forward everything (default: all)\n"
 		"      --version, --help\n"
 		"Without EAL options, xbgw picks defaults (all cores, hugepages when\n"
 		"reserved, else --no-huge; --no-pci in replay mode).\n"
@@ -116,6 +118,7 @@ enum {
 	OPT_CLOCK,
 	OPT_VERSION,
 	OPT_PROGRESS,
+	OPT_STAGES,
 	OPT_NO_PROGRESS,
 	OPT_VERIFY_EVENTS,
 };
@@ -135,6 +138,7 @@ parse_options(int argc, char **argv, struct xb_options *o)
 		{"flow-log", required_argument, NULL, OPT_FLOW_LOG},
 		{"clock", required_argument, NULL, OPT_CLOCK},
 		{"progress", no_argument, NULL, OPT_PROGRESS},
+		{"stages", required_argument, NULL, OPT_STAGES},
 		{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{"verify-events", required_argument, NULL, OPT_VERIFY_EVENTS},
@@ -212,6 +216,17 @@ parse_options(int argc, char **argv, struct xb_options *o)
 			break;
 		case OPT_PROGRESS:
 			o->progress = 1;
+			break;
+		case OPT_STAGES:
+			if (strcmp(optarg, "all") == 0)
+				o->stages = XB_STAGES_ALL;
+			else if (strcmp(optarg, "parse") == 0)
+				o->stages = XB_STAGES_PARSE;
+			else if (strcmp(optarg, "flow") == 0)
+				o->stages = XB_STAGES_FLOW;
+			else
+				return usage_error("--stages: got \"%s\", expected parse, flow or all",
+						   optarg);
 			break;
 		case OPT_NO_PROGRESS:
 			o->progress = 0;
@@ -875,6 +890,7 @@ xb_run(struct xb_app *app)
 		struct xb_worker *w = app->workers[i];
 
 		w->clock_capture = app->opt.clock_capture;
+		w->stages = app->opt.stages;
 		w->ts_offset = app->ts_offset;
 		rte_eal_remote_launch(xb_worker_main, w, w->lcore_id);
 	}

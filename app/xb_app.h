@@ -40,6 +40,7 @@ struct xb_options {
 	const char *stats_json;
 	const char *flow_log;
 	bool clock_capture;
+	uint8_t stages;      /* enum xb_stages: benchmark per stage */
 	int progress;        /* -1 auto (tty), 0 off, 1 on */
 };
 

@@ -464,6 +464,11 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 	}
 	if (nip == 0)
 		goto out;
+	if (unlikely(w->stages == XB_STAGES_PARSE)) {
+		for (uint16_t i = 0; i < nip; i++)
+			tx_enqueue(w, q->tx_port, ip_pkts[i]);
+		goto out;
+	}
 
 	/* Stage 2: flow keys and one bulk lookup (prefetches inside). */
 	for (uint16_t i = 0; i < nip; i++) {
@@ -471,6 +476,21 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 						      &dirs[i]);
 	}
 	xb_flow_lookup_bulk(w->flows, keys, hashes, nip, flows);
+	if (unlikely(w->stages == XB_STAGES_FLOW)) {
+		for (uint16_t i = 0; i < nip; i++) {
+			struct xb_flow *f = flows[i];
+
+			if (f == NULL)
+				f = xb_flow_insert(w->flows, &keys[i], hashes[i],
+						   burst_ns, flow_end, w);
+			if (f != NULL)
+				xb_flow_touch(f, dirs[i],
+					      rte_pktmbuf_pkt_len(ip_pkts[i]),
+					      info[i].tcp_flags, burst_ns);
+			tx_enqueue(w, q->tx_port, ip_pkts[i]);
+		}
+		goto out;
+	}
 
 	/* Stage 3: per packet; classification work only on misses. */
 	for (uint16_t i = 0; i < nip; i++) {

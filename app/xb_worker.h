@@ -69,6 +69,13 @@ struct xb_rxq {
 	uint8_t role;     /* enum xb_port_role of the RX port */
 };
 
+/* How much of the pipeline runs (--stages, for per-stage benchmarks). */
+enum xb_stages {
+	XB_STAGES_ALL = 0,   /* everything (production) */
+	XB_STAGES_PARSE = 1, /* parse, then forward every packet */
+	XB_STAGES_FLOW = 2,  /* parse and flow table, then forward */
+};
+
 struct xb_txbuf {
 	uint16_t n;
 	struct rte_mbuf *pkts[XB_TX_BUF];
@@ -85,6 +92,7 @@ struct xb_worker {
 	unsigned int nrxq;
 	struct xb_txbuf tx[XB_MAX_PORTS] __rte_cache_aligned;
 	bool clock_capture;     /* time from the mbuf timestamp dynfield */
+	uint8_t stages;         /* enum xb_stages */
 	int ts_offset;          /* dynfield offset, < 0 if none */
 	/* wall clock: unix ns = base_ns + (tsc - base_tsc) * ns_mult >> 32 */
 	uint64_t base_ns, base_tsc, ns_mult;

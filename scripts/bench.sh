@@ -16,7 +16,10 @@
 #
 # Usage: scripts/bench.sh [--scenarios LIST] [--rounds N] [--window S]
 #                         [--warmup S] [--quick] [--build DIR]
-#   scenarios (comma separated): flows, newflows, imix  (default: all three)
+#   scenarios (comma separated): parse, flowtable, flows, newflows, imix
+#             (default: all)
+#     parse     the flows capture through parse only (--stages parse)
+#     flowtable the flows capture through parse + flow table (--stages flow)
 #     flows     60-byte frames (64 B on the wire), 65,536 flows, 131,072 pkts
 #     newflows  60-byte frames, 131,072 packets each a new 5-tuple (the
 #               capture repeats, so after the first pass they are known flows
@@ -32,7 +35,7 @@ set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
 build=${MESON_BUILD_ROOT:-$src/build}
-scenarios=flows,newflows,imix
+scenarios=parse,flowtable,flows,newflows,imix
 rounds=3
 window=10
 warmup=3
@@ -177,8 +180,9 @@ run_one() {
 			--total-num-mbufs=$mbufs >"$log" 2>&1 </dev/null &
 	else
 		prefix=bench-xb$$
+		# shellcheck disable=SC2086
 		"$xbgw" "${eal[@]}" --file-prefix "$prefix" "${vdevs[@]}" -- \
-			-c "$conf" --no-progress >"$log" 2>&1 </dev/null &
+			-c "$conf" --no-progress $stages >"$log" 2>&1 </dev/null &
 	fi
 	pid=$!
 	sock=/var/run/dpdk/$prefix/dpdk_telemetry.v2
@@ -236,9 +240,19 @@ awk -v mbufs=$mbufs -v dir="$src/config" '
 ' "$src/config/xbgw.conf" > "$conf"
 
 # ------------------------------------------------------------- scenarios --
+# xbgw's --stages per scenario: parse and flowtable run the pipeline only up
+# to that stage (same capture as flows), to cost each stage.
+stage_args() {
+	case "$1" in
+	parse) echo "--stages parse" ;;
+	flowtable) echo "--stages flow" ;;
+	*) echo "" ;;
+	esac
+}
 gen_args() {
 	case "$1" in
-	flows) echo "--mode flows --flows 65536 --packets $pkts --size 60" ;;
+	flows|parse|flowtable)
+		echo "--mode flows --flows 65536 --packets $pkts --size 60" ;;
 	newflows) echo "--mode newflows --packets $pkts --size 60" ;;
 	imix) echo "--mode imix --flows 65536 --packets $pkts" ;;
 	*) return 1 ;;
@@ -254,8 +268,9 @@ results=$out/results.csv
 echo "scenario,round,testpmd_mpps,xbgw_mpps,ratio,xbgw_cycles_per_pkt" > "$results"
 IFS=, read -r -a list <<< "$scenarios"
 for sc in "${list[@]}"; do
-	args=$(gen_args "$sc") || { echo "bench.sh: unknown scenario \"$sc\" (expected flows, newflows, imix)" >&2; exit 2; }
+	args=$(gen_args "$sc") || { echo "bench.sh: unknown scenario \"$sc\" (expected parse, flowtable, flows, newflows, imix)" >&2; exit 2; }
 	cap=$tmp/$sc.pcap
+	stages=$(stage_args "$sc")
 	# shellcheck disable=SC2086
 	"$gen" $args --seed 7 ${geo:+--dst-prefixes "$geo"} --out "$cap" || exit 1
 	for r in $(seq 1 "$rounds"); do
