@@ -796,8 +796,8 @@ xb_run(struct xb_app *app)
 
 	if (app->opt.nreplay > 0) {
 		app->replay = xb_replay_create(&app->cap, app->mp, app->opt.loops,
-					       app->ts_offset, app->ts_flag, err,
-					       sizeof(err));
+					       app->nworkers, app->ts_offset,
+					       app->ts_flag, err, sizeof(err));
 		if (app->replay == NULL) {
 			fprintf(stderr, "xbgw: %s\n", err);
 			return XB_EXIT_RUNTIME;
@@ -808,7 +808,8 @@ xb_run(struct xb_app *app)
 			fprintf(stderr, "xbgw: %s\n", err);
 			return XB_EXIT_RUNTIME;
 		}
-		if (xb_port_setup(in_port, 1, (uint16_t)app->nworkers,
+		if (xb_port_setup(in_port, (uint16_t)app->nworkers,
+				  (uint16_t)app->nworkers,
 				  app->cfg.mtu, app->mp, &app->ports[0], err,
 				  sizeof(err)) < 0 ||
 		    xb_port_setup(out_port, 1, (uint16_t)app->nworkers,
@@ -818,11 +819,14 @@ xb_run(struct xb_app *app)
 			return XB_EXIT_RUNTIME;
 		}
 		app->nports = 2;
-		/* One RX queue: worker 0 polls it. */
-		struct xb_worker *w = app->workers[0];
-		w->rxq[w->nrxq++] = (struct xb_rxq){
-			.port = in_port, .queue = 0, .tx_port = out_port,
-			.role = XB_ROLE_NONE};
+		/* One RX queue per worker, filled by flow hash. */
+		for (unsigned int i = 0; i < app->nworkers; i++) {
+			struct xb_worker *w = app->workers[i];
+
+			w->rxq[w->nrxq++] = (struct xb_rxq){
+				.port = in_port, .queue = (uint16_t)i,
+				.tx_port = out_port, .role = XB_ROLE_NONE};
+		}
 	} else {
 		if (app->cfg.npairs == 0) {
 			fprintf(stderr,
@@ -886,6 +890,14 @@ xb_run(struct xb_app *app)
 		}
 	}
 
+	if (app->replay != NULL && app->opt.clock_capture) {
+		const uint64_t *now[RTE_MAX_LCORE];
+
+		for (unsigned int i = 0; i < app->nworkers; i++)
+			now[i] = &app->workers[i]->now_ns;
+		/* Workers' capture clocks within 1 ms of each other. */
+		xb_replay_sync_clocks(app->replay, now, 1000000);
+	}
 	for (unsigned int i = 0; i < app->nworkers; i++) {
 		struct xb_worker *w = app->workers[i];
 

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "xb_replay.h"
 
+#include "xb_flow.h"
+#include "xb_parse.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +15,15 @@
 #include <rte_ring.h>
 
 #define REPLAY_RING_SIZE 4096
-#define REPLAY_BURST 64
+#define REPLAY_MAX_QUEUES 16
 
 struct xb_replay {
 	const struct xb_capture *cap;
 	struct rte_mempool *mp;
-	struct rte_ring *rx_ring;
-	struct rte_ring *tx_ring; /* the port's TX side: unused, drained */
+	struct rte_ring *rx_ring[REPLAY_MAX_QUEUES];
+	struct rte_ring *tx_ring[REPLAY_MAX_QUEUES]; /* TX side: unused, drained */
+	unsigned int nqueues;
+	uint8_t *queue_of;        /* per frame: its RX queue (flow hash) */
 	uint16_t port;
 	int ts_offset;
 	uint64_t ts_flag;
@@ -28,10 +33,48 @@ struct xb_replay {
 	uint64_t span_ns;    /* capture span + one gap, added per loop */
 	uint64_t fed, fed_bytes;
 	bool stopped;
-	/* Frames built but not yet accepted by the ring. */
-	struct rte_mbuf *pending[REPLAY_BURST];
-	unsigned int npending, pending_head;
+	/* Clock sync (xb_replay_sync_clocks): per queue, its worker's time. */
+	const uint64_t *now[REPLAY_MAX_QUEUES];
+	uint64_t skew_ns;
+	bool sync;
+	/* A frame built but not yet accepted by its (full) ring. */
+	struct rte_mbuf *pending;
+	unsigned int pending_queue;
 };
+
+/* RX queue of every frame: the symmetric flow hash of its parsed headers,
+ * so both directions of a flow go to one queue (non-IP frames: queue 0). */
+static int
+assign_queues(struct xb_replay *r)
+{
+	const struct xb_capture *cap = r->cap;
+
+	r->queue_of = calloc(cap->count, 1);
+	if (r->queue_of == NULL)
+		return -1;
+	if (r->nqueues == 1)
+		return 0;
+	for (uint64_t i = 0; i < cap->count; i++) {
+		uint32_t len = cap->len[i] < XB_PARSE_HDR_MAX ? cap->len[i]
+							       : XB_PARSE_HDR_MAX;
+		struct xb_pkt_info pi;
+		struct xb_flow_key k;
+		uint8_t dir;
+
+		if (xb_parse(cap->data + cap->offset[i], len, cap->len[i], &pi) !=
+		    XB_PARSE_IP)
+			continue;
+		r->queue_of[i] = (uint8_t)(xb_flow_key_from_pkt_hash(&pi, &k, &dir) %
+					   r->nqueues);
+	}
+	return 0;
+}
+
+static inline uint64_t
+frame_time(const struct xb_replay *r, uint64_t idx)
+{
+	return r->cap->ts_ns[idx] + r->loop * r->span_ns;
+}
 
 static struct rte_mbuf *
 build_frame(struct xb_replay *r, uint64_t idx)
@@ -68,7 +111,7 @@ build_frame(struct xb_replay *r, uint64_t idx)
 	}
 	if (r->ts_offset >= 0) {
 		*RTE_MBUF_DYNFIELD(head, r->ts_offset, uint64_t *) =
-			cap->ts_ns[idx] + r->loop * r->span_ns;
+			frame_time(r, idx);
 		head->ol_flags |= r->ts_flag;
 	}
 	return head;
@@ -76,8 +119,8 @@ build_frame(struct xb_replay *r, uint64_t idx)
 
 struct xb_replay *
 xb_replay_create(const struct xb_capture *cap, struct rte_mempool *mp,
-		 uint64_t loops, int ts_offset, uint64_t ts_flag, char *err,
-		 size_t errlen)
+		 uint64_t loops, unsigned int nqueues, int ts_offset,
+		 uint64_t ts_flag, char *err, size_t errlen)
 {
 	static unsigned int seq;
 	struct xb_replay *r = calloc(1, sizeof(*r));
@@ -88,9 +131,21 @@ xb_replay_create(const struct xb_capture *cap, struct rte_mempool *mp,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	if (nqueues == 0 || nqueues > REPLAY_MAX_QUEUES) {
+		snprintf(err, errlen, "replay: %u queues (expected 1..%d)",
+			 nqueues, REPLAY_MAX_QUEUES);
+		free(r);
+		return NULL;
+	}
 	r->cap = cap;
 	r->mp = mp;
 	r->loops = loops;
+	r->nqueues = nqueues;
+	if (assign_queues(r) < 0) {
+		snprintf(err, errlen, "out of memory");
+		free(r);
+		return NULL;
+	}
 	r->ts_offset = ts_offset;
 	r->ts_flag = ts_flag;
 	/* Each loop continues where the last ended, one mean gap later. */
@@ -100,19 +155,28 @@ xb_replay_create(const struct xb_capture *cap, struct rte_mempool *mp,
 				     : 1000);
 	if (r->span_ns == 0)
 		r->span_ns = 1000;
-	snprintf(name, sizeof(name), "xbgw_replay_rx%u", seq);
-	r->rx_ring = rte_ring_create(name, REPLAY_RING_SIZE, SOCKET_ID_ANY,
-				     RING_F_SP_ENQ | RING_F_SC_DEQ);
-	snprintf(name, sizeof(name), "xbgw_replay_tx%u", seq);
-	r->tx_ring = rte_ring_create(name, 64, SOCKET_ID_ANY,
-				     RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (r->rx_ring == NULL || r->tx_ring == NULL) {
+	for (unsigned int q = 0; q < nqueues; q++) {
+		snprintf(name, sizeof(name), "xbgw_replay_rx%u_%u", seq, q);
+		r->rx_ring[q] = rte_ring_create(name, REPLAY_RING_SIZE,
+						SOCKET_ID_ANY,
+						RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (r->rx_ring[q] == NULL)
+			break;
+	}
+	for (unsigned int q = 0; q < nqueues; q++) {
+		snprintf(name, sizeof(name), "xbgw_replay_tx%u_%u", seq, q);
+		r->tx_ring[q] = rte_ring_create(name, 64, SOCKET_ID_ANY,
+						RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (r->tx_ring[q] == NULL)
+			break;
+	}
+	if (r->rx_ring[nqueues - 1] == NULL || r->tx_ring[nqueues - 1] == NULL) {
 		snprintf(err, errlen, "cannot create replay rings: %s",
 			 rte_strerror(rte_errno));
 		goto fail;
 	}
 	snprintf(name, sizeof(name), "xbgw_replay%u", seq++);
-	port = rte_eth_from_rings(name, &r->rx_ring, 1, &r->tx_ring, 1,
+	port = rte_eth_from_rings(name, r->rx_ring, nqueues, r->tx_ring, nqueues,
 				  (unsigned int)rte_socket_id());
 	if (port < 0) {
 		snprintf(err, errlen, "cannot create the replay port: %s",
@@ -122,8 +186,11 @@ xb_replay_create(const struct xb_capture *cap, struct rte_mempool *mp,
 	r->port = (uint16_t)port;
 	return r;
 fail:
-	rte_ring_free(r->rx_ring);
-	rte_ring_free(r->tx_ring);
+	for (unsigned int q = 0; q < nqueues; q++) {
+		rte_ring_free(r->rx_ring[q]);
+		rte_ring_free(r->tx_ring[q]);
+	}
+	free(r->queue_of);
 	free(r);
 	return NULL;
 }
@@ -135,14 +202,16 @@ xb_replay_free(struct xb_replay *r)
 
 	if (r == NULL)
 		return;
-	for (unsigned int i = 0; i < r->npending; i++)
-		rte_pktmbuf_free(r->pending[r->pending_head + i]);
-	while (rte_ring_dequeue(r->rx_ring, (void **)&m) == 0)
-		rte_pktmbuf_free(m);
-	while (rte_ring_dequeue(r->tx_ring, (void **)&m) == 0)
-		rte_pktmbuf_free(m);
-	rte_ring_free(r->rx_ring);
-	rte_ring_free(r->tx_ring);
+	rte_pktmbuf_free(r->pending);
+	for (unsigned int q = 0; q < r->nqueues; q++) {
+		while (rte_ring_dequeue(r->rx_ring[q], (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		while (rte_ring_dequeue(r->tx_ring[q], (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(r->rx_ring[q]);
+		rte_ring_free(r->tx_ring[q]);
+	}
+	free(r->queue_of);
 	free(r);
 }
 
@@ -161,7 +230,7 @@ xb_replay_stop(struct xb_replay *r)
 bool
 xb_replay_done(const struct xb_replay *r)
 {
-	return r->npending == 0 &&
+	return r->pending == NULL &&
 	       (r->stopped || (r->loops != 0 && r->loop >= r->loops));
 }
 
@@ -177,48 +246,94 @@ xb_replay_fed_bytes(const struct xb_replay *r)
 	return r->fed_bytes;
 }
 
+void
+xb_replay_sync_clocks(struct xb_replay *r, const uint64_t *const *now,
+		      uint64_t skew_ns)
+{
+	for (unsigned int q = 0; q < r->nqueues; q++)
+		r->now[q] = now[q];
+	r->skew_ns = skew_ns;
+	r->sync = r->nqueues > 1;
+}
+
+/* Latest capture time that may be fed now (UINT64_MAX: no limit): the
+ * slowest worker with frames still queued, plus the allowed skew. */
+static uint64_t
+feed_limit(const struct xb_replay *r)
+{
+	uint64_t lim = UINT64_MAX;
+
+	if (!r->sync)
+		return lim;
+	for (unsigned int q = 0; q < r->nqueues; q++) {
+		uint64_t t;
+
+		if (rte_ring_count(r->rx_ring[q]) == 0)
+			continue;
+		t = __atomic_load_n(r->now[q], __ATOMIC_RELAXED) + r->skew_ns;
+		if (t < lim)
+			lim = t;
+	}
+	return lim;
+}
+
+/* Hand one built frame to its queue's ring; false when the ring is full
+ * (the frame stays pending, order within the queue is kept). */
+static bool
+enqueue(struct xb_replay *r, struct rte_mbuf *m, unsigned int q)
+{
+	if (rte_ring_sp_enqueue(r->rx_ring[q], m) != 0) {
+		r->pending = m;
+		r->pending_queue = q;
+		return false;
+	}
+	r->fed++;
+	r->fed_bytes += m->pkt_len;
+	return true;
+}
+
 unsigned int
 xb_replay_feed(struct xb_replay *r, unsigned int max)
 {
 	unsigned int total = 0;
 
-	while (total < max) {
-		if (r->npending == 0) {
-			unsigned int n = 0;
+	if (r->pending != NULL) {
+		struct rte_mbuf *m = r->pending;
 
-			r->pending_head = 0;
-			while (n < REPLAY_BURST && !r->stopped &&
-			       (r->loops == 0 || r->loop < r->loops)) {
-				struct rte_mbuf *m = build_frame(r, r->next);
-
-				if (m == NULL)
-					break; /* pool empty: workers catch up */
-				r->pending[n++] = m;
-				if (++r->next == r->cap->count) {
-					r->next = 0;
-					r->loop++;
-				}
-			}
-			r->npending = n;
-			if (n == 0)
-				break;
-		}
-		unsigned int sent = rte_ring_enqueue_burst(
-			r->rx_ring, (void **)&r->pending[r->pending_head],
-			r->npending, NULL);
-		for (unsigned int i = 0; i < sent; i++)
-			r->fed_bytes += r->pending[r->pending_head + i]->pkt_len;
-		r->fed += sent;
-		r->pending_head += sent;
-		r->npending -= sent;
-		total += sent;
-		if (sent == 0)
-			break;
+		r->pending = NULL;
+		if (!enqueue(r, m, r->pending_queue))
+			goto out;
+		total++;
 	}
+	uint64_t limit = feed_limit(r);
+
+	while (total < max && !r->stopped &&
+	       (r->loops == 0 || r->loop < r->loops)) {
+		unsigned int q = r->queue_of[r->next];
+		struct rte_mbuf *m;
+
+		if (frame_time(r, r->next) > limit)
+			break; /* a worker lags: let it catch up */
+		m = build_frame(r, r->next);
+
+		if (m == NULL)
+			break; /* pool empty: workers catch up */
+		if (++r->next == r->cap->count) {
+			r->next = 0;
+			r->loop++;
+		}
+		if (!enqueue(r, m, q))
+			break;
+		total++;
+	}
+out:;
 	/* Nothing should be sent to the replay port; free it if it is. */
-	struct rte_mbuf *junk[32];
-	unsigned int nj = rte_ring_dequeue_burst(r->tx_ring, (void **)junk, 32,
-						 NULL);
-	rte_pktmbuf_free_bulk(junk, nj);
+	for (unsigned int q = 0; q < r->nqueues; q++) {
+		struct rte_mbuf *junk[32];
+		unsigned int nj = rte_ring_dequeue_burst(r->tx_ring[q],
+							 (void **)junk, 32, NULL);
+
+		rte_pktmbuf_free_bulk(junk, nj);
+	}
 	return total;
 }
