@@ -18,12 +18,15 @@
 #                         [--warmup S] [--quick] [--build DIR]
 #   scenarios (comma separated): parse, flowtable, flows, newflows, imix
 #             (default: all)
+#     captures  the 13 real captures of ../shared/data merged (mergecap),
+#               beside ndpiReader's rate on the same file
 #     parse     the flows capture through parse only (--stages parse)
 #     flowtable the flows capture through parse + flow table (--stages flow)
 #     flows     60-byte frames (64 B on the wire), 65,536 flows, 131,072 pkts
-#     newflows  60-byte frames, 131,072 packets each a new 5-tuple (the
-#               capture repeats, so after the first pass they are known flows
-#               unless the flow table evicted them)
+#     newflows  131,072 packets, each a new 5-tuple opening with a TLS
+#               ClientHello (names and Hyperscan on every packet), against
+#               a flow table of 16,384 entries so that every packet misses
+#               and evicts, also after the capture loops
 #     imix      simple IMIX 7:4:1 of 64/594/1518 B on the wire, 65,536 flows
 #   --quick: 1 round, 3 s samples (smoke test).
 #
@@ -35,7 +38,7 @@ set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
 build=${MESON_BUILD_ROOT:-$src/build}
-scenarios=parse,flowtable,flows,newflows,imix
+scenarios=parse,flowtable,flows,newflows,imix,captures
 rounds=3
 window=10
 warmup=3
@@ -182,7 +185,7 @@ run_one() {
 		prefix=bench-xb$$
 		# shellcheck disable=SC2086
 		"$xbgw" "${eal[@]}" --file-prefix "$prefix" "${vdevs[@]}" -- \
-			-c "$conf" --no-progress $stages >"$log" 2>&1 </dev/null &
+			-c "$runconf" --no-progress $stages >"$log" 2>&1 </dev/null &
 	fi
 	pid=$!
 	sock=/var/run/dpdk/$prefix/dpdk_telemetry.v2
@@ -253,8 +256,9 @@ gen_args() {
 	case "$1" in
 	flows|parse|flowtable)
 		echo "--mode flows --flows 65536 --packets $pkts --size 60" ;;
-	newflows) echo "--mode newflows --packets $pkts --size 60" ;;
+	newflows) echo "--mode newflows --packets $pkts --size 60 --names" ;;
 	imix) echo "--mode imix --flows 65536 --packets $pkts" ;;
+	captures) echo "" ;; # the real captures, merged (see below)
 	*) return 1 ;;
 	esac
 }
@@ -268,11 +272,34 @@ results=$out/results.csv
 echo "scenario,round,testpmd_mpps,xbgw_mpps,ratio,xbgw_cycles_per_pkt" > "$results"
 IFS=, read -r -a list <<< "$scenarios"
 for sc in "${list[@]}"; do
-	args=$(gen_args "$sc") || { echo "bench.sh: unknown scenario \"$sc\" (expected parse, flowtable, flows, newflows, imix)" >&2; exit 2; }
+	args=$(gen_args "$sc") || { echo "bench.sh: unknown scenario \"$sc\" (expected parse, flowtable, flows, newflows, imix, captures)" >&2; exit 2; }
 	cap=$tmp/$sc.pcap
 	stages=$(stage_args "$sc")
-	# shellcheck disable=SC2086
-	"$gen" $args --seed 7 ${geo:+--dst-prefixes "$geo"} --out "$cap" || exit 1
+	runconf=$conf
+	[ "$sc" = newflows ] && runconf=$conf_small
+	ndpi=
+	if [ "$sc" = captures ]; then
+		# The real captures of ../shared/data, merged into one file (both
+		# programs loop it); ndpiReader's own rate on it is the reference.
+		shared=${XBGW_SHARED_DATA:-$src/../shared/data}
+		if ! ls "$shared"/pcap/pcap/*.pcap* >/dev/null 2>&1 ||
+		   ! command -v mergecap >/dev/null; then
+			echo "captures: skipped (no $shared/pcap/pcap or no mergecap)"
+			continue
+		fi
+		mergecap -F pcap -a -w "$cap" "$shared"/pcap/pcap/*.pcap* || exit 1
+		if command -v ndpiReader >/dev/null; then
+			ndpi=$(for _ in 1 2 3 4 5; do
+				ndpiReader -i "$cap" 2>/dev/null |
+					sed -n 's/.*nDPI throughput: *\([0-9.]*\) K pps.*/\1/p'
+			done | sort -n | sed -n 3p)
+			echo "captures: ndpiReader ${ndpi:-?} K pps (median of 5 runs)"
+			echo "ndpireader_kpps,$ndpi" > "$out/ndpi.csv"
+		fi
+	else
+		# shellcheck disable=SC2086
+		"$gen" $args --seed 7 ${geo:+--dst-prefixes "$geo"} --out "$cap" || exit 1
+	fi
 	for r in $(seq 1 "$rounds"); do
 		run_one testpmd "$cap" "$out/testpmd-$sc-$r.log"; tp=$rate
 		run_one xbgw "$cap" "$out/xbgw-$sc-$r.log"; xb=$rate
@@ -323,6 +350,24 @@ for s in scen:
               statistics.median(xb) if xb else float("nan"),
               statistics.median(ra) if ra else float("nan"))
     lines.append("| **%s** | median | **%.2f** | **%.2f** | **%.3f** | |" % ((s,) + med[s]))
+try:
+    ndpi = float(open(out + "/ndpi.csv").read().split(",")[1])
+except (OSError, ValueError, IndexError):
+    ndpi = None
+if ndpi and "captures" in med and not math.isnan(med["captures"][1]):
+    lines += ["", "Real captures: ndpiReader %.3f Mpps (one core, median of 5 "
+              "runs over the same merged file); xbgw %.2f Mpps = %.1fx." %
+              (ndpi / 1000, med["captures"][1], med["captures"][1] * 1000 / ndpi)]
+# Per-stage cost: cycles per packet of xbgw's worker, parse only, parse +
+# flow table, and the full pipeline, on the same capture.
+cyc = {s: statistics.median([num(r["xbgw_cycles_per_pkt"]) for r in rows
+                             if r["scenario"] == s and num(r["xbgw_cycles_per_pkt"]) is not None] or [float("nan")])
+       for s in scen}
+if all(s in cyc for s in ("parse", "flowtable", "flows")):
+    lines += ["", "Worker cycles per packet (busy cycles / packets, median; the "
+              "RX driver's own copy is outside): parse %.0f, + flow table %.0f, "
+              "+ classification, policy, meters and accounting (full) %.0f." %
+              (cyc["parse"], cyc["flowtable"], cyc["flows"])]
 lines += ["", "Run-to-run noise on shared machines is +-10-15 %: compare only "
           "within one run.", "", "![rates](report.png)", ""]
 open(out + "/report.md", "w").write("\n".join(lines))
