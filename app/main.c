@@ -903,6 +903,10 @@ xb_run(struct xb_app *app)
 
 		w->clock_capture = app->opt.clock_capture;
 		w->stages = app->opt.stages;
+		if (app->cfg.ipfix_collector[0] != '\0')
+			w->active_timeout_ns =
+				(uint64_t)app->cfg.ipfix_active_timeout_s *
+				1000000000ull;
 		w->ts_offset = app->ts_offset;
 		rte_eal_remote_launch(xb_worker_main, w, w->lcore_id);
 	}

@@ -38,7 +38,7 @@ static const struct {
 		    "qos", "tariffs", "bands"}},
 	{"tariff", {"utc_offset"}},
 	{"telemetry", {"enabled"}},
-	{"ipfix", {"collector"}},
+	{"ipfix", {"collector", "active_timeout"}},
 	{"prometheus", {"listen"}},
 	{"state", {"dir"}},
 	{"events", {"file"}},
@@ -301,6 +301,7 @@ xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
 	cfg->other_timeout_s = 30;
 	cfg->utc_offset_s = 8 * 3600;
 	cfg->telemetry = true;
+	cfg->ipfix_active_timeout_s = 60;
 
 	FILE *probe = fopen(path, "r");
 	if (probe == NULL) {
@@ -445,6 +446,8 @@ xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
 	if (v != NULL)
 		snprintf(cfg->ipfix_collector, sizeof(cfg->ipfix_collector),
 			 "%s", v);
+	get_uint(f, path, "ipfix", "active_timeout", 0, 86400,
+		 &cfg->ipfix_active_timeout_s, errs);
 	v = rte_cfgfile_get_entry(f, "prometheus", "listen");
 	if (v != NULL)
 		snprintf(cfg->prometheus_listen,

@@ -86,6 +86,7 @@ struct xb_config {
 	/* exports */
 	bool telemetry;
 	char ipfix_collector[128];
+	uint32_t ipfix_active_timeout_s; /* interim records of long flows */
 	char prometheus_listen[128];
 	char state_dir[PATH_MAX];
 	char events_file[PATH_MAX];

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -153,15 +154,128 @@ xb_ops_want_flow_records(const struct xb_app *app)
 	return app->cfg.ipfix_collector[0] != '\0';
 }
 
+/*
+ * Interim records (active timeout) carry a long flow's counts so far; IPFIX
+ * wants deltas.  What each such flow has had exported is kept here, keyed
+ * by worker, 5-tuple, VLAN and start time, until its final record:
+ * open addressing, linear probing, deletion by backward shift.  A flow that
+ * finds the table full is not exported early: its final record then still
+ * carries everything (nothing is lost or counted twice).
+ */
+#define EXPORTED_SLOTS (1u << 16)
+
+struct exported {
+	uint64_t hash; /* 0 = free */
+	struct xb_flow_record key; /* identity fields only are compared */
+	uint64_t packets[2], bytes[2];
+};
+
+static struct exported *exported;
+
+static uint64_t
+rec_hash(const struct xb_flow_record *r)
+{
+	uint64_t h = 1469598103934665603ull;
+	const uint8_t *parts[] = {r->src, r->dst};
+
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < 16; i++)
+			h = (h ^ parts[k][i]) * 1099511628211ull;
+	h = (h ^ ((uint64_t)r->sport << 16 | r->dport)) * 1099511628211ull;
+	h = (h ^ ((uint64_t)r->proto << 32 | (uint64_t)r->vlan << 16 |
+		  r->worker)) * 1099511628211ull;
+	h = (h ^ r->first_ns) * 1099511628211ull;
+	return h | 1;
+}
+
+static bool
+same_flow(const struct xb_flow_record *a, const struct xb_flow_record *b)
+{
+	return a->proto == b->proto && a->sport == b->sport &&
+	       a->dport == b->dport && a->vlan == b->vlan &&
+	       a->worker == b->worker && a->first_ns == b->first_ns &&
+	       memcmp(a->src, b->src, 16) == 0 && memcmp(a->dst, b->dst, 16) == 0;
+}
+
+static struct exported *
+exported_find(const struct xb_flow_record *r, uint64_t h, bool add)
+{
+	if (exported == NULL)
+		exported = calloc(EXPORTED_SLOTS, sizeof(*exported));
+	if (exported == NULL)
+		return NULL;
+	for (uint32_t n = 0, i = (uint32_t)h & (EXPORTED_SLOTS - 1);
+	     n < EXPORTED_SLOTS; n++, i = (i + 1) & (EXPORTED_SLOTS - 1)) {
+		struct exported *e = &exported[i];
+
+		if (e->hash == h && same_flow(&e->key, r))
+			return e;
+		if (e->hash == 0) {
+			if (!add || n > EXPORTED_SLOTS / 2)
+				return NULL; /* keep probes short */
+			e->hash = h;
+			e->key = *r;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+static void
+exported_remove(struct exported *e)
+{
+	uint32_t i = (uint32_t)(e - exported), j = i;
+
+	e->hash = 0;
+	for (;;) {
+		uint32_t home;
+
+		j = (j + 1) & (EXPORTED_SLOTS - 1);
+		if (exported[j].hash == 0)
+			return;
+		home = (uint32_t)exported[j].hash & (EXPORTED_SLOTS - 1);
+		/* Move j back to i unless its home lies cyclically in (i, j]. */
+		if ((j > i && (home <= i || home > j)) ||
+		    (j < i && (home <= i && home > j))) {
+			exported[i] = exported[j];
+			exported[j].hash = 0;
+			i = j;
+		}
+	}
+}
+
 static void
 fan_out(void *ctx, const struct xb_flow_record *rec)
 {
 	struct xb_app *app = ctx;
+	struct xb_flow_record d;
+	struct exported *e;
+	uint64_t h;
 
-	if (app->flow_log != NULL)
-		xb_flowlog_write(app->flow_log, rec);
-	if (ops.ipfix != NULL)
-		xb_ipfix_add(ops.ipfix, rec, ops.now_ns);
+	if (!rec->interim && app->flow_log != NULL)
+		xb_flowlog_write(app->flow_log, rec); /* the log: ended flows */
+	if (ops.ipfix == NULL)
+		return;
+	h = rec_hash(rec);
+	e = exported_find(rec, h, rec->interim);
+	if (e == NULL) {
+		if (!rec->interim)
+			xb_ipfix_add(ops.ipfix, rec, ops.now_ns);
+		return;
+	}
+	d = *rec;
+	for (int k = 0; k < 2; k++) {
+		d.packets[k] -= e->packets[k];
+		d.bytes[k] -= e->bytes[k];
+		e->packets[k] = rec->packets[k];
+		e->bytes[k] = rec->bytes[k];
+	}
+	/* An interim record of a flow that sent nothing since the last one
+	 * says nothing: skip it. */
+	if (!rec->interim || d.packets[0] != 0 || d.packets[1] != 0)
+		xb_ipfix_add(ops.ipfix, &d, ops.now_ns);
+	if (!rec->interim)
+		exported_remove(e);
 }
 
 unsigned int
@@ -274,6 +388,8 @@ xb_ops_stop(struct xb_app *app)
 			(unsigned long)st.flows, (unsigned long)st.data_records,
 			(unsigned long)st.messages, (unsigned long)st.send_errors);
 		xb_ipfix_close(ops.ipfix);
+		free(exported);
+		exported = NULL;
 		ops.ipfix = NULL;
 	}
 	xb_prom_stop(ops.prom);

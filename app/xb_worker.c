@@ -16,7 +16,8 @@
 
 /* Verdict fields beyond struct xb_flow's own (flow aux words). */
 #define AUX_METER 0     /* meter instance or XB_METER_NONE */
-#define AUX_DSCP 1      /* DSCP to write, or XB_DSCP_KEEP */
+#define AUX_DSCP 1      /* low 8 bits: DSCP to write, or XB_DSCP_KEEP;
+			 * bits 8-31: interim records sent (active timeout) */
 #define AUX_UNTIL_LO 2  /* verdict valid until (ns), low and high words */
 #define AUX_UNTIL_HI 3
 
@@ -31,6 +32,7 @@
  * hundred bursts. */
 #define XB_EXPIRE_BUCKETS 16
 #define XB_EXPIRE_PERIOD_NS 100000
+#define XB_EXPIRE_MAX_BUCKETS 1024 /* per loop, when the clock jumped */
 
 static inline uint64_t
 wall_ns(const struct xb_worker *w)
@@ -151,7 +153,7 @@ decide_policy(struct xb_worker *w, const struct xb_ruleset *rs,
 	f->action = pv.action;
 	f->qos = pv.row;
 	f->aux[AUX_METER] = pv.meter;
-	f->aux[AUX_DSCP] = pv.dscp;
+	f->aux[AUX_DSCP] = (f->aux[AUX_DSCP] & ~0xffu) | pv.dscp;
 	f->aux[AUX_UNTIL_LO] = (uint32_t)pv.valid_until_ns;
 	f->aux[AUX_UNTIL_HI] = (uint32_t)(pv.valid_until_ns >> 32);
 }
@@ -232,6 +234,35 @@ flow_end(void *ctx, struct xb_flow *f, enum xb_flow_end_reason why)
 	fill_record(w, rs, f, r);
 	r->end_reason = (uint8_t)why;
 	xb_flowlog_commit(w->flowlog);
+}
+
+/*
+ * Active timeout: a flow that lives on gets an interim record (cumulative
+ * counts, interim = 1) every active_timeout of its age, for IPFIX; the
+ * control plane turns them into deltas.  Runs inside the bounded aging
+ * sweep, never per packet.
+ */
+static void
+flow_live(void *ctx, struct xb_flow *f, uint64_t now_ns)
+{
+	struct xb_worker *w = ctx;
+	uint32_t sent = f->aux[AUX_DSCP] >> 8;
+	struct xb_flow_record *r;
+
+	if (now_ns - f->first_ns < (uint64_t)(sent + 1) * w->active_timeout_ns ||
+	    f->generation != w->rs->generation)
+		return;
+	r = xb_flowlog_reserve(w->flowlog);
+	if (r == NULL) {
+		w->c.flowlog_lost++;
+		return;
+	}
+	fill_record(w, w->rs, f, r);
+	r->interim = 1;
+	r->last_ns = now_ns;
+	xb_flowlog_commit(w->flowlog);
+	f->aux[AUX_DSCP] += 1u << 8;
+	w->c.interim_records++;
 }
 
 /* The first payload packets of a flow may reveal its name. */
@@ -608,8 +639,21 @@ xb_worker_main(void *arg)
 		if (!w->clock_capture)
 			w->now_ns = wall_ns(w);
 		if (w->now_ns - last_ns >= XB_EXPIRE_PERIOD_NS) {
-			xb_flow_expire(w->flows, w->now_ns, XB_EXPIRE_BUCKETS,
-				       flow_end, w);
+			/* The budget follows the clock: a capture clock
+			 * may jump; catch up, bounded per loop. */
+			uint64_t periods = (w->now_ns - last_ns) /
+					   XB_EXPIRE_PERIOD_NS;
+			unsigned int budget =
+				periods >= XB_EXPIRE_MAX_BUCKETS / XB_EXPIRE_BUCKETS
+					? XB_EXPIRE_MAX_BUCKETS
+					: (unsigned int)periods * XB_EXPIRE_BUCKETS;
+
+			xb_flow_sweep(w->flows, w->now_ns, budget,
+				      flow_end,
+				      w->active_timeout_ns && w->flowlog
+					      ? flow_live
+					      : NULL,
+				      w);
 			last_ns = w->now_ns;
 		}
 		/* ops: answer a telemetry /xbgw/flows request (rare). */

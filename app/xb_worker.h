@@ -55,6 +55,7 @@ struct xb_counters {
 	uint64_t names_found;
 	uint64_t flowlog_lost;
 	uint64_t notices_lost;
+	uint64_t interim_records;
 	uint64_t meter_yellow;
 	uint64_t over_quota;      /* packets that got their over_quota action */
 	uint64_t dscp_remarked;
@@ -93,6 +94,7 @@ struct xb_worker {
 	struct xb_txbuf tx[XB_MAX_PORTS] __rte_cache_aligned;
 	bool clock_capture;     /* time from the mbuf timestamp dynfield */
 	uint8_t stages;         /* enum xb_stages */
+	uint64_t active_timeout_ns; /* interim records of long flows, 0: off */
 	int ts_offset;          /* dynfield offset, < 0 if none */
 	/* wall clock: unix ns = base_ns + (tsc - base_tsc) * ns_mult >> 32 */
 	uint64_t base_ns, base_tsc, ns_mult;

@@ -607,6 +607,14 @@ unsigned int
 xb_flow_expire(struct xb_flow_table *t, uint64_t now_ns,
 	       unsigned int max_buckets, xb_flow_end_fn end_fn, void *ctx)
 {
+	return xb_flow_sweep(t, now_ns, max_buckets, end_fn, NULL, ctx);
+}
+
+unsigned int
+xb_flow_sweep(struct xb_flow_table *t, uint64_t now_ns,
+	      unsigned int max_buckets, xb_flow_end_fn end_fn,
+	      xb_flow_live_fn live_fn, void *ctx)
+{
 	unsigned int ended = 0, i, s;
 	uint32_t b = t->expire_hand;
 
@@ -624,11 +632,19 @@ xb_flow_expire(struct xb_flow_table *t, uint64_t now_ns,
 			s = (unsigned int)__builtin_ctz(live);
 			live &= live - 1;
 			f = &t->entries[bk->idx[s]];
-			if (pinned(t, f) || now_ns < f->last_ns)
+			if (pinned(t, f) || now_ns < f->last_ns) {
+				/* Not to be ended now, but alive: a pinned
+				 * entry is only protected from reuse. */
+				if (live_fn != NULL)
+					live_fn(ctx, f, now_ns);
 				continue;
+			}
 			to = timeout_of(t, f, &closed);
-			if (now_ns - f->last_ns < to)
+			if (now_ns - f->last_ns < to) {
+				if (live_fn != NULL)
+					live_fn(ctx, f, now_ns);
 				continue;
+			}
 			end_flow(end_fn, ctx, f, closed ? XB_FLOW_END_CLOSED :
 							  XB_FLOW_END_IDLE);
 			slot_remove(t, b, s);

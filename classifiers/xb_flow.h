@@ -408,6 +408,16 @@ struct xb_flow *xb_flow_insert(struct xb_flow_table *t,
  * buckets / max_buckets calls (FLOWTABLE.md).  Returns flows ended.
  * Thread safety: owner lcore only.  Bounded work, no allocation.
  */
+/* Called for each live flow the sweep looks at and keeps (not ended); it
+ * may update the flow's caller-owned fields, not the table. */
+typedef void (*xb_flow_live_fn)(void *ctx, struct xb_flow *f, uint64_t now_ns);
+
+/* xb_flow_expire() that also shows every flow it keeps to live_fn (NULL:
+ * none): the worker's active timeout (interim records of long flows)
+ * rides on the same bounded sweep. */
+unsigned int xb_flow_sweep(struct xb_flow_table *t, uint64_t now_ns,
+			   unsigned int max_buckets, xb_flow_end_fn end_fn,
+			   xb_flow_live_fn live_fn, void *ctx);
 unsigned int xb_flow_expire(struct xb_flow_table *t, uint64_t now_ns,
 			    unsigned int max_buckets, xb_flow_end_fn end_fn,
 			    void *ctx);
