@@ -600,7 +600,8 @@ checkpoint(struct xb_app *app)
 	xb_errors_free(&errs);
 }
 
-/* Negative-list hits reported by the workers become events. */
+/* Worker notices become events: negative-list hits, approvals that
+ * expired while in use, audited flows. */
 static void
 notice_event(void *ctx, const struct xb_flow_record *r)
 {
@@ -620,7 +621,11 @@ notice_event(void *ctx, const struct xb_flow_record *r)
 		XB_EV_U64("proto", r->proto),
 		XB_EV_STR("name", r->name_source ? r->name : ""),
 	};
-	xb_ops_event(XB_EVENT_NEGATIVE_LIST, f, RTE_DIM(f));
+	xb_ops_event(r->end_reason == XB_NOTICE_AUDIT ? XB_EVENT_AUDIT
+		     : r->end_reason == XB_NOTICE_APPROVAL_EXPIRED
+			     ? XB_EVENT_APPROVAL_EXPIRED
+			     : XB_EVENT_NEGATIVE_LIST,
+		     f, RTE_DIM(f));
 }
 
 static void

@@ -64,6 +64,8 @@ struct xb_event_field {
 #define XB_EVENT_RELOAD "reload"               /* result: ok | failed */
 #define XB_EVENT_NEGATIVE_LIST "negative_list" /* a flow hit the negative list */
 #define XB_EVENT_QUOTA "quota"                 /* a tenant crossed its quota */
+#define XB_EVENT_APPROVAL_EXPIRED "approval_expired" /* in use, now blocked */
+#define XB_EVENT_AUDIT "audit"                 /* a flow under an audit row */
 #define XB_EVENT_METER_SURGE "meter_surge"     /* red packets above threshold */
 
 /*

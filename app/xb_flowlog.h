@@ -42,6 +42,14 @@ struct xb_flow_record {
 	uint8_t interim;
 };
 
+/* Worker notices (a ring of flow records, end_reason = the kind) that the
+ * control plane turns into events. */
+enum xb_notice {
+	XB_NOTICE_NEGATIVE_LIST = 1, /* a flow newly on the negative list */
+	XB_NOTICE_APPROVAL_EXPIRED,  /* ... because its approval expired */
+	XB_NOTICE_AUDIT,             /* a flow under an audit row */
+};
+
 struct xb_flowlog_ring {
 	_Atomic uint32_t head; /* written by the producer (worker) */
 	char pad0[60];

@@ -127,28 +127,43 @@ verdict_until(const struct xb_flow *f)
 static void fill_record(const struct xb_worker *w, const struct xb_ruleset *rs,
 			const struct xb_flow *f, struct xb_flow_record *r);
 
+/* Tell the control plane about a flow's new verdict (event log): never
+ * waits for room, counts what the ring could not take. */
+static void
+notice(struct xb_worker *w, const struct xb_ruleset *rs,
+       const struct xb_flow *f, enum xb_notice kind)
+{
+	struct xb_flow_record *r = xb_flowlog_reserve(w->notices);
+
+	if (r == NULL) {
+		w->c.notices_lost++;
+		return;
+	}
+	fill_record(w, rs, f, r);
+	r->first_ns = w->now_ns;
+	r->end_reason = (uint8_t)kind;
+	xb_flowlog_commit(w->notices);
+}
+
 static void
 decide_policy(struct xb_worker *w, const struct xb_ruleset *rs,
-	      struct xb_flow *f)
+	      struct xb_flow *f, bool expired)
 {
 	struct xb_policy_verdict pv;
+	uint8_t was = f->action;
 
 	xb_policy_decide(rs->policy, f->country, f->category, f->tenant,
 			 w->now_ns, &pv);
-	if (unlikely(pv.action == XB_ACT_NEGATIVE_LIST) &&
-	    f->action != XB_ACT_NEGATIVE_LIST) {
-		/* A flow newly on the negative list: tell the control
-		 * plane (event log); never wait for room. */
-		struct xb_flow_record *r = xb_flowlog_reserve(w->notices);
-
-		f->action = pv.action;
-		if (r != NULL) {
-			fill_record(w, rs, f, r);
-			r->first_ns = w->now_ns;
-			xb_flowlog_commit(w->notices);
-		} else {
-			w->c.notices_lost++;
-		}
+	f->action = pv.action;
+	/* Events, once per flow and verdict: a flow newly on the negative
+	 * list (and why: an approval it used has just expired), a flow
+	 * newly audited. */
+	if (unlikely(pv.action != was || f->packets[0] + f->packets[1] == 0)) {
+		if (pv.action == XB_ACT_NEGATIVE_LIST)
+			notice(w, rs, f, expired ? XB_NOTICE_APPROVAL_EXPIRED
+						 : XB_NOTICE_NEGATIVE_LIST);
+		else if (pv.action == XB_ACT_AUDIT)
+			notice(w, rs, f, XB_NOTICE_AUDIT);
 	}
 	f->action = pv.action;
 	f->qos = pv.row;
@@ -191,7 +206,7 @@ classify_flow(struct xb_worker *w, const struct xb_ruleset *rs,
 	if (f->name_source != XB_NAME_SRC_NONE)
 		apply_name(w, rs, f);
 	f->generation = rs->generation;
-	decide_policy(w, rs, f);
+	decide_policy(w, rs, f, false);
 }
 
 /* A flow-log record of f, resolved under rs (its current ruleset). */
@@ -302,7 +317,7 @@ extract_name(struct xb_worker *w, const struct xb_ruleset *rs,
 	w->c.names_found++;
 	/* The name may change the category, and with it the policy. */
 	apply_name(w, rs, f);
-	decide_policy(w, rs, f);
+	decide_policy(w, rs, f, false);
 }
 
 /* DNS answers teach the address -> name cache, for later flows that carry
@@ -535,19 +550,22 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 		enum xb_drop_reason why;
 
 		w->now_ns = packet_time(w, m, burst_ns);
-		if (f == NULL) {
+		if (f == NULL)
 			f = xb_flow_insert(w->flows, &keys[i], hashes[i],
 					   w->now_ns, flow_end, w);
-			/* Generation 0: really new (a second packet of a
-			 * new flow in the same burst gets the entry the
-			 * first one created). */
-			if (likely(f != NULL) && f->generation == 0) {
-				w->c.flows_new++;
-				f->init_dir = dirs[i];
-				f->flags = (uint8_t)role;
-				f->name_slot = XB_NAME_SLOT_NONE;
-				classify_flow(w, rs, f, pi, dirs[i]);
-			}
+		else
+			/* Idle past its timeout: it ended; the entry restarts
+			 * as a new flow (generation 0). */
+			xb_flow_restart_if_idle(w->flows, f, w->now_ns,
+						flow_end, w);
+		/* Generation 0: really new (a second packet of a new flow in
+		 * the same burst gets the entry the first one created). */
+		if (likely(f != NULL) && f->generation == 0) {
+			w->c.flows_new++;
+			f->init_dir = dirs[i];
+			f->flags = (uint8_t)role;
+			f->name_slot = XB_NAME_SLOT_NONE;
+			classify_flow(w, rs, f, pi, dirs[i]);
 		}
 		if (likely(f != NULL) &&
 		    unlikely(f->generation != rs->generation)) {
@@ -562,7 +580,7 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 					  pi->sport == 53))
 				learn_dns(w, pi, m);
 			if (unlikely(w->now_ns >= verdict_until(f)))
-				decide_policy(w, rs, f); /* approval expired */
+				decide_policy(w, rs, f, true); /* approval expired */
 			country = f->country;
 			category = f->category;
 			tenant = f->tenant;

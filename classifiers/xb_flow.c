@@ -603,6 +603,40 @@ xb_flow_insert(struct xb_flow_table *t, const struct xb_flow_key *key,
 
 /* ------------------------------------------------------------- aging */
 
+bool
+xb_flow_restart_if_idle(struct xb_flow_table *t, struct xb_flow *f,
+			uint64_t now_ns, xb_flow_end_fn end_fn, void *ctx)
+{
+	struct xb_flow_key key;
+	uint32_t idx;
+	uint8_t pin;
+	bool closed;
+
+	if (now_ns < f->last_ns ||
+	    now_ns - f->last_ns < timeout_of(t, f, &closed))
+		return false;
+	/* The old flow ended when it went idle: report it, then the same
+	 * entry (same key, same slot, still pinned for this burst) starts
+	 * afresh, so other packets of the burst that found it stay right. */
+	end_flow(end_fn, ctx, f, closed ? XB_FLOW_END_CLOSED : XB_FLOW_END_IDLE);
+	if (closed)
+		t->expired_closed++;
+	else
+		t->expired_idle++;
+	key = f->key;
+	pin = f->burst;
+	idx = (uint32_t)(f - t->entries);
+	memset(f, 0, sizeof(*f));
+	f->key = key;
+	f->first_ns = now_ns;
+	f->last_ns = now_ns;
+	f->name_slot = XB_FLOW_NO_SLOT;
+	f->burst = pin;
+	t->names[(size_t)idx * XB_FLOW_NAME_MAX] = '\0';
+	t->inserts++;
+	return true;
+}
+
 unsigned int
 xb_flow_expire(struct xb_flow_table *t, uint64_t now_ns,
 	       unsigned int max_buckets, xb_flow_end_fn end_fn, void *ctx)

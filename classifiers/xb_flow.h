@@ -27,6 +27,7 @@
 #ifndef XB_FLOW_H
 #define XB_FLOW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -408,6 +409,16 @@ struct xb_flow *xb_flow_insert(struct xb_flow_table *t,
  * buckets / max_buckets calls (FLOWTABLE.md).  Returns flows ended.
  * Thread safety: owner lcore only.  Bounded work, no allocation.
  */
+/*
+ * A flow found by a lookup but idle for longer than its timeout (the sweep
+ * had not reached it yet) has ended: report it to end_fn (idle or closed)
+ * and restart the entry in place as a new flow of the same key, with
+ * generation 0.  Returns true when it did.  Call right after the lookup,
+ * before touching the flow.
+ */
+bool xb_flow_restart_if_idle(struct xb_flow_table *t, struct xb_flow *f,
+			     uint64_t now_ns, xb_flow_end_fn end_fn, void *ctx);
+
 /* Called for each live flow the sweep looks at and keeps (not ended); it
  * may update the flow's caller-owned fields, not the table. */
 typedef void (*xb_flow_live_fn)(void *ctx, struct xb_flow *f, uint64_t now_ns);

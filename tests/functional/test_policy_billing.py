@@ -51,6 +51,8 @@ bands = bands.csv
 utc_offset = +08:00
 [state]
 dir = state
+[events]
+file = events.jsonl
 """ % (",".join(geo_files), os.path.join(REPO_CONF, "countries.csv")))
 write("tenants.csv", "tenant,name,class,quota_gb,over_quota\n"
       "ent,Enterprise One,enterprise,0,notify\n"
@@ -106,7 +108,12 @@ for i, t in enumerate(times):
         plan.append((at, "10.1.0.6", TH, 80, 500 + k))           # ent web TH
         plan.append((at, "10.2.0.6", SG, 443, 700))              # sme web SG
         plan.append((at, "10.1.0.7", TH, 6666, 100))             # deny
-frames = [(at, pcapgen.udp_frame(s, d, 40000, dp, size=sz))
+# A flow in use while its approval expires (2026-06-30 24:00 UTC, 08:00
+# local): a packet every 10 s from 07:59:00 to 08:00:50 local.
+for k in range(12):
+    plan.append((ts(2026, 7, 1, 7, 59) + k * 10 * 10**9, "10.1.0.8", SG, 7000, 400))
+plan.sort(key=lambda x: x[0])
+frames = [(at, pcapgen.udp_frame(s, d, 40000 if s != "10.1.0.8" else 40001, dp, size=sz))
           for at, s, d, dp, sz in plan]
 cap = os.path.join(tmp, "policy.pcap")
 pcapgen.write_pcap(cap, frames)
@@ -169,6 +176,19 @@ dscps = []
 for _, fr in pcapgen.read_pcap(out):
     dscps.append(fr[15] >> 2)
 F.check(dscps == exp_dscp, "DSCP of forwarded frames: %s, expected %s" % (dscps[:20], exp_dscp[:20]))
+
+# Events: the approval that expired under a live flow, once; negative-list
+# hits once per flow; the chain verifies.
+with open(os.path.join(tmp, "events.jsonl")) as f:
+    events = [json.loads(l) for l in f]
+expired = [e for e in events if e["type"] == "approval_expired"]
+F.check(len(expired) == 1 and expired[0]["src"] == "10.1.0.8" and expired[0]["tenant"] == "ent",
+        "approval_expired events: %s" % expired)
+neg = [e for e in events if e["type"] == "negative_list"]
+F.check(len(neg) >= 4 and all(e["category"] == "fin" for e in neg),
+        "negative_list events: %d" % len(neg))
+v = xbtest.run_xbgw(["--verify-events", os.path.join(tmp, "events.jsonl")], check=False)
+F.check(v.returncode == 0, "event chain: %s" % v.stdout)
 
 # Records on disk: both months, checksummed; a restart resumes them.
 files = sorted(os.listdir(state))

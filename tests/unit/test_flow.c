@@ -805,6 +805,46 @@ test_create_invalid_and_alloc(void **state)
 	assert_int_equal(xb_flow_table_memory(0), 0);
 }
 
+/* A hit on a flow idle past its timeout (the sweep not there yet) ends
+ * it and restarts the entry in place; within the timeout nothing moves. */
+static void
+test_restart_if_idle(void **state)
+{
+	struct xb_flow_table *t = mk_table(1000);
+	struct xb_flow_table_stats st;
+	struct recorder r = { 0 };
+	struct xb_flow_key k;
+	struct xb_flow *f, *g;
+	uint32_t h;
+
+	(void)state;
+	mk_key(3, XB_FLOW_PROTO_UDP, &k, &h);
+	f = xb_flow_insert(t, &k, h, T0, rec_end, &r);
+	assert_non_null(f);
+	f->generation = 5;
+	xb_flow_touch(f, 0, 100, 0, T0);
+	strcpy(xb_flow_name(t, f), "old.example");
+	/* 1 ns before the UDP timeout (60 s): still the same flow */
+	assert_false(xb_flow_restart_if_idle(t, f, T0 + S(60) - 1, rec_end, &r));
+	assert_int_equal(r.total, 0);
+	assert_int_equal(f->packets[0], 1);
+	/* at the timeout: the old flow ends (idle), the entry starts over */
+	assert_true(xb_flow_restart_if_idle(t, f, T0 + S(60), rec_end, &r));
+	assert_int_equal(r.total, 1);
+	assert_int_equal(r.by_reason[XB_FLOW_END_IDLE], 1);
+	assert_int_equal(f->generation, 0);
+	assert_int_equal(f->packets[0] + f->packets[1], 0);
+	assert_int_equal(f->first_ns, T0 + S(60));
+	assert_string_equal(xb_flow_name(t, f), "");
+	assert_memory_equal(&f->key, &k, sizeof(k));
+	xb_flow_lookup_bulk(t, &k, &h, 1, &g);
+	assert_ptr_equal(g, f);
+	xb_flow_table_stats(t, &st);
+	assert_int_equal(st.inserts, st.in_use + st.evictions + st.expired_idle +
+				     st.expired_closed + st.flushed);
+	xb_flow_table_free(t);
+}
+
 /* The one-pass key+hash the worker uses equals the key's own hash, for
  * random IPv4/IPv6 packets of every protocol, both directions, VLANs. */
 static void
@@ -853,6 +893,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_symmetry),
 		cmocka_unit_test(test_key_hash_one_pass),
+		cmocka_unit_test(test_restart_if_idle),
 		cmocka_unit_test(test_both_directions_one_entry),
 		cmocka_unit_test(test_touch),
 		cmocka_unit_test(test_lookup_bulk_equals_single),
