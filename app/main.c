@@ -231,8 +231,9 @@ parse_options(int argc, char **argv, struct xb_options *o)
 		case OPT_NO_PROGRESS:
 			o->progress = 0;
 			break;
-		case OPT_VERIFY_EVENTS: /* ops: no EAL needed */
-			return -xb_ops_verify_events(optarg) - 100;
+		case OPT_VERIFY_EVENTS:
+			o->verify_events = optarg;
+			break;
 		case OPT_VERSION:
 			printf("xbgw %s (DPDK %s)\n", XBGW_VERSION, rte_version());
 			return 1;
@@ -417,12 +418,12 @@ main(int argc, char **argv)
 		app_argv = argv + split; /* argv[split] = "--" acts as argv0 */
 	}
 	rc = parse_options(app_argc, app_argv, &app.opt);
-	if (rc <= -100) /* ops: --verify-events result */
-		return -rc - 100;
 	if (rc == 1)
 		return XB_EXIT_OK;
 	if (rc < 0)
 		return -rc;
+	if (app.opt.verify_events != NULL) /* a file check: no EAL needed */
+		return xb_ops_verify_events(app.opt.verify_events);
 
 	eal_argc = build_eal_args(split, argv, app.opt.nreplay > 0,
 				  app.opt.check_config, eal_argv,
@@ -544,12 +545,16 @@ setup_worker_state(struct xb_app *app)
 		w->flows = xb_flow_table_create(&fp);
 		w->names = xb_name_ctx_create(XB_NAME_SLOTS, XB_DNS_CACHE_ENTRIES);
 		bool want_log = app->flow_log != NULL ||
-				xb_ops_want_flow_records(app); /* ops: IPFIX */
+				xb_ops_want_flow_records(app); /* IPFIX */
 
 		if (want_log)
 			w->flowlog = xb_flowlog_ring_create(16);
 		w->notices = xb_flowlog_ring_create(12);
+		w->name_cache = rte_zmalloc_socket("xbgw_name_cache",
+						   sizeof(*w->name_cache),
+						   RTE_CACHE_LINE_SIZE, socket);
 		if (w->flows == NULL || w->names == NULL || w->notices == NULL ||
+		    w->name_cache == NULL ||
 		    (want_log && w->flowlog == NULL)) {
 			fprintf(stderr,
 				"xbgw: out of memory for worker state (flow table of %u entries)\n",
@@ -573,6 +578,7 @@ free_worker_state(struct xb_app *app)
 		xb_name_ctx_free(w->names);
 		xb_flowlog_ring_free(w->flowlog);
 		xb_flowlog_ring_free(w->notices);
+		rte_free(w->name_cache);
 		rte_free(w);
 	}
 	app->nworkers = 0;
@@ -581,7 +587,7 @@ free_worker_state(struct xb_app *app)
 static void
 drain_flow_logs(struct xb_app *app)
 {
-	/* ops: records go to the flow log and to IPFIX */
+	/* Records go to the flow log and to IPFIX. */
 	for (unsigned int i = 0; i < app->nworkers; i++)
 		app->flows_logged += xb_ops_drain_flows(app,
 							app->workers[i]->flowlog);
@@ -688,7 +694,7 @@ do_reload(struct xb_app *app)
 	int rc;
 
 	xb_errors_init(&errs);
-	xb_ops_reload_begin(app); /* ops: keeps telemetry/Prometheus off */
+	xb_ops_reload_begin(app); /* keeps telemetry/Prometheus off */
 	rc = xb_rules_reload(app, &errs);
 	if (rc == 0) {
 		RTE_LOG(NOTICE, USER1, "reload: ruleset generation %u active\n",
@@ -700,7 +706,7 @@ do_reload(struct xb_app *app)
 			app->generation);
 		xb_errors_print(&errs, stderr);
 	}
-	xb_ops_reload_end(app, rc, &errs); /* ops: event, telemetry answer */
+	xb_ops_reload_end(app, rc, &errs); /* event, telemetry answer */
 	xb_errors_free(&errs);
 }
 
@@ -784,7 +790,7 @@ xb_run(struct xb_app *app)
 			return XB_EXIT_RUNTIME;
 		}
 	}
-	if (xb_ops_start(app, err, sizeof(err)) < 0) { /* ops */
+	if (xb_ops_start(app, err, sizeof(err)) < 0) {
 		fprintf(stderr, "xbgw: %s\n", err);
 		return XB_EXIT_RUNTIME;
 	}
@@ -944,7 +950,7 @@ xb_run(struct xb_app *app)
 		}
 		drain_flow_logs(app);
 		periodic(app, t, &last_fold, &last_checkpoint, &last_red);
-		xb_ops_poll(app); /* ops: IPFIX timers */
+		xb_ops_poll(app); /* IPFIX timers */
 		if (reload_signal || xb_ops_reload_requested()) {
 			reload_signal = 0;
 			do_reload(app);
@@ -983,7 +989,7 @@ xb_run(struct xb_app *app)
 		rc = XB_EXIT_RUNTIME;
 	}
 	app->flow_log = NULL;
-	xb_ops_stop(app); /* ops: IPFIX flush, Prometheus, events */
+	xb_ops_stop(app); /* IPFIX flush, Prometheus, events */
 	if (progress) {
 		xb_stats_progress(app, stderr, elapsed);
 		fputc('\n', stderr);

@@ -41,6 +41,7 @@ struct xb_options {
 	const char *flow_log;
 	bool clock_capture;
 	uint8_t stages;      /* enum xb_stages: benchmark per stage */
+	const char *verify_events; /* --verify-events FILE */
 	int progress;        /* -1 auto (tty), 0 off, 1 on */
 };
 

@@ -34,11 +34,10 @@ struct xb_flow_record {
 	uint64_t packets[2];   /* [0] initiator -> responder, [1] back */
 	uint64_t bytes[2];
 	uint64_t first_ns, last_ns;
-	/* ops: 1 = an interim (active-timeout) report of a flow that goes
-	 * on: packets/bytes then count only what passed since the flow's
-	 * previous record, and end_reason is not meaningful.  0 (what
-	 * workers write today) = the flow ended; counts cover the whole
-	 * flow, or what passed since its last interim record. */
+	/* 1 = an interim (active-timeout) report of a flow that goes on,
+	 * for IPFIX only (never in the flow log); 0 = the flow ended.  Both
+	 * carry the flow's counts so far; the control plane turns them into
+	 * IPFIX deltas (app/xb_ops.c). */
 	uint8_t interim;
 };
 

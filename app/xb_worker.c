@@ -173,14 +173,23 @@ decide_policy(struct xb_worker *w, const struct xb_ruleset *rs,
 	f->aux[AUX_UNTIL_HI] = (uint32_t)(pv.valid_until_ns >> 32);
 }
 
-/* Apply the category a name gives, if any. */
+/* Apply the category a name gives, if any (the per-worker cache first:
+ * names repeat far more often than they change category). */
 static inline void
 apply_name(struct xb_worker *w, const struct xb_ruleset *rs,
 	   struct xb_flow *f)
 {
 	const char *name = xb_flow_name(w->flows, f);
-	int cat = xb_ruleset_match_name(rs, w->index, name, strlen(name));
+	size_t len = strlen(name);
+	uint64_t h = xb_name_cache_hash(name, len);
+	int cat;
 
+	if (!xb_name_cache_get(w->name_cache, rs->generation, name, len, h,
+			       &cat)) {
+		cat = xb_ruleset_match_name(rs, w->index, name, len);
+		xb_name_cache_put(w->name_cache, rs->generation, name, len, h,
+				  cat);
+	}
 	if (cat >= 0)
 		f->category = (uint16_t)cat;
 }
@@ -674,7 +683,7 @@ xb_worker_main(void *arg)
 				      w);
 			last_ns = w->now_ns;
 		}
-		/* ops: answer a telemetry /xbgw/flows request (rare). */
+		/* Answer a telemetry /xbgw/flows request (rare). */
 		xb_flowsnap_poll(w->snap, w->flows, rs);
 		w->rs = NULL;
 		rte_rcu_qsbr_quiescent(xb_rcu, w->index);

@@ -26,6 +26,7 @@
 #include "xb_drop.h"
 #include "xb_flow.h"
 #include "xb_flowlog.h"
+#include "xb_name_cache.h"
 #include "xb_names.h"
 #include "xb_policy.h"
 
@@ -102,7 +103,8 @@ struct xb_worker {
 	struct xb_name_ctx *names;
 	struct xb_flowlog_ring *flowlog; /* NULL: no --flow-log */
 	struct xb_flowlog_ring *notices; /* negative-list hits, for events */
-	struct xb_flowsnap *snap;        /* ops: telemetry top flows, or NULL */
+	struct xb_name_cache *name_cache; /* name -> category, per worker */
+	struct xb_flowsnap *snap;        /* telemetry top flows, or NULL */
 	const struct xb_ruleset *rs;     /* held during a burst / expiry */
 	uint64_t now_ns;                 /* time of the current packet */
 	/* Usage month in force for usage_rs: [month_start, month_end) in ns,
