@@ -11,42 +11,22 @@ one worker the same holds (RFC 2698 exact)."""
 import json
 import os
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 import pcapgen  # noqa: E402
 import xbtest  # noqa: E402
 
 F = xbtest.Failures()
-REPO_CONF = os.path.abspath(os.path.join(xbtest.SRC, "config"))
-tmp = tempfile.mkdtemp(prefix="xbgw-meter-")
 RATE_KBPS, BURST = 10000, 50000
-
-
-def write(name, text):
-    with open(os.path.join(tmp, name), "w") as f:
-        f.write(text)
-
-
-write("xbgw.conf", """[tables]
-geo = %s
-countries = %s
-tenants = tenants.csv
-tenant_prefixes = tenant_prefixes.csv
-categories = categories.csv
-qos = qos.csv
-tariffs = tariffs.csv
-bands = bands.csv
-""" % (os.path.join(REPO_CONF, "geo", "world-ipv4.csv"),
-       os.path.join(REPO_CONF, "countries.csv")))
-write("tenants.csv", "tenant,name,class,quota_gb,over_quota\nt,T,ent,0,notify\n")
-write("tenant_prefixes.csv", "prefix,tenant\n10.1.0.0/16,t\n")
-write("categories.csv", "category,name,list\nweb,Web,general\n")
-write("qos.csv", "country,category,tenant_class,action,tc,cir_kbps,cbs_bytes,pir_kbps,pbs_bytes,dscp\n"
-      "*,*,*,channel,0,%d,%d,%d,%d,*\n" % (RATE_KBPS, BURST, RATE_KBPS, BURST))
-write("bands.csv", "band,start,end\nall,00:00,00:00\n")
-write("tariffs.csv", "tenant_class,country,category,band,price_per_gb,currency\n*,*,*,*,1,USD\n")
-conf = os.path.join(tmp, "xbgw.conf")
+conf, tmp = xbtest.own_config({
+    "tenants": "tenant,name,class,quota_gb,over_quota\nt,T,ent,0,notify\n",
+    "tenant_prefixes": "prefix,tenant\n10.1.0.0/16,t\n",
+    "categories": "category,name,list\nweb,Web,general\n",
+    "qos": "country,category,tenant_class,action,tc,cir_kbps,cbs_bytes,pir_kbps,pbs_bytes,dscp\n"
+           "*,*,*,channel,0,%d,%d,%d,%d,*\n" % (RATE_KBPS, BURST, RATE_KBPS, BURST),
+    "bands": "band,start,end\nall,00:00,00:00\n",
+    "tariffs": "tenant_class,country,category,band,price_per_gb,currency\n*,*,*,*,1,USD\n",
+})
 
 size, secs, offered_bps = 1000, 4, 40e6
 pps = int(offered_bps / 8 / size)

@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 import georef  # noqa: E402
@@ -23,58 +22,32 @@ import pcapgen  # noqa: E402
 import xbtest  # noqa: E402
 
 F = xbtest.Failures()
-REPO_CONF = os.path.abspath(os.path.join(xbtest.SRC, "config"))
-tmp = tempfile.mkdtemp(prefix="xbgw-policy-")
-state = os.path.join(tmp, "state")
-
-
-def write(name, text):
-    with open(os.path.join(tmp, name), "w") as f:
-        f.write(text)
-
-
-geo_files = [os.path.join(REPO_CONF, "geo", f) for f in
-             ("world-ipv4.csv", "world-ipv6.csv", "delegated-apnic-asean.txt")]
-write("xbgw.conf", """[tables]
-geo = %s
-countries = %s
-tenants = tenants.csv
-tenant_prefixes = tenant_prefixes.csv
-categories = categories.csv
-approvals = approvals.csv
-category_rules = category_rules.csv
-domains = domains.csv
-qos = qos.csv
-tariffs = tariffs.csv
-bands = bands.csv
-[tariff]
-utc_offset = +08:00
-[state]
-dir = state
-[events]
-file = events.jsonl
-""" % (",".join(geo_files), os.path.join(REPO_CONF, "countries.csv")))
-write("tenants.csv", "tenant,name,class,quota_gb,over_quota\n"
-      "ent,Enterprise One,enterprise,0,notify\n"
-      "sme,Small One,sme,0,notify\n")
-write("tenant_prefixes.csv", "prefix,tenant\n10.1.0.0/16,ent\n10.2.0.0/16,sme\n")
-write("categories.csv", "category,name,list\nfin,Finance,negative\n"
-      "web,Web,general\nbad,Forbidden,general\n")
-write("approvals.csv", "tenant,category,country,expires\nent,fin,ASEAN,2026-06-30\n")
-write("category_rules.csv", "priority,category,proto,src,dst,sport,dport,dscp\n"
-      "10,fin,udp,*,*,*,7000,*\n10,bad,udp,*,*,*,6666,*\n1,web,*,*,*,*,*,*\n")
-write("domains.csv", "pattern,category\n")
-write("qos.csv", "country,category,tenant_class,action,tc,cir_kbps,cbs_bytes,pir_kbps,pbs_bytes,dscp\n"
-      "*,bad,*,deny,0,*,*,*,*,*\n"
-      "SG,*,*,channel,1,*,*,*,*,46\n"
-      "*,*,*,public,0,*,*,*,*,*\n")
-write("bands.csv", "band,start,end\npeak,08:00,20:00\noffpeak,20:00,08:00\n")
-write("tariffs.csv", "tenant_class,country,category,band,price_per_gb,currency\n"
+REPO_CONF = xbtest.REPO_CONF
+GEO = ("world-ipv4.csv", "world-ipv6.csv", "delegated-apnic-asean.txt")
+geo_files = [os.path.join(REPO_CONF, "geo", g) for g in GEO]
+conf, tmp = xbtest.own_config({
+    "tenants": "tenant,name,class,quota_gb,over_quota\n"
+               "ent,Enterprise One,enterprise,0,notify\n"
+               "sme,Small One,sme,0,notify\n",
+    "tenant_prefixes": "prefix,tenant\n10.1.0.0/16,ent\n10.2.0.0/16,sme\n",
+    "categories": "category,name,list\nfin,Finance,negative\n"
+                  "web,Web,general\nbad,Forbidden,general\n",
+    "approvals": "tenant,category,country,expires\nent,fin,ASEAN,2026-06-30\n",
+    "category_rules": "priority,category,proto,src,dst,sport,dport,dscp\n"
+                      "10,fin,udp,*,*,*,7000,*\n10,bad,udp,*,*,*,6666,*\n1,web,*,*,*,*,*,*\n",
+    "domains": "pattern,category\n",
+    "qos": "country,category,tenant_class,action,tc,cir_kbps,cbs_bytes,pir_kbps,pbs_bytes,dscp\n"
+           "*,bad,*,deny,0,*,*,*,*,*\n"
+           "SG,*,*,channel,1,*,*,*,*,46\n"
+           "*,*,*,public,0,*,*,*,*,*\n",
+    "bands": "band,start,end\npeak,08:00,20:00\noffpeak,20:00,08:00\n",
+    "tariffs": "tenant_class,country,category,band,price_per_gb,currency\n"
       "*,*,*,*,3,USD\n"
       "enterprise,*,*,*,1.1,USD\n"
       "enterprise,ASEAN,*,peak,2.123456,USD\n"
-      "sme,*,*,*,0.5,USD\n")
-conf = os.path.join(tmp, "xbgw.conf")
+      "sme,*,*,*,0.5,USD\n",
+}, geo=GEO, extra="[tariff]\nutc_offset = +08:00\n[state]\ndir = state\n[events]\nfile = events.jsonl\n")
+state = os.path.join(tmp, "state")
 
 # Addresses whose country the geo tables give.
 countries = georef.load_countries(os.path.join(REPO_CONF, "countries.csv"))

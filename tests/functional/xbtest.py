@@ -152,3 +152,25 @@ def drop_reasons():
     import re
     with open(os.path.join(SRC, "classifiers", "xb_drop.h")) as f:
         return re.findall(r'X\(\s*\w+\s*,\s*"(\w+)"', f.read())
+
+
+REPO_CONF = os.path.abspath(os.path.join(SRC, "config"))
+
+
+def own_config(tables, geo=("world-ipv4.csv",), extra=""):
+    """A config of the test's own tables in a temp dir: geo sources and
+    countries.csv from the repository, every other table from `tables`
+    ({key: csv text}, e.g. {"tenants": "tenant,name,..."}), then `extra`
+    INI text.  Returns (conf path, temp dir)."""
+    tmp = tempfile.mkdtemp(prefix="xbgw-own-")
+    lines = ["[tables]",
+             "geo = " + ",".join(os.path.join(REPO_CONF, "geo", g) for g in geo),
+             "countries = " + os.path.join(REPO_CONF, "countries.csv")]
+    for key, text in tables.items():
+        with open(os.path.join(tmp, key + ".csv"), "w") as f:
+            f.write(text)
+        lines.append("%s = %s.csv" % (key, key))
+    path = os.path.join(tmp, "xbgw.conf")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n" + extra)
+    return path, tmp
