@@ -168,16 +168,25 @@ xb_stats_write_json(const struct xb_app *app, FILE *f, bool pretty)
 void
 xb_stats_progress(const struct xb_app *app, FILE *f, double elapsed_s)
 {
+	/* The rate over the last interval, not since the start. */
+	static double last_s;
+	static uint64_t last_rx;
 	struct xb_counters s;
+	double dt;
 
 	xb_stats_sum(app, &s);
+	dt = elapsed_s - last_s;
 	fprintf(f,
 		"\r[%7.1fs] rx %" PRIu64 " pkts (%.2f Mpps)  tx %" PRIu64
 		"  drop %" PRIu64 "   ",
 		elapsed_s, s.rx_pkts,
-		elapsed_s > 0 ? (double)s.rx_pkts / elapsed_s / 1e6 : 0.0,
+		dt > 0.05 ? (double)(s.rx_pkts - last_rx) / dt / 1e6 : 0.0,
 		s.tx_pkts, drops_total(&s));
 	fflush(f);
+	if (dt > 0.05) {
+		last_s = elapsed_s;
+		last_rx = s.rx_pkts;
+	}
 }
 
 void
