@@ -710,6 +710,17 @@ do_reload(struct xb_app *app)
 	xb_errors_free(&errs);
 }
 
+/* Ports of the live pairs: inside, channel and, where named, public. */
+static unsigned int
+live_ports(const struct xb_config *cfg)
+{
+	unsigned int n = 0;
+
+	for (unsigned int p = 0; p < cfg->npairs; p++)
+		n += cfg->pairs[p].public_[0] ? 3 : 2;
+	return n;
+}
+
 static unsigned int
 pool_size(const struct xb_app *app, unsigned int nports)
 {
@@ -797,7 +808,7 @@ xb_run(struct xb_app *app)
 	if (setup_worker_state(app) < 0)
 		return XB_EXIT_RUNTIME;
 	app->mp = rte_pktmbuf_pool_create(
-		"xbgw_mbufs", pool_size(app, app->opt.nreplay ? 2 : 2 * app->cfg.npairs),
+		"xbgw_mbufs", pool_size(app, app->opt.nreplay ? 2 : live_ports(&app->cfg)),
 		256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (app->mp == NULL) {
 		fprintf(stderr, "xbgw: cannot create the mbuf pool: %s\n",
@@ -836,7 +847,8 @@ xb_run(struct xb_app *app)
 
 			w->rxq[w->nrxq++] = (struct xb_rxq){
 				.port = in_port, .queue = (uint16_t)i,
-				.tx_port = out_port, .role = XB_ROLE_NONE};
+				.tx_port = out_port, .public_port = out_port,
+				.role = XB_ROLE_NONE};
 		}
 	} else {
 		if (app->cfg.npairs == 0) {
@@ -847,10 +859,12 @@ xb_run(struct xb_app *app)
 		}
 		for (unsigned int p = 0; p < app->cfg.npairs; p++) {
 			const struct xb_port_pair *pair = &app->cfg.pairs[p];
-			uint16_t ids[2];
-			const char *names[2] = {pair->inside, pair->outside};
+			uint16_t ids[3];
+			const char *names[3] = {pair->inside, pair->outside,
+						pair->public_};
+			int nsides = pair->public_[0] ? 3 : 2;
 
-			for (int s = 0; s < 2; s++) {
+			for (int s = 0; s < nsides; s++) {
 				if (xb_port_find(names[s], &ids[s]) < 0) {
 					fprintf(stderr,
 						"xbgw: %s: port \"%s\" not found (give it to EAL: -a PCI or --vdev)\n",
@@ -884,7 +898,11 @@ xb_run(struct xb_app *app)
 				struct xb_worker *w =
 					app->workers[q % app->nworkers];
 
-				for (int s = 0; s < 2; s++) {
+				/* Inside -> channel (or public, by
+				 * action); channel and public -> inside. */
+				for (int s = 0; s < nsides; s++) {
+					uint16_t to = s == 0 ? ids[1] : ids[0];
+
 					if (w->nrxq == XB_MAX_RXQ) {
 						fprintf(stderr,
 							"xbgw: too many RX queues per worker\n");
@@ -893,7 +911,10 @@ xb_run(struct xb_app *app)
 					w->rxq[w->nrxq++] = (struct xb_rxq){
 						.port = ids[s],
 						.queue = (uint16_t)q,
-						.tx_port = ids[1 - s],
+						.tx_port = to,
+						.public_port = s == 0 && nsides == 3
+								       ? ids[2]
+								       : to,
 						.role = s == 0 ? XB_ROLE_INSIDE
 							       : XB_ROLE_OUTSIDE};
 				}

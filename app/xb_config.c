@@ -30,7 +30,7 @@ static const struct {
 	const char *keys[16];
 } known_keys[] = {
 	{"general", {"home_net"}},
-	{"ports", {"pairs", "queues", "mtu", "mbufs"}},
+	{"ports", {"pairs", "queues", "mtu", "mbufs", "public"}},
 	{"flows", {"capacity", "tcp_timeout", "tcp_closed_timeout",
 		   "udp_timeout", "other_timeout"}},
 	{"tables", {"geo", "countries", "tenants", "tenant_prefixes",
@@ -409,6 +409,30 @@ xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
 				continue;
 			}
 			cfg->npairs++;
+		}
+	}
+	v = rte_cfgfile_get_entry(f, "ports", "public");
+	if (v != NULL) {
+		char list[2048], *save = NULL, *tok;
+		unsigned int n = 0;
+
+		snprintf(list, sizeof(list), "%s", v);
+		for (tok = strtok_r(list, ",", &save); tok != NULL;
+		     tok = strtok_r(NULL, ",", &save), n++) {
+			tok = trim(tok);
+			if (n >= cfg->npairs) {
+				cfg_error(errs, path, "ports", "public",
+					  "more ports (%u) than pairs (%u)", n + 1,
+					  cfg->npairs);
+				break;
+			}
+			if (*tok == '\0' || strlen(tok) >= XB_PORT_NAME_MAX) {
+				cfg_error(errs, path, "ports", "public",
+					  "got \"%s\", expected a port name", tok);
+				continue;
+			}
+			snprintf(cfg->pairs[n].public_, XB_PORT_NAME_MAX, "%s",
+				 tok);
 		}
 	}
 	get_uint(f, path, "ports", "queues", 1, 64, &cfg->queues, errs);

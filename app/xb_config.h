@@ -6,7 +6,9 @@
  *   [general]    home_net = PREFIX[,PREFIX..]   domestic side (default:
  *                RFC 1918, RFC 4193 and every tenant prefix)
  *   [ports]      pairs = IN:OUT[,IN:OUT..], queues = N, mtu = BYTES,
- *                mbufs = N
+ *                mbufs = N, public = PORT[,PORT..] (the public-path egress
+ *                of each pair, in order; without it both actions leave by
+ *                OUT)
  *   [flows]      capacity = N (per worker), tcp_timeout, tcp_closed_timeout,
  *                udp_timeout, other_timeout (seconds)
  *   [tables]     geo = FILE[,FILE..], countries, tenants, tenant_prefixes,
@@ -58,7 +60,8 @@ extern const char *const xb_table_keys[XB_TABLE_MAX];
 
 struct xb_port_pair {
 	char inside[XB_PORT_NAME_MAX];
-	char outside[XB_PORT_NAME_MAX];
+	char outside[XB_PORT_NAME_MAX]; /* the dedicated channel */
+	char public_[XB_PORT_NAME_MAX]; /* [ports] public: "" = none */
 };
 
 struct xb_config {

@@ -622,7 +622,9 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 		why = enforce(w, rs, cnt, m, pi, action, meter, dscp, country,
 			      category, tenant, len);
 		if (likely(why == XB_DROP_MAX))
-			tx_enqueue(w, q->tx_port, m);
+			tx_enqueue(w, action == XB_ACT_PUBLIC ? q->public_port
+							      : q->tx_port,
+				   m);
 		else
 			drop(w, &dropped, m, why);
 	}
@@ -659,6 +661,8 @@ xb_worker_main(void *arg)
 			w->c.rx_pkts += n;
 			process_burst(w, q, rs, pkts, n);
 			tx_flush(w, q->tx_port);
+			if (q->public_port != q->tx_port)
+				tx_flush(w, q->public_port);
 			w->c.busy_cycles += rte_rdtsc() - t0;
 			w->c.busy_bursts++;
 		}

@@ -67,7 +67,8 @@ struct xb_counters {
 struct xb_rxq {
 	uint16_t port;
 	uint16_t queue;
-	uint16_t tx_port; /* the other side of the pair */
+	uint16_t tx_port; /* the other side of the pair (the channel) */
+	uint16_t public_port; /* egress of action "public" (= tx_port if none) */
 	uint8_t role;     /* enum xb_port_role of the RX port */
 };
 
