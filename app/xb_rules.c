@@ -13,8 +13,7 @@
 #include "xb_billing.h"
 #include "xb_tally.h"
 
-struct xb_ruleset *_Atomic xb_active_ruleset;
-struct rte_rcu_qsbr *xb_rcu;
+struct xb_swap xb_rules_swap;
 
 static const char *
 path_or_null(const char *s)
@@ -109,14 +108,8 @@ xb_rules_fold(const struct xb_ruleset *rs, unsigned int nworkers,
 int
 xb_rules_start(struct xb_app *app, struct xb_errors *errs)
 {
-	size_t sz = rte_rcu_qsbr_get_memsize(app->nworkers);
 	struct xb_ruleset *rs;
 
-	xb_rcu = rte_zmalloc("xbgw_rcu", sz, RTE_CACHE_LINE_SIZE);
-	if (xb_rcu == NULL || rte_rcu_qsbr_init(xb_rcu, app->nworkers) != 0) {
-		xb_errors_add(errs, "rcu", 0, "cannot set up RCU");
-		return -1;
-	}
 	rs = xb_rules_build(app, 1, errs);
 	if (rs == NULL)
 		return -1;
@@ -125,9 +118,28 @@ xb_rules_start(struct xb_app *app, struct xb_errors *errs)
 		xb_ruleset_free(rs);
 		return -1;
 	}
-	atomic_store_explicit(&xb_active_ruleset, rs, memory_order_release);
+	if (xb_swap_init(&xb_rules_swap, app->nworkers, rs) < 0) {
+		xb_errors_add(errs, "rcu", 0, "cannot set up RCU");
+		xb_billing_detach(app, rs);
+		xb_ruleset_free(rs);
+		return -1;
+	}
 	app->generation = 1;
 	return 0;
+}
+
+struct fold_both {
+	struct xb_app *app;
+	const struct xb_ruleset *old, *rs;
+};
+
+static void
+fold_while_waiting(void *ctx)
+{
+	const struct fold_both *c = ctx;
+
+	xb_billing_fold(c->app, c->old);
+	xb_billing_fold(c->app, c->rs);
 }
 
 int
@@ -161,17 +173,13 @@ xb_rules_reload(struct xb_app *app, struct xb_errors *errs)
 		app->cfg = saved;
 		return -1;
 	}
-	atomic_store_explicit(&xb_active_ruleset, rs, memory_order_release);
-	app->generation++;
 	/* Grace period: every worker has finished the burst that may still
 	 * hold the old pointer once it reports quiescence.  Billing folds go
 	 * on meanwhile: a worker may be waiting for one (month slots). */
-	uint64_t token = rte_rcu_qsbr_start(xb_rcu);
-	while (rte_rcu_qsbr_check(xb_rcu, token, false) != 1) {
-		xb_billing_fold(app, old);
-		xb_billing_fold(app, rs);
-		rte_pause();
-	}
+	struct fold_both both = {app, old, rs};
+
+	xb_swap_publish(&xb_rules_swap, rs, fold_while_waiting, &both);
+	app->generation++;
 	xb_billing_fold(app, old);
 	xb_billing_detach(app, old);
 	xb_rules_fold(old, app->nworkers, &app->by_country, &app->by_category,
@@ -184,7 +192,7 @@ xb_rules_reload(struct xb_app *app, struct xb_errors *errs)
 void
 xb_rules_stop(struct xb_app *app)
 {
-	struct xb_ruleset *rs = atomic_exchange(&xb_active_ruleset, NULL);
+	struct xb_ruleset *rs = xb_swap_fini(&xb_rules_swap);
 
 	if (rs != NULL) {
 		xb_billing_fold(app, rs);
@@ -193,6 +201,4 @@ xb_rules_stop(struct xb_app *app)
 			      &app->by_category, &app->by_tenant);
 		xb_ruleset_free(rs);
 	}
-	rte_free(xb_rcu);
-	xb_rcu = NULL;
 }

@@ -16,16 +16,17 @@
 
 #include "xb_errors.h"
 #include "xb_ruleset.h"
+#include "xb_swap.h"
 
 struct xb_app;
 
-extern struct xb_ruleset *_Atomic xb_active_ruleset;
-extern struct rte_rcu_qsbr *xb_rcu;
+/* The active ruleset, swapped under RCU (classifiers/xb_swap.h). */
+extern struct xb_swap xb_rules_swap;
 
 static inline struct xb_ruleset *
 xb_rules_active(void)
 {
-	return atomic_load_explicit(&xb_active_ruleset, memory_order_acquire);
+	return xb_swap_get(&xb_rules_swap);
 }
 
 /* Build a ruleset from app->cfg (generation gen) without publishing it. */

@@ -640,8 +640,7 @@ xb_worker_main(void *arg)
 	struct rte_mbuf *pkts[XB_BURST];
 	uint64_t last_ns = 0;
 
-	rte_rcu_qsbr_thread_register(xb_rcu, w->index);
-	rte_rcu_qsbr_thread_online(xb_rcu, w->index);
+	xb_swap_reader_online(&xb_rules_swap, w->index);
 	atomic_store_explicit(&w->running, true, memory_order_release);
 	while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
 		const struct xb_ruleset *rs = xb_rules_active();
@@ -690,7 +689,7 @@ xb_worker_main(void *arg)
 		/* Answer a telemetry /xbgw/flows request (rare). */
 		xb_flowsnap_poll(w->snap, w->flows, rs);
 		w->rs = NULL;
-		rte_rcu_qsbr_quiescent(xb_rcu, w->index);
+		xb_swap_quiescent(&xb_rules_swap, w->index);
 	}
 	for (unsigned int p = 0; p < XB_MAX_PORTS; p++)
 		tx_flush(w, (uint16_t)p);
@@ -698,8 +697,7 @@ xb_worker_main(void *arg)
 	w->rs = xb_rules_active();
 	xb_flow_flush(w->flows, flow_end, w);
 	w->rs = NULL;
-	rte_rcu_qsbr_thread_offline(xb_rcu, w->index);
-	rte_rcu_qsbr_thread_unregister(xb_rcu, w->index);
+	xb_swap_reader_offline(&xb_rules_swap, w->index);
 	atomic_store_explicit(&w->flushed, true, memory_order_release);
 	atomic_store_explicit(&w->running, false, memory_order_release);
 	return 0;
