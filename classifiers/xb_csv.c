@@ -114,6 +114,37 @@ expected_headers(const struct xb_csv_table *spec, char *buf, size_t size)
 }
 
 int
+xb_csv_next_line(const char *name, const char *text, size_t len, size_t *pos,
+		 unsigned int *lineno, char *buf, char **out,
+		 struct xb_errors *errs)
+{
+	const char *nl;
+	size_t llen;
+
+	if (*pos >= len)
+		return 0;
+	nl = memchr(text + *pos, '\n', len - *pos);
+	llen = nl ? (size_t)(nl - (text + *pos)) : len - *pos;
+	(*lineno)++;
+	if (llen > XB_CSV_MAX_LINE) {
+		xb_errors_add(errs, name, *lineno,
+			      "line too long (got %zu bytes, expected at most %d)",
+			      llen, XB_CSV_MAX_LINE);
+		*pos += llen + 1;
+		return -1;
+	}
+	memcpy(buf, text + *pos, llen);
+	buf[llen] = '\0';
+	*pos += llen + 1;
+	if (memchr(buf, '\0', llen) != NULL) {
+		xb_errors_add(errs, name, *lineno, "NUL byte in line");
+		return -1;
+	}
+	*out = trim(buf);
+	return **out == '\0' || **out == '#' ? -1 : 1;
+}
+
+int
 xb_csv_load_buffer(const char *name, const char *text, size_t len,
 		   const struct xb_csv_table *spec, xb_csv_row_fn fn, void *ctx,
 		   struct xb_errors *errs)
@@ -129,28 +160,13 @@ xb_csv_load_buffer(const char *name, const char *text, size_t len,
 	memset(&row, 0, sizeof(row));
 	row.file = name;
 	while (pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t llen = nl ? (size_t)(nl - (text + pos)) : len - pos;
 		char *s;
-		int n;
+		int n, got = xb_csv_next_line(name, text, len, &pos, &lineno,
+					      line, &s, errs);
 
-		lineno++;
-		if (llen > XB_CSV_MAX_LINE) {
-			xb_errors_add(errs, name, lineno,
-				      "line too long (got %zu bytes, expected at most %d)",
-				      llen, XB_CSV_MAX_LINE);
-			pos += llen + 1;
-			continue;
-		}
-		memcpy(line, text + pos, llen);
-		line[llen] = '\0';
-		pos += llen + 1;
-		if (memchr(line, '\0', llen) != NULL) {
-			xb_errors_add(errs, name, lineno, "NUL byte in line");
-			continue;
-		}
-		s = trim(line);
-		if (*s == '\0' || *s == '#')
+		if (got == 0)
+			break;
+		if (got < 0)
 			continue;
 		n = split_fields(s, row.cols);
 		if (n == -1) {

@@ -60,6 +60,17 @@ int xb_csv_load_buffer(const char *name, const char *text, size_t len,
 		       const struct xb_csv_table *spec, xb_csv_row_fn fn,
 		       void *ctx, struct xb_errors *errs);
 
+/*
+ * Next line of a table text (shared by the CSV loader and the RIR-format
+ * geo loader): copies it into buf (XB_CSV_MAX_LINE + 1 bytes), trimmed of
+ * blanks and CR, and advances *pos and *lineno.  Returns 1 for a line to
+ * parse, 0 at the end, -1 for a line to skip: blank, a '#' comment, or one
+ * reported as an error (too long, a NUL byte).  *out points into buf.
+ */
+int xb_csv_next_line(const char *name, const char *text, size_t len,
+		     size_t *pos, unsigned int *lineno, char *buf, char **out,
+		     struct xb_errors *errs);
+
 /* Report an error about column col of row: "file:line: <col>: <msg>". */
 void xb_csv_error(struct xb_errors *errs, const struct xb_csv_row *row,
 		  unsigned int col, const char *fmt, ...)

@@ -313,32 +313,13 @@ load_rir(struct geo_ctx *g, const char *text, size_t len,
 	size_t pos = 0;
 
 	while (pos < len && !g->failed) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t llen = nl ? (size_t)(nl - (text + pos)) : len - pos;
-		char *s, *e;
+		char *s;
+		int got = xb_csv_next_line(g->name, text, len, &pos, &lineno,
+					   buf, &s, errs);
 
-		lineno++;
-		if (llen > XB_CSV_MAX_LINE) {
-			xb_errors_add(errs, g->name, lineno,
-				      "line too long (got %zu bytes, expected at most %d)",
-				      llen, XB_CSV_MAX_LINE);
-			pos += llen + 1;
-			continue;
-		}
-		memcpy(buf, text + pos, llen);
-		buf[llen] = '\0';
-		pos += llen + 1;
-		if (memchr(buf, '\0', llen) != NULL) {
-			xb_errors_add(errs, g->name, lineno, "NUL byte in line");
-			continue;
-		}
-		s = buf;
-		while (*s == ' ' || *s == '\t')
-			s++;
-		e = s + strlen(s);
-		while (e > s && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
-			*--e = '\0';
-		if (*s == '\0' || *s == '#')
+		if (got == 0)
+			break;
+		if (got < 0)
 			continue;
 		rir_line(g, lineno, s, &first, errs);
 	}
