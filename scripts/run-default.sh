@@ -10,6 +10,11 @@ cd "$(dirname "$0")/.."
 ./scripts/hugepages.sh 1024 || true
 ./scripts/build.sh
 mkdir -p build/out
+length="--duration 5"
+case " $* " in
+*" --loops "* | *" --duration "*) length="" ;; # the caller says how long
+esac
+# shellcheck disable=SC2086
 exec ./build/app/xbgw -c config/xbgw.conf --replay build/scripts/sample.pcap \
-	--clock capture --progress --duration 5 \
+	--clock capture --progress $length \
 	--stats-json build/out/stats.json --flow-log build/out/flows.jsonl "$@"
