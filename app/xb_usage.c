@@ -566,37 +566,18 @@ usage_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 static int
 load_file(const char *path, struct month *m, struct xb_errors *errs)
 {
-	FILE *f = fopen(path, "rb");
 	unsigned int before;
 	struct load_ctx lc;
-	char *text = NULL, hex[65];
-	size_t len = 0, cap = 0, body;
+	char *text, hex[65];
+	size_t len, body;
 	const char *tl;
 	unsigned int lines = 1;
 	int rc = 0;
 
-	if (f == NULL)
+	/* A missing file is not an error to report: the month is new. */
+	text = xb_csv_read_file(path, &len, NULL);
+	if (text == NULL)
 		return -errno;
-	for (;;) {
-		if (cap - len < 4096) {
-			char *t = realloc(text, cap + 65536);
-
-			if (t == NULL) {
-				fclose(f);
-				free(text);
-				return -ENOMEM;
-			}
-			text = t;
-			cap += 65536;
-		}
-		size_t got = fread(text + len, 1, cap - len - 1, f);
-
-		len += got;
-		if (got == 0)
-			break;
-	}
-	fclose(f);
-	text[len] = '\0';
 	/* Trailer: the last line, "# sha256 <hex>\n", over all bytes before. */
 	if (len < TRAILER_LEN || text[len - 1] != '\n') {
 		xb_errors_add(errs, path, 0,

@@ -238,46 +238,73 @@ xb_csv_load_buffer(const char *name, const char *text, size_t len,
 	return rows;
 }
 
-int
-xb_csv_load(const char *path, const struct xb_csv_table *spec,
-	    xb_csv_row_fn fn, void *ctx, struct xb_errors *errs)
+char *
+xb_csv_read_file(const char *path, size_t *len, struct xb_errors *errs)
 {
 	FILE *f = fopen(path, "rb");
 	char *text = NULL;
-	size_t len = 0, cap = 0;
-	int rc;
+	size_t cap = 0;
+	int err;
 
+	*len = 0;
 	if (f == NULL) {
-		xb_errors_add(errs, path, 0, "cannot open: %s", strerror(errno));
-		return -1;
+		err = errno;
+		if (errs != NULL)
+			xb_errors_add(errs, path, 0, "cannot open: %s",
+				      strerror(err));
+		errno = err;
+		return NULL;
 	}
 	for (;;) {
 		size_t got;
 
-		if (cap - len < 65536) {
-			char *t = realloc(text, cap + 262144);
+		if (cap - *len < 65536) {
+			char *t = realloc(text, cap + (1u << 20));
 
 			if (t == NULL) {
-				free(text);
-				fclose(f);
-				xb_errors_add(errs, path, 0, "out of memory");
-				return -1;
+				err = ENOMEM;
+				if (errs != NULL)
+					xb_errors_add(errs, path, 0,
+						      "out of memory");
+				goto fail;
 			}
 			text = t;
-			cap += 262144;
+			cap += 1u << 20;
 		}
-		got = fread(text + len, 1, cap - len, f);
-		len += got;
+		/* One byte always stays free for the terminating NUL. */
+		got = fread(text + *len, 1, cap - *len - 1, f);
+		*len += got;
 		if (got == 0)
 			break;
 	}
 	if (ferror(f)) {
-		xb_errors_add(errs, path, 0, "read error: %s", strerror(errno));
-		free(text);
-		fclose(f);
-		return -1;
+		err = errno ? errno : EIO;
+		if (errs != NULL)
+			xb_errors_add(errs, path, 0, "read error: %s",
+				      strerror(err));
+		goto fail;
 	}
 	fclose(f);
+	text[*len] = '\0';
+	return text;
+fail:
+	free(text);
+	fclose(f);
+	*len = 0;
+	errno = err;
+	return NULL;
+}
+
+int
+xb_csv_load(const char *path, const struct xb_csv_table *spec,
+	    xb_csv_row_fn fn, void *ctx, struct xb_errors *errs)
+{
+	size_t len;
+	char *text = xb_csv_read_file(path, &len, errs);
+	int rc;
+
+	if (text == NULL)
+		return -1;
 	rc = xb_csv_load_buffer(path, text, len, spec, fn, ctx, errs);
 	free(text);
 	return rc;

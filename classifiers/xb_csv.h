@@ -55,6 +55,14 @@ typedef int (*xb_csv_row_fn)(void *ctx, const struct xb_csv_row *row,
 int xb_csv_load(const char *path, const struct xb_csv_table *spec,
 		xb_csv_row_fn fn, void *ctx, struct xb_errors *errs);
 
+/*
+ * Read a whole file into a NUL-terminated heap buffer (*len bytes before
+ * the NUL); the caller frees it.  On failure returns NULL with errno set
+ * and, when errs is not NULL, "path: cannot open: ..." / "read error" /
+ * "out of memory" recorded.  Every table and record file is read so.
+ */
+char *xb_csv_read_file(const char *path, size_t *len, struct xb_errors *errs);
+
 /* Same, over a text held in memory (tests, fuzzing). */
 int xb_csv_load_buffer(const char *name, const char *text, size_t len,
 		       const struct xb_csv_table *spec, xb_csv_row_fn fn,

@@ -421,42 +421,12 @@ xb_geo_load_source(const char *path, const struct xb_countries *c,
 		   struct xb_lpm_builder *b, struct xb_geo_stats *st,
 		   struct xb_errors *errs)
 {
-	FILE *f = fopen(path, "rb");
-	char *text = NULL;
-	size_t len = 0, cap = 0;
+	size_t len;
+	char *text = xb_csv_read_file(path, &len, errs);
 	int rc;
 
-	if (f == NULL) {
-		xb_errors_add(errs, path, 0, "cannot open: %s", strerror(errno));
-		return -EINVAL;
-	}
-	for (;;) {
-		size_t got;
-
-		if (cap - len < 65536) {
-			char *t = realloc(text, cap + (1u << 20));
-
-			if (t == NULL) {
-				free(text);
-				fclose(f);
-				xb_errors_add(errs, path, 0, "out of memory");
-				return -ENOMEM;
-			}
-			text = t;
-			cap += 1u << 20;
-		}
-		got = fread(text + len, 1, cap - len, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		xb_errors_add(errs, path, 0, "read error: %s", strerror(errno));
-		free(text);
-		fclose(f);
-		return -EINVAL;
-	}
-	fclose(f);
+	if (text == NULL)
+		return errno == ENOMEM ? -ENOMEM : -EINVAL;
 	rc = xb_geo_load_buffer(path, text, len, c, b, st, errs);
 	free(text);
 	return rc;

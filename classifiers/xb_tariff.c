@@ -612,38 +612,15 @@ xb_tariff_load_buffer(const char *bands_name, const char *bands_text,
 	return t;
 }
 
-static char *
-slurp(const char *path, struct xb_errors *errs)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (f == NULL) {
-		xb_errors_add(errs, path, 0, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) &&
-	    fread(buf, 1, (size_t)n, f) == (size_t)n) {
-		buf[n] = '\0';
-		fclose(f);
-		return buf;
-	}
-	xb_errors_add(errs, path, 0, "read error: %s", strerror(errno));
-	free(buf);
-	fclose(f);
-	return NULL;
-}
-
 struct xb_tariff *
 xb_tariff_load(const char *bands_path, const char *tariffs_path,
 	       int32_t utc_offset_s, const struct xb_countries *countries,
 	       const struct xb_categories *categories,
 	       const struct xb_tenants *tenants, struct xb_errors *errs)
 {
-	char *b = slurp(bands_path, errs);
-	char *p = slurp(tariffs_path, errs);
+	size_t blen, plen;
+	char *b = xb_csv_read_file(bands_path, &blen, errs);
+	char *p = xb_csv_read_file(tariffs_path, &plen, errs);
 	struct xb_tariff *t = NULL;
 
 	if (b != NULL && p != NULL)
