@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "test_errors.h"
+
 #include "xb_country.h"
 #include "xb_geo.h"
 #include "xb_lpm.h"
@@ -42,23 +44,6 @@ countries(void)
 	assert_non_null(c);
 	xb_errors_free(&errs);
 	return c;
-}
-
-static void
-errors_equal(const struct xb_errors *errs, const char *const *want,
-	     size_t nwant)
-{
-	for (size_t i = 0; i < nwant && i < errs->stored; i++)
-		if (strcmp(errs->msgs[i], want[i]) != 0)
-			fail_msg("error %zu:\n got      %s\n expected %s", i,
-				 errs->msgs[i], want[i]);
-	if (errs->n != nwant) {
-		char buf[8192];
-
-		xb_errors_join(errs, buf, sizeof(buf));
-		fail_msg("got %u errors, expected %zu:\n%s", errs->n, nwant,
-			 buf);
-	}
 }
 
 /* Builder content as "prefix=CC" strings, in add order. */
