@@ -73,7 +73,7 @@ usage(FILE *f)
 		"      --verify-events FILE check an event log's hash chain, exit 0\n"
 		"                           (intact) or 1 (changed; the line is printed)\n"
 		"      --progress / --no-progress  live progress line (default: on a tty)\n"
-		"      --stages parse|flow|all  benchmark: run the pipeline up to a stage\n"
+		"      --stages io|parse|flow|all  benchmark: run the pipeline up to a stage\n"
 		"                           and forward everything (default: all)\n"
 		"      --version, --help\n"
 		"Without EAL options, xbgw picks defaults (all cores, hugepages when\n"
@@ -224,8 +224,10 @@ parse_options(int argc, char **argv, struct xb_options *o)
 				o->stages = XB_STAGES_PARSE;
 			else if (strcmp(optarg, "flow") == 0)
 				o->stages = XB_STAGES_FLOW;
+			else if (strcmp(optarg, "io") == 0)
+				o->stages = XB_STAGES_IO;
 			else
-				return usage_error("--stages: got \"%s\", expected parse, flow or all",
+				return usage_error("--stages: got \"%s\", expected io, parse, flow or all",
 						   optarg);
 			break;
 		case OPT_NO_PROGRESS:

@@ -77,6 +77,7 @@ enum xb_stages {
 	XB_STAGES_ALL = 0,   /* everything (production) */
 	XB_STAGES_PARSE = 1, /* parse, then forward every packet */
 	XB_STAGES_FLOW = 2,  /* parse and flow table, then forward */
+	XB_STAGES_IO = 3,    /* forward untouched: the loop's own cost */
 };
 
 struct xb_txbuf {

@@ -9,45 +9,18 @@
 #include "xb_flow.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
-#define XB_FLOW_BUCKET_SLOTS 8
 /* Candidates examined when the entry pool is empty. */
 #define XB_FLOW_EVICT_WINDOW 8
 /* Upper bound on that scan when candidates are pinned. */
 #define XB_FLOW_EVICT_SCAN_MAX 256
 
-/*
- * One cache line: 8 slots of (16-bit signature, 32-bit entry index).
- * sig 0 marks an empty slot (real signatures are never 0), so the SIMD
- * signature compare skips empty slots for free.  Buckets b and b ^ 1 form a
- * pair: when a key's home bucket is full it may live in the partner
- * ("spilled"); the home bucket counts its spilled keys so lookups read the
- * partner only when that count is non-zero.
- */
-struct xb_flow_bucket {
-	uint16_t sig[XB_FLOW_BUCKET_SLOTS];
-	uint32_t idx[XB_FLOW_BUCKET_SLOTS];
-	uint8_t spilled;   /* bit s: slot s holds a key whose home is b ^ 1 */
-	uint8_t spill_out; /* keys of this bucket stored in b ^ 1 */
-	uint8_t pad[14];
-} __attribute__((aligned(64)));
-
-_Static_assert(sizeof(struct xb_flow_bucket) == 64, "bucket is one line");
-
 struct xb_flow_table {
-	/* hot: read per lookup */
-	struct xb_flow_bucket *buckets;
-	struct xb_flow *entries;
-	uint32_t bucket_mask;
-	uint8_t burst;       /* current burst epoch (pins), never 0 */
-	uint64_t lookups;
-	uint64_t hits;
+	/* hot: read per lookup (xb_flow.h's inline lookup) */
+	struct xb_flow_table_head h;
 	/* miss / aging path */
 	uint32_t *free_stack;
 	uint32_t free_top;   /* entries on the free stack */
@@ -65,101 +38,34 @@ struct xb_flow_table {
 	void *alloc_arg;
 };
 
+/* The inline lookup of xb_flow.h sees the table through its head. */
+_Static_assert(offsetof(struct xb_flow_table, h) == 0,
+	       "the head is the table's first member");
+
 /* ------------------------------------------------------------ helpers */
-
-static inline uint16_t
-sig_of(uint32_t hash)
-{
-	uint16_t s = (uint16_t)(hash >> 16);
-
-	return s ? s : 1;
-}
-
-/* Bit s set when slot s holds signature sig. */
-static inline unsigned int
-sig_match(const struct xb_flow_bucket *b, uint16_t sig)
-{
-#if defined(__SSE2__)
-	__m128i v = _mm_load_si128((const __m128i *)(const void *)b->sig);
-	__m128i eq = _mm_cmpeq_epi16(v, _mm_set1_epi16((short)sig));
-	/* two mask bits per 16-bit lane: keep the even ones, then compress */
-	unsigned int m = (unsigned int)_mm_movemask_epi8(eq) & 0x5555u;
-
-	m = (m | (m >> 1)) & 0x3333u;
-	m = (m | (m >> 2)) & 0x0f0fu;
-	m = (m | (m >> 4)) & 0x00ffu;
-	return m;
-#else
-	unsigned int m = 0, s;
-
-	for (s = 0; s < XB_FLOW_BUCKET_SLOTS; s++)
-		m |= (unsigned int)(b->sig[s] == sig) << s;
-	return m;
-#endif
-}
 
 static inline unsigned int
 empty_slots(const struct xb_flow_bucket *b)
 {
-	return sig_match(b, 0);
-}
-
-static inline void
-prefetch_entry(const struct xb_flow *f)
-{
-	/* both lines, for write: a hit updates last_ns and the counters */
-	__builtin_prefetch(f, 1, 3);
-	__builtin_prefetch((const char *)f + 64, 1, 3);
+	return xb_flow_sig_match(b, 0);
 }
 
 static inline bool
 pinned(const struct xb_flow_table *t, const struct xb_flow *f)
 {
-	return f->burst == t->burst;
-}
-
-/* Entry for key among the slots of bk whose bit is set in cand, or NULL. */
-static inline struct xb_flow *
-match_in(struct xb_flow_table *t, const struct xb_flow_bucket *bk,
-	 unsigned int cand, const struct xb_flow_key *key)
-{
-	while (cand) {
-		unsigned int s = (unsigned int)__builtin_ctz(cand);
-		struct xb_flow *f = &t->entries[bk->idx[s]];
-
-		if (xb_flow_key_eq(&f->key, key))
-			return f;
-		cand &= cand - 1;
-	}
-	return NULL;
-}
-
-/* Full lookup in home bucket b, then in the partner if b spilled. */
-static inline struct xb_flow *
-find(struct xb_flow_table *t, const struct xb_flow_key *key, uint32_t b,
-     uint16_t sig)
-{
-	const struct xb_flow_bucket *bk = &t->buckets[b];
-	struct xb_flow *f = match_in(t, bk, sig_match(bk, sig), key);
-
-	if (f == NULL && bk->spill_out) {
-		const struct xb_flow_bucket *pb = &t->buckets[b ^ 1];
-
-		f = match_in(t, pb, sig_match(pb, sig) & pb->spilled, key);
-	}
-	return f;
+	return f->burst == t->h.burst;
 }
 
 /* Unlink slot s of bucket b and return its entry to the free stack. */
 static void
 slot_remove(struct xb_flow_table *t, uint32_t b, unsigned int s)
 {
-	struct xb_flow_bucket *bk = &t->buckets[b];
+	struct xb_flow_bucket *bk = &t->h.buckets[b];
 	uint32_t idx = bk->idx[s];
 
 	if (bk->spilled & (1u << s)) {
 		bk->spilled &= (uint8_t)~(1u << s);
-		t->buckets[b ^ 1].spill_out--;
+		t->h.buckets[b ^ 1].spill_out--;
 	}
 	bk->sig[s] = 0;
 	bk->idx[s] = 0;
@@ -171,13 +77,13 @@ static bool
 slot_of(const struct xb_flow_table *t, uint32_t hash, uint32_t idx,
 	uint32_t *bucket, unsigned int *slot)
 {
-	uint32_t b = hash & t->bucket_mask;
-	uint16_t sig = sig_of(hash);
+	uint32_t b = hash & t->h.bucket_mask;
+	uint16_t sig = xb_flow_sig_of(hash);
 	unsigned int pass, s;
 
 	for (pass = 0; pass < 2; pass++, b ^= 1) {
-		const struct xb_flow_bucket *bk = &t->buckets[b];
-		unsigned int m = sig_match(bk, sig);
+		const struct xb_flow_bucket *bk = &t->h.buckets[b];
+		unsigned int m = xb_flow_sig_match(bk, sig);
 
 		if (pass == 1)
 			m &= bk->spilled;
@@ -311,16 +217,16 @@ xb_flow_table_create(const struct xb_flow_table_params *p)
 	t->capacity = p->capacity;
 	nb = buckets_for(p->capacity);
 	t->n_buckets = nb;
-	t->bucket_mask = nb - 1;
-	t->buckets = za((size_t)nb * sizeof(struct xb_flow_bucket), 128,
+	t->h.bucket_mask = nb - 1;
+	t->h.buckets = za((size_t)nb * sizeof(struct xb_flow_bucket), 128,
 			p->alloc_arg);
-	t->entries = za((size_t)p->capacity * sizeof(struct xb_flow), 128,
+	t->h.entries = za((size_t)p->capacity * sizeof(struct xb_flow), 128,
 			p->alloc_arg);
 	t->names = za((size_t)p->capacity * XB_FLOW_NAME_MAX, 64,
 		      p->alloc_arg);
 	t->free_stack = za(round_up((size_t)p->capacity * sizeof(uint32_t),
 				    64), 64, p->alloc_arg);
-	if (t->buckets == NULL || t->entries == NULL || t->names == NULL ||
+	if (t->h.buckets == NULL || t->h.entries == NULL || t->names == NULL ||
 	    t->free_stack == NULL) {
 		xb_flow_table_free(t);
 		errno = ENOMEM;
@@ -342,8 +248,15 @@ xb_flow_table_create(const struct xb_flow_table_params *p)
 					    XB_FLOW_UDP_TIMEOUT_DEFAULT;
 	t->to.other_ns = p->timeouts.other_ns ? p->timeouts.other_ns :
 						XB_FLOW_OTHER_TIMEOUT_DEFAULT;
+	t->h.min_timeout_ns = t->to.tcp_ns;
+	if (t->to.tcp_closed_ns < t->h.min_timeout_ns)
+		t->h.min_timeout_ns = t->to.tcp_closed_ns;
+	if (t->to.udp_ns < t->h.min_timeout_ns)
+		t->h.min_timeout_ns = t->to.udp_ns;
+	if (t->to.other_ns < t->h.min_timeout_ns)
+		t->h.min_timeout_ns = t->to.other_ns;
 	/* Entries start with burst 0: epoch 1 pins nothing. */
-	t->burst = 1;
+	t->h.burst = 1;
 	return t;
 }
 
@@ -357,10 +270,10 @@ xb_flow_table_free(struct xb_flow_table *t)
 		return;
 	fr = t->free;
 	arg = t->alloc_arg;
-	if (t->buckets)
-		fr(t->buckets, arg);
-	if (t->entries)
-		fr(t->entries, arg);
+	if (t->h.buckets)
+		fr(t->h.buckets, arg);
+	if (t->h.entries)
+		fr(t->h.entries, arg);
 	if (t->names)
 		fr(t->names, arg);
 	if (t->free_stack)
@@ -377,8 +290,8 @@ xb_flow_burst_begin(struct xb_flow_table *t)
 	 * pinned exactly k * 255 bursts ago looks pinned for one burst, which
 	 * only delays its eviction or expiry.  0 is skipped: entries start at
 	 * 0, so a new table pins nothing. */
-	if (++t->burst == 0)
-		t->burst = 1;
+	if (++t->h.burst == 0)
+		t->h.burst = 1;
 }
 
 void
@@ -396,52 +309,38 @@ xb_flow_lookup_bulk(struct xb_flow_table *t, const struct xb_flow_key *keys,
 
 	/* Stage 1: every bucket line in flight at once. */
 	for (i = 0; i < n; i++) {
-		bidx[i] = hashes[i] & t->bucket_mask;
-		__builtin_prefetch(&t->buckets[bidx[i]], 0, 3);
+		bidx[i] = hashes[i] & t->h.bucket_mask;
+		__builtin_prefetch(&t->h.buckets[bidx[i]], 0, 3);
 	}
 	/* Stage 2: signatures, then the first candidate entry of each. */
 	for (i = 0; i < n; i++) {
-		const struct xb_flow_bucket *bk = &t->buckets[bidx[i]];
-		unsigned int m = sig_match(bk, sig_of(hashes[i]));
+		const struct xb_flow_bucket *bk = &t->h.buckets[bidx[i]];
+		unsigned int m = xb_flow_sig_match(bk, xb_flow_sig_of(hashes[i]));
 
 		cand[i] = (uint8_t)m;
 		if (m)
-			prefetch_entry(&t->entries[bk->idx[__builtin_ctz(m)]]);
+			xb_flow_prefetch_entry(&t->h.entries[bk->idx[__builtin_ctz(m)]]);
 	}
 	/* Stage 3: full key compares (and the rare spilled lookups). */
 	for (i = 0; i < n; i++) {
-		const struct xb_flow_bucket *bk = &t->buckets[bidx[i]];
-		struct xb_flow *f = match_in(t, bk, cand[i], &keys[i]);
+		const struct xb_flow_bucket *bk = &t->h.buckets[bidx[i]];
+		struct xb_flow *f = xb_flow_match_in(&t->h, bk, cand[i], &keys[i]);
 
 		if (f == NULL && bk->spill_out) {
 			const struct xb_flow_bucket *pb =
-				&t->buckets[bidx[i] ^ 1];
+				&t->h.buckets[bidx[i] ^ 1];
 
-			f = match_in(t, pb, sig_match(pb, sig_of(hashes[i])) &
+			f = xb_flow_match_in(&t->h, pb, xb_flow_sig_match(pb, xb_flow_sig_of(hashes[i])) &
 					 pb->spilled, &keys[i]);
 		}
 		if (f != NULL) {
-			f->burst = t->burst;
+			f->burst = t->h.burst;
 			hits++;
 		}
 		out[i] = f;
 	}
-	t->lookups += n;
-	t->hits += hits;
-}
-
-struct xb_flow *
-xb_flow_lookup(struct xb_flow_table *t, const struct xb_flow_key *key,
-	       uint32_t hash)
-{
-	struct xb_flow *f = find(t, key, hash & t->bucket_mask, sig_of(hash));
-
-	t->lookups++;
-	if (f != NULL) {
-		f->burst = t->burst;
-		t->hits++;
-	}
-	return f;
+	t->h.lookups += n;
+	t->h.hits += hits;
 }
 
 /* ------------------------------------------------------------ insert */
@@ -460,10 +359,10 @@ evict_in_pair(struct xb_flow_table *t, uint32_t b, xb_flow_end_fn end_fn,
 	bool found = false;
 
 	for (pass = 0; pass < 2; pass++, pass_b ^= 1) {
-		const struct xb_flow_bucket *bk = &t->buckets[pass_b];
+		const struct xb_flow_bucket *bk = &t->h.buckets[pass_b];
 
 		for (s = 0; s < XB_FLOW_BUCKET_SLOTS; s++) {
-			const struct xb_flow *f = &t->entries[bk->idx[s]];
+			const struct xb_flow *f = &t->h.entries[bk->idx[s]];
 
 			if (bk->sig[s] == 0 || pinned(t, f))
 				continue;
@@ -477,7 +376,7 @@ evict_in_pair(struct xb_flow_table *t, uint32_t b, xb_flow_end_fn end_fn,
 	}
 	if (!found)
 		return false;
-	end_flow(end_fn, ctx, &t->entries[t->buckets[vb].idx[vs]],
+	end_flow(end_fn, ctx, &t->h.entries[t->h.buckets[vb].idx[vs]],
 		 XB_FLOW_END_EVICTED);
 	slot_remove(t, vb, vs);
 	t->evictions++;
@@ -502,7 +401,7 @@ evict_from_pool(struct xb_flow_table *t, xb_flow_end_fn end_fn, void *ctx)
 	bool found = false;
 
 	for (i = 0; i < scan_max; i++) {
-		const struct xb_flow *f = &t->entries[hand];
+		const struct xb_flow *f = &t->h.entries[hand];
 
 		if (!pinned(t, f)) {
 			if (!found || f->last_ns < oldest) {
@@ -520,15 +419,15 @@ evict_from_pool(struct xb_flow_table *t, xb_flow_end_fn end_fn, void *ctx)
 	t->evict_hand = hand;
 	/* The next eviction's window is contiguous: start fetching it. */
 	for (i = 0; i < XB_FLOW_EVICT_WINDOW; i++) {
-		__builtin_prefetch(&t->entries[hand], 0, 3);
+		__builtin_prefetch(&t->h.entries[hand], 0, 3);
 		hand = hand + 1 == t->capacity ? 0 : hand + 1;
 	}
 	if (!found)
 		return false;
-	if (!slot_of(t, xb_flow_key_hash(&t->entries[victim].key), victim,
+	if (!slot_of(t, xb_flow_key_hash(&t->h.entries[victim].key), victim,
 		     &vb, &vs))
 		return false; /* cannot happen: every entry is live here */
-	end_flow(end_fn, ctx, &t->entries[victim], XB_FLOW_END_EVICTED);
+	end_flow(end_fn, ctx, &t->h.entries[victim], XB_FLOW_END_EVICTED);
 	slot_remove(t, vb, vs);
 	t->evictions++;
 	return true;
@@ -539,26 +438,26 @@ xb_flow_insert(struct xb_flow_table *t, const struct xb_flow_key *key,
 	       uint32_t hash, uint64_t now_ns, xb_flow_end_fn end_fn,
 	       void *ctx)
 {
-	uint32_t b = hash & t->bucket_mask, sb, idx;
-	uint16_t sig = sig_of(hash);
+	uint32_t b = hash & t->h.bucket_mask, sb, idx;
+	uint16_t sig = xb_flow_sig_of(hash);
 	struct xb_flow_bucket *bk;
 	struct xb_flow *f;
 	unsigned int m, s;
 
 	/* Duplicate prevention: a second miss of the same new flow in one
 	 * burst finds the entry the first one created. */
-	f = find(t, key, b, sig);
+	f = xb_flow_find(&t->h, key, b, sig);
 	if (f != NULL) {
-		f->burst = t->burst;
+		f->burst = t->h.burst;
 		return f;
 	}
 
 	/* A slot: home bucket, else partner (spill), else evict in the pair. */
 	sb = b;
-	m = empty_slots(&t->buckets[b]);
+	m = empty_slots(&t->h.buckets[b]);
 	if (m == 0) {
 		sb = b ^ 1;
-		m = empty_slots(&t->buckets[sb]);
+		m = empty_slots(&t->h.buckets[sb]);
 	}
 	if (m == 0) {
 		if (!evict_in_pair(t, b, end_fn, ctx)) {
@@ -566,10 +465,10 @@ xb_flow_insert(struct xb_flow_table *t, const struct xb_flow_key *key,
 			return NULL;
 		}
 		sb = b;
-		m = empty_slots(&t->buckets[b]);
+		m = empty_slots(&t->h.buckets[b]);
 		if (m == 0) {
 			sb = b ^ 1;
-			m = empty_slots(&t->buckets[sb]);
+			m = empty_slots(&t->h.buckets[sb]);
 		}
 	}
 	/* An entry: the free stack, else evict from the pool.  (The slot
@@ -581,21 +480,21 @@ xb_flow_insert(struct xb_flow_table *t, const struct xb_flow_key *key,
 	idx = t->free_stack[--t->free_top];
 
 	s = (unsigned int)__builtin_ctz(m);
-	bk = &t->buckets[sb];
+	bk = &t->h.buckets[sb];
 	bk->sig[s] = sig;
 	bk->idx[s] = idx;
 	if (sb != b) {
 		bk->spilled |= (uint8_t)(1u << s);
-		t->buckets[b].spill_out++;
+		t->h.buckets[b].spill_out++;
 	}
 
-	f = &t->entries[idx];
+	f = &t->h.entries[idx];
 	memset(f, 0, sizeof(*f));
 	f->key = *key;
 	f->first_ns = now_ns;
 	f->last_ns = now_ns;
 	f->name_slot = XB_FLOW_NO_SLOT;
-	f->burst = t->burst;
+	f->burst = t->h.burst;
 	t->names[(size_t)idx * XB_FLOW_NAME_MAX] = '\0';
 	t->inserts++;
 	return f;
@@ -604,7 +503,7 @@ xb_flow_insert(struct xb_flow_table *t, const struct xb_flow_key *key,
 /* ------------------------------------------------------------- aging */
 
 bool
-xb_flow_restart_if_idle(struct xb_flow_table *t, struct xb_flow *f,
+xb_flow_restart_if_idle_slow(struct xb_flow_table *t, struct xb_flow *f,
 			uint64_t now_ns, xb_flow_end_fn end_fn, void *ctx)
 {
 	struct xb_flow_key key;
@@ -625,7 +524,7 @@ xb_flow_restart_if_idle(struct xb_flow_table *t, struct xb_flow *f,
 		t->expired_idle++;
 	key = f->key;
 	pin = f->burst;
-	idx = (uint32_t)(f - t->entries);
+	idx = (uint32_t)(f - t->h.entries);
 	memset(f, 0, sizeof(*f));
 	f->key = key;
 	f->first_ns = now_ns;
@@ -655,7 +554,7 @@ xb_flow_sweep(struct xb_flow_table *t, uint64_t now_ns,
 	if (max_buckets > t->n_buckets)
 		max_buckets = t->n_buckets;
 	for (i = 0; i < max_buckets; i++) {
-		struct xb_flow_bucket *bk = &t->buckets[b];
+		struct xb_flow_bucket *bk = &t->h.buckets[b];
 		unsigned int live = ~empty_slots(bk) & 0xffu;
 
 		while (live) {
@@ -665,7 +564,7 @@ xb_flow_sweep(struct xb_flow_table *t, uint64_t now_ns,
 
 			s = (unsigned int)__builtin_ctz(live);
 			live &= live - 1;
-			f = &t->entries[bk->idx[s]];
+			f = &t->h.entries[bk->idx[s]];
 			if (pinned(t, f) || now_ns < f->last_ns) {
 				/* Not to be ended now, but alive: a pinned
 				 * entry is only protected from reuse. */
@@ -688,7 +587,7 @@ xb_flow_sweep(struct xb_flow_table *t, uint64_t now_ns,
 				t->expired_idle++;
 			ended++;
 		}
-		b = (b + 1) & t->bucket_mask;
+		b = (b + 1) & t->h.bucket_mask;
 	}
 	t->expire_hand = b;
 	return ended;
@@ -701,12 +600,12 @@ xb_flow_flush(struct xb_flow_table *t, xb_flow_end_fn end_fn, void *ctx)
 	unsigned int s;
 
 	for (b = 0; b < t->n_buckets; b++) {
-		struct xb_flow_bucket *bk = &t->buckets[b];
+		struct xb_flow_bucket *bk = &t->h.buckets[b];
 
 		for (s = 0; s < XB_FLOW_BUCKET_SLOTS; s++) {
 			if (bk->sig[s] == 0)
 				continue;
-			end_flow(end_fn, ctx, &t->entries[bk->idx[s]],
+			end_flow(end_fn, ctx, &t->h.entries[bk->idx[s]],
 				 XB_FLOW_END_FLUSH);
 			slot_remove(t, b, s);
 			t->flushed++;
@@ -722,11 +621,11 @@ xb_flow_foreach(struct xb_flow_table *t,
 	unsigned int s;
 
 	for (b = 0; b < t->n_buckets; b++) {
-		const struct xb_flow_bucket *bk = &t->buckets[b];
+		const struct xb_flow_bucket *bk = &t->h.buckets[b];
 
 		for (s = 0; s < XB_FLOW_BUCKET_SLOTS; s++)
 			if (bk->sig[s] != 0)
-				fn(ctx, &t->entries[bk->idx[s]]);
+				fn(ctx, &t->h.entries[bk->idx[s]]);
 	}
 }
 
@@ -744,8 +643,8 @@ xb_flow_table_stats(const struct xb_flow_table *t,
 	st->expired_closed = t->expired_closed;
 	st->flushed = t->flushed;
 	st->insert_failed = t->insert_failed;
-	st->lookups = t->lookups;
-	st->hits = t->hits;
+	st->lookups = t->h.lookups;
+	st->hits = t->h.hits;
 	st->in_use = t->capacity - t->free_top;
 	st->capacity = t->capacity;
 	st->buckets = t->n_buckets;
@@ -755,7 +654,7 @@ xb_flow_table_stats(const struct xb_flow_table *t,
 char *
 xb_flow_name(struct xb_flow_table *t, const struct xb_flow *f)
 {
-	size_t idx = (size_t)(f - t->entries);
+	size_t idx = (size_t)(f - t->h.entries);
 
 	return t->names + idx * XB_FLOW_NAME_MAX;
 }

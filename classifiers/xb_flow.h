@@ -32,6 +32,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <rte_byteorder.h>
 #include <rte_hash_crc.h>
 
@@ -139,10 +143,22 @@ xb_flow_key_from_pkt_hash(const struct xb_pkt_info *pi, struct xb_flow_key *k,
 	 * the parser zeroes the address bytes beyond the family's length, so
 	 * 16 bytes compare right for IPv4 too.
 	 */
-	memcpy(&s0, pi->src, 8);
-	memcpy(&s1, pi->src + 8, 8);
-	memcpy(&d0, pi->dst, 8);
-	memcpy(&d1, pi->dst + 8, 8);
+	if (__builtin_expect(pi->family == 4, 1)) {
+		/* Loads the size of the parser's stores (4 bytes), so they
+		 * are store-forwarded; the other 12 bytes are zero. */
+		uint32_t s4, d4;
+
+		memcpy(&s4, pi->src, 4);
+		memcpy(&d4, pi->dst, 4);
+		s0 = s4;
+		d0 = d4;
+		s1 = d1 = 0;
+	} else {
+		memcpy(&s0, pi->src, 8);
+		memcpy(&s1, pi->src + 8, 8);
+		memcpy(&d0, pi->dst, 8);
+		memcpy(&d1, pi->dst + 8, 8);
+	}
 	{
 		uint64_t bs0 = __builtin_bswap64(s0), bd0 = __builtin_bswap64(d0);
 		uint64_t bs1 = __builtin_bswap64(s1), bd1 = __builtin_bswap64(d1);
@@ -370,10 +386,7 @@ void xb_flow_lookup_bulk(struct xb_flow_table *t,
 			 const uint32_t *hashes, unsigned int n,
 			 struct xb_flow **out);
 
-/* Single lookup (tests, slow paths); pins like lookup_bulk but stays in the
- * current burst.  Owner lcore only. */
-struct xb_flow *xb_flow_lookup(struct xb_flow_table *t,
-			       const struct xb_flow_key *key, uint32_t hash);
+/* Single lookup: xb_flow_lookup(), inline, below. */
 
 /*
  * Insert a new flow after a miss.  If the key is already present (two
@@ -416,8 +429,13 @@ struct xb_flow *xb_flow_insert(struct xb_flow_table *t,
  * generation 0.  Returns true when it did.  Call right after the lookup,
  * before touching the flow.
  */
-bool xb_flow_restart_if_idle(struct xb_flow_table *t, struct xb_flow *f,
-			     uint64_t now_ns, xb_flow_end_fn end_fn, void *ctx);
+static inline bool xb_flow_restart_if_idle(struct xb_flow_table *t,
+					   struct xb_flow *f, uint64_t now_ns,
+					   xb_flow_end_fn end_fn, void *ctx);
+/* Its out-of-line part, for flows idle at least the shortest timeout. */
+bool xb_flow_restart_if_idle_slow(struct xb_flow_table *t, struct xb_flow *f,
+				  uint64_t now_ns, xb_flow_end_fn end_fn,
+				  void *ctx);
 
 /* Called for each live flow the sweep looks at and keeps (not ended); it
  * may update the flow's caller-owned fields, not the table. */
@@ -473,5 +491,186 @@ char *xb_flow_name(struct xb_flow_table *t, const struct xb_flow *f);
 /* Bytes a table of this capacity allocates (for sizing hugepage pools);
  * 0 for an invalid capacity.  Reentrant. */
 size_t xb_flow_table_memory(uint32_t capacity);
+
+/* -------------------------------------------------------- inline lookup */
+
+/*
+ * The per-packet lookup is inline so that the worker can spread it over its
+ * per-packet loop: xb_flow_prefetch_bucket() as soon as a packet's hash is
+ * known, xb_flow_prefetch_candidate() a few packets ahead, xb_flow_lookup()
+ * when the packet's turn comes.  Each memory access is then in flight while
+ * other packets are worked on, instead of all of them waiting in one bulk
+ * call.  The layout below is public for that reason only: callers use the
+ * functions, never the fields.
+ */
+#define XB_FLOW_BUCKET_SLOTS 8
+
+/*
+ * One cache line: 8 slots of (16-bit signature, 32-bit entry index).
+ * sig 0 marks an empty slot (real signatures are never 0), so the SIMD
+ * signature compare skips empty slots for free.  Buckets b and b ^ 1 form a
+ * pair: when a key's home bucket is full it may live in the partner
+ * ("spilled"); the home bucket counts its spilled keys so lookups read the
+ * partner only when that count is non-zero.
+ */
+struct xb_flow_bucket {
+	uint16_t sig[XB_FLOW_BUCKET_SLOTS];
+	uint32_t idx[XB_FLOW_BUCKET_SLOTS];
+	uint8_t spilled;   /* bit s: slot s holds a key whose home is b ^ 1 */
+	uint8_t spill_out; /* keys of this bucket stored in b ^ 1 */
+	uint8_t pad[14];
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct xb_flow_bucket) == 64, "bucket is one line");
+
+/* The first member of struct xb_flow_table: what a lookup reads. */
+struct xb_flow_table_head {
+	struct xb_flow_bucket *buckets;
+	struct xb_flow *entries;
+	uint32_t bucket_mask;
+	uint8_t burst;       /* current burst epoch (pins), never 0 */
+	uint64_t lookups;
+	uint64_t hits;
+	uint64_t min_timeout_ns; /* the shortest idle timeout */
+};
+
+static inline const struct xb_flow_table_head *
+xb_flow_head_c(const struct xb_flow_table *t)
+{
+	return (const struct xb_flow_table_head *)(const void *)t;
+}
+
+static inline uint16_t
+xb_flow_sig_of(uint32_t hash)
+{
+	uint16_t s = (uint16_t)(hash >> 16);
+
+	return s ? s : 1;
+}
+
+/* Bit s set when slot s holds signature sig. */
+static inline unsigned int
+xb_flow_sig_match(const struct xb_flow_bucket *b, uint16_t sig)
+{
+#if defined(__SSE2__)
+	__m128i v = _mm_load_si128((const __m128i *)(const void *)b->sig);
+	__m128i eq = _mm_cmpeq_epi16(v, _mm_set1_epi16((short)sig));
+	/* two mask bits per 16-bit lane: keep the even ones, then compress */
+	unsigned int m = (unsigned int)_mm_movemask_epi8(eq) & 0x5555u;
+
+	m = (m | (m >> 1)) & 0x3333u;
+	m = (m | (m >> 2)) & 0x0f0fu;
+	m = (m | (m >> 4)) & 0x00ffu;
+	return m;
+#else
+	unsigned int m = 0, s;
+
+	for (s = 0; s < XB_FLOW_BUCKET_SLOTS; s++)
+		m |= (unsigned int)(b->sig[s] == sig) << s;
+	return m;
+#endif
+}
+
+static inline void
+xb_flow_prefetch_entry(const struct xb_flow *f)
+{
+	/* both lines, for write: a hit updates last_ns and the counters */
+	__builtin_prefetch(f, 1, 3);
+	__builtin_prefetch((const char *)f + 64, 1, 3);
+}
+
+/* Entry for key among the slots of bk whose bit is set in cand, or NULL. */
+static inline struct xb_flow *
+xb_flow_match_in(const struct xb_flow_table_head *h,
+		 const struct xb_flow_bucket *bk, unsigned int cand,
+		 const struct xb_flow_key *key)
+{
+	while (cand) {
+		unsigned int s = (unsigned int)__builtin_ctz(cand);
+		struct xb_flow *f = &h->entries[bk->idx[s]];
+
+		if (xb_flow_key_eq(&f->key, key))
+			return f;
+		cand &= cand - 1;
+	}
+	return NULL;
+}
+
+/* Full lookup in home bucket b, then in the partner if b spilled. */
+static inline struct xb_flow *
+xb_flow_find(const struct xb_flow_table_head *h, const struct xb_flow_key *key,
+	     uint32_t b, uint16_t sig)
+{
+	const struct xb_flow_bucket *bk = &h->buckets[b];
+	struct xb_flow *f = xb_flow_match_in(h, bk, xb_flow_sig_match(bk, sig),
+					     key);
+
+	if (f == NULL && bk->spill_out) {
+		const struct xb_flow_bucket *pb = &h->buckets[b ^ 1];
+
+		f = xb_flow_match_in(h, pb, xb_flow_sig_match(pb, sig) &
+					     pb->spilled, key);
+	}
+	return f;
+}
+
+/* Start loading the bucket line of hash.  Per packet, as early as its hash
+ * is known; never faults.  Owner lcore only. */
+static inline void
+xb_flow_prefetch_bucket(const struct xb_flow_table *t, uint32_t hash)
+{
+	const struct xb_flow_table_head *h = xb_flow_head_c(t);
+
+	__builtin_prefetch(&h->buckets[hash & h->bucket_mask], 0, 3);
+}
+
+/* Start loading the entry the hash's signature points at (the first
+ * candidate of the home bucket), both lines.  Reads the bucket line: call
+ * it some time after xb_flow_prefetch_bucket().  Owner lcore only. */
+static inline void
+xb_flow_prefetch_candidate(const struct xb_flow_table *t, uint32_t hash)
+{
+	const struct xb_flow_table_head *h = xb_flow_head_c(t);
+	const struct xb_flow_bucket *bk = &h->buckets[hash & h->bucket_mask];
+	unsigned int m = xb_flow_sig_match(bk, xb_flow_sig_of(hash));
+
+	if (m)
+		xb_flow_prefetch_entry(&h->entries[bk->idx[__builtin_ctz(m)]]);
+}
+
+/*
+ * Single lookup of key (hash = xb_flow_key_hash(key)): the entry or NULL.
+ * Pins the entry found for the current burst (see xb_flow_lookup_bulk) and
+ * counts the lookup.  Callers that look up a burst one packet at a time
+ * call xb_flow_burst_begin() once per burst first.
+ * Thread safety: owner lcore only.  Per packet; no allocation.
+ */
+static inline struct xb_flow *
+xb_flow_lookup(struct xb_flow_table *t, const struct xb_flow_key *key,
+	       uint32_t hash)
+{
+	struct xb_flow_table_head *h = (struct xb_flow_table_head *)(void *)t;
+	struct xb_flow *f = xb_flow_find(h, key, hash & h->bucket_mask,
+					 xb_flow_sig_of(hash));
+
+	h->lookups++;
+	if (f != NULL) {
+		f->burst = h->burst;
+		h->hits++;
+	}
+	return f;
+}
+
+/* See the declaration above: the common case (active within the shortest
+ * timeout; a clock that went back wraps into the slow path, which knows)
+ * costs one compare. */
+static inline bool
+xb_flow_restart_if_idle(struct xb_flow_table *t, struct xb_flow *f,
+			uint64_t now_ns, xb_flow_end_fn end_fn, void *ctx)
+{
+	if (__builtin_expect(now_ns - f->last_ns < xb_flow_head_c(t)->min_timeout_ns, 1))
+		return false;
+	return xb_flow_restart_if_idle_slow(t, f, now_ns, end_fn, ctx);
+}
 
 #endif /* XB_FLOW_H */

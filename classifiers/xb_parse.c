@@ -318,8 +318,8 @@ parse_tunnel(const uint8_t *hdr, uint32_t hlen, struct xb_pkt_info *out,
 }
 
 int
-xb_parse(const uint8_t *hdr, uint32_t hdr_len, uint32_t frame_len,
-	 struct xb_pkt_info *out)
+xb_parse_general(const uint8_t *hdr, uint32_t hdr_len, uint32_t frame_len,
+		 struct xb_pkt_info *out)
 {
 	struct l3_span sp;
 	uint32_t hlen = hdr_len;
