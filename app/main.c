@@ -735,6 +735,25 @@ pool_size(const struct xb_app *app, unsigned int nports)
 	return n;
 }
 
+/*
+ * Mbuf size (headroom + data room): a frame of the configured MTU (plus
+ * Ethernet header, two VLAN tags and FCS) fits one mbuf, never less than
+ * DPDK's default.  Jumbo MTUs thus cost memory per mbuf, not chained
+ * segments on every large frame; drivers that cannot take such mbufs
+ * still scatter.
+ */
+static uint16_t
+mbuf_size(uint32_t mtu)
+{
+	uint32_t room = mtu + RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN +
+			RTE_ETHER_CRC_LEN;
+
+	room = RTE_ALIGN_CEIL(room, RTE_CACHE_LINE_SIZE);
+	if (room + RTE_PKTMBUF_HEADROOM < RTE_MBUF_DEFAULT_BUF_SIZE)
+		return RTE_MBUF_DEFAULT_BUF_SIZE;
+	return (uint16_t)(room + RTE_PKTMBUF_HEADROOM);
+}
+
 int
 xb_run(struct xb_app *app)
 {
@@ -811,7 +830,7 @@ xb_run(struct xb_app *app)
 		return XB_EXIT_RUNTIME;
 	app->mp = rte_pktmbuf_pool_create(
 		"xbgw_mbufs", pool_size(app, app->opt.nreplay ? 2 : live_ports(&app->cfg)),
-		256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+		256, 0, mbuf_size(app->cfg.mtu), (int)rte_socket_id());
 	if (app->mp == NULL) {
 		fprintf(stderr, "xbgw: cannot create the mbuf pool: %s\n",
 			rte_strerror(rte_errno));

@@ -38,6 +38,8 @@
  * enough packets of work to cover a last-level-cache miss, few enough
  * that the line is still in L1 when its packet comes. */
 #define XB_LOOKAHEAD 4
+/* Packet data is prefetched this many packets before it is parsed. */
+#define XB_PKT_AHEAD 4
 
 static inline uint64_t
 wall_ns(const struct xb_worker *w)
@@ -422,6 +424,25 @@ usage_month_switch(struct xb_worker *w, const struct xb_ruleset *rs,
 }
 
 /*
+ * Account from now on under rs: the usage month (switched when left) and
+ * the tariff band of the current minute.  Rare: the first packet under a
+ * ruleset, then once a minute.
+ */
+static void
+acct_refresh(struct xb_worker *w, const struct xb_ruleset *rs,
+	     struct xb_usage_slots *u)
+{
+	uint64_t from, until;
+
+	if (w->usage_rs != rs || w->now_ns < w->month_start_ns ||
+	    w->now_ns >= w->month_end_ns)
+		usage_month_switch(w, rs, u);
+	w->band = xb_tariff_band_minute(rs->tariff, w->now_ns, &from, &until);
+	w->acct_from_ns = from > w->month_start_ns ? from : w->month_start_ns;
+	w->acct_until_ns = until < w->month_end_ns ? until : w->month_end_ns;
+}
+
+/*
  * Enforce the flow's verdict on one packet: negative list and deny rows
  * drop; the row's meter polices (red drops); the tenant's quota, once
  * spent, applies its over_quota action; DSCP is remarked; forwarded
@@ -436,7 +457,6 @@ enforce(struct xb_worker *w, const struct xb_ruleset *rs,
 	uint32_t len)
 {
 	struct xb_pkt_bytes *cell;
-	unsigned int band;
 
 	w->c.by_action_pkts[action]++;
 	w->c.by_action_bytes[action] += len;
@@ -466,12 +486,12 @@ enforce(struct xb_worker *w, const struct xb_ruleset *rs,
 	}
 	if (dscp != XB_DSCP_KEEP)
 		remark_dscp(w, m, pi, dscp);
-	if (unlikely(w->usage_rs != rs || w->now_ns < w->month_start_ns ||
-		     w->now_ns >= w->month_end_ns))
-		usage_month_switch(w, rs, (struct xb_usage_slots *)&cnt->usage);
-	band = xb_tariff_band(rs->tariff, w->now_ns);
+	if (unlikely(w->usage_rs != rs || w->now_ns < w->acct_from_ns ||
+		     w->now_ns >= w->acct_until_ns))
+		acct_refresh(w, rs, (struct xb_usage_slots *)&cnt->usage);
 	cell = &cnt->usage.cells[w->usage_slot]
-		       [xb_ruleset_usage_cell(rs, tenant, country, category, band)];
+		       [xb_ruleset_usage_cell(rs, tenant, country, category,
+					      w->band)];
 	cell->packets++;
 	cell->bytes += len;
 	return XB_DROP_MAX;
@@ -508,6 +528,14 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 	/* Stage 1: parse; non-IP frames pass untouched, broken IP drops.
 	 * The flow key and hash come right after the parse, and the hash's
 	 * bucket line starts loading while the rest of the burst parses. */
+	/* Mbuf headers first, then each packet's first line a few packets
+	 * ahead (its address is in the header).  Where the driver filled
+	 * them on this core they are cached already; where another core did
+	 * (replay feeder, a software ring), each is a cross-core miss. */
+	for (uint16_t i = 0; i < n; i++)
+		rte_prefetch0(pkts[i]);
+	for (uint16_t i = 0; i < n && i < XB_PKT_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t len = rte_pktmbuf_pkt_len(m);
@@ -515,8 +543,13 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 		const uint8_t *hdr;
 		int rc;
 
-		if (i + 2 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
+		if (i + XB_PKT_AHEAD < n) {
+			struct rte_mbuf *ahead = pkts[i + XB_PKT_AHEAD];
+
+			rte_prefetch0(rte_pktmbuf_mtod(ahead, void *));
+			/* The second header line: freeing reads it. */
+			rte_prefetch0((const char *)ahead + RTE_CACHE_LINE_SIZE);
+		}
 		w->c.rx_bytes += len;
 		/* Contiguous first bytes; copied only when the headers span
 		 * segments. */

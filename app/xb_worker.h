@@ -114,6 +114,10 @@ struct xb_worker {
 	const struct xb_ruleset *usage_rs;
 	uint64_t month_start_ns, month_end_ns;
 	unsigned int usage_slot;
+	/* Tariff band in force for usage_rs over [acct_from_ns,
+	 * acct_until_ns): one local minute, within the usage month. */
+	unsigned int band;
+	uint64_t acct_from_ns, acct_until_ns;
 	atomic_bool stop;
 	atomic_bool running;
 	atomic_bool flushed;             /* exit flush done */

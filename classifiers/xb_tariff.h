@@ -117,6 +117,25 @@ xb_tariff_band(const struct xb_tariff *t, uint64_t now_ns)
 	return h->minute_band[sod / 60u];
 }
 
+/*
+ * xb_tariff_band() plus the span it holds for: bands change only on local
+ * minute boundaries, so the band is the same for [*from_ns, *until_ns),
+ * the minute holding now_ns.  Callers keep it and ask again once now
+ * leaves the span, instead of per packet.  Any thread.
+ */
+static inline unsigned int
+xb_tariff_band_minute(const struct xb_tariff *t, uint64_t now_ns,
+		      uint64_t *from_ns, uint64_t *until_ns)
+{
+	const struct xb_tariff_hot *h = (const struct xb_tariff_hot *)t;
+	uint64_t now_s = now_ns / 1000000000u;
+	uint64_t local_s = now_s + h->day_shift_s;
+
+	*from_ns = (now_s - local_s % 60u) * 1000000000u;
+	*until_ns = *from_ns + 60ull * 1000000000u;
+	return h->minute_band[local_s % 86400u / 60u];
+}
+
 unsigned int xb_tariff_band_count(const struct xb_tariff *t);
 /* Name of band idx, NULL when out of range. */
 const char *xb_tariff_band_name(const struct xb_tariff *t, unsigned int idx);

@@ -167,11 +167,19 @@ test_band_boundaries(void **state)
 		uint64_t ns = (uint64_t)((int64_t)DAY0 + cases[i].utc_s) * NS +
 			      999999999u;
 		unsigned int b = xb_tariff_band(t, ns);
+		uint64_t from, until;
 
 		if (strcmp(xb_tariff_band_name(t, b), cases[i].band) != 0)
 			fail_msg("case %zu: offset %d utc %+lld: got %s, expected %s",
 				 i, cases[i].offset, (long long)cases[i].utc_s,
 				 xb_tariff_band_name(t, b), cases[i].band);
+		/* The per-minute form: same band, over the whole minute that
+		 * holds ns, and the band really is constant over it. */
+		assert_int_equal(xb_tariff_band_minute(t, ns, &from, &until), b);
+		assert_true(from <= ns && ns < until);
+		assert_int_equal(until - from, 60 * NS);
+		assert_int_equal(xb_tariff_band(t, from), b);
+		assert_int_equal(xb_tariff_band(t, until - 1), b);
 		xb_tariff_free(t);
 	}
 }
