@@ -653,6 +653,7 @@ try:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 except ImportError:
     print("bench.sh: python3-matplotlib missing: no report.png", file=sys.stderr)
     sys.exit(0)
@@ -675,7 +676,7 @@ for j, c in enumerate(series):
     ys = [0 if math.isnan(med[s][c]) else med[s][c] for s in scen]
     ax.bar(xs, ys, w, label=names[c], color=colors[c])
 ax.set_xticks(range(len(scen)))
-ax.set_xticklabels(scen, rotation=30, ha="right")
+ax.set_xticklabels([s + (" (4 KB pages)" if s in lowmem else "") for s in scen], rotation=30, ha="right")
 ax.set_ylabel("Mpps per worker core (median)")
 ax.set_title("(a) Rate per scenario, pcap -> null, 1 worker core")
 ax.legend(fontsize=8)
@@ -691,7 +692,7 @@ if rs:
     ax.axhline(0.75, ls="--", color="#2da44e", label="target 0.75")
     ax.axhline(0.6, ls="--", color="#d1242f", label="floor 0.6")
     ax.set_xticks(range(len(rs)))
-    ax.set_xticklabels(rs, rotation=30, ha="right")
+    ax.set_xticklabels([s + (" (4 KB pages)" if s in lowmem else "") for s in rs], rotation=30, ha="right")
     ax.set_ylim(0, max(1.0, max(vals) * 1.1))
     ax.set_ylabel("xbgw / testpmd io (median)")
     ax.set_title("(b) Ratio xbgw / testpmd per scenario")
@@ -712,8 +713,10 @@ if pts:
         if not all(math.isnan(y) for y in ys):
             ax.plot(xs, ys, "o-" if c == "xbgw_mpps" else "o--", color=colors[c], label=names[c])
     ax.set_xscale("log")
-    ax.set_xticks(xs)
-    ax.set_xticklabels(["{:,}".format(n) for n in xs])
+    ax.set_xlim(512, 2097152)
+    ax.set_xticks([1024, 65536, 1048576])
+    ax.set_xticklabels(["1,024", "65,536", "1,048,576"])
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("flows (60-byte frames, full pipeline)")
     ax.set_ylabel("Mpps per worker core (median)")
     ax.set_ylim(bottom=0)
@@ -731,28 +734,40 @@ else:
     nodata(ax, "(c) Flow-table scaling")
 
 # (d) worker cycles per packet per stage, stacked, on the 65,536-flow
-# capture; the full pipeline at other flow counts beside it.
+# capture (parse, + flow table, full); the full pipeline at 1,024 and
+# 1,048,576 flows beside it.
 ax = axs[1][1]
 stack = [(s, lab) for s, lab in (("parse", "parse"), ("flowtable", "+ flow table"),
-                                 (full64, "+ classify, policy, meter, account")) if s and s in cyc and not math.isnan(cyc[s])]
-if stack:
-    bottom, xlab = 0.0, ["65,536 flows\n(stages)"]
-    for (s, lab), col in zip(stack, ("#9aa5b1", "#bf8700", "#1f6feb")):
-        h = cyc[s] - bottom
-        ax.bar(0, h, 0.6, bottom=bottom, color=col, label=lab)
-        ax.annotate("%.0f" % cyc[s], (0, cyc[s]), ha="center", va="bottom", fontsize=8)
-        bottom = cyc[s]
-    i = 1
-    for s, lab in (("flows1k", "1,024 flows\n(full)"), ("flows1m", "1,048,576 flows\n(full)")):
-        if s in cyc and not math.isnan(cyc[s]):
-            ax.bar(i, cyc[s], 0.6, color="#1f6feb", alpha=0.6)
+                                 (full64, "+ classify, policy, meter, account"))
+         if s and s in cyc and not math.isnan(cyc[s])]
+bars = []
+if "flows1k" in cyc and not math.isnan(cyc["flows1k"]):
+    bars.append(("1,024 flows\n(full)", [("flows1k", None)]))
+if len(stack) > 1:
+    bars.append(("65,536 flows\n(stages)", stack))
+elif full64 and full64 in cyc and not math.isnan(cyc[full64]):
+    bars.append(("65,536 flows\n(full)", [(full64, None)]))
+if "flows1m" in cyc and not math.isnan(cyc["flows1m"]):
+    bars.append(("1,048,576 flows\n(full)", [("flows1m", None)]))
+if bars:
+    seg_col = {"parse": "#9aa5b1", "+ flow table": "#bf8700"}
+    labelled = set()
+    for i, (_, segs) in enumerate(bars):
+        bottom = 0.0
+        for s, lab in segs:
+            lab = lab or "full pipeline"
+            col = seg_col.get(lab, "#1f6feb")
+            h = cyc[s] - bottom
+            ax.bar(i, h, 0.6, bottom=bottom, color=col,
+                   alpha=0.55 if lab == "full pipeline" else 1.0,
+                   label=None if lab in labelled else lab)
+            labelled.add(lab)
             ax.annotate("%.0f" % cyc[s], (i, cyc[s]), ha="center", va="bottom", fontsize=8)
-            xlab.append(lab)
-            i += 1
-    ax.set_xticks(range(len(xlab)))
-    ax.set_xticklabels(xlab, fontsize=8)
+            bottom = cyc[s]
+    ax.set_xticks(range(len(bars)))
+    ax.set_xticklabels([b[0] for b in bars], fontsize=8)
     ax.set_ylabel("xbgw worker cycles per packet (median)")
-    ax.set_title("(d) Cost per stage (busy TSC cycles / packet)")
+    ax.set_title("(d) Cost per stage (busy TSC cycles / packet, 60-byte frames)")
     ax.legend(fontsize=8)
 else:
     nodata(ax, "(d) Cost per stage (busy TSC cycles / packet)")
