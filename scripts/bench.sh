@@ -14,7 +14,8 @@
 # capture's RX port, sampled twice WINDOW seconds apart after a warm-up.
 #
 # The reference programs are built at benchmark time, out of tree, from
-# DPDK's installed examples (/usr/share/dpdk/examples, package dpdk-doc):
+# DPDK's installed examples (/usr/share/dpdk/examples, package dpdk-doc;
+# $DPDK_EXAMPLES overrides the directory):
 # each is copied to build/bench/examples/<name>, adapted with sed so that it
 # runs on virtual ports (no RX checksum offload request) with a pool that
 # holds the capture (mbuf count from $XB_BENCH_MBUFS), and built with its
@@ -274,7 +275,7 @@ EOF
 # build_example NAME: builds DPDK's example NAME out of tree into
 # $out/examples/NAME (see the top of this file); sets ex_bin, or returns 1
 # with a message.  Rebuilt only when DPDK or the example's source changed.
-exsrc=/usr/share/dpdk/examples
+exsrc=${DPDK_EXAMPLES:-/usr/share/dpdk/examples}
 build_example() {
 	local name=$1 dir=$out/examples stamp f
 	local log=$dir/$name.log
