@@ -183,19 +183,29 @@ done
 # ---------------------------------------------------------------- memory --
 free_hugepages() { awk '/HugePages_Free/ {print $2}' /proc/meminfo; }
 hugetlbfs() { mount | grep -q 'on /dev/hugepages type hugetlbfs'; }
-need_pages=$(((need_max + 1) / 2))
-if [ "$(free_hugepages)" -lt "$need_pages" ] && [ "$(id -u)" = 0 ]; then
+# reserve_hugepages PAGES: as root, makes PAGES 2 MB pages free (mounting
+# hugetlbfs if needed) by raising nr_hugepages by the shortfall; the first
+# call records the count to restore at exit.  Called once for the biggest
+# scenario and again before each scenario, since other users of the machine
+# take and release pages meanwhile.
+reserve_hugepages() {
+	local short=$(($1 - $(free_hugepages)))
+	[ "$short" -gt 0 ] && [ "$(id -u)" = 0 ] || return 0
 	if ! hugetlbfs; then
 		mkdir -p /dev/hugepages
 		mount -t hugetlbfs nodev /dev/hugepages 2>/dev/null || true
 	fi
-	orig_hugepages=$(cat /proc/sys/vm/nr_hugepages)
-	want=$((orig_hugepages + need_pages - $(free_hugepages)))
-	echo "$want" > /proc/sys/vm/nr_hugepages 2>/dev/null || true
-fi
+	local cur
+	cur=$(cat /proc/sys/vm/nr_hugepages)
+	[ -n "$orig_hugepages" ] || orig_hugepages=$cur
+	echo $((cur + short)) > /proc/sys/vm/nr_hugepages 2>/dev/null || true
+}
+need_pages=$(((need_max + 1) / 2))
+reserve_hugepages "$need_pages"
 # mem_args: EAL memory options for the current scenario (after scenario()):
 # hugepages when enough are free now, else 4 KB pages of the size it needs.
 mem_args() {
+	reserve_hugepages $(((sc_need + 1) / 2))
 	if hugetlbfs && [ "$(free_hugepages)" -ge $(((sc_need + 1) / 2)) ]; then
 		mem=(--huge-unlink)
 		sc_mem=huge
@@ -237,8 +247,9 @@ def connect(deadline):
 
 def opackets(s):
     s.send(("/ethdev/stats," + port).encode())
-    reply = json.loads(s.recv(1 << 16).decode())
-    return int(reply["/ethdev/stats"]["ipackets"])
+    reply = json.loads(s.recv(1 << 16).decode()).get("/ethdev/stats")
+    # null while the port is not probed yet (the socket comes first).
+    return int(reply["ipackets"]) if reply else 0
 
 s = connect(time.monotonic() + 60)
 # The socket exists early in EAL init: wait until packets flow, so the
@@ -256,19 +267,25 @@ t1, p1 = time.monotonic(), opackets(s)
 print("%.3f" % ((p1 - p0) / (t1 - t0) / 1e6))
 EOF
 
-# port_id PREFIX NAME: port id of the device called NAME, via telemetry.
+# portid.py SOCKET NAME: port id of the device called NAME, via telemetry;
+# waits up to 120 s for it (the socket exists before the vdevs are probed,
+# and a pool of a million mbufs in 4 KB pages takes a while).
 cat > "$tmp/portid.py" <<'EOF'
 import json, socket, sys, time
 path, name = sys.argv[1], sys.argv[2]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.connect(path); s.recv(16384)
-s.send(b"/ethdev/list"); ids = json.loads(s.recv(1 << 16).decode())["/ethdev/list"]
-for i in ids:
-    s.send(("/ethdev/info,%d" % i).encode())
-    info = json.loads(s.recv(1 << 20).decode())["/ethdev/info"]
-    if info.get("name") == name:
-        print(i); sys.exit(0)
-print(ids[-1])
+deadline = time.monotonic() + 120
+while True:
+    s.send(b"/ethdev/list"); ids = json.loads(s.recv(1 << 16).decode())["/ethdev/list"] or []
+    for i in ids:
+        s.send(("/ethdev/info,%d" % i).encode())
+        info = json.loads(s.recv(1 << 20).decode())["/ethdev/info"] or {}
+        if info.get("name") == name:
+            print(i); sys.exit(0)
+    if time.monotonic() > deadline:
+        sys.exit("no port %s after 120 s" % name)
+    time.sleep(0.2)
 EOF
 
 # ----------------------------------------------- reference programs --
