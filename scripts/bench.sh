@@ -138,7 +138,8 @@ mkdir -p "$out"
 # program (the capture plus 131,072 for rings and caches); sc_refs: 1 when
 # the reference programs run too; sc_need: MB of memory a program needs
 # (pool at ~2.5 KB per mbuf, flow table at ~300 B per entry, and 1.25 GB
-# for xbgw's FIBs, ACLs, Hyperscan and the rest).
+# for xbgw's FIBs, ACLs, Hyperscan and the rest); sc_need_4k: the same
+# without hugepages.
 scenario() {
 	sc_stages='' sc_cap=262144 sc_refs=0 sc_flows=65536 sc_pkts=$pkts
 	case "$1" in
@@ -162,6 +163,9 @@ scenario() {
 		sc_mbufs=$((sc_pkts + 131072))
 	fi
 	sc_need=$(((sc_mbufs * 2560 + sc_cap * 300) / 1048576 + 1280))
+	# With 4 KB pages (--no-huge) an mbuf may not straddle a page: one
+	# per page.
+	sc_need_4k=$(((sc_mbufs * 4096 + sc_cap * 300) / 1048576 + 1280))
 }
 
 IFS=, read -r -a list <<< "$scenarios"
@@ -210,7 +214,7 @@ mem_args() {
 		mem=(--huge-unlink)
 		sc_mem=huge
 	else
-		mem=(--no-huge -m "$((sc_need > 2048 ? sc_need : 2048))")
+		mem=(--no-huge -m "$((sc_need_4k > 2048 ? sc_need_4k : 2048))")
 		sc_mem=4k
 	fi
 }
