@@ -59,9 +59,11 @@
 # (at least 262,144; about 2.5 KB each).  When fewer 2 MB hugepages are free
 # than the biggest scenario needs (at least 1024; about 2,400 with flows1m)
 # and we are root, the script mounts hugetlbfs on /dev/hugepages if needed
-# and reserves the missing pages (given back at exit).  A scenario that
-# still does not fit runs with --no-huge -m <its need> (40-60 % slower,
-# see NOTES.md; the report says which).
+# and reserves the missing pages, again before each scenario as other users
+# of the machine take pages (the extra is given back at exit).  A scenario
+# that still does not fit runs with --no-huge -m <its need> (one mbuf per
+# 4 KB page: 6.5 GB for flows1m; 40-60 % slower, see NOTES.md; the report
+# says which).
 set -u -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
