@@ -41,10 +41,12 @@
 /* Packet data is prefetched this many packets before it is parsed. */
 #define XB_PKT_AHEAD 4
 
+/* Wall-clock ns of a TSC reading (one rdtsc serves the busy-cycle count
+ * and the clock: in a VM each costs tens of cycles). */
 static inline uint64_t
-wall_ns(const struct xb_worker *w)
+wall_ns(const struct xb_worker *w, uint64_t tsc)
 {
-	uint64_t d = rte_rdtsc() - w->base_tsc;
+	uint64_t d = tsc - w->base_tsc;
 
 	return w->base_ns + (uint64_t)(((unsigned __int128)d * w->ns_mult) >> 32);
 }
@@ -56,21 +58,25 @@ tx_flush(struct xb_worker *w, uint16_t port)
 {
 	struct xb_txbuf *b = &w->tx[port];
 	uint16_t sent = 0, n = b->n;
+	uint64_t bytes = b->bytes;
 
 	if (n == 0)
 		return;
-	/* A few retries absorb a momentarily full TX ring. */
+	/* A few retries absorb a momentarily full TX ring.  Sent mbufs
+	 * belong to the driver: their bytes were counted at enqueue. */
 	for (int tries = 0; tries < 4 && sent < n; tries++)
 		sent += rte_eth_tx_burst(port, (uint16_t)w->index,
 					 b->pkts + sent, (uint16_t)(n - sent));
-	for (uint16_t i = 0; i < sent; i++)
-		w->c.tx_bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
-	w->c.tx_pkts += sent;
 	if (unlikely(sent < n)) {
+		for (uint16_t i = sent; i < n; i++)
+			bytes -= rte_pktmbuf_pkt_len(b->pkts[i]);
 		w->c.drop[XB_DROP_NO_TX] += (uint64_t)(n - sent);
 		rte_pktmbuf_free_bulk(b->pkts + sent, (unsigned int)(n - sent));
 	}
+	w->c.tx_pkts += sent;
+	w->c.tx_bytes += bytes;
 	b->n = 0;
+	b->bytes = 0;
 }
 
 static inline void
@@ -78,6 +84,7 @@ tx_enqueue(struct xb_worker *w, uint16_t port, struct rte_mbuf *m)
 {
 	struct xb_txbuf *b = &w->tx[port];
 
+	b->bytes += rte_pktmbuf_pkt_len(m);
 	b->pkts[b->n++] = m;
 	if (unlikely(b->n == XB_TX_BUF))
 		tx_flush(w, port);
@@ -497,10 +504,11 @@ enforce(struct xb_worker *w, const struct xb_ruleset *rs,
 	return XB_DROP_MAX;
 }
 
-/* Process one received burst. */
+/* Process one received burst; tsc: when it arrived. */
 static void
 process_burst(struct xb_worker *w, const struct xb_rxq *q,
-	      const struct xb_ruleset *rs, struct rte_mbuf **pkts, uint16_t n)
+	      const struct xb_ruleset *rs, struct rte_mbuf **pkts, uint16_t n,
+	      uint64_t tsc)
 {
 	const struct xb_ruleset_counters *cnt = &rs->counters[w->index];
 	struct xb_pkt_info info[XB_BURST];
@@ -509,7 +517,7 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 	struct rte_mbuf *ip_pkts[XB_BURST];
 	uint8_t dirs[XB_BURST];
 	uint8_t scratch[XB_PARSE_HDR_MAX];
-	uint64_t burst_ns = w->clock_capture ? 0 : wall_ns(w);
+	uint64_t burst_ns = w->clock_capture ? 0 : wall_ns(w, tsc);
 	enum xb_role_hint role = role_hint(q->role);
 	struct xb_dropped dropped = {.n = 0};
 	const bool keyed = w->stages != XB_STAGES_PARSE;
@@ -707,6 +715,8 @@ xb_worker_main(void *arg)
 	while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
 		const struct xb_ruleset *rs = xb_rules_active();
 
+		uint64_t tsc = 0; /* end of the last burst, 0: none */
+
 		w->rs = rs;
 		xb_quota_sync(rs->quota, w->index);
 		w->c.polls++;
@@ -720,16 +730,17 @@ xb_worker_main(void *arg)
 				continue;
 			t0 = rte_rdtsc();
 			w->c.rx_pkts += n;
-			process_burst(w, q, rs, pkts, n);
+			process_burst(w, q, rs, pkts, n, t0);
 			tx_flush(w, q->tx_port);
 			if (q->public_port != q->tx_port)
 				tx_flush(w, q->public_port);
-			w->c.busy_cycles += rte_rdtsc() - t0;
+			tsc = rte_rdtsc();
+			w->c.busy_cycles += tsc - t0;
 			w->c.busy_bursts++;
 		}
 		/* Aging: bounded work per loop, on the clock in use. */
 		if (!w->clock_capture)
-			w->now_ns = wall_ns(w);
+			w->now_ns = wall_ns(w, tsc ? tsc : rte_rdtsc());
 		if (w->now_ns - last_ns >= XB_EXPIRE_PERIOD_NS) {
 			/* The budget follows the clock: a capture clock
 			 * may jump; catch up, bounded per loop. */

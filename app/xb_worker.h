@@ -82,6 +82,7 @@ enum xb_stages {
 
 struct xb_txbuf {
 	uint16_t n;
+	uint64_t bytes; /* frame bytes of pkts[0..n) */
 	struct rte_mbuf *pkts[XB_TX_BUF];
 };
 

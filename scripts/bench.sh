@@ -34,10 +34,13 @@
 # Usage: scripts/bench.sh [--scenarios LIST] [--rounds N] [--window S]
 #                         [--warmup S] [--refs LIST|none] [--quick]
 #                         [--build DIR]
-#   scenarios (comma separated; default: parse, flowtable, flows, flows1k,
-#             flows1m, newflows, imix, captures):
+#   scenarios (comma separated; default: all of these but flows64k):
 #     captures  the 13 real captures of ../shared/data merged (mergecap),
-#               beside ndpiReader's rate on the same file
+#               looped by net_pcap (mbufs of 4.5 KB hold their GRO'd
+#               frames), beside testpmd and ndpiReader's rate on the file
+#     captures-replay  the same file through xbgw's --replay on the
+#               capture clock: every loop starts every flow anew
+#     io        the flows capture through xbgw's loop alone (--stages io)
 #     parse     the flows capture through parse only (--stages parse)
 #     flowtable the flows capture through parse + flow table (--stages flow)
 #     flows     60-byte frames (64 B on the wire), 65,536 flows, 131,072 pkts
@@ -69,7 +72,7 @@ set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
 build=${MESON_BUILD_ROOT:-$src/build}
-scenarios=parse,flowtable,flows,flows1k,flows1m,newflows,imix,captures
+scenarios=io,parse,flowtable,flows,flows1k,flows1m,newflows,imix,captures,captures-replay
 refs=l3fwd,qos_meter
 rounds=3
 window=10
@@ -143,21 +146,25 @@ mkdir -p "$out"
 # for xbgw's FIBs, ACLs, Hyperscan and the rest); sc_need_4k: the same
 # without hugepages.
 scenario() {
-	sc_stages='' sc_cap=262144 sc_refs=0 sc_flows=65536 sc_pkts=$pkts
+	sc_stages='' sc_cap=262144 sc_refs=0 sc_flows=65536 sc_pkts=$pkts sc_mtu=1500
 	case "$1" in
+	io) sc_stages="--stages io" ;;
 	parse) sc_stages="--stages parse" ;;
 	flowtable) sc_stages="--stages flow" ;;
 	flows|flows64k|imix) sc_refs=1 ;;
 	flows1k) sc_flows=1024; sc_refs=1 ;;
 	flows1m) sc_flows=1048576; sc_pkts=1048576; sc_cap=2097152; sc_refs=1 ;;
 	newflows) sc_flows=$pkts; sc_cap=16384 ;;
-	captures) sc_flows=''; sc_pkts='' ;;
+	# Real captures hold GRO'd frames of up to 4.4 KB: mbufs that take
+	# them whole (xbgw sizes them from the MTU, testpmd --mbuf-size).
+	captures) sc_flows=''; sc_pkts=''; sc_mtu=4500 ;;
+	captures-replay) sc_flows=''; sc_pkts='' ;;
 	*) return 1 ;;
 	esac
 	case "$1" in
 	newflows) sc_gen="--mode newflows --packets $sc_pkts --size 60 --names" ;;
 	imix) sc_gen="--mode imix --flows $sc_flows --packets $sc_pkts" ;;
-	captures) sc_gen= ;; # the real captures, merged (see below)
+	captures*) sc_gen= ;; # the real captures, merged (see below)
 	*) sc_gen="--mode flows --flows $sc_flows --packets $sc_pkts --size 60" ;;
 	esac
 	sc_mbufs=$mbufs
@@ -174,7 +181,7 @@ IFS=, read -r -a list <<< "$scenarios"
 need_max=2048
 for sc in "${list[@]}"; do
 	if ! scenario "$sc"; then
-		echo "bench.sh: unknown scenario \"$sc\" (expected parse, flowtable, flows, flows64k, flows1k, flows1m, newflows, imix, captures)" >&2
+		echo "bench.sh: unknown scenario \"$sc\" (expected io, parse, flowtable, flows, flows64k, flows1k, flows1m, newflows, imix, captures, captures-replay)" >&2
 		exit 2
 	fi
 	[ "$sc_need" -gt "$need_max" ] && need_max=$sc_need
@@ -373,9 +380,12 @@ run_one() {
 
 	case "$kind" in
 	testpmd)
+		# shellcheck disable=SC2046
 		"$testpmd" -l 0,1 --main-lcore 0 "${eal[@]}" "${vdevs[@]}" -- \
 			--nb-cores=1 --forward-mode=io --stats-period 3600 \
-			--total-num-mbufs="$sc_mbufs" >"$log" 2>&1 </dev/null & ;;
+			--total-num-mbufs="$sc_mbufs" \
+			$([ "$sc_mtu" -gt 1500 ] && echo "--mbuf-size=$((sc_mtu + 256))") \
+			>"$log" 2>&1 </dev/null & ;;
 	xbgw)
 		# shellcheck disable=SC2086
 		"$xbgw" -l 0,1 --main-lcore 0 "${eal[@]}" "${vdevs[@]}" -- \
@@ -454,6 +464,7 @@ awk -v mbufs=$mbufs -v dir="$src/config" '
 # packet misses and evicts even after the capture loops).
 scenario_conf() {
 	sed -e "s/^mbufs = .*/mbufs = $sc_mbufs/" -e "s/^capacity = .*/capacity = $sc_cap/" \
+		-e "s/^mtu = .*/mtu = $sc_mtu/" \
 		"$conf" > "$tmp/xbgw-$1.conf"
 	runconf=$tmp/xbgw-$1.conf
 }
@@ -486,7 +497,7 @@ for sc in "${list[@]}"; do
 	scenario_conf "$sc"
 	cap=$tmp/$sc.pcap
 	ndpi=
-	if [ "$sc" = captures ]; then
+	if [ -z "$sc_gen" ]; then
 		# The real captures of ../shared/data, merged into one file (both
 		# programs loop it); ndpiReader's own rate on it is the reference.
 		shared=${XBGW_SHARED_DATA:-$src/../shared/data}
@@ -496,7 +507,7 @@ for sc in "${list[@]}"; do
 			continue
 		fi
 		mergecap -F pcap -a -w "$cap" "$shared"/pcap/pcap/*.pcap* || exit 1
-		if command -v ndpiReader >/dev/null; then
+		if command -v ndpiReader >/dev/null && ! [ -s "$out/ndpi.csv" ]; then
 			ndpi=$(for _ in 1 2 3 4 5; do
 				ndpiReader -i "$cap" 2>/dev/null |
 					sed -n 's/.*nDPI throughput: *\([0-9.]*\) K pps.*/\1/p'
@@ -510,11 +521,12 @@ for sc in "${list[@]}"; do
 	fi
 	for r in $(seq 1 "$rounds"); do
 		declare -A ref_rate=([l3fwd]='' [qos_meter]='')
-		if [ "$sc" = captures ]; then
-			# Real captures hold frames longer than one mbuf, which
-			# net_pcap's infinite_rx cannot replay: xbgw replays them
-			# itself (--replay, the same worker loop) and there is
-			# no testpmd figure; the reference is ndpiReader.
+		if [ "$sc" = captures-replay ]; then
+			# xbgw's own replay (--replay: the capture clock, the
+			# main lcore feeding the worker through a ring): each
+			# loop is later by the capture's span, so every flow
+			# has idled out and starts anew, names and all.  No
+			# testpmd figure; the reference is ndpiReader.
 			tp=nan
 			"$xbgw" -l 0,1 --main-lcore 0 --no-pci "${mem[@]}" \
 				--file-prefix bench-xr$$ --log-level=lib.eal:warning -- \
@@ -635,19 +647,28 @@ try:
     ndpi = float(open(out + "/ndpi.csv").read().split(",")[1])
 except (OSError, ValueError, IndexError):
     ndpi = None
-if ndpi and "captures" in med and not math.isnan(med["captures"]["xbgw_mpps"]):
+if ndpi:
     lines += ["", "Real captures: ndpiReader %.3f Mpps (one core, median of 5 "
-              "runs over the same merged file); xbgw %.2f Mpps = %.1fx." %
-              (ndpi / 1000, med["captures"]["xbgw_mpps"], med["captures"]["xbgw_mpps"] * 1000 / ndpi)]
+              "runs over the same merged file)." % (ndpi / 1000)]
+    for s, how in (("captures", "looped by net_pcap as a traffic generator "
+                    "would send it (the flows live on across loops; beside "
+                    "testpmd on the same path)"),
+                   ("captures-replay", "xbgw's own --replay on the capture "
+                    "clock (every loop later by the capture's span, so every "
+                    "flow starts anew: names, Hyperscan and all, each loop)")):
+        if s in med and not math.isnan(med[s]["xbgw_mpps"]):
+            lines.append("- %s: xbgw %.2f Mpps = **%.1fx** ndpiReader." %
+                         (how, med[s]["xbgw_mpps"], med[s]["xbgw_mpps"] * 1000 / ndpi))
 # Per-stage cost: cycles per packet of xbgw's worker, parse only, parse +
 # flow table, and the full pipeline, on the same capture.
 cyc = {s: med[s]["xbgw_cycles_per_pkt"] for s in scen}
 full64 = "flows" if "flows" in scen else ("flows64k" if "flows64k" in scen else None)
 if all(s in cyc for s in ("parse", "flowtable")) and full64:
     lines += ["", "Worker cycles per packet (busy cycles / packets, median; the "
-              "RX driver's own copy is outside): parse %.0f, + flow table %.0f, "
+              "RX driver's own copy is outside): %sparse %.0f, + flow table %.0f, "
               "+ classification, policy, meters and accounting (full) %.0f." %
-              (cyc["parse"], cyc["flowtable"], cyc[full64])]
+              ("loop and TX alone (io) %.0f, " % cyc["io"] if "io" in cyc else "",
+               cyc["parse"], cyc["flowtable"], cyc[full64])]
 # Sizing for 400G: end to end at the measured rate per worker core, and
 # the pipeline alone (worker cycles only) where the cycles are known.
 sizing = []
@@ -763,7 +784,8 @@ else:
 # capture (parse, + flow table, full); the full pipeline at 1,024 and
 # 1,048,576 flows beside it.
 ax = axs[1][1]
-stack = [(s, lab) for s, lab in (("parse", "parse"), ("flowtable", "+ flow table"),
+stack = [(s, lab) for s, lab in (("io", "loop, RX/TX"), ("parse", "+ parse"),
+                                 ("flowtable", "+ flow table"),
                                  (full64, "+ classify, policy, meter, account"))
          if s and s in cyc and not math.isnan(cyc[s])]
 bars = []
@@ -776,7 +798,7 @@ elif full64 and full64 in cyc and not math.isnan(cyc[full64]):
 if "flows1m" in cyc and not math.isnan(cyc["flows1m"]):
     bars.append(("1,048,576 flows\n(full)", [("flows1m", None)]))
 if bars:
-    seg_col = {"parse": "#9aa5b1", "+ flow table": "#bf8700"}
+    seg_col = {"loop, RX/TX": "#d0d7de", "+ parse": "#9aa5b1", "+ flow table": "#bf8700"}
     labelled = set()
     for i, (_, segs) in enumerate(bars):
         bottom = 0.0
@@ -806,7 +828,7 @@ EOF_PY
 echo "report: $out/report.md, $out/report.png"
 # A program that was run and gave no rate fails the run (the replayed real
 # captures have no testpmd figure by design).
-if awk -F, 'NR > 1 && (($1 != "captures" && $3 == "nan") || $4 == "nan" || $7 == "nan" || $8 == "nan") { bad = 1 } END { exit !bad }' "$results"; then
+if awk -F, 'NR > 1 && (($1 != "captures-replay" && $3 == "nan") || $4 == "nan" || $7 == "nan" || $8 == "nan") { bad = 1 } END { exit !bad }' "$results"; then
 	echo "bench.sh: some runs gave no rate (see $out/*.log)" >&2
 	exit 1
 fi
