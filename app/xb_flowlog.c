@@ -41,6 +41,18 @@ xb_flowlog_ring_free(struct xb_flowlog_ring *r)
 	rte_free(r);
 }
 
+/* Bounded string copy, always terminated.  Flow records are filled on the
+ * worker, once per flow: snprintf's format machinery cost more there than
+ * the rest of the flow's end. */
+static inline void
+copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 void
 xb_flow_record_fill(struct xb_flow_record *r, struct xb_flow_table *t,
 		    const struct xb_flow *f, const struct xb_ruleset *rs)
@@ -56,17 +68,17 @@ xb_flow_record_fill(struct xb_flow_record *r, struct xb_flow_table *t,
 	memcpy(r->dst, f->key.addr[s ^ 1], 16);
 	r->sport = f->key.port[s];
 	r->dport = f->key.port[s ^ 1];
-	snprintf(r->country, sizeof(r->country), "%s",
+	copy_str(r->country, sizeof(r->country),
 		 current ? xb_countries_code(rs->countries, f->country) : "?");
-	snprintf(r->category, sizeof(r->category), "%s",
+	copy_str(r->category, sizeof(r->category),
 		 current ? xb_categories_id(rs->categories, f->category) : "?");
-	snprintf(r->tenant, sizeof(r->tenant), "%s",
+	copy_str(r->tenant, sizeof(r->tenant),
 		 current ? xb_tenants_get(rs->tenants, f->tenant)->id : "?");
-	snprintf(r->action, sizeof(r->action), "%s",
+	copy_str(r->action, sizeof(r->action),
 		 current ? xb_action_name(f->action) : "?");
 	r->name_source = f->name_source;
 	if (f->name_source != XB_NAME_SRC_NONE)
-		snprintf(r->name, sizeof(r->name), "%s", xb_flow_name(t, f));
+		copy_str(r->name, sizeof(r->name), xb_flow_name(t, f));
 	r->packets[0] = f->packets[s];
 	r->packets[1] = f->packets[s ^ 1];
 	r->bytes[0] = f->bytes[s];
