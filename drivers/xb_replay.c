@@ -16,6 +16,16 @@
 
 #define REPLAY_RING_SIZE 4096
 #define REPLAY_MAX_QUEUES 16
+/* Frames are built and handed over in batches: mbufs come from the pool in
+ * bulk and go to each queue's ring in bursts, so the feeding core pays the
+ * pool and ring costs once per batch, not per frame. */
+#define REPLAY_BATCH 32
+
+/* Built frames of one queue not yet accepted by its ring, in order. */
+struct replay_qbuf {
+	unsigned int n;
+	struct rte_mbuf *m[REPLAY_BATCH];
+};
 
 struct xb_replay {
 	const struct xb_capture *cap;
@@ -37,9 +47,10 @@ struct xb_replay {
 	const uint64_t *now[REPLAY_MAX_QUEUES];
 	uint64_t skew_ns;
 	bool sync;
-	/* A frame built but not yet accepted by its (full) ring. */
-	struct rte_mbuf *pending;
-	unsigned int pending_queue;
+	struct replay_qbuf qbuf[REPLAY_MAX_QUEUES];
+	/* Mbufs allocated in bulk, not yet used: stash[0..stash_n). */
+	unsigned int stash_n;
+	struct rte_mbuf *stash[REPLAY_BATCH];
 };
 
 /* RX queue of every frame: the symmetric flow hash of its parsed headers,
@@ -84,9 +95,12 @@ build_frame(struct xb_replay *r, uint64_t idx)
 	uint32_t left = cap->len[idx];
 	struct rte_mbuf *head, *last;
 
-	head = rte_pktmbuf_alloc(r->mp);
-	if (head == NULL)
-		return NULL;
+	if (r->stash_n == 0) {
+		if (rte_pktmbuf_alloc_bulk(r->mp, r->stash, REPLAY_BATCH) != 0)
+			return NULL;
+		r->stash_n = REPLAY_BATCH;
+	}
+	head = r->stash[--r->stash_n];
 	last = head;
 	for (;;) {
 		uint16_t room = rte_pktmbuf_tailroom(last);
@@ -202,8 +216,9 @@ xb_replay_free(struct xb_replay *r)
 
 	if (r == NULL)
 		return;
-	rte_pktmbuf_free(r->pending);
+	rte_pktmbuf_free_bulk(r->stash, r->stash_n);
 	for (unsigned int q = 0; q < r->nqueues; q++) {
+		rte_pktmbuf_free_bulk(r->qbuf[q].m, r->qbuf[q].n);
 		while (rte_ring_dequeue(r->rx_ring[q], (void **)&m) == 0)
 			rte_pktmbuf_free(m);
 		while (rte_ring_dequeue(r->tx_ring[q], (void **)&m) == 0)
@@ -230,8 +245,10 @@ xb_replay_stop(struct xb_replay *r)
 bool
 xb_replay_done(const struct xb_replay *r)
 {
-	return r->pending == NULL &&
-	       (r->stopped || (r->loops != 0 && r->loop >= r->loops));
+	for (unsigned int q = 0; q < r->nqueues; q++)
+		if (r->qbuf[q].n != 0)
+			return false;
+	return r->stopped || (r->loops != 0 && r->loop >= r->loops);
 }
 
 uint64_t
@@ -277,34 +294,51 @@ feed_limit(const struct xb_replay *r)
 	return lim;
 }
 
-/* Hand one built frame to its queue's ring; false when the ring is full
- * (the frame stays pending, order within the queue is kept). */
+/* Hand queue q's built frames to its ring, as many as it takes; the rest
+ * stay, in order.  Returns true when none is left. */
 static bool
-enqueue(struct xb_replay *r, struct rte_mbuf *m, unsigned int q)
+flush_queue(struct xb_replay *r, unsigned int q)
 {
-	if (rte_ring_sp_enqueue(r->rx_ring[q], m) != 0) {
-		r->pending = m;
-		r->pending_queue = q;
-		return false;
-	}
-	r->fed++;
-	r->fed_bytes += m->pkt_len;
-	return true;
+	struct replay_qbuf *b = &r->qbuf[q];
+	unsigned int sent;
+	uint64_t bytes = 0;
+
+	if (b->n == 0)
+		return true;
+	/* Counted before the hand-over: the worker owns what the ring took. */
+	for (unsigned int i = 0; i < b->n; i++)
+		bytes += b->m[i]->pkt_len;
+	sent = rte_ring_sp_enqueue_burst(r->rx_ring[q], (void **)b->m, b->n,
+					 NULL);
+	for (unsigned int i = sent; i < b->n; i++)
+		bytes -= b->m[i]->pkt_len;
+	r->fed += sent;
+	r->fed_bytes += bytes;
+	memmove(b->m, b->m + sent, (b->n - sent) * sizeof(b->m[0]));
+	b->n -= sent;
+	return b->n == 0;
+}
+
+/* Flush every queue; true when all took everything. */
+static bool
+flush_all(struct xb_replay *r)
+{
+	bool all = true;
+
+	for (unsigned int q = 0; q < r->nqueues; q++)
+		all &= flush_queue(r, q);
+	return all;
 }
 
 unsigned int
 xb_replay_feed(struct xb_replay *r, unsigned int max)
 {
 	unsigned int total = 0;
+	uint64_t fed0 = r->fed;
 
-	if (r->pending != NULL) {
-		struct rte_mbuf *m = r->pending;
-
-		r->pending = NULL;
-		if (!enqueue(r, m, r->pending_queue))
-			goto out;
-		total++;
-	}
+	/* Frames a full ring refused last time go first. */
+	if (!flush_all(r))
+		goto out;
 	uint64_t limit = feed_limit(r);
 
 	while (total < max && !r->stopped &&
@@ -322,10 +356,12 @@ xb_replay_feed(struct xb_replay *r, unsigned int max)
 			r->next = 0;
 			r->loop++;
 		}
-		if (!enqueue(r, m, q))
-			break;
+		r->qbuf[q].m[r->qbuf[q].n++] = m;
 		total++;
+		if (r->qbuf[q].n == REPLAY_BATCH && !flush_queue(r, q))
+			break; /* ring full: the worker catches up */
 	}
+	flush_all(r);
 out:;
 	/* Nothing should be sent to the replay port; free it if it is. */
 	for (unsigned int q = 0; q < r->nqueues; q++) {
@@ -335,5 +371,5 @@ out:;
 
 		rte_pktmbuf_free_bulk(junk, nj);
 	}
-	return total;
+	return (unsigned int)(r->fed - fed0);
 }
