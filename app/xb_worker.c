@@ -535,11 +535,12 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 
 	/* Stage 1: parse; non-IP frames pass untouched, broken IP drops.
 	 * The flow key and hash come right after the parse, and the hash's
-	 * bucket line starts loading while the rest of the burst parses. */
-	/* Mbuf headers first, then each packet's first line a few packets
-	 * ahead (its address is in the header).  Where the driver filled
-	 * them on this core they are cached already; where another core did
-	 * (replay feeder, a software ring), each is a cross-core miss. */
+	 * bucket line starts loading while the rest of the burst parses.
+	 * Prefetched before: the mbuf headers, then each packet's first line
+	 * a few packets ahead (its address is in the header).  Where the
+	 * driver filled them on this core they are cached already; where
+	 * another core did (replay feeder, a software ring), each is a
+	 * cross-core miss. */
 	for (uint16_t i = 0; i < n; i++)
 		rte_prefetch0(pkts[i]);
 	for (uint16_t i = 0; i < n && i < XB_PKT_AHEAD; i++)
@@ -714,7 +715,6 @@ xb_worker_main(void *arg)
 	atomic_store_explicit(&w->running, true, memory_order_release);
 	while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
 		const struct xb_ruleset *rs = xb_rules_active();
-
 		uint64_t tsc = 0; /* end of the last burst, 0: none */
 
 		w->rs = rs;
