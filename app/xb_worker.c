@@ -24,6 +24,8 @@
 /* Flow flags (struct xb_flow.flags, owned by the worker). */
 #define XB_FF_ROLE_MASK 0x03 /* enum xb_role_hint of the first packet */
 #define XB_FF_NAME_DONE 0x04 /* name found or given up */
+#define XB_FF_QUEUED 0x08    /* in this burst's classification batch */
+#define XB_FF_SEEN 0x10      /* looked up in this segment, not yet touched */
 
 /* Aging: every XB_EXPIRE_PERIOD_NS of the clock in use, examine
  * XB_EXPIRE_BUCKETS buckets (bounded work, see FLOWTABLE.md): 160k
@@ -213,6 +215,23 @@ apply_name(struct xb_worker *w, const struct xb_ruleset *rs,
  * ruleset changed).  pi is the packet at hand, dir its direction in the
  * flow key.
  */
+/* The rest of a flow's classification once the ruleset's verdict v of
+ * its packet (direction dir) is known: the name's category, the policy. */
+static void
+classified(struct xb_worker *w, const struct xb_ruleset *rs,
+	   struct xb_flow *f, const struct xb_verdict *v, uint8_t dir)
+{
+	f->country = v->country;
+	f->tenant = v->tenant;
+	f->category = v->category;
+	/* Endpoint index (0/1 in the key) of the foreign end. */
+	f->remote = v->remote ? dir : (uint8_t)(dir ^ 1);
+	if (f->name_source != XB_NAME_SRC_NONE)
+		apply_name(w, rs, f);
+	f->generation = rs->generation;
+	decide_policy(w, rs, f, false);
+}
+
 static void
 classify_flow(struct xb_worker *w, const struct xb_ruleset *rs,
 	      struct xb_flow *f, const struct xb_pkt_info *pi, uint8_t dir)
@@ -221,15 +240,41 @@ classify_flow(struct xb_worker *w, const struct xb_ruleset *rs,
 
 	xb_ruleset_classify(rs, pi, dir != f->init_dir,
 			    (enum xb_role_hint)(f->flags & XB_FF_ROLE_MASK), &v);
-	f->country = v.country;
-	f->tenant = v.tenant;
-	f->category = v.category;
-	/* Endpoint index (0/1 in the key) of the foreign end. */
-	f->remote = v.remote ? dir : (uint8_t)(dir ^ 1);
-	if (f->name_source != XB_NAME_SRC_NONE)
-		apply_name(w, rs, f);
-	f->generation = rs->generation;
-	decide_policy(w, rs, f, false);
+	classified(w, rs, f, &v, dir);
+}
+
+/*
+ * Classify the flows of a burst gathered for it (queued[k] indexes the
+ * packet that queued flows[queued[k]], with its info, direction and
+ * time): the ruleset's lookups for all of them in one bulk call, then each
+ * flow's name category and policy at its packet's time.
+ */
+static void
+classify_queued(struct xb_worker *w, const struct xb_ruleset *rs,
+		struct xb_flow *const *flows, const struct xb_pkt_info *info,
+		const uint8_t *dirs, const uint64_t *times,
+		const uint16_t *queued, uint16_t nq)
+{
+	const struct xb_pkt_info *qpi[XB_BURST];
+	struct xb_verdict v[XB_BURST];
+	bool reply[XB_BURST];
+	uint8_t roles[XB_BURST];
+
+	for (uint16_t k = 0; k < nq; k++) {
+		const struct xb_flow *f = flows[queued[k]];
+
+		qpi[k] = &info[queued[k]];
+		reply[k] = dirs[queued[k]] != f->init_dir;
+		roles[k] = f->flags & XB_FF_ROLE_MASK;
+	}
+	xb_ruleset_classify_bulk(rs, qpi, reply, roles, nq, v);
+	for (uint16_t k = 0; k < nq; k++) {
+		struct xb_flow *f = flows[queued[k]];
+
+		f->flags &= (uint8_t)~XB_FF_QUEUED;
+		w->now_ns = times[queued[k]];
+		classified(w, rs, f, &v[k], dirs[queued[k]]);
+	}
 }
 
 /* A flow-log record of f, resolved under rs (its current ruleset). */
@@ -515,6 +560,10 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 	struct xb_flow_key keys[XB_BURST];
 	uint32_t hashes[XB_BURST];
 	struct rte_mbuf *ip_pkts[XB_BURST];
+	struct xb_flow *flows[XB_BURST];
+	uint64_t times[XB_BURST];
+	uint16_t queued[XB_BURST];
+	struct xb_flow *resume = NULL; /* flow of the packet a segment ends at */
 	uint8_t dirs[XB_BURST];
 	uint8_t scratch[XB_PARSE_HDR_MAX];
 	uint64_t burst_ns = w->clock_capture ? 0 : wall_ns(w, tsc);
@@ -614,90 +663,143 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 		goto out;
 	}
 
-	/* Stage 3: per packet; classification work only on misses. */
-	for (uint16_t i = 0; i < nip; i++) {
-		struct rte_mbuf *m = ip_pkts[i];
-		const struct xb_pkt_info *pi = &info[i];
-		uint32_t len = rte_pktmbuf_pkt_len(m);
-		struct xb_flow *f;
-		uint16_t country, category, tenant;
-		uint32_t meter;
-		uint8_t action, dscp;
-		enum xb_drop_reason why;
+	/*
+	 * Stages 3 to 5 run over segments of the burst, normally the whole
+	 * of it.  A segment ends early only at a packet whose flow it has
+	 * already seen and which has idled out since (a capture clock can put
+	 * hours inside one burst): the packets before it belong to the
+	 * lifetime that ends there, so they are counted first.
+	 */
+	for (uint16_t start = 0, end; start < nip; start = end) {
+		uint16_t nq = 0;
 
-		if (i + XB_LOOKAHEAD < nip)
-			xb_flow_prefetch_candidate(w->flows,
-						   hashes[i + XB_LOOKAHEAD]);
-		f = xb_flow_lookup(w->flows, &keys[i], hashes[i]);
-		w->now_ns = packet_time(w, m, burst_ns);
-		if (f == NULL)
-			f = xb_flow_insert(w->flows, &keys[i], hashes[i],
-					   w->now_ns, flow_end, w);
-		else
-			/* Idle past its timeout: it ended; the entry restarts
-			 * as a new flow (generation 0). */
-			xb_flow_restart_if_idle(w->flows, f, w->now_ns,
-						flow_end, w);
-		/* Generation 0: really new (a second packet of a new flow in
-		 * the same burst gets the entry the first one created). */
-		if (likely(f != NULL) && f->generation == 0) {
-			w->c.flows_new++;
-			f->init_dir = dirs[i];
-			f->flags = (uint8_t)role;
-			f->name_slot = XB_NAME_SLOT_NONE;
-			classify_flow(w, rs, f, pi, dirs[i]);
-		}
-		if (likely(f != NULL) &&
-		    unlikely(f->generation != rs->generation)) {
-			w->c.reclassified++;
-			classify_flow(w, rs, f, pi, dirs[i]);
-		}
-		if (likely(f != NULL)) {
-			xb_flow_touch(f, dirs[i], len, pi->tcp_flags, w->now_ns);
-			if (unlikely(!(f->flags & XB_FF_NAME_DONE)))
-				extract_name(w, rs, f, pi, dirs[i], m);
-			else if (unlikely(pi->proto == IPPROTO_UDP &&
-					  pi->sport == 53))
-				learn_dns(w, pi, m);
-			if (unlikely(w->now_ns >= verdict_until(f)))
-				decide_policy(w, rs, f, true); /* approval expired */
-			country = f->country;
-			category = f->category;
-			tenant = f->tenant;
-			action = f->action;
-			meter = f->aux[AUX_METER];
-			dscp = (uint8_t)f->aux[AUX_DSCP];
-		} else {
-			/* No room in the flow table for this burst: a
-			 * stateless verdict from this packet alone. */
-			struct xb_policy_verdict pv;
-			struct xb_verdict v;
+		/* Stage 3: each packet's flow (lookup, else a new entry), and
+		 * the flows that need a verdict (new, restarted, or from an
+		 * older ruleset) gathered, once each.  Entries found or made
+		 * are pinned for the burst: flows[] stays valid to stage 5. */
+		for (end = start; end < nip; end++) {
+			uint16_t i = end;
+			struct xb_flow *f;
 
-			w->c.flows_stateless++;
-			xb_ruleset_classify(rs, pi, false, role, &v);
-			country = v.country;
-			category = v.category;
-			tenant = v.tenant;
-			xb_policy_decide(rs->policy, country, category, tenant,
-					 w->now_ns, &pv);
-			action = pv.action;
-			meter = pv.meter;
-			dscp = pv.dscp;
+			if (i + XB_LOOKAHEAD < nip)
+				xb_flow_prefetch_candidate(
+					w->flows, hashes[i + XB_LOOKAHEAD]);
+			w->now_ns = times[i] =
+				packet_time(w, ip_pkts[i], burst_ns);
+			if (resume != NULL) {
+				f = resume;
+				resume = NULL;
+			} else {
+				f = xb_flow_lookup(w->flows, &keys[i],
+						   hashes[i]);
+				if (f != NULL && (f->flags & XB_FF_SEEN) &&
+				    unlikely(xb_flow_idle(w->flows, f,
+							  w->now_ns))) {
+					resume = f;
+					break;
+				}
+			}
+			if (f == NULL)
+				f = xb_flow_insert(w->flows, &keys[i],
+						   hashes[i], w->now_ns,
+						   flow_end, w);
+			else
+				/* Idle past its timeout: it ended; the entry
+				 * restarts as a new flow (generation 0). */
+				xb_flow_restart_if_idle(w->flows, f, w->now_ns,
+							flow_end, w);
+			flows[i] = f;
+			if (unlikely(f == NULL))
+				continue;
+			/* Later packets of the burst see it active. */
+			xb_flow_seen(f, w->now_ns);
+			if (unlikely(f->generation != rs->generation) &&
+			    !(f->flags & XB_FF_QUEUED)) {
+				if (f->generation == 0) {
+					/* Really new (later packets of it in
+					 * this burst find it queued). */
+					w->c.flows_new++;
+					f->init_dir = dirs[i];
+					f->flags = (uint8_t)role;
+					f->name_slot = XB_NAME_SLOT_NONE;
+				} else {
+					w->c.reclassified++;
+				}
+				f->flags |= XB_FF_QUEUED;
+				queued[nq++] = i;
+			}
+			f->flags |= XB_FF_SEEN;
 		}
-		cnt->by_country[country].packets++;
-		cnt->by_country[country].bytes += len;
-		cnt->by_category[category].packets++;
-		cnt->by_category[category].bytes += len;
-		cnt->by_tenant[tenant].packets++;
-		cnt->by_tenant[tenant].bytes += len;
-		why = enforce(w, rs, cnt, m, pi, action, meter, dscp, country,
-			      category, tenant, len);
-		if (likely(why == XB_DROP_MAX))
-			tx_enqueue(w, action == XB_ACT_PUBLIC ? q->public_port
-							      : q->tx_port,
-				   m);
-		else
-			drop(w, &dropped, m, why);
+
+		/* Stage 4: the gathered flows' verdicts, the FIB lookups and
+		 * 5-tuple rules of all of them in one bulk call each. */
+		if (unlikely(nq > 0))
+			classify_queued(w, rs, flows, info, dirs, times, queued,
+					nq);
+
+		/* Stage 5: per packet, the flow's verdict enforced. */
+		for (uint16_t i = start; i < end; i++) {
+			struct rte_mbuf *m = ip_pkts[i];
+			const struct xb_pkt_info *pi = &info[i];
+			uint32_t len = rte_pktmbuf_pkt_len(m);
+			struct xb_flow *f = flows[i];
+			uint16_t country, category, tenant;
+			uint32_t meter;
+			uint8_t action, dscp;
+			enum xb_drop_reason why;
+
+			w->now_ns = times[i];
+			if (likely(f != NULL)) {
+				f->flags &= (uint8_t)~XB_FF_SEEN;
+				xb_flow_touch(f, dirs[i], len, pi->tcp_flags,
+					      w->now_ns);
+				if (unlikely(!(f->flags & XB_FF_NAME_DONE)))
+					extract_name(w, rs, f, pi, dirs[i], m);
+				else if (unlikely(pi->proto == IPPROTO_UDP &&
+						  pi->sport == 53))
+					learn_dns(w, pi, m);
+				if (unlikely(w->now_ns >= verdict_until(f)))
+					/* approval expired */
+					decide_policy(w, rs, f, true);
+				country = f->country;
+				category = f->category;
+				tenant = f->tenant;
+				action = f->action;
+				meter = f->aux[AUX_METER];
+				dscp = (uint8_t)f->aux[AUX_DSCP];
+			} else {
+				/* No room in the flow table for this burst: a
+				 * stateless verdict from this packet alone. */
+				struct xb_policy_verdict pv;
+				struct xb_verdict v;
+
+				w->c.flows_stateless++;
+				xb_ruleset_classify(rs, pi, false, role, &v);
+				country = v.country;
+				category = v.category;
+				tenant = v.tenant;
+				xb_policy_decide(rs->policy, country, category,
+						 tenant, w->now_ns, &pv);
+				action = pv.action;
+				meter = pv.meter;
+				dscp = pv.dscp;
+			}
+			cnt->by_country[country].packets++;
+			cnt->by_country[country].bytes += len;
+			cnt->by_category[category].packets++;
+			cnt->by_category[category].bytes += len;
+			cnt->by_tenant[tenant].packets++;
+			cnt->by_tenant[tenant].bytes += len;
+			why = enforce(w, rs, cnt, m, pi, action, meter, dscp,
+				      country, category, tenant, len);
+			if (likely(why == XB_DROP_MAX))
+				tx_enqueue(w, action == XB_ACT_PUBLIC
+						      ? q->public_port
+						      : q->tx_port,
+					   m);
+			else
+				drop(w, &dropped, m, why);
+		}
 	}
 out:
 	if (dropped.n)

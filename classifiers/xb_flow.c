@@ -503,6 +503,16 @@ xb_flow_insert(struct xb_flow_table *t, const struct xb_flow_key *key,
 /* ------------------------------------------------------------- aging */
 
 bool
+xb_flow_idle_slow(const struct xb_flow_table *t, const struct xb_flow *f,
+		  uint64_t now_ns)
+{
+	bool closed;
+
+	return now_ns >= f->last_ns &&
+	       now_ns - f->last_ns >= timeout_of(t, f, &closed);
+}
+
+bool
 xb_flow_restart_if_idle_slow(struct xb_flow_table *t, struct xb_flow *f,
 			uint64_t now_ns, xb_flow_end_fn end_fn, void *ctx)
 {

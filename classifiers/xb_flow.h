@@ -301,6 +301,18 @@ xb_flow_touch(struct xb_flow *f, uint8_t dir, uint32_t bytes,
 				  (rst << 4));
 }
 
+/*
+ * The time part of xb_flow_touch() alone: last_ns = now_ns.  For callers
+ * that look a whole burst up before touching its packets: later packets
+ * of the burst then see the flow as active, not idle since its previous
+ * burst.  Owner lcore only.
+ */
+static inline void
+xb_flow_seen(struct xb_flow *f, uint64_t now_ns)
+{
+	f->last_ns = now_ns;
+}
+
 /* --------------------------------------------------------------- table */
 
 struct xb_flow_table;
@@ -432,7 +444,15 @@ struct xb_flow *xb_flow_insert(struct xb_flow_table *t,
 static inline bool xb_flow_restart_if_idle(struct xb_flow_table *t,
 					   struct xb_flow *f, uint64_t now_ns,
 					   xb_flow_end_fn end_fn, void *ctx);
-/* Its out-of-line part, for flows idle at least the shortest timeout. */
+/* Whether f has been idle for its timeout at now_ns, i.e. whether
+ * xb_flow_restart_if_idle() would end it; changes nothing.  Inline, below.
+ * Owner lcore only. */
+static inline bool xb_flow_idle(const struct xb_flow_table *t,
+				const struct xb_flow *f, uint64_t now_ns);
+bool xb_flow_idle_slow(const struct xb_flow_table *t, const struct xb_flow *f,
+		       uint64_t now_ns);
+/* The out-of-line part of xb_flow_restart_if_idle(), for flows idle at
+ * least the shortest timeout. */
 bool xb_flow_restart_if_idle_slow(struct xb_flow_table *t, struct xb_flow *f,
 				  uint64_t now_ns, xb_flow_end_fn end_fn,
 				  void *ctx);
@@ -659,6 +679,15 @@ xb_flow_lookup(struct xb_flow_table *t, const struct xb_flow_key *key,
 		h->hits++;
 	}
 	return f;
+}
+
+static inline bool
+xb_flow_idle(const struct xb_flow_table *t, const struct xb_flow *f,
+	     uint64_t now_ns)
+{
+	if (__builtin_expect(now_ns - f->last_ns < xb_flow_head_c(t)->min_timeout_ns, 1))
+		return false;
+	return xb_flow_idle_slow(t, f, now_ns);
 }
 
 /* See the declaration above: the common case (active within the shortest

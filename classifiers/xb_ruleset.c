@@ -362,75 +362,125 @@ xb_ruleset_free(struct xb_ruleset *rs)
 	free(rs);
 }
 
-static inline uint32_t
-local_of(const struct xb_ruleset *rs, uint8_t family, const uint8_t *addr)
+/* LPM lookups of a batch: IPv4 and IPv6 addresses gathered apart, one
+ * bulk call per family.  addrs[i] is 16 bytes in network order (IPv4 in the
+ * first 4); values[i] gets the value.  (The arrays are the caller's
+ * scratch, hence not const: a const one makes gcc 12 see reads of what n
+ * leaves unwritten.) */
+static void
+lookup_mixed(const struct xb_lpm *l, const uint8_t **addrs, uint8_t *family,
+	     unsigned int n, uint32_t *values)
 {
-	if (family == 4) {
-		uint32_t ip;
+	uint32_t ip4[XB_RULESET_BULK_MAX * 2];
+	uint8_t ip6[XB_RULESET_BULK_MAX * 2][16];
+	uint64_t v4[XB_RULESET_BULK_MAX * 2], v6[XB_RULESET_BULK_MAX * 2];
+	uint16_t at4[XB_RULESET_BULK_MAX * 2], at6[XB_RULESET_BULK_MAX * 2];
+	unsigned int n4 = 0, n6 = 0;
 
-		memcpy(&ip, addr, 4);
-		return (uint32_t)xb_lpm_lookup4(rs->local, rte_be_to_cpu_32(ip));
+	for (unsigned int i = 0; i < n; i++) {
+		if (family[i] == 4) {
+			uint32_t ip;
+
+			memcpy(&ip, addrs[i], 4);
+			ip4[n4] = rte_be_to_cpu_32(ip);
+			at4[n4++] = (uint16_t)i;
+		} else {
+			memcpy(ip6[n6], addrs[i], 16);
+			at6[n6++] = (uint16_t)i;
+		}
 	}
-	return (uint32_t)xb_lpm_lookup6(rs->local, addr);
+	if (n4 > 0)
+		xb_lpm_lookup4_bulk(l, ip4, v4, n4);
+	if (n6 > 0)
+		xb_lpm_lookup6_bulk(l, (const uint8_t (*)[16])ip6, v6, n6);
+	for (unsigned int k = 0; k < n4; k++)
+		values[at4[k]] = (uint32_t)v4[k];
+	for (unsigned int k = 0; k < n6; k++)
+		values[at6[k]] = (uint32_t)v6[k];
+}
+
+void
+xb_ruleset_classify_bulk(const struct xb_ruleset *rs,
+			 const struct xb_pkt_info *const *pis,
+			 const bool *reply, const uint8_t *roles,
+			 unsigned int n, struct xb_verdict *out)
+{
+	const uint8_t *addrs[XB_RULESET_BULK_MAX * 2];
+	uint8_t fam[XB_RULESET_BULK_MAX * 2];
+	uint32_t local[XB_RULESET_BULK_MAX * 2], country[XB_RULESET_BULK_MAX];
+	struct xb_pkt_info fwd[XB_RULESET_BULK_MAX];
+	const struct xb_pkt_info *pp[XB_RULESET_BULK_MAX];
+	uint16_t cat[XB_RULESET_BULK_MAX];
+
+	if (n == 0)
+		return;
+	if (n > XB_RULESET_BULK_MAX)
+		n = XB_RULESET_BULK_MAX;
+	/* Which ends are domestic: both addresses of every packet at once. */
+	for (unsigned int i = 0; i < n; i++) {
+		addrs[2 * i] = pis[i]->src;
+		addrs[2 * i + 1] = pis[i]->dst;
+		fam[2 * i] = fam[2 * i + 1] = pis[i]->family;
+	}
+	lookup_mixed(rs->local, addrs, fam, 2 * n, local);
+
+	/* Which end is foreign: the port's role on live ports; in replay the
+	 * end outside home_net, the destination when neither or both are. */
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t src_local = local[2 * i], dst_local = local[2 * i + 1];
+		uint32_t home_side;
+		uint16_t tenant;
+
+		switch ((enum xb_role_hint)roles[i]) {
+		case XB_DIR_FROM_INSIDE:
+			out[i].remote = 0;
+			break;
+		case XB_DIR_FROM_OUTSIDE:
+			out[i].remote = 1;
+			break;
+		default:
+			out[i].remote = (dst_local & XB_LOCAL_HOME) &&
+					!(src_local & XB_LOCAL_HOME);
+			break;
+		}
+		addrs[i] = out[i].remote ? pis[i]->src : pis[i]->dst;
+		fam[i] = pis[i]->family;
+		home_side = out[i].remote ? dst_local : src_local;
+		/* Tenant: the VLAN when mapped, else the domestic end's
+		 * prefix. */
+		tenant = pis[i]->vlan ? rs->vlan_tenant[pis[i]->vlan & 0xfff] : 0;
+		if (tenant == XB_TENANT_UNKNOWN)
+			tenant = (uint16_t)(home_side & XB_LOCAL_TENANT_MASK);
+		out[i].tenant = tenant;
+		/* The 5-tuple rules see each flow from its initiator. */
+		pp[i] = pis[i];
+		if (reply[i]) {
+			fwd[i] = *pis[i];
+			memcpy(fwd[i].src, pis[i]->dst, sizeof(fwd[i].src));
+			memcpy(fwd[i].dst, pis[i]->src, sizeof(fwd[i].dst));
+			fwd[i].sport = pis[i]->dport;
+			fwd[i].dport = pis[i]->sport;
+			pp[i] = &fwd[i];
+		}
+	}
+	/* The remote ends' countries, then the category rules: one call each. */
+	lookup_mixed(rs->geo, addrs, fam, n, country);
+	if (rs->catrules != NULL)
+		xb_catrules_classify(rs->catrules, pp, n, cat);
+	for (unsigned int i = 0; i < n; i++) {
+		out[i].country = (uint16_t)country[i];
+		out[i].category = rs->catrules != NULL ? cat[i]
+						       : XB_CATEGORY_UNCLASSIFIED;
+	}
 }
 
 void
 xb_ruleset_classify(const struct xb_ruleset *rs, const struct xb_pkt_info *pi,
 		    bool reply, enum xb_role_hint role, struct xb_verdict *out)
 {
-	uint32_t src_local = local_of(rs, pi->family, pi->src);
-	uint32_t dst_local = local_of(rs, pi->family, pi->dst);
-	const uint8_t *remote_addr;
-	uint32_t home_side;
-	uint16_t tenant;
+	uint8_t r = (uint8_t)role;
 
-	/* Which end is foreign: the port's role on live ports; in replay the
-	 * end outside home_net, the destination when neither or both are. */
-	switch (role) {
-	case XB_DIR_FROM_INSIDE:
-		out->remote = 0;
-		break;
-	case XB_DIR_FROM_OUTSIDE:
-		out->remote = 1;
-		break;
-	default:
-		out->remote = (dst_local & XB_LOCAL_HOME) &&
-			      !(src_local & XB_LOCAL_HOME);
-		break;
-	}
-	remote_addr = out->remote ? pi->src : pi->dst;
-	home_side = out->remote ? dst_local : src_local;
-
-	if (pi->family == 4) {
-		uint32_t ip;
-
-		memcpy(&ip, remote_addr, 4);
-		out->country = (uint16_t)xb_lpm_lookup4(rs->geo,
-							rte_be_to_cpu_32(ip));
-	} else {
-		out->country = (uint16_t)xb_lpm_lookup6(rs->geo, remote_addr);
-	}
-	/* Tenant: the VLAN when mapped, else the domestic end's prefix. */
-	tenant = pi->vlan ? rs->vlan_tenant[pi->vlan & 0xfff] : 0;
-	if (tenant == XB_TENANT_UNKNOWN)
-		tenant = (uint16_t)(home_side & XB_LOCAL_TENANT_MASK);
-	out->tenant = tenant;
-
-	out->category = XB_CATEGORY_UNCLASSIFIED;
-	if (rs->catrules != NULL) {
-		struct xb_pkt_info fwd;
-		const struct xb_pkt_info *pp = pi;
-
-		if (reply) {
-			fwd = *pi;
-			memcpy(fwd.src, pi->dst, sizeof(fwd.src));
-			memcpy(fwd.dst, pi->src, sizeof(fwd.dst));
-			fwd.sport = pi->dport;
-			fwd.dport = pi->sport;
-			pp = &fwd;
-		}
-		xb_catrules_classify(rs->catrules, &pp, 1, &out->category);
-	}
+	xb_ruleset_classify_bulk(rs, &pi, &reply, &r, 1, out);
 }
 
 int

@@ -160,6 +160,23 @@ void xb_ruleset_classify(const struct xb_ruleset *rs,
 			 const struct xb_pkt_info *pi, bool reply,
 			 enum xb_role_hint role, struct xb_verdict *out);
 
+/* Most packets xb_ruleset_classify_bulk() takes in one call. */
+#define XB_RULESET_BULK_MAX 64
+
+/*
+ * xb_ruleset_classify() of n packets at once (n <= XB_RULESET_BULK_MAX; more
+ * is a caller bug: only the first XB_RULESET_BULK_MAX are done): the
+ * domestic-side and country FIB lookups and the 5-tuple rules each run as
+ * one bulk call over the batch, which is where new flows of a burst are
+ * cheaper together than one by one.  reply[i] and roles[i] (enum
+ * xb_role_hint) as for the single call; out[i] is pis[i]'s verdict.
+ * Worker-safe: reads only immutable tables; no allocation.
+ */
+void xb_ruleset_classify_bulk(const struct xb_ruleset *rs,
+			      const struct xb_pkt_info *const *pis,
+			      const bool *reply, const uint8_t *roles,
+			      unsigned int n, struct xb_verdict *out);
+
 /* Index of a usage cell. */
 static inline size_t
 xb_ruleset_usage_cell(const struct xb_ruleset *rs, uint16_t tenant,
