@@ -243,40 +243,6 @@ classify_flow(struct xb_worker *w, const struct xb_ruleset *rs,
 	classified(w, rs, f, &v, dir);
 }
 
-/*
- * Classify the flows of a burst gathered for it (queued[k] indexes the
- * packet that queued flows[queued[k]], with its info, direction and
- * time): the ruleset's lookups for all of them in one bulk call, then each
- * flow's name category and policy at its packet's time.
- */
-static void
-classify_queued(struct xb_worker *w, const struct xb_ruleset *rs,
-		struct xb_flow *const *flows, const struct xb_pkt_info *info,
-		const uint8_t *dirs, const uint64_t *times,
-		const uint16_t *queued, uint16_t nq)
-{
-	const struct xb_pkt_info *qpi[XB_BURST];
-	struct xb_verdict v[XB_BURST];
-	bool reply[XB_BURST];
-	uint8_t roles[XB_BURST];
-
-	for (uint16_t k = 0; k < nq; k++) {
-		const struct xb_flow *f = flows[queued[k]];
-
-		qpi[k] = &info[queued[k]];
-		reply[k] = dirs[queued[k]] != f->init_dir;
-		roles[k] = f->flags & XB_FF_ROLE_MASK;
-	}
-	xb_ruleset_classify_bulk(rs, qpi, reply, roles, nq, v);
-	for (uint16_t k = 0; k < nq; k++) {
-		struct xb_flow *f = flows[queued[k]];
-
-		f->flags &= (uint8_t)~XB_FF_QUEUED;
-		w->now_ns = times[queued[k]];
-		classified(w, rs, f, &v[k], dirs[queued[k]]);
-	}
-}
-
 /* A flow-log record of f, resolved under rs (its current ruleset). */
 static void
 fill_record(const struct xb_worker *w, const struct xb_ruleset *rs,
@@ -549,47 +515,40 @@ enforce(struct xb_worker *w, const struct xb_ruleset *rs,
 	return XB_DROP_MAX;
 }
 
-/* Process one received burst; tsc: when it arrived. */
-static void
-process_burst(struct xb_worker *w, const struct xb_rxq *q,
-	      const struct xb_ruleset *rs, struct rte_mbuf **pkts, uint16_t n,
-	      uint64_t tsc)
-{
-	const struct xb_ruleset_counters *cnt = &rs->counters[w->index];
+/*
+ * A burst's IP packets between the stages: what stage 1 (parse) gives the
+ * later ones, and what stage 3 (flows) gives stages 4 and 5.
+ */
+struct xb_ip_burst {
+	uint16_t n;
+	struct rte_mbuf *pkts[XB_BURST];
 	struct xb_pkt_info info[XB_BURST];
 	struct xb_flow_key keys[XB_BURST];
 	uint32_t hashes[XB_BURST];
-	struct rte_mbuf *ip_pkts[XB_BURST];
-	struct xb_flow *flows[XB_BURST];
-	uint64_t times[XB_BURST];
-	uint16_t queued[XB_BURST];
-	struct xb_flow *resume = NULL; /* flow of the packet a segment ends at */
-	uint8_t dirs[XB_BURST];
+	uint8_t dirs[XB_BURST];            /* direction in the flow key */
+	struct xb_flow *flows[XB_BURST];   /* stage 3: the packet's flow */
+	uint64_t times[XB_BURST];          /* the packet's time, ns */
+	uint16_t queued[XB_BURST];         /* stage 3: packets whose flow
+					    * stage 4 classifies */
+};
+
+/*
+ * Stage 1: parse; non-IP frames pass untouched, broken IP drops.  With
+ * keyed, the flow key and hash come right after the parse, and the hash's
+ * bucket line starts loading while the rest of the burst parses.
+ * Prefetched before: the mbuf headers, then each packet's first line a few
+ * packets ahead (its address is in the header).  Where the driver filled
+ * them on this core they are cached already; where another core did
+ * (replay feeder, a software ring), each is a cross-core miss.
+ */
+static inline void
+parse_burst(struct xb_worker *w, const struct xb_rxq *q,
+	    struct rte_mbuf **pkts, uint16_t n, bool keyed,
+	    struct xb_ip_burst *b, struct xb_dropped *dropped)
+{
 	uint8_t scratch[XB_PARSE_HDR_MAX];
-	uint64_t burst_ns = w->clock_capture ? 0 : wall_ns(w, tsc);
-	enum xb_role_hint role = role_hint(q->role);
-	struct xb_dropped dropped = {.n = 0};
-	const bool keyed = w->stages != XB_STAGES_PARSE;
-	uint16_t nip = 0;
 
-	if (unlikely(w->stages == XB_STAGES_IO)) {
-		/* Benchmark baseline: the loop, RX and TX, and nothing else
-		 * (testpmd's io forwarding through xbgw's own loop). */
-		for (uint16_t i = 0; i < n; i++) {
-			w->c.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
-			tx_enqueue(w, q->tx_port, pkts[i]);
-		}
-		return;
-	}
-
-	/* Stage 1: parse; non-IP frames pass untouched, broken IP drops.
-	 * The flow key and hash come right after the parse, and the hash's
-	 * bucket line starts loading while the rest of the burst parses.
-	 * Prefetched before: the mbuf headers, then each packet's first line
-	 * a few packets ahead (its address is in the header).  Where the
-	 * driver filled them on this core they are cached already; where
-	 * another core did (replay feeder, a software ring), each is a
-	 * cross-core miss. */
+	b->n = 0;
 	for (uint16_t i = 0; i < n; i++)
 		rte_prefetch0(pkts[i]);
 	for (uint16_t i = 0; i < n && i < XB_PKT_AHEAD; i++)
@@ -598,6 +557,7 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 		struct rte_mbuf *m = pkts[i];
 		uint32_t len = rte_pktmbuf_pkt_len(m);
 		uint32_t hlen = len < XB_PARSE_HDR_MAX ? len : XB_PARSE_HDR_MAX;
+		uint16_t k = b->n;
 		const uint8_t *hdr;
 		int rc;
 
@@ -612,56 +572,94 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 		/* Contiguous first bytes; copied only when the headers span
 		 * segments. */
 		hdr = rte_pktmbuf_read(m, 0, hlen, scratch);
-		rc = hdr ? xb_parse(hdr, hlen, len, &info[nip])
+		rc = hdr ? xb_parse(hdr, hlen, len, &b->info[k])
 			 : XB_PARSE_MALFORMED;
 		if (likely(rc == XB_PARSE_IP)) {
 			if (likely(keyed)) {
-				hashes[nip] = xb_flow_key_from_pkt_hash(
-					&info[nip], &keys[nip], &dirs[nip]);
-				xb_flow_prefetch_bucket(w->flows, hashes[nip]);
+				b->hashes[k] = xb_flow_key_from_pkt_hash(
+					&b->info[k], &b->keys[k], &b->dirs[k]);
+				xb_flow_prefetch_bucket(w->flows, b->hashes[k]);
 			}
-			ip_pkts[nip++] = m;
+			b->pkts[b->n++] = m;
 			continue;
 		}
 		if (rc == XB_PARSE_NOT_IP) {
 			w->c.not_ip++;
 			tx_enqueue(w, q->tx_port, m);
 		} else {
-			drop(w, &dropped, m, XB_DROP_MALFORMED);
+			drop(w, dropped, m, XB_DROP_MALFORMED);
 		}
 	}
-	if (nip == 0)
-		goto out;
-	if (unlikely(!keyed)) {
-		for (uint16_t i = 0; i < nip; i++)
-			tx_enqueue(w, q->tx_port, ip_pkts[i]);
-		goto out;
-	}
+}
 
-	/* Stage 2 starts here and runs inside stage 3's loop: packet i's
-	 * entry is prefetched XB_LOOKAHEAD packets before its lookup. */
-	xb_flow_burst_begin(w->flows);
-	for (uint16_t i = 0; i < nip && i < XB_LOOKAHEAD; i++)
-		xb_flow_prefetch_candidate(w->flows, hashes[i]);
-	if (unlikely(w->stages == XB_STAGES_FLOW)) {
-		for (uint16_t i = 0; i < nip; i++) {
-			struct xb_flow *f;
+/* --stages flow: the flow table's work alone (lookup, insert, touch). */
+static void
+flows_only(struct xb_worker *w, const struct xb_rxq *q, struct xb_ip_burst *b,
+	   uint64_t burst_ns)
+{
+	for (uint16_t i = 0; i < b->n; i++) {
+		struct xb_flow *f;
 
-			if (i + XB_LOOKAHEAD < nip)
-				xb_flow_prefetch_candidate(
-					w->flows, hashes[i + XB_LOOKAHEAD]);
-			f = xb_flow_lookup(w->flows, &keys[i], hashes[i]);
-			if (f == NULL)
-				f = xb_flow_insert(w->flows, &keys[i], hashes[i],
-						   burst_ns, flow_end, w);
-			if (f != NULL)
-				xb_flow_touch(f, dirs[i],
-					      rte_pktmbuf_pkt_len(ip_pkts[i]),
-					      info[i].tcp_flags, burst_ns);
-			tx_enqueue(w, q->tx_port, ip_pkts[i]);
-		}
-		goto out;
+		if (i + XB_LOOKAHEAD < b->n)
+			xb_flow_prefetch_candidate(w->flows,
+						   b->hashes[i + XB_LOOKAHEAD]);
+		f = xb_flow_lookup(w->flows, &b->keys[i], b->hashes[i]);
+		if (f == NULL)
+			f = xb_flow_insert(w->flows, &b->keys[i], b->hashes[i],
+					   burst_ns, flow_end, w);
+		if (f != NULL)
+			xb_flow_touch(f, b->dirs[i], rte_pktmbuf_pkt_len(b->pkts[i]),
+				      b->info[i].tcp_flags, burst_ns);
+		tx_enqueue(w, q->tx_port, b->pkts[i]);
 	}
+}
+
+/*
+ * Stage 4: classify the flows of a burst gathered for it (b->queued[k]
+ * indexes the packet that queued its flow, with its info, direction and
+ * time): the ruleset's lookups for all of them in one bulk call, then each
+ * flow's name category and policy at its packet's time.
+ */
+static void
+classify_queued(struct xb_worker *w, const struct xb_ruleset *rs,
+		const struct xb_ip_burst *b, uint16_t nq)
+{
+	const struct xb_pkt_info *qpi[XB_BURST];
+	struct xb_verdict v[XB_BURST];
+	bool reply[XB_BURST];
+	uint8_t roles[XB_BURST];
+
+	if (nq == 0)
+		return;
+	for (uint16_t k = 0; k < nq; k++) {
+		const struct xb_flow *f = b->flows[b->queued[k]];
+
+		qpi[k] = &b->info[b->queued[k]];
+		reply[k] = b->dirs[b->queued[k]] != f->init_dir;
+		roles[k] = f->flags & XB_FF_ROLE_MASK;
+	}
+	xb_ruleset_classify_bulk(rs, qpi, reply, roles, nq, v);
+	for (uint16_t k = 0; k < nq; k++) {
+		struct xb_flow *f = b->flows[b->queued[k]];
+
+		f->flags &= (uint8_t)~XB_FF_QUEUED;
+		w->now_ns = b->times[b->queued[k]];
+		classified(w, rs, f, &v[k], b->dirs[b->queued[k]]);
+	}
+}
+
+/*
+ * Stages 3 to 5 (flows, verdicts, enforcement) of a parsed burst.  Out of
+ * line: its size would otherwise crowd the parse loop's registers.
+ */
+static __rte_noinline void
+process_flows(struct xb_worker *w, const struct xb_rxq *q,
+	      const struct xb_ruleset *rs, struct xb_ip_burst *b,
+	      uint64_t burst_ns, struct xb_dropped *dropped)
+{
+	const struct xb_ruleset_counters *cnt = &rs->counters[w->index];
+	enum xb_role_hint role = role_hint(q->role);
+	struct xb_flow *resume = NULL; /* flow of the packet a segment ends at */
 
 	/*
 	 * Stages 3 to 5 run over segments of the burst, normally the whole
@@ -670,28 +668,28 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 	 * hours inside one burst): the packets before it belong to the
 	 * lifetime that ends there, so they are counted first.
 	 */
-	for (uint16_t start = 0, end; start < nip; start = end) {
+	for (uint16_t start = 0, end; start < b->n; start = end) {
 		uint16_t nq = 0;
 
 		/* Stage 3: each packet's flow (lookup, else a new entry), and
 		 * the flows that need a verdict (new, restarted, or from an
 		 * older ruleset) gathered, once each.  Entries found or made
-		 * are pinned for the burst: flows[] stays valid to stage 5. */
-		for (end = start; end < nip; end++) {
+		 * are pinned for the burst: b->flows[] stays valid to stage 5. */
+		for (end = start; end < b->n; end++) {
 			uint16_t i = end;
 			struct xb_flow *f;
 
-			if (i + XB_LOOKAHEAD < nip)
+			if (i + XB_LOOKAHEAD < b->n)
 				xb_flow_prefetch_candidate(
-					w->flows, hashes[i + XB_LOOKAHEAD]);
-			w->now_ns = times[i] =
-				packet_time(w, ip_pkts[i], burst_ns);
+					w->flows, b->hashes[i + XB_LOOKAHEAD]);
+			w->now_ns = b->times[i] =
+				packet_time(w, b->pkts[i], burst_ns);
 			if (resume != NULL) {
 				f = resume;
 				resume = NULL;
 			} else {
-				f = xb_flow_lookup(w->flows, &keys[i],
-						   hashes[i]);
+				f = xb_flow_lookup(w->flows, &b->keys[i],
+						   b->hashes[i]);
 				if (f != NULL && (f->flags & XB_FF_SEEN) &&
 				    unlikely(xb_flow_idle(w->flows, f,
 							  w->now_ns))) {
@@ -700,15 +698,15 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 				}
 			}
 			if (f == NULL)
-				f = xb_flow_insert(w->flows, &keys[i],
-						   hashes[i], w->now_ns,
+				f = xb_flow_insert(w->flows, &b->keys[i],
+						   b->hashes[i], w->now_ns,
 						   flow_end, w);
 			else
 				/* Idle past its timeout: it ended; the entry
 				 * restarts as a new flow (generation 0). */
 				xb_flow_restart_if_idle(w->flows, f, w->now_ns,
 							flow_end, w);
-			flows[i] = f;
+			b->flows[i] = f;
 			if (unlikely(f == NULL))
 				continue;
 			/* Later packets of the burst see it active. */
@@ -719,14 +717,14 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 					/* Really new (later packets of it in
 					 * this burst find it queued). */
 					w->c.flows_new++;
-					f->init_dir = dirs[i];
+					f->init_dir = b->dirs[i];
 					f->flags = (uint8_t)role;
 					f->name_slot = XB_NAME_SLOT_NONE;
 				} else {
 					w->c.reclassified++;
 				}
 				f->flags |= XB_FF_QUEUED;
-				queued[nq++] = i;
+				b->queued[nq++] = i;
 			}
 			f->flags |= XB_FF_SEEN;
 		}
@@ -734,27 +732,26 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 		/* Stage 4: the gathered flows' verdicts, the FIB lookups and
 		 * 5-tuple rules of all of them in one bulk call each. */
 		if (unlikely(nq > 0))
-			classify_queued(w, rs, flows, info, dirs, times, queued,
-					nq);
+			classify_queued(w, rs, b, nq);
 
 		/* Stage 5: per packet, the flow's verdict enforced. */
 		for (uint16_t i = start; i < end; i++) {
-			struct rte_mbuf *m = ip_pkts[i];
-			const struct xb_pkt_info *pi = &info[i];
+			struct rte_mbuf *m = b->pkts[i];
+			const struct xb_pkt_info *pi = &b->info[i];
 			uint32_t len = rte_pktmbuf_pkt_len(m);
-			struct xb_flow *f = flows[i];
+			struct xb_flow *f = b->flows[i];
 			uint16_t country, category, tenant;
 			uint32_t meter;
 			uint8_t action, dscp;
 			enum xb_drop_reason why;
 
-			w->now_ns = times[i];
+			w->now_ns = b->times[i];
 			if (likely(f != NULL)) {
 				f->flags &= (uint8_t)~XB_FF_SEEN;
-				xb_flow_touch(f, dirs[i], len, pi->tcp_flags,
+				xb_flow_touch(f, b->dirs[i], len, pi->tcp_flags,
 					      w->now_ns);
 				if (unlikely(!(f->flags & XB_FF_NAME_DONE)))
-					extract_name(w, rs, f, pi, dirs[i], m);
+					extract_name(w, rs, f, pi, b->dirs[i], m);
 				else if (unlikely(pi->proto == IPPROTO_UDP &&
 						  pi->sport == 53))
 					learn_dns(w, pi, m);
@@ -798,9 +795,48 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 						      : q->tx_port,
 					   m);
 			else
-				drop(w, &dropped, m, why);
+				drop(w, dropped, m, why);
 		}
 	}
+}
+
+/* Process one received burst; tsc: when it arrived. */
+static void
+process_burst(struct xb_worker *w, const struct xb_rxq *q,
+	      const struct xb_ruleset *rs, struct rte_mbuf **pkts, uint16_t n,
+	      uint64_t tsc)
+{
+	struct xb_ip_burst b;
+	uint64_t burst_ns = w->clock_capture ? 0 : wall_ns(w, tsc);
+	struct xb_dropped dropped = {.n = 0};
+	const bool keyed = w->stages != XB_STAGES_PARSE;
+
+	if (unlikely(w->stages == XB_STAGES_IO)) {
+		/* Benchmark baseline: the loop, RX and TX, and nothing else
+		 * (testpmd's io forwarding through xbgw's own loop). */
+		for (uint16_t i = 0; i < n; i++) {
+			w->c.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+			tx_enqueue(w, q->tx_port, pkts[i]);
+		}
+		return;
+	}
+	parse_burst(w, q, pkts, n, keyed, &b, &dropped);
+	if (b.n == 0)
+		goto out;
+	if (unlikely(!keyed)) {
+		for (uint16_t i = 0; i < b.n; i++)
+			tx_enqueue(w, q->tx_port, b.pkts[i]);
+		goto out;
+	}
+	/* Stage 2 starts here and runs inside stage 3's loop: packet i's
+	 * entry is prefetched XB_LOOKAHEAD packets before its lookup. */
+	xb_flow_burst_begin(w->flows);
+	for (uint16_t i = 0; i < b.n && i < XB_LOOKAHEAD; i++)
+		xb_flow_prefetch_candidate(w->flows, b.hashes[i]);
+	if (unlikely(w->stages == XB_STAGES_FLOW))
+		flows_only(w, q, &b, burst_ns);
+	else
+		process_flows(w, q, rs, &b, burst_ns, &dropped);
 out:
 	if (dropped.n)
 		rte_pktmbuf_free_bulk(dropped.pkts, dropped.n);
