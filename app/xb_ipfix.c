@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "xb_bytes.h"
 #include "xb_hostport.h"
 
 #define MSG_HDR 16
@@ -87,40 +88,19 @@ struct xb_ipfix {
 	struct xb_ipfix_stats st;
 };
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
 static size_t
 template_record(uint8_t *p, uint16_t id, const struct field *f)
 {
 	size_t off = 4;
 
-	put16(p, id);
-	put16(p + 2, (uint16_t)NFIELDS);
+	xb_put_be16(p, id);
+	xb_put_be16(p + 2, (uint16_t)NFIELDS);
 	for (size_t i = 0; i < NFIELDS; i++) {
-		put16(p + off, (uint16_t)(f[i].ie | (f[i].pen ? 0x8000 : 0)));
-		put16(p + off + 2, f[i].len);
+		xb_put_be16(p + off, (uint16_t)(f[i].ie | (f[i].pen ? 0x8000 : 0)));
+		xb_put_be16(p + off + 2, f[i].len);
 		off += 4;
 		if (f[i].pen) {
-			put32(p + off, f[i].pen);
+			xb_put_be32(p + off, f[i].pen);
 			off += 4;
 		}
 	}
@@ -227,7 +207,7 @@ static void
 close_set(struct xb_ipfix *x)
 {
 	if (x->set_id != 0)
-		put16(x->buf + x->set_off + 2, (uint16_t)(x->len - x->set_off));
+		xb_put_be16(x->buf + x->set_off + 2, (uint16_t)(x->len - x->set_off));
 	x->set_id = 0;
 }
 
@@ -250,8 +230,8 @@ open_message(struct xb_ipfix *x, uint64_t now_ns)
 					  fields_v4);
 		x->len += template_record(x->buf + x->len, XB_IPFIX_TMPL_V6,
 					  fields_v6);
-		put16(x->buf + off, XB_IPFIX_SET_TEMPLATE);
-		put16(x->buf + off + 2, (uint16_t)(x->len - off));
+		xb_put_be16(x->buf + off, XB_IPFIX_SET_TEMPLATE);
+		xb_put_be16(x->buf + off + 2, (uint16_t)(x->len - off));
 		x->tmpl_sent = true;
 		x->tmpl_ns = now_ns;
 		x->msgs_since_tmpl = 0;
@@ -267,11 +247,11 @@ send_message(struct xb_ipfix *x, uint64_t now_ns)
 	if (x->len == 0 || x->recs_in_msg == 0)
 		return 0;
 	close_set(x);
-	put16(x->buf, XB_IPFIX_VERSION);
-	put16(x->buf + 2, (uint16_t)x->len);
-	put32(x->buf + 4, (uint32_t)(now_ns / 1000000000ull));
-	put32(x->buf + 8, x->seq);
-	put32(x->buf + 12, x->p.domain_id);
+	xb_put_be16(x->buf, XB_IPFIX_VERSION);
+	xb_put_be16(x->buf + 2, (uint16_t)x->len);
+	xb_put_be32(x->buf + 4, (uint32_t)(now_ns / 1000000000ull));
+	xb_put_be32(x->buf + 8, x->seq);
+	xb_put_be32(x->buf + 12, x->p.domain_id);
 	rc = x->send(x->ctx, x->buf, x->len);
 	if (rc < 0)
 		x->st.send_errors++;
@@ -341,17 +321,17 @@ put_record(uint8_t *p, const struct xb_flow_record *rec, int rev)
 	off += alen;
 	memcpy(p + off, dst, alen);
 	off += alen;
-	put16(p + off, rev ? rec->dport : rec->sport);
-	put16(p + off + 2, rev ? rec->sport : rec->dport);
+	xb_put_be16(p + off, rev ? rec->dport : rec->sport);
+	xb_put_be16(p + off + 2, rev ? rec->sport : rec->dport);
 	off += 4;
 	p[off++] = rec->proto;
-	put64(p + off, rec->bytes[rev]);
-	put64(p + off + 8, rec->packets[rev]);
-	put64(p + off + 16, rec->first_ns / 1000000ull);
-	put64(p + off + 24, rec->last_ns / 1000000ull);
+	xb_put_be64(p + off, rec->bytes[rev]);
+	xb_put_be64(p + off + 8, rec->packets[rev]);
+	xb_put_be64(p + off + 16, rec->first_ns / 1000000ull);
+	xb_put_be64(p + off + 24, rec->last_ns / 1000000ull);
 	off += 32;
 	p[off++] = end_reason(rec);
-	put16(p + off, rec->vlan);
+	xb_put_be16(p + off, rec->vlan);
 	off += 2;
 	p[off++] = rev ? 2 : 1;
 	off += put_str(p + off, rec->country, sizeof(rec->country));
@@ -388,7 +368,7 @@ xb_ipfix_add(struct xb_ipfix *x, const struct xb_flow_record *rec,
 		if (x->set_id != id) {
 			close_set(x);
 			x->set_off = x->len;
-			put16(x->buf + x->len, id);
+			xb_put_be16(x->buf + x->len, id);
 			x->len += SET_HDR;
 			x->set_id = id;
 		}

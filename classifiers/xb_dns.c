@@ -10,6 +10,7 @@
  *
  * Thread safety: reentrant.
  */
+#include "xb_bytes.h"
 #include "xb_names_int.h"
 
 #define DNS_HDR 12
@@ -18,12 +19,6 @@
 #define DNS_ANSWERS_MAX 32
 #define DNS_TYPE_A 1
 #define DNS_TYPE_AAAA 28
-
-static inline uint32_t
-be16(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 8 | p[1];
-}
 
 int
 xb_dns_read_name(const uint8_t *msg, uint32_t len, uint32_t off, char *txt,
@@ -110,7 +105,7 @@ xb_dns_qname(const uint8_t *msg, uint32_t len, struct xb_name *out)
 {
 	if (len < DNS_HDR)
 		return XB_NAME_GIVE_UP;
-	uint32_t qd = be16(msg + 4), an = be16(msg + 6);
+	uint32_t qd = xb_be16(msg + 4), an = xb_be16(msg + 6);
 	if ((msg[2] & 0x78) != 0) /* opcode: only QUERY carries names */
 		return XB_NAME_GIVE_UP;
 	if (qd == 0 && an == 0)
@@ -131,7 +126,7 @@ xb_dns_answers(const uint8_t *msg, uint32_t len, xb_dns_addr_cb cb, void *arg)
 	if (len < DNS_HDR || !(msg[2] & 0x80) || (msg[2] & 0x78) ||
 	    (msg[3] & 0x0f))
 		return -1; /* not a successful standard response */
-	uint32_t qd = be16(msg + 4), an = be16(msg + 6);
+	uint32_t qd = xb_be16(msg + 4), an = xb_be16(msg + 6);
 	if (qd != 1 || an == 0)
 		return 0;
 	char txt[256];
@@ -149,11 +144,11 @@ xb_dns_answers(const uint8_t *msg, uint32_t len, xb_dns_addr_cb cb, void *arg)
 	for (uint32_t i = 0; i < an; i++) {
 		if (skip_name(msg, len, off, &off) < 0 || off + 10 > len)
 			break;
-		uint32_t type = be16(msg + off), class = be16(msg + off + 2);
+		uint32_t type = xb_be16(msg + off), class = xb_be16(msg + off + 2);
 		uint32_t ttl = (uint32_t)msg[off + 4] << 24 |
 			       (uint32_t)msg[off + 5] << 16 |
 			       (uint32_t)msg[off + 6] << 8 | msg[off + 7];
-		uint32_t rdlen = be16(msg + off + 8);
+		uint32_t rdlen = xb_be16(msg + off + 8);
 		off += 10;
 		if (off + rdlen > len)
 			break;

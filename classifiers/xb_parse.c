@@ -84,21 +84,6 @@
 #define P_DSTOPTS 60
 #define P_SCTP 132
 
-/* Big-endian loads from any alignment; compilers turn these into a load and
- * a byte swap. */
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)((unsigned int)p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Where the upper layer of one IP header starts and its datagram ends. */
 struct l3_span {
 	uint32_t l4;  /* offset of the upper-layer header */
@@ -121,7 +106,7 @@ parse_ip4(const uint8_t *hdr, uint32_t hlen, uint32_t off, uint32_t limit,
 	if (unlikely(hlen - off < 20))
 		return -1;
 	ihl = (uint32_t)(p[0] & 0x0f) * 4;
-	tot = rd16(p + 2);
+	tot = xb_be16(p + 2);
 	/* One combined branch for the common, valid case. */
 	if (unlikely(((p[0] & 0xf0) != 0x40) | (ihl < 20) | (tot < ihl) |
 		     (tot > limit - off) | (ihl > hlen - off)))
@@ -131,7 +116,7 @@ parse_ip4(const uint8_t *hdr, uint32_t hlen, uint32_t off, uint32_t limit,
 	out->dscp = p[1] >> 2;
 	memcpy(out->src, p + 12, 4);
 	memcpy(out->dst, p + 16, 4);
-	fo = rd16(p + 6);
+	fo = xb_be16(p + 6);
 	if (unlikely(fo & 0x3fff)) {
 		out->flags |= XB_PKT_F_FRAGMENT;
 		if (fo & 0x1fff)
@@ -158,7 +143,7 @@ parse_ip6(const uint8_t *hdr, uint32_t hlen, uint32_t off, uint32_t limit,
 	if (unlikely(hlen - off < 40))
 		return -1;
 	if (unlikely((p[0] & 0xf0) != 0x60 ||
-		     (uint32_t)rd16(p + 4) + 40 > limit - off))
+		     (uint32_t)xb_be16(p + 4) + 40 > limit - off))
 		return -1;
 	out->family = 6;
 	out->dscp = (uint8_t)((p[0] & 0x0f) << 2 | p[1] >> 6);
@@ -166,7 +151,7 @@ parse_ip6(const uint8_t *hdr, uint32_t hlen, uint32_t off, uint32_t limit,
 	memcpy(out->dst, p + 24, 16);
 	nh = p[6];
 	cur = off + 40;
-	end = cur + rd16(p + 4);
+	end = cur + xb_be16(p + 4);
 	for (n = 0;; n++) {
 		const uint8_t *q = hdr + cur;
 		uint32_t len;
@@ -180,7 +165,7 @@ parse_ip6(const uint8_t *hdr, uint32_t hlen, uint32_t off, uint32_t limit,
 		    end - cur < 8 || hlen - cur < 8)
 			return -1;
 		if (nh == P_FRAGMENT) {
-			uint16_t fo = rd16(q + 2);
+			uint16_t fo = xb_be16(q + 2);
 
 			nh = q[0];
 			cur += 8;
@@ -229,9 +214,9 @@ parse_l4(const uint8_t *hdr, uint32_t hlen, const struct l3_span *sp,
 		doff = (uint32_t)(q[12] >> 4) * 4;
 		if (unlikely((doff < 20) | (doff > avail) | (doff > inhdr)))
 			return -1;
-		out->sport = rd16(q);
-		out->dport = rd16(q + 2);
-		out->tcp_seq = rd32(q + 4);
+		out->sport = xb_be16(q);
+		out->dport = xb_be16(q + 2);
+		out->tcp_seq = xb_be32(q + 4);
 		out->tcp_flags = q[13];
 		out->flags |= XB_PKT_F_HAS_L4;
 		out->payload_off = (uint16_t)(sp->l4 + doff);
@@ -243,11 +228,11 @@ parse_l4(const uint8_t *hdr, uint32_t hlen, const struct l3_span *sp,
 
 		if (unlikely((avail < 8) | (inhdr < 8)))
 			return -1;
-		ulen = rd16(q + 4);
+		ulen = xb_be16(q + 4);
 		if (unlikely(ulen < 8))
 			return -1;
-		out->sport = rd16(q);
-		out->dport = rd16(q + 2);
+		out->sport = xb_be16(q);
+		out->dport = xb_be16(q + 2);
 		out->flags |= XB_PKT_F_HAS_L4;
 		out->payload_off = (uint16_t)(sp->l4 + 8);
 		if (likely(!(out->flags & XB_PKT_F_FRAGMENT))) {
@@ -264,8 +249,8 @@ parse_l4(const uint8_t *hdr, uint32_t hlen, const struct l3_span *sp,
 	if (proto == P_SCTP) {
 		if ((avail < 12) | (inhdr < 12))
 			return -1;
-		out->sport = rd16(q);
-		out->dport = rd16(q + 2);
+		out->sport = xb_be16(q);
+		out->dport = xb_be16(q + 2);
 		out->flags |= XB_PKT_F_HAS_L4;
 		out->payload_off = (uint16_t)(sp->l4 + 12);
 		out->payload_len = avail - 12;
@@ -283,8 +268,8 @@ parse_l4(const uint8_t *hdr, uint32_t hlen, const struct l3_span *sp,
 			echo = type == 8 || type == 0;
 		else
 			echo = type == 128 || type == 129;
-		out->sport = rd16(q); /* type << 8 | code */
-		out->dport = echo ? rd16(q + 4) : 0;
+		out->sport = xb_be16(q); /* type << 8 | code */
+		out->dport = echo ? xb_be16(q + 4) : 0;
 		out->flags |= XB_PKT_F_HAS_L4;
 		out->payload_off = (uint16_t)(sp->l4 + 8);
 		out->payload_len = avail - 8;
@@ -334,14 +319,14 @@ xb_parse_general(const uint8_t *hdr, uint32_t hdr_len, uint32_t frame_len,
 	memset(out, 0, sizeof(*out));
 	if (unlikely(hlen < ETH_HLEN))
 		return XB_PARSE_MALFORMED;
-	et = rd16(hdr + 12);
+	et = xb_be16(hdr + 12);
 	if (unlikely(et == ET_VLAN || et == ET_QINQ || et == ET_QINQ_OLD)) {
 		do {
 			if (out->vlan_count == 2 || hlen - off < 4)
 				goto malformed;
 			if (out->vlan_count++ == 0)
-				out->vlan = rd16(hdr + off) & 0x0fff;
-			et = rd16(hdr + off + 2);
+				out->vlan = xb_be16(hdr + off) & 0x0fff;
+			et = xb_be16(hdr + off + 2);
 			off += 4;
 		} while (et == ET_VLAN || et == ET_QINQ || et == ET_QINQ_OLD);
 	}

@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "xb_bytes.h"
+
 /* Headers beyond this many bytes from the frame start are not followed. */
 #define XB_PARSE_HDR_MAX 512
 /* Extension headers walked in one IPv6 header chain before giving up. */
@@ -80,12 +82,6 @@ static inline int xb_parse(const uint8_t *hdr, uint32_t hdr_len,
 int xb_parse_general(const uint8_t *hdr, uint32_t hdr_len, uint32_t frame_len,
 		     struct xb_pkt_info *out);
 
-static inline uint16_t
-xb_parse_rd16(const uint8_t *p)
-{
-	return (uint16_t)((unsigned int)p[0] << 8 | p[1]);
-}
-
 /*
  * Fast path for the frames a gateway mostly sees: Ethernet II with at most
  * one 802.1Q tag, IPv4 without options and not a fragment, TCP or UDP with a
@@ -109,10 +105,10 @@ xb_parse_fast(const uint8_t *hdr, uint32_t hdr_len, uint32_t frame_len,
 		hlen = XB_PARSE_HDR_MAX;
 	if (__builtin_expect(hlen < 14 + 20 + 8, 0))
 		return 0;
-	et = xb_parse_rd16(hdr + 12);
+	et = xb_be16(hdr + 12);
 	if (et == 0x8100) {
-		vlan = xb_parse_rd16(hdr + 14) & 0x0fff;
-		et = xb_parse_rd16(hdr + 16);
+		vlan = xb_be16(hdr + 14) & 0x0fff;
+		et = xb_be16(hdr + 16);
 		vlan_count = 1;
 		off = 18;
 		if (hlen < 18 + 20 + 8)
@@ -121,8 +117,8 @@ xb_parse_fast(const uint8_t *hdr, uint32_t hdr_len, uint32_t frame_len,
 	ip = hdr + off;
 	if (et != 0x0800 || ip[0] != 0x45)
 		return 0;
-	tot = xb_parse_rd16(ip + 2);
-	frag = xb_parse_rd16(ip + 6);
+	tot = xb_be16(ip + 2);
+	frag = xb_be16(ip + 6);
 	proto = ip[9];
 	/* 28: the smallest UDP datagram; TCP is checked below. */
 	if ((frag & 0x3fff) || tot < 28 || tot > frame_len - off)
@@ -138,7 +134,7 @@ xb_parse_fast(const uint8_t *hdr, uint32_t hdr_len, uint32_t frame_len,
 	if ((!is_tcp & (proto != 17)) | (hlen - l4off < 20))
 		return 0;
 	doff = (uint32_t)(l4[12] >> 4) * 4;
-	ulen = xb_parse_rd16(l4 + 4);
+	ulen = xb_be16(l4 + 4);
 	bad = is_tcp ? (avail < 20) | (doff < 20) | (doff > avail) |
 			       (doff > hlen - l4off)
 		     : (ulen < 8) | (ulen > avail);
@@ -148,9 +144,7 @@ xb_parse_fast(const uint8_t *hdr, uint32_t hdr_len, uint32_t frame_len,
 	poff = l4off + hl4;
 	plen = (is_tcp ? avail : ulen) - hl4;
 	tcp_flags = is_tcp ? l4[13] : 0;
-	seq = is_tcp ? (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 |
-			       (uint32_t)l4[6] << 8 | l4[7]
-		     : 0;
+	seq = is_tcp ? xb_be32(l4 + 4) : 0;
 	/* One compound literal: every byte written once, wide stores. */
 	*out = (struct xb_pkt_info){
 		.family = 4,
@@ -160,8 +154,8 @@ xb_parse_fast(const uint8_t *hdr, uint32_t hdr_len, uint32_t frame_len,
 		.tcp_flags = tcp_flags,
 		.vlan_count = vlan_count,
 		.vlan = vlan,
-		.sport = xb_parse_rd16(l4),
-		.dport = xb_parse_rd16(l4 + 2),
+		.sport = xb_be16(l4),
+		.dport = xb_be16(l4 + 2),
 		.l3_off = (uint16_t)off,
 		.outer_l3_off = (uint16_t)off,
 		.l4_off = (uint16_t)l4off,

@@ -13,6 +13,7 @@
  *
  * Thread safety: a struct xb_quic_crypto belongs to one thread.
  */
+#include "xb_bytes.h"
 #include "xb_names_int.h"
 
 #include <stddef.h>
@@ -81,13 +82,6 @@ version_find(uint32_t v)
 	/* The static entries only differ by salt; the version is not read
 	 * back from them. */
 	return &d[i];
-}
-
-static inline uint32_t
-be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
 }
 
 /* QUIC variable-length integer; false if it runs past end. */
@@ -203,7 +197,7 @@ xb_quic_sniff(const uint8_t *d, uint32_t len)
 	if (len < 14)
 		return XB_QUIC_NONE;
 	if (d[0] & 0x80) {
-		uint32_t v = be32(d + 1);
+		uint32_t v = xb_be32(d + 1);
 		if (d[1] == 'Q' && d[2] == '0')
 			return XB_QUIC_GQUIC; /* Q046-style long header */
 		const struct quic_version *qv = version_find(v);
@@ -275,7 +269,7 @@ one_packet(struct xb_quic_crypto *c, struct xb_quic_keys *k, const uint8_t *d,
 	*dec = 0;
 	if (len < 7 || !(d[0] & 0x80))
 		return 0;
-	uint32_t v = be32(d + 1);
+	uint32_t v = xb_be32(d + 1);
 	const struct quic_version *qv = version_find(v);
 	if (!qv)
 		return 0;

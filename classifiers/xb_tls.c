@@ -10,6 +10,7 @@
  *
  * Thread safety: reentrant.
  */
+#include "xb_bytes.h"
 #include "xb_names_int.h"
 
 #define TLS_CT_HANDSHAKE 22
@@ -19,12 +20,6 @@
 /* A ClientHello gathered from several records is copied into this much
  * stack; beyond it the SNI is looked for in the bytes gathered so far. */
 #define TLS_GATHER_MAX XB_NAME_BUF
-
-static inline uint32_t
-be16(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 8 | p[1];
-}
 
 /*
  * Handshake messages: hs[0] type, hs[1..3] length, then the body.
@@ -39,7 +34,7 @@ xb_tls_hs_sni(const uint8_t *hs, uint32_t len, struct xb_name *out)
 		return XB_NAME_GIVE_UP;
 	if (len < 4)
 		return XB_NAME_MORE;
-	uint32_t mlen = (uint32_t)hs[1] << 16 | be16(hs + 2);
+	uint32_t mlen = (uint32_t)hs[1] << 16 | xb_be16(hs + 2);
 	if (mlen < 38 || mlen > (1u << 17))
 		return XB_NAME_GIVE_UP;
 	/* Bytes of the message we can look at; complete == all of it. */
@@ -64,7 +59,7 @@ xb_tls_hs_sni(const uint8_t *hs, uint32_t len, struct xb_name *out)
 		return XB_NAME_GIVE_UP;
 	off += 1 + sid;
 	NEED(2);
-	uint32_t cs = be16(p + off);
+	uint32_t cs = xb_be16(p + off);
 	if (cs & 1)
 		return XB_NAME_GIVE_UP;
 	off += 2 + cs;
@@ -73,13 +68,13 @@ xb_tls_hs_sni(const uint8_t *hs, uint32_t len, struct xb_name *out)
 	if (off == mlen && complete)
 		return XB_NAME_GIVE_UP; /* no extensions at all */
 	NEED(2);
-	uint32_t ext_end = off + 2 + be16(p + off);
+	uint32_t ext_end = off + 2 + xb_be16(p + off);
 	if (ext_end > mlen)
 		return XB_NAME_GIVE_UP;
 	off += 2;
 	while (off < ext_end) {
 		NEED(4);
-		uint32_t type = be16(p + off), elen = be16(p + off + 2);
+		uint32_t type = xb_be16(p + off), elen = xb_be16(p + off + 2);
 		off += 4;
 		if (off + elen > ext_end)
 			return XB_NAME_GIVE_UP;
@@ -91,12 +86,12 @@ xb_tls_hs_sni(const uint8_t *hs, uint32_t len, struct xb_name *out)
 		/* ServerNameList: u16 length, entries {u8 type, u16 len, name} */
 		if (elen < 2)
 			return XB_NAME_GIVE_UP;
-		uint32_t l_end = off + 2 + be16(p + off);
+		uint32_t l_end = off + 2 + xb_be16(p + off);
 		if (l_end > off + elen)
 			return XB_NAME_GIVE_UP;
 		uint32_t q = off + 2;
 		while (q + 3 <= l_end) {
-			uint32_t ntype = p[q], nlen = be16(p + q + 1);
+			uint32_t ntype = p[q], nlen = xb_be16(p + q + 1);
 			q += 3;
 			if (q + nlen > l_end)
 				return XB_NAME_GIVE_UP;
@@ -116,7 +111,7 @@ static bool
 record_ok(const uint8_t *p)
 {
 	return p[0] == TLS_CT_HANDSHAKE && p[1] == 3 && p[2] <= 4 &&
-	       be16(p + 3) > 0 && be16(p + 3) <= TLS_RECORD_MAX;
+	       xb_be16(p + 3) > 0 && xb_be16(p + 3) <= TLS_RECORD_MAX;
 }
 
 int
@@ -130,7 +125,7 @@ xb_tls_sni(const uint8_t *buf, uint32_t len, struct xb_name *out)
 		return (len < 2 || buf[1] == 3) ? XB_NAME_MORE : XB_NAME_GIVE_UP;
 	if (!record_ok(buf))
 		return XB_NAME_GIVE_UP;
-	uint32_t rlen = be16(buf + 3);
+	uint32_t rlen = xb_be16(buf + 3);
 	uint32_t have = len - 5;
 	if (have < rlen) /* record still arriving: parse what is there */
 		return xb_tls_hs_sni(buf + 5, have, out);
@@ -146,7 +141,7 @@ xb_tls_sni(const uint8_t *buf, uint32_t len, struct xb_name *out)
 			break;
 		if (!record_ok(buf + off))
 			return XB_NAME_GIVE_UP;
-		uint32_t rl = be16(buf + off + 3);
+		uint32_t rl = xb_be16(buf + off + 3);
 		uint32_t take = rl;
 		if (take > len - off - 5)
 			take = len - off - 5;

@@ -42,6 +42,7 @@
 
 #include <pcap/pcap.h>
 
+#include "xb_bytes.h"
 #include "xb_csv.h"
 #include "xb_errors.h"
 #include "xb_prefix.h"
@@ -479,22 +480,6 @@ csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /*
  * Build one frame of flow t in direction dir (0: client -> server, i.e.
  * inside -> outside; 1: server -> client) into b (>= MAX_FRAME + 64 bytes).
@@ -514,11 +499,11 @@ build(uint8_t *b, struct tuple *t, int dir, uint8_t flags, const uint8_t *opt,
 	memcpy(b + 6, dir ? mac_gw : mac_inside, 6);
 	off = 12;
 	if (t->vlan) {
-		put16(b + off, 0x8100);
-		put16(b + off + 2, t->vlan & 0x0fff);
+		xb_put_be16(b + off, 0x8100);
+		xb_put_be16(b + off + 2, t->vlan & 0x0fff);
 		off += 4;
 	}
-	put16(b + off, t->family == 4 ? 0x0800 : 0x86dd);
+	xb_put_be16(b + off, t->family == 4 ? 0x0800 : 0x86dd);
 	off += 2;
 	l3 = off;
 	hl4 = t->proto == IPPROTO_TCP ? 20 + optlen : 8;
@@ -530,43 +515,43 @@ build(uint8_t *b, struct tuple *t, int dir, uint8_t flags, const uint8_t *opt,
 
 		b[l3] = 0x45;
 		b[l3 + 1] = 0;
-		put16(b + l3 + 2, (uint16_t)(20 + l4len));
-		put16(b + l3 + 4, (*id)++);
-		put16(b + l3 + 6, t->proto == IPPROTO_TCP ? 0x4000 : 0); /* DF */
+		xb_put_be16(b + l3 + 2, (uint16_t)(20 + l4len));
+		xb_put_be16(b + l3 + 4, (*id)++);
+		xb_put_be16(b + l3 + 6, t->proto == IPPROTO_TCP ? 0x4000 : 0); /* DF */
 		b[l3 + 8] = dir ? t->sttl : t->cttl;
 		b[l3 + 9] = t->proto;
-		put16(b + l3 + 10, 0);
+		xb_put_be16(b + l3 + 10, 0);
 		memcpy(b + l3 + 12, src, 4);
 		memcpy(b + l3 + 16, dst, 4);
-		put16(b + l3 + 10, csum_fold(csum_add(0, b + l3, 20)));
+		xb_put_be16(b + l3 + 10, csum_fold(csum_add(0, b + l3, 20)));
 	} else {
-		put32(b + l3, 0x60000000);
-		put16(b + l3 + 4, (uint16_t)l4len);
+		xb_put_be32(b + l3, 0x60000000);
+		xb_put_be16(b + l3 + 4, (uint16_t)l4len);
 		b[l3 + 6] = t->proto;
 		b[l3 + 7] = dir ? t->sttl : t->cttl;
 		memcpy(b + l3 + 8, src, 16);
 		memcpy(b + l3 + 24, dst, 16);
 	}
 
-	put16(b + l4, dir ? t->sport : t->cport);
-	put16(b + l4 + 2, dir ? t->cport : t->sport);
+	xb_put_be16(b + l4, dir ? t->sport : t->cport);
+	xb_put_be16(b + l4 + 2, dir ? t->cport : t->sport);
 	if (t->proto == IPPROTO_TCP) {
 		uint32_t *seq = dir ? &t->sseq : &t->cseq;
 		uint32_t ack = dir ? t->cseq : t->sseq;
 
-		put32(b + l4 + 4, *seq);
-		put32(b + l4 + 8, (flags & TH_ACK) ? ack : 0);
+		xb_put_be32(b + l4 + 4, *seq);
+		xb_put_be32(b + l4 + 8, (flags & TH_ACK) ? ack : 0);
 		b[l4 + 12] = (uint8_t)((hl4 / 4) << 4);
 		b[l4 + 13] = flags;
-		put16(b + l4 + 14, (flags & TH_SYN) ? 64240 : 2048);
-		put16(b + l4 + 16, 0);
-		put16(b + l4 + 18, 0);
+		xb_put_be16(b + l4 + 14, (flags & TH_SYN) ? 64240 : 2048);
+		xb_put_be16(b + l4 + 16, 0);
+		xb_put_be16(b + l4 + 18, 0);
 		if (optlen)
 			memcpy(b + l4 + 20, opt, optlen);
 		*seq += (uint32_t)plen + ((flags & (TH_SYN | TH_FIN)) ? 1 : 0);
 	} else {
-		put16(b + l4 + 4, (uint16_t)l4len);
-		put16(b + l4 + 6, 0);
+		xb_put_be16(b + l4 + 4, (uint16_t)l4len);
+		xb_put_be16(b + l4 + 6, 0);
 	}
 	if (plen)
 		memcpy(b + l4 + hl4, pl, plen);
@@ -582,7 +567,7 @@ build(uint8_t *b, struct tuple *t, int dir, uint8_t flags, const uint8_t *opt,
 
 		if (t->proto == IPPROTO_UDP && c == 0)
 			c = 0xffff;
-		put16(b + l4 + (t->proto == IPPROTO_TCP ? 16 : 6), c);
+		xb_put_be16(b + l4 + (t->proto == IPPROTO_TCP ? 16 : 6), c);
 	}
 	frame = l4 + l4len;
 	if (frame < MIN_FRAME) {
@@ -768,93 +753,93 @@ tls_client_hello(struct rng *r, const char *sni, uint8_t *p)
 	size_t n = 0, sl = strlen(sni), hs, ext;
 
 	p[n++] = 0x16; /* handshake record */
-	put16(p + n, 0x0301);
+	xb_put_be16(p + n, 0x0301);
 	n += 2 + 2; /* length later */
 	hs = n;
 	p[n++] = 0x01; /* ClientHello */
 	n += 3;
-	put16(p + n, 0x0303);
+	xb_put_be16(p + n, 0x0303);
 	n += 2;
 	rng_bytes(r, p + n, 32);
 	n += 32;
 	p[n++] = 32;
 	rng_bytes(r, p + n, 32);
 	n += 32;
-	put16(p + n, (uint16_t)(sizeof(suites)));
+	xb_put_be16(p + n, (uint16_t)(sizeof(suites)));
 	n += 2;
 	for (size_t i = 0; i < sizeof(suites) / 2; i++, n += 2)
-		put16(p + n, suites[i]);
+		xb_put_be16(p + n, suites[i]);
 	p[n++] = 1;
 	p[n++] = 0;
 	ext = n;
 	n += 2;
 	/* server_name */
-	put16(p + n, 0x0000);
-	put16(p + n + 2, (uint16_t)(sl + 5));
-	put16(p + n + 4, (uint16_t)(sl + 3));
+	xb_put_be16(p + n, 0x0000);
+	xb_put_be16(p + n + 2, (uint16_t)(sl + 5));
+	xb_put_be16(p + n + 4, (uint16_t)(sl + 3));
 	p[n + 6] = 0;
-	put16(p + n + 7, (uint16_t)sl);
+	xb_put_be16(p + n + 7, (uint16_t)sl);
 	memcpy(p + n + 9, sni, sl);
 	n += 9 + sl;
 	/* extended_master_secret, renegotiation_info */
-	put16(p + n, 0x0017);
-	put16(p + n + 2, 0);
+	xb_put_be16(p + n, 0x0017);
+	xb_put_be16(p + n + 2, 0);
 	n += 4;
-	put16(p + n, 0xff01);
-	put16(p + n + 2, 1);
+	xb_put_be16(p + n, 0xff01);
+	xb_put_be16(p + n + 2, 1);
 	p[n + 4] = 0;
 	n += 5;
 	/* supported_groups: x25519, secp256r1, secp384r1 */
-	put16(p + n, 0x000a);
-	put16(p + n + 2, 8);
-	put16(p + n + 4, 6);
-	put16(p + n + 6, 0x001d);
-	put16(p + n + 8, 0x0017);
-	put16(p + n + 10, 0x0018);
+	xb_put_be16(p + n, 0x000a);
+	xb_put_be16(p + n + 2, 8);
+	xb_put_be16(p + n + 4, 6);
+	xb_put_be16(p + n + 6, 0x001d);
+	xb_put_be16(p + n + 8, 0x0017);
+	xb_put_be16(p + n + 10, 0x0018);
 	n += 12;
 	/* ec_point_formats */
-	put16(p + n, 0x000b);
-	put16(p + n + 2, 2);
+	xb_put_be16(p + n, 0x000b);
+	xb_put_be16(p + n + 2, 2);
 	p[n + 4] = 1;
 	p[n + 5] = 0;
 	n += 6;
 	/* ALPN: h2, http/1.1 */
-	put16(p + n, 0x0010);
-	put16(p + n + 2, 14);
-	put16(p + n + 4, 12);
+	xb_put_be16(p + n, 0x0010);
+	xb_put_be16(p + n + 2, 14);
+	xb_put_be16(p + n + 4, 12);
 	memcpy(p + n + 6, "\x02h2\x08http/1.1", 12);
 	n += 18;
 	/* signature_algorithms */
-	put16(p + n, 0x000d);
-	put16(p + n + 2, (uint16_t)(sizeof(sigalgs) + 2));
-	put16(p + n + 4, (uint16_t)sizeof(sigalgs));
+	xb_put_be16(p + n, 0x000d);
+	xb_put_be16(p + n + 2, (uint16_t)(sizeof(sigalgs) + 2));
+	xb_put_be16(p + n + 4, (uint16_t)sizeof(sigalgs));
 	memcpy(p + n + 6, sigalgs, sizeof(sigalgs));
 	n += 6 + sizeof(sigalgs);
 	/* key_share: x25519 */
-	put16(p + n, 0x0033);
-	put16(p + n + 2, 38);
-	put16(p + n + 4, 36);
-	put16(p + n + 6, 0x001d);
-	put16(p + n + 8, 32);
+	xb_put_be16(p + n, 0x0033);
+	xb_put_be16(p + n + 2, 38);
+	xb_put_be16(p + n + 4, 36);
+	xb_put_be16(p + n + 6, 0x001d);
+	xb_put_be16(p + n + 8, 32);
 	rng_bytes(r, p + n + 10, 32);
 	n += 42;
 	/* psk_key_exchange_modes, supported_versions */
-	put16(p + n, 0x002d);
-	put16(p + n + 2, 2);
+	xb_put_be16(p + n, 0x002d);
+	xb_put_be16(p + n + 2, 2);
 	p[n + 4] = 1;
 	p[n + 5] = 1;
 	n += 6;
-	put16(p + n, 0x002b);
-	put16(p + n + 2, 5);
+	xb_put_be16(p + n, 0x002b);
+	xb_put_be16(p + n + 2, 5);
 	p[n + 4] = 4;
-	put16(p + n + 5, 0x0304);
-	put16(p + n + 7, 0x0303);
+	xb_put_be16(p + n + 5, 0x0304);
+	xb_put_be16(p + n + 7, 0x0303);
 	n += 9;
 
-	put16(p + ext, (uint16_t)(n - ext - 2));
+	xb_put_be16(p + ext, (uint16_t)(n - ext - 2));
 	p[hs + 1] = (uint8_t)((n - hs - 4) >> 16);
-	put16(p + hs + 2, (uint16_t)(n - hs - 4));
-	put16(p + 3, (uint16_t)(n - 5));
+	xb_put_be16(p + hs + 2, (uint16_t)(n - hs - 4));
+	xb_put_be16(p + 3, (uint16_t)(n - 5));
 	return n;
 }
 
@@ -866,44 +851,44 @@ tls_server_flight(struct rng *r, uint8_t *p, size_t cert_bytes)
 	size_t n = 0, hs;
 
 	p[n++] = 0x16;
-	put16(p + n, 0x0303);
+	xb_put_be16(p + n, 0x0303);
 	n += 4;
 	hs = n;
 	p[n++] = 0x02;
 	n += 3;
-	put16(p + n, 0x0303);
+	xb_put_be16(p + n, 0x0303);
 	n += 2;
 	rng_bytes(r, p + n, 32);
 	n += 32;
 	p[n++] = 32;
 	rng_bytes(r, p + n, 32);
 	n += 32;
-	put16(p + n, 0x1301);
+	xb_put_be16(p + n, 0x1301);
 	n += 2;
 	p[n++] = 0;
-	put16(p + n, 46);
+	xb_put_be16(p + n, 46);
 	n += 2;
-	put16(p + n, 0x002b);
-	put16(p + n + 2, 2);
-	put16(p + n + 4, 0x0304);
+	xb_put_be16(p + n, 0x002b);
+	xb_put_be16(p + n + 2, 2);
+	xb_put_be16(p + n + 4, 0x0304);
 	n += 6;
-	put16(p + n, 0x0033);
-	put16(p + n + 2, 36);
-	put16(p + n + 4, 0x001d);
-	put16(p + n + 6, 32);
+	xb_put_be16(p + n, 0x0033);
+	xb_put_be16(p + n + 2, 36);
+	xb_put_be16(p + n + 4, 0x001d);
+	xb_put_be16(p + n + 6, 32);
 	rng_bytes(r, p + n + 8, 32);
 	n += 40;
 	p[hs + 1] = 0;
-	put16(p + hs + 2, (uint16_t)(n - hs - 4));
-	put16(p + 3, (uint16_t)(n - 5));
+	xb_put_be16(p + hs + 2, (uint16_t)(n - hs - 4));
+	xb_put_be16(p + 3, (uint16_t)(n - 5));
 	memcpy(p + n, "\x14\x03\x03\x00\x01\x01", 6);
 	n += 6;
 	while (cert_bytes > 0) {
 		size_t k = cert_bytes > 16384 ? 16384 : cert_bytes;
 
 		p[n] = 0x17;
-		put16(p + n + 1, 0x0303);
-		put16(p + n + 3, (uint16_t)k);
+		xb_put_be16(p + n + 1, 0x0303);
+		xb_put_be16(p + n + 3, (uint16_t)k);
 		rng_bytes(r, p + n + 5, k);
 		n += 5 + k;
 		cert_bytes -= k;
@@ -921,8 +906,8 @@ tls_app_data(struct rng *r, uint8_t *p, size_t len)
 		size_t k = len > 16384 ? 16384 : len;
 
 		p[n] = 0x17;
-		put16(p + n + 1, 0x0303);
-		put16(p + n + 3, (uint16_t)(k + 17));
+		xb_put_be16(p + n + 1, 0x0303);
+		xb_put_be16(p + n + 3, (uint16_t)(k + 17));
 		rng_bytes(r, p + n + 5, k + 17);
 		n += 5 + k + 17;
 		len -= k;
@@ -955,22 +940,22 @@ dns_msg(uint16_t id, const char *name, int family, const uint8_t *answer,
 {
 	size_t n = 12;
 
-	put16(p, id);
-	put16(p + 2, answer ? 0x8180 : 0x0100);
-	put16(p + 4, 1);
-	put16(p + 6, answer ? 1 : 0);
-	put16(p + 8, 0);
-	put16(p + 10, 0);
+	xb_put_be16(p, id);
+	xb_put_be16(p + 2, answer ? 0x8180 : 0x0100);
+	xb_put_be16(p + 4, 1);
+	xb_put_be16(p + 6, answer ? 1 : 0);
+	xb_put_be16(p + 8, 0);
+	xb_put_be16(p + 10, 0);
 	n += dns_name(name, p + n);
-	put16(p + n, family == 4 ? 1 : 28);
-	put16(p + n + 2, 1);
+	xb_put_be16(p + n, family == 4 ? 1 : 28);
+	xb_put_be16(p + n + 2, 1);
 	n += 4;
 	if (answer) {
-		put16(p + n, 0xc00c);
-		put16(p + n + 2, family == 4 ? 1 : 28);
-		put16(p + n + 4, 1);
-		put32(p + n + 6, 300);
-		put16(p + n + 10, family == 4 ? 4 : 16);
+		xb_put_be16(p + n, 0xc00c);
+		xb_put_be16(p + n + 2, family == 4 ? 1 : 28);
+		xb_put_be16(p + n + 4, 1);
+		xb_put_be32(p + n + 6, 300);
+		xb_put_be16(p + n + 10, family == 4 ? 4 : 16);
 		memcpy(p + n + 12, answer, family == 4 ? 4 : 16);
 		n += 12 + (family == 4 ? 4 : 16);
 	}
@@ -1744,7 +1729,7 @@ s_http(struct gen *g, struct sflow *f, const char *host, size_t segs)
 static size_t
 quic_varint2(uint8_t *p, size_t v)
 {
-	put16(p, (uint16_t)(0x4000 | v));
+	xb_put_be16(p, (uint16_t)(0x4000 | v));
 	return 2;
 }
 
@@ -1769,7 +1754,7 @@ s_quic(struct gen *g, struct sflow *f, size_t segs)
 
 		n = 0;
 		big[n++] = (uint8_t)(step == 0 || step == 1 ? 0xc3 : 0xe3);
-		put32(big + n, 1);
+		xb_put_be32(big + n, 1);
 		n += 4;
 		big[n++] = 8;
 		memcpy(big + n, dir ? scid : dcid, 8);

@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "names_vectors.h"
+#include "xb_bytes.h"
 #include "xb_names.h"
 
 static size_t
@@ -30,13 +31,6 @@ unhex(const char *h, uint8_t *out, size_t cap)
 		out[n++] = (uint8_t)v;
 	}
 	return n;
-}
-
-static void
-put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
 }
 
 /* A ClientHello handshake message (no record header): `pad` bytes of a
@@ -54,45 +48,45 @@ build_hs(uint8_t *o, const char *sni, size_t pad)
 	o[n++] = 32;
 	memset(o + n, 0xcd, 32);
 	n += 32;
-	put16(o + n, 4);
+	xb_put_be16(o + n, 4);
 	n += 2;
-	put16(o + n, 0x1301);
-	put16(o + n + 2, 0x1302);
+	xb_put_be16(o + n, 0x1301);
+	xb_put_be16(o + n + 2, 0x1302);
 	n += 4;
 	o[n++] = 1;
 	o[n++] = 0;
 	size_t ext_len_at = n;
 	n += 2;
-	put16(o + n, 0x000a); /* supported_groups */
-	put16(o + n + 2, 4);
-	put16(o + n + 4, 2);
-	put16(o + n + 6, 0x001d);
+	xb_put_be16(o + n, 0x000a); /* supported_groups */
+	xb_put_be16(o + n + 2, 4);
+	xb_put_be16(o + n + 4, 2);
+	xb_put_be16(o + n + 6, 0x001d);
 	n += 8;
 	if (pad) {
-		put16(o + n, 0x0015);
-		put16(o + n + 2, (uint32_t)pad);
+		xb_put_be16(o + n, 0x0015);
+		xb_put_be16(o + n + 2, (uint32_t)pad);
 		memset(o + n + 4, 0, pad);
 		n += 4 + pad;
 	}
 	if (sni) {
 		size_t l = strlen(sni);
-		put16(o + n, 0);
-		put16(o + n + 2, (uint32_t)(l + 5));
-		put16(o + n + 4, (uint32_t)(l + 3));
+		xb_put_be16(o + n, 0);
+		xb_put_be16(o + n + 2, (uint32_t)(l + 5));
+		xb_put_be16(o + n + 4, (uint32_t)(l + 3));
 		o[n + 6] = 0;
-		put16(o + n + 7, (uint32_t)l);
+		xb_put_be16(o + n + 7, (uint32_t)l);
 		memcpy(o + n + 9, sni, l);
 		n += 9 + l;
 	}
-	put16(o + n, 0x002b); /* supported_versions */
-	put16(o + n + 2, 3);
+	xb_put_be16(o + n, 0x002b); /* supported_versions */
+	xb_put_be16(o + n + 2, 3);
 	o[n + 4] = 2;
-	put16(o + n + 5, 0x0304);
+	xb_put_be16(o + n + 5, 0x0304);
 	n += 7;
-	put16(o + ext_len_at, (uint32_t)(n - ext_len_at - 2));
+	xb_put_be16(o + ext_len_at, (uint32_t)(n - ext_len_at - 2));
 	uint32_t ml = (uint32_t)(n - 4);
 	o[1] = (uint8_t)(ml >> 16);
-	put16(o + 2, ml);
+	xb_put_be16(o + 2, ml);
 	return n;
 }
 
@@ -102,8 +96,8 @@ build_ch(uint8_t *o, uint16_t rec_ver, const char *sni, size_t pad)
 {
 	size_t n = build_hs(o + 5, sni, pad);
 	o[0] = 0x16;
-	put16(o + 1, rec_ver);
-	put16(o + 3, (uint32_t)n);
+	xb_put_be16(o + 1, rec_ver);
+	xb_put_be16(o + 3, (uint32_t)n);
 	return n + 5;
 }
 
@@ -243,7 +237,7 @@ test_tls_stateless(void **state)
 	size_t k = build_ch(rec, 0x0303, "abc.example", 0);
 	uint8_t *sn = memmem(rec, k, "abc.example", 11);
 	assert_non_null(sn);
-	put16(sn - 2, 200);
+	xb_put_be16(sn - 2, 200);
 	assert_int_equal(xb_tls_sni(rec, (uint32_t)k, &out), XB_NAME_GIVE_UP);
 	/* Not TLS at all / not a ClientHello / SSLv2 hello. */
 	assert_int_equal(xb_tls_sni((const uint8_t *)"GET /", 5, &out),
@@ -257,12 +251,12 @@ test_tls_stateless(void **state)
 	size_t hn = build_hs(hs, "tworec.example", 200);
 	size_t cut = 100;
 	two[0] = 0x16;
-	put16(two + 1, 0x0303);
-	put16(two + 3, (uint32_t)cut);
+	xb_put_be16(two + 1, 0x0303);
+	xb_put_be16(two + 3, (uint32_t)cut);
 	memcpy(two + 5, hs, cut);
 	two[5 + cut] = 0x16;
-	put16(two + 6 + cut, 0x0303);
-	put16(two + 8 + cut, (uint32_t)(hn - cut));
+	xb_put_be16(two + 6 + cut, 0x0303);
+	xb_put_be16(two + 8 + cut, (uint32_t)(hn - cut));
 	memcpy(two + 10 + cut, hs + cut, hn - cut);
 	assert_int_equal(xb_tls_sni(two, (uint32_t)(hn + 10), &out),
 			 XB_NAME_FOUND);
