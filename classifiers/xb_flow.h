@@ -697,7 +697,7 @@ static inline bool
 xb_flow_restart_if_idle(struct xb_flow_table *t, struct xb_flow *f,
 			uint64_t now_ns, xb_flow_end_fn end_fn, void *ctx)
 {
-	if (__builtin_expect(now_ns - f->last_ns < xb_flow_head_c(t)->min_timeout_ns, 1))
+	if (__builtin_expect(!xb_flow_idle(t, f, now_ns), 1))
 		return false;
 	return xb_flow_restart_if_idle_slow(t, f, now_ns, end_fn, ctx);
 }
