@@ -228,6 +228,20 @@ may_retry(uint64_t retry_at, uint64_t now_ns)
 	return now_ns >= retry_at || retry_at - now_ns > RETRY_MAX_NS;
 }
 
+/* A packet the peak bucket can take (tok_p >= need): yellow charges the
+ * peak bucket alone, green both (RFC 2698). */
+static enum xb_color
+charge(struct xb_meter_local *l, uint64_t need)
+{
+	if (l->tok_c < need) {
+		l->tok_p -= need;
+		return XB_YELLOW;
+	}
+	l->tok_p -= need;
+	l->tok_c -= need;
+	return XB_GREEN;
+}
+
 static enum xb_color
 color_grant(struct xb_meter_set *s, uint32_t worker, uint32_t instance,
 	    uint64_t now_ns, uint64_t need)
@@ -268,14 +282,8 @@ color_grant(struct xb_meter_set *s, uint32_t worker, uint32_t instance,
 					retry_after(need - l->tok_c,
 						    p->cir_kbps);
 		}
-		if (l->tok_c < need) {
-			l->tok_p -= need;
-			return XB_YELLOW;
-		}
 	}
-	l->tok_p -= need;
-	l->tok_c -= need;
-	return XB_GREEN;
+	return charge(l, need);
 }
 
 /* Exact RFC 2698 for the single-worker case: the cache is the bucket. */
@@ -304,13 +312,7 @@ color_exact(struct xb_meter_set *s, uint32_t instance, uint64_t now_ns,
 	}
 	if (l->tok_p < need)
 		return XB_RED;
-	if (l->tok_c < need) {
-		l->tok_p -= need;
-		return XB_YELLOW;
-	}
-	l->tok_p -= need;
-	l->tok_c -= need;
-	return XB_GREEN;
+	return charge(l, need);
 }
 
 enum xb_color
