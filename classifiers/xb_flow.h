@@ -195,11 +195,24 @@ xb_flow_key_from_pkt(const struct xb_pkt_info *pi, struct xb_flow_key *k,
 	(void)xb_flow_key_from_pkt_hash(pi, k, dir);
 }
 
-/* 40-byte equality, branch-free: five 8-byte words. */
+/* 40-byte equality, branch-free: two 16-byte compares and one 8-byte
+ * word with SSE2 (the lookup's key compare), five 8-byte words without. */
 static inline int
 xb_flow_key_eq(const struct xb_flow_key *a, const struct xb_flow_key *b)
 {
 	const uint8_t *pa = (const uint8_t *)a, *pb = (const uint8_t *)b;
+#if defined(__SSE2__)
+	__m128i e0 = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)pa),
+				    _mm_loadu_si128((const __m128i *)(const void *)pb));
+	__m128i e1 = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(pa + 16)),
+				    _mm_loadu_si128((const __m128i *)(const void *)(pb + 16)));
+	uint64_t wa, wb;
+
+	memcpy(&wa, pa + 32, 8);
+	memcpy(&wb, pb + 32, 8);
+	return (_mm_movemask_epi8(_mm_and_si128(e0, e1)) == 0xffff) &
+	       (wa == wb);
+#else
 	uint64_t x = 0, wa, wb;
 	unsigned int i;
 
@@ -209,6 +222,7 @@ xb_flow_key_eq(const struct xb_flow_key *a, const struct xb_flow_key *b)
 		x |= wa ^ wb;
 	}
 	return x == 0;
+#endif
 }
 
 /* ------------------------------------------------------------- entries */
@@ -575,13 +589,11 @@ xb_flow_sig_match(const struct xb_flow_bucket *b, uint16_t sig)
 #if defined(__SSE2__)
 	__m128i v = _mm_load_si128((const __m128i *)(const void *)b->sig);
 	__m128i eq = _mm_cmpeq_epi16(v, _mm_set1_epi16((short)sig));
-	/* two mask bits per 16-bit lane: keep the even ones, then compress */
-	unsigned int m = (unsigned int)_mm_movemask_epi8(eq) & 0x5555u;
 
-	m = (m | (m >> 1)) & 0x3333u;
-	m = (m | (m >> 2)) & 0x0f0fu;
-	m = (m | (m >> 4)) & 0x00ffu;
-	return m;
+	/* 16-bit lanes of 0 / -1 packed to bytes (saturation keeps them),
+	 * then one mask bit per slot. */
+	return (unsigned int)_mm_movemask_epi8(
+		_mm_packs_epi16(eq, _mm_setzero_si128()));
 #else
 	unsigned int m = 0, s;
 
