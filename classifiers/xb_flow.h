@@ -588,7 +588,10 @@ xb_flow_sig_match(const struct xb_flow_bucket *b, uint16_t sig)
 {
 #if defined(__SSE2__)
 	__m128i v = _mm_load_si128((const __m128i *)(const void *)b->sig);
-	__m128i eq = _mm_cmpeq_epi16(v, _mm_set1_epi16((short)sig));
+	/* The signature broadcast from a 32-bit pair: from a 16-bit value gcc
+	 * may spill it and reload it wider, a store-forwarding stall. */
+	__m128i eq = _mm_cmpeq_epi16(
+		v, _mm_set1_epi32((int)((uint32_t)sig * 0x10001u)));
 
 	/* 16-bit lanes of 0 / -1 packed to bytes (saturation keeps them),
 	 * then one mask bit per slot. */
