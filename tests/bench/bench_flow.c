@@ -21,6 +21,7 @@
 #include <x86intrin.h>
 
 #include "xb_flow.h"
+#include "../unit/test_rng.h"
 
 #define BURST 32
 
@@ -35,14 +36,11 @@ now_ns(void)
 
 static uint64_t rng_state = 0x123456789abcdefull;
 
+/* Deterministic runs. */
 static uint64_t
 rng(void)
 {
-	/* xorshift64*: deterministic runs */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
+	return test_rng(&rng_state);
 }
 
 /* Flow i: a distinct IPv4 TCP 5-tuple, canonicalised like the data path. */

@@ -28,6 +28,7 @@
 
 #include "xb_flow.h"
 #include "xb_parse.h"
+#include "../unit/test_rng.h"
 
 #define BURST 32
 #define MAX_FRAMES 4096
@@ -54,13 +55,9 @@ shuffle(struct frames *fr)
 		for (uint32_t i = 0; i < fr->n; i++)
 			fr->order[p][i] = (uint16_t)i;
 		for (uint32_t i = fr->n - 1; i > 0; i--) {
-			uint32_t j;
+			uint32_t j = (uint32_t)(test_rng(&x) % (i + 1));
 			uint16_t t;
 
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			j = (uint32_t)(x % (i + 1));
 			t = fr->order[p][i];
 			fr->order[p][i] = fr->order[p][j];
 			fr->order[p][j] = t;

@@ -23,6 +23,7 @@
 
 #include "xb_catrule.h"
 #include "xb_category.h"
+#include "test_eal.h"
 #include "test_helpers_path.h"
 
 static const char cats_csv[] =
@@ -422,9 +423,6 @@ teardown(void **state)
 int
 main(void)
 {
-	char *eal_args[] = { "test", "--no-huge", "-m", "512", "--no-pci",
-			     "--no-shconf", "--file-prefix=xbgw_test_catrules",
-			     "--log-level=lib.eal:error" };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_two_builds),
@@ -435,11 +433,8 @@ main(void)
 	};
 	int rc;
 
-	if (rte_eal_init((int)(sizeof(eal_args) / sizeof(eal_args[0])),
-			 eal_args) < 0) {
-		fprintf(stderr, "EAL init failed\n");
+	if (test_eal_init("test_catrules", "512") < 0)
 		return 1;
-	}
 	rc = cmocka_run_group_tests(tests, setup, teardown);
 	rte_eal_cleanup();
 	return rc;

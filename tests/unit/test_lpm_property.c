@@ -32,6 +32,7 @@
 #include "xb_lpm.h"
 #include "xb_prefix.h"
 #include "xb_tenant.h"
+#include "test_eal.h"
 
 #define N_V4 1000000
 #define N_V6 1000000
@@ -835,20 +836,8 @@ test_default_tenants(void **state)
 static int
 eal_setup(void **state)
 {
-	char prefix[64];
-	char *argv[] = {
-		"test", "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
-		prefix, "--log-level=lib.eal:error", NULL
-	};
-
 	(void)state;
-	snprintf(prefix, sizeof(prefix), "--file-prefix=xbgw_lpm_%d",
-		 (int)getpid());
-	if (rte_eal_init(8, argv) < 0) {
-		fprintf(stderr, "rte_eal_init failed\n");
-		return -1;
-	}
-	return 0;
+	return test_eal_init("test_lpm", "512");
 }
 
 static int

@@ -29,7 +29,9 @@
 
 #include "xb_errors.h"
 #include "xb_ruleset.h"
+#include "test_eal.h"
 #include "test_helpers_path.h"
+#include "test_rng.h"
 
 #define NPKTS 20000
 #define NDELEG_MAX 4096
@@ -48,14 +50,11 @@ static unsigned int nranges;
 
 static uint64_t rng_state = 0x243f6a8885a308d3ull;
 
+/* The same packets on every run. */
 static uint32_t
 rnd(void)
 {
-	/* xorshift64*: the same packets on every run. */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32);
+	return (uint32_t)(test_rng(&rng_state) >> 32);
 }
 
 static void
@@ -330,19 +329,13 @@ teardown(void **state)
 int
 main(void)
 {
-	char *eal_args[] = { "test", "--no-huge", "-m", "2048", "--no-pci",
-			     "--no-shconf", "--file-prefix=xbgw_test_ruleset",
-			     "--log-level=lib.eal:error" };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bulk_equals_single),
 	};
 	int rc;
 
-	if (rte_eal_init((int)(sizeof(eal_args) / sizeof(eal_args[0])),
-			 eal_args) < 0) {
-		fprintf(stderr, "EAL init failed\n");
+	if (test_eal_init("test_ruleset", "2048") < 0)
 		return 1;
-	}
 	rc = cmocka_run_group_tests(tests, setup, teardown);
 	rte_eal_cleanup();
 	return rc;
