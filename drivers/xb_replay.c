@@ -48,8 +48,9 @@ struct xb_replay {
 	uint64_t skew_ns;
 	bool sync;
 	struct replay_qbuf qbuf[REPLAY_MAX_QUEUES];
-	/* Mbufs allocated in bulk, not yet used: stash[0..stash_n). */
-	unsigned int stash_n;
+	/* Raw mbufs taken from the pool in bulk, not yet used:
+	 * stash[stash_i..stash_n), used in that order. */
+	unsigned int stash_i, stash_n;
 	struct rte_mbuf *stash[REPLAY_BATCH];
 };
 
@@ -95,12 +96,23 @@ build_frame(struct xb_replay *r, uint64_t idx)
 	uint32_t left = cap->len[idx];
 	struct rte_mbuf *head, *last;
 
-	if (r->stash_n == 0) {
-		if (rte_pktmbuf_alloc_bulk(r->mp, r->stash, REPLAY_BATCH) != 0)
+	if (r->stash_i == r->stash_n) {
+		/* The mbufs come back from the workers' cores, so each header
+		 * is a cross-core miss: rte_pktmbuf_alloc_bulk() resets them
+		 * one after the other and the feeder waited out every miss
+		 * (40 % of its time).  Taken raw instead, their headers are
+		 * prefetched for writing now and each is reset when its turn
+		 * comes, a batch later for the first. */
+		if (rte_mempool_get_bulk(r->mp, (void **)r->stash,
+					 REPLAY_BATCH) != 0)
 			return NULL;
+		for (unsigned int i = 0; i < REPLAY_BATCH; i++)
+			__builtin_prefetch(r->stash[i], 1, 3);
+		r->stash_i = 0;
 		r->stash_n = REPLAY_BATCH;
 	}
-	head = r->stash[--r->stash_n];
+	head = r->stash[r->stash_i++];
+	rte_pktmbuf_reset(head);
 	last = head;
 	for (;;) {
 		uint16_t room = rte_pktmbuf_tailroom(last);
@@ -216,7 +228,9 @@ xb_replay_free(struct xb_replay *r)
 
 	if (r == NULL)
 		return;
-	rte_pktmbuf_free_bulk(r->stash, r->stash_n);
+	if (r->stash_n > r->stash_i)
+		rte_mempool_put_bulk(r->mp, (void **)(r->stash + r->stash_i),
+				     r->stash_n - r->stash_i);
 	for (unsigned int q = 0; q < r->nqueues; q++) {
 		rte_pktmbuf_free_bulk(r->qbuf[q].m, r->qbuf[q].n);
 		while (rte_ring_dequeue(r->rx_ring[q], (void **)&m) == 0)
