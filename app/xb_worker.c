@@ -210,11 +210,6 @@ apply_name(struct xb_worker *w, const struct xb_ruleset *rs,
 		f->category = (uint16_t)cat;
 }
 
-/*
- * Classify a flow under rs (per flow: on its first packet and when the
- * ruleset changed).  pi is the packet at hand, dir its direction in the
- * flow key.
- */
 /* The rest of a flow's classification once the ruleset's verdict v of
  * its packet (direction dir) is known: the name's category, the policy. */
 static void
@@ -232,6 +227,12 @@ classified(struct xb_worker *w, const struct xb_ruleset *rs,
 	decide_policy(w, rs, f, false);
 }
 
+/*
+ * Classify one flow on its own under rs (at flow end, when the ruleset has
+ * changed since its verdict; the data path classifies a burst's new flows
+ * together, classify_queued).  pi is a packet of it, dir that packet's
+ * direction in the flow key.
+ */
 static void
 classify_flow(struct xb_worker *w, const struct xb_ruleset *rs,
 	      struct xb_flow *f, const struct xb_pkt_info *pi, uint8_t dir)
