@@ -30,6 +30,7 @@
 #include "xb_afxdp.h"
 #include "xb_app.h"
 #include "xb_billing.h"
+#include "xb_control.h"
 #include "xb_events.h"
 #include "xb_flow.h"
 #include "xb_prefix.h"
@@ -544,14 +545,15 @@ setup_worker_state(struct xb_app *app)
 			.alloc_arg = (void *)(intptr_t)socket,
 		};
 
+		w->rules = &xb_rules_swap;
 		w->flows = xb_flow_table_create(&fp);
 		w->names = xb_name_ctx_create(XB_NAME_SLOTS, XB_DNS_CACHE_ENTRIES);
 		bool want_log = app->flow_log != NULL ||
 				xb_ops_want_flow_records(app); /* IPFIX */
 
 		if (want_log)
-			w->flowlog = xb_flowlog_ring_create(16);
-		w->notices = xb_flowlog_ring_create(12);
+			w->flowlog = xb_flowrec_ring_create(16);
+		w->notices = xb_flowrec_ring_create(12);
 		w->name_cache = rte_zmalloc_socket("xbgw_name_cache",
 						   sizeof(*w->name_cache),
 						   RTE_CACHE_LINE_SIZE, socket);
@@ -578,8 +580,8 @@ free_worker_state(struct xb_app *app)
 
 		xb_flow_table_free(w->flows);
 		xb_name_ctx_free(w->names);
-		xb_flowlog_ring_free(w->flowlog);
-		xb_flowlog_ring_free(w->notices);
+		xb_flowrec_ring_free(w->flowlog);
+		xb_flowrec_ring_free(w->notices);
 		rte_free(w->name_cache);
 		rte_free(w);
 	}
@@ -661,11 +663,11 @@ periodic(struct xb_app *app, double t, double *last_fold,
 	 double *last_second, uint64_t *last_red)
 {
 	for (unsigned int i = 0; i < app->nworkers; i++)
-		xb_flowlog_drain_each(app->workers[i]->notices, notice_event, app);
+		xb_flowrec_drain_each(app->workers[i]->notices, notice_event, app);
 	if (t - *last_fold >= 0.1) {
-		if (xb_ops_lock_timed(1000) == 0) {
-			xb_billing_fold(app, xb_rules_active());
-			xb_ops_unlock();
+		if (xb_control_lock_timed(1000) == 0) {
+			xb_billing_fold(app, xb_rules_active(), true);
+			xb_control_unlock();
 		}
 		*last_fold = t;
 	}
@@ -993,7 +995,7 @@ xb_run(struct xb_app *app)
 		drain_flow_logs(app);
 		periodic(app, t, &last_fold, &last_checkpoint, &last_red);
 		xb_ops_poll(app); /* IPFIX timers */
-		if (reload_signal || xb_ops_reload_requested()) {
+		if (reload_signal || xb_control_reload_requested()) {
 			reload_signal = 0;
 			do_reload(app);
 		}
@@ -1020,9 +1022,9 @@ xb_run(struct xb_app *app)
 	drain_flow_logs(app);
 	/* Workers are stopped: the last fold is complete, and durable. */
 	periodic(app, now_s() + 3600, &last_fold, &last_checkpoint, &last_red);
-	if (xb_ops_lock_timed(5000) == 0) {
-		xb_billing_fold(app, xb_rules_active());
-		xb_ops_unlock();
+	if (xb_control_lock_timed(5000) == 0) {
+		xb_billing_fold(app, xb_rules_active(), true);
+		xb_control_unlock();
 	}
 	checkpoint(app);
 	if (app->flow_log != NULL && fclose(app->flow_log) != 0) {

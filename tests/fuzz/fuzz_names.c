@@ -15,7 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xb_dns.h"
+#include "xb_http.h"
 #include "xb_names.h"
+#include "xb_quic.h"
+#include "xb_tls.h"
 
 static void
 check(int rc, const struct xb_name *n)

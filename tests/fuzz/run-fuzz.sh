@@ -25,10 +25,10 @@ root=$(cd "$here/../.." && pwd)
 cls=$root/classifiers
 
 case $target in
-parse) srcs="$cls/xb_parse.c" ;;
-csv) srcs="$cls/xb_csv.c $cls/xb_errors.c $cls/xb_prefix.c" ;;
+parse) srcs="$cls/packet/xb_parse.c" ;;
+csv) srcs="$cls/common/xb_csv.c $cls/common/xb_errors.c $cls/common/xb_prefix.c" ;;
 names)
-	srcs="$cls/xb_names.c $cls/xb_tls.c $cls/xb_quic.c $cls/xb_http.c $cls/xb_dns.c"
+	srcs=$(ls "$cls"/names/*.c)
 	libs=-lcrypto
 	;;
 *)
@@ -73,7 +73,8 @@ fi
 
 exe=$build_dir/fuzz_$target
 # shellcheck disable=SC2086
-"$CLANG" $flags -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -I"$cls" \
+"$CLANG" $flags -std=gnu11 -D_GNU_SOURCE -Wall -Wextra \
+	-I"$cls/common" -I"$cls/packet" -I"$cls/names" \
 	"$here/fuzz_$target.c" $srcs $libs -o "$exe"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}

@@ -19,7 +19,11 @@
 
 #include "names_vectors.h"
 #include "xb_bytes.h"
+#include "xb_dns.h"
+#include "xb_http.h"
 #include "xb_names.h"
+#include "xb_quic.h"
+#include "xb_tls.h"
 
 static size_t
 unhex(const char *h, uint8_t *out, size_t cap)

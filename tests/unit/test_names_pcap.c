@@ -31,7 +31,11 @@
 #include <cmocka.h>
 #include <pcap/pcap.h>
 
+#include "xb_dns.h"
+#include "xb_http.h"
 #include "xb_names.h"
+#include "xb_quic.h"
+#include "xb_tls.h"
 #include "xb_parse.h"
 
 #define MAX_FLOWS 65536 /* hash table size per capture (power of two) */

@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "../../app/xb_usage.h"
+#include "xb_usage.h"
 #include "xb_tariff.h"
 
 #define NOV 202611

@@ -1,0 +1,916 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "xb_worker.h"
+
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_pause.h>
+#include <rte_prefetch.h>
+
+#include "xb_dscp.h"
+#include "xb_flowsnap.h"
+#include "xb_parse.h"
+#include "xb_ruleset.h"
+#include "xb_swap.h"
+
+/* Verdict fields beyond struct xb_flow's own (flow aux words). */
+#define AUX_METER 0     /* meter instance or XB_METER_NONE */
+#define AUX_DSCP 1      /* low 8 bits: DSCP to write, or XB_DSCP_KEEP;
+			 * bits 8-31: interim records sent (active timeout) */
+#define AUX_UNTIL_LO 2  /* verdict valid until (ns), low and high words */
+#define AUX_UNTIL_HI 3
+
+/* Flow flags (struct xb_flow.flags, owned by the worker). */
+#define XB_FF_ROLE_MASK 0x03 /* enum xb_role_hint of the first packet */
+#define XB_FF_NAME_DONE 0x04 /* name found or given up */
+#define XB_FF_QUEUED 0x08    /* in this burst's classification batch */
+#define XB_FF_SEEN 0x10      /* looked up in this segment, not yet touched */
+
+/* Aging: every XB_EXPIRE_PERIOD_NS of the clock in use, examine
+ * XB_EXPIRE_BUCKETS buckets (bounded work, see FLOWTABLE.md): 160k
+ * buckets a second, a full sweep of a 256k-flow table in under a second,
+ * far below the shortest timeout, at a cost of a few cache lines per
+ * hundred bursts. */
+#define XB_EXPIRE_BUCKETS 16
+#define XB_EXPIRE_PERIOD_NS 100000
+#define XB_EXPIRE_MAX_BUCKETS 1024 /* per loop, when the clock jumped */
+
+/* Flow-table lookups run this many packets behind their entry prefetch:
+ * enough packets of work to cover a last-level-cache miss, few enough
+ * that the line is still in L1 when its packet comes. */
+#define XB_LOOKAHEAD 4
+/* Packet data is prefetched this many packets before it is parsed. */
+#define XB_PKT_AHEAD 4
+
+/* Wall-clock ns of a TSC reading (one rdtsc serves the busy-cycle count
+ * and the clock: in a VM each costs tens of cycles). */
+static inline uint64_t
+wall_ns(const struct xb_worker *w, uint64_t tsc)
+{
+	uint64_t d = tsc - w->base_tsc;
+
+	return w->base_ns + (uint64_t)(((unsigned __int128)d * w->ns_mult) >> 32);
+}
+
+/* Send what is buffered for one port; what the port refuses is dropped
+ * and counted, so rx == tx + drops holds exactly. */
+static inline void
+tx_flush(struct xb_worker *w, uint16_t port)
+{
+	struct xb_txbuf *b = &w->tx[port];
+	uint16_t sent = 0, n = b->n;
+	uint64_t bytes = b->bytes;
+
+	if (n == 0)
+		return;
+	/* A few retries absorb a momentarily full TX ring.  Sent mbufs
+	 * belong to the driver: their bytes were counted at enqueue. */
+	for (int tries = 0; tries < 4 && sent < n; tries++)
+		sent += rte_eth_tx_burst(port, (uint16_t)w->index,
+					 b->pkts + sent, (uint16_t)(n - sent));
+	if (unlikely(sent < n)) {
+		for (uint16_t i = sent; i < n; i++)
+			bytes -= rte_pktmbuf_pkt_len(b->pkts[i]);
+		w->c.drop[XB_DROP_NO_TX] += (uint64_t)(n - sent);
+		rte_pktmbuf_free_bulk(b->pkts + sent, (unsigned int)(n - sent));
+	}
+	w->c.tx_pkts += sent;
+	w->c.tx_bytes += bytes;
+	b->n = 0;
+	b->bytes = 0;
+}
+
+static inline void
+tx_enqueue(struct xb_worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	struct xb_txbuf *b = &w->tx[port];
+
+	b->bytes += rte_pktmbuf_pkt_len(m);
+	b->pkts[b->n++] = m;
+	if (unlikely(b->n == XB_TX_BUF))
+		tx_flush(w, port);
+}
+
+/* Drops of a burst are freed together at its end (one bulk free). */
+struct xb_dropped {
+	uint16_t n;
+	struct rte_mbuf *pkts[XB_BURST];
+};
+
+static inline void
+drop(struct xb_worker *w, struct xb_dropped *d, struct rte_mbuf *m,
+     enum xb_drop_reason why)
+{
+	w->c.drop[why]++;
+	d->pkts[d->n++] = m;
+}
+
+static inline enum xb_role_hint
+role_hint(uint8_t port_role)
+{
+	return port_role == XB_ROLE_INSIDE    ? XB_DIR_FROM_INSIDE
+	       : port_role == XB_ROLE_OUTSIDE ? XB_DIR_FROM_OUTSIDE
+					      : XB_DIR_BY_HOME_NET;
+}
+
+/* Packet info of a flow seen from its initiator, rebuilt from the key
+ * (for verdicts redone when no packet is at hand, e.g. at flow end). */
+static void
+pkt_info_from_flow(const struct xb_flow *f, struct xb_pkt_info *pi)
+{
+	uint8_t s = f->init_dir;
+
+	memset(pi, 0, sizeof(*pi));
+	pi->family = f->key.family;
+	pi->proto = f->key.proto;
+	pi->vlan = f->key.vlan;
+	pi->flags = XB_PKT_F_HAS_L4;
+	memcpy(pi->src, f->key.addr[s], 16);
+	memcpy(pi->dst, f->key.addr[s ^ 1], 16);
+	pi->sport = f->key.port[s];
+	pi->dport = f->key.port[s ^ 1];
+}
+
+static inline uint64_t
+verdict_until(const struct xb_flow *f)
+{
+	return (uint64_t)f->aux[AUX_UNTIL_HI] << 32 | f->aux[AUX_UNTIL_LO];
+}
+
+/* The policy of (country, category, tenant): action, QoS row, meter,
+ * DSCP; held in the flow until the approval it relies on expires. */
+static void fill_record(const struct xb_worker *w, const struct xb_ruleset *rs,
+			const struct xb_flow *f, struct xb_flow_record *r);
+
+/* Tell the control plane about a flow's new verdict (event log): never
+ * waits for room, counts what the ring could not take. */
+static void
+notice(struct xb_worker *w, const struct xb_ruleset *rs,
+       const struct xb_flow *f, enum xb_notice kind)
+{
+	struct xb_flow_record *r = xb_flowrec_reserve(w->notices);
+
+	if (r == NULL) {
+		w->c.notices_lost++;
+		return;
+	}
+	fill_record(w, rs, f, r);
+	r->first_ns = w->now_ns;
+	r->end_reason = (uint8_t)kind;
+	xb_flowrec_commit(w->notices);
+}
+
+static void
+decide_policy(struct xb_worker *w, const struct xb_ruleset *rs,
+	      struct xb_flow *f, bool expired)
+{
+	struct xb_policy_verdict pv;
+	uint8_t was = f->action;
+
+	xb_policy_decide(rs->policy, f->country, f->category, f->tenant,
+			 w->now_ns, &pv);
+	f->action = pv.action;
+	/* Events, once per flow and verdict: a flow newly on the negative
+	 * list (and why: an approval it used has just expired), a flow
+	 * newly audited. */
+	if (unlikely(pv.action != was || f->packets[0] + f->packets[1] == 0)) {
+		if (pv.action == XB_ACT_NEGATIVE_LIST)
+			notice(w, rs, f, expired ? XB_NOTICE_APPROVAL_EXPIRED
+						 : XB_NOTICE_NEGATIVE_LIST);
+		else if (pv.action == XB_ACT_AUDIT)
+			notice(w, rs, f, XB_NOTICE_AUDIT);
+	}
+	f->action = pv.action;
+	f->qos = pv.row;
+	f->aux[AUX_METER] = pv.meter;
+	f->aux[AUX_DSCP] = (f->aux[AUX_DSCP] & ~0xffu) | pv.dscp;
+	f->aux[AUX_UNTIL_LO] = (uint32_t)pv.valid_until_ns;
+	f->aux[AUX_UNTIL_HI] = (uint32_t)(pv.valid_until_ns >> 32);
+}
+
+/* Apply the category a name gives, if any (the per-worker cache first:
+ * names repeat far more often than they change category). */
+static inline void
+apply_name(struct xb_worker *w, const struct xb_ruleset *rs,
+	   struct xb_flow *f)
+{
+	const char *name = xb_flow_name(w->flows, f);
+	size_t len = strlen(name);
+	uint64_t h = xb_name_cache_hash(name, len);
+	int cat;
+
+	if (!xb_name_cache_get(w->name_cache, rs->generation, name, len, h,
+			       &cat)) {
+		cat = xb_ruleset_match_name(rs, w->index, name, len);
+		xb_name_cache_put(w->name_cache, rs->generation, name, len, h,
+				  cat);
+	}
+	if (cat >= 0)
+		f->category = (uint16_t)cat;
+}
+
+/* The rest of a flow's classification once the ruleset's verdict v of
+ * its packet (direction dir) is known: the name's category, the policy. */
+static void
+classified(struct xb_worker *w, const struct xb_ruleset *rs,
+	   struct xb_flow *f, const struct xb_verdict *v, uint8_t dir)
+{
+	f->country = v->country;
+	f->tenant = v->tenant;
+	f->category = v->category;
+	/* Endpoint index (0/1 in the key) of the foreign end. */
+	f->remote = v->remote ? dir : (uint8_t)(dir ^ 1);
+	if (f->name_source != XB_NAME_SRC_NONE)
+		apply_name(w, rs, f);
+	f->generation = rs->generation;
+	decide_policy(w, rs, f, false);
+}
+
+/*
+ * Classify one flow on its own under rs (at flow end, when the ruleset has
+ * changed since its verdict; the data path classifies a burst's new flows
+ * together, classify_queued).  pi is a packet of it, dir that packet's
+ * direction in the flow key.
+ */
+static void
+classify_flow(struct xb_worker *w, const struct xb_ruleset *rs,
+	      struct xb_flow *f, const struct xb_pkt_info *pi, uint8_t dir)
+{
+	struct xb_verdict v;
+
+	xb_ruleset_classify(rs, pi, dir != f->init_dir,
+			    (enum xb_role_hint)(f->flags & XB_FF_ROLE_MASK), &v);
+	classified(w, rs, f, &v, dir);
+}
+
+/* A flow-log record of f, resolved under rs (its current ruleset). */
+static void
+fill_record(const struct xb_worker *w, const struct xb_ruleset *rs,
+	    const struct xb_flow *f, struct xb_flow_record *r)
+{
+	xb_flow_record_fill(r, w->flows, f, rs);
+	r->worker = (uint16_t)w->index;
+}
+
+/* Flow ended: log it (resolved under the current ruleset) and free its
+ * name-extraction slot. */
+static void
+flow_end(void *ctx, struct xb_flow *f, enum xb_flow_end_reason why)
+{
+	struct xb_worker *w = ctx;
+	const struct xb_ruleset *rs = w->rs;
+	struct xb_flow_record *r;
+
+	xb_name_release(w->names, &f->name_slot);
+	if (w->flowlog == NULL || rs == NULL)
+		return;
+	if (f->generation != rs->generation) {
+		struct xb_pkt_info pi;
+
+		pkt_info_from_flow(f, &pi);
+		classify_flow(w, rs, f, &pi, f->init_dir);
+	}
+	r = xb_flowrec_reserve(w->flowlog);
+	while (r == NULL && why == XB_FLOW_END_FLUSH) {
+		/* Exit flush only: wait for the main lcore to drain. */
+		rte_pause();
+		r = xb_flowrec_reserve(w->flowlog);
+	}
+	if (r == NULL) {
+		w->c.flowlog_lost++;
+		return;
+	}
+	fill_record(w, rs, f, r);
+	r->end_reason = (uint8_t)why;
+	xb_flowrec_commit(w->flowlog);
+}
+
+/*
+ * Active timeout: a flow that lives on gets an interim record (cumulative
+ * counts, interim = 1) every active_timeout of its age, for IPFIX; the
+ * control plane turns them into deltas.  Runs inside the bounded aging
+ * sweep, never per packet.
+ */
+static void
+flow_live(void *ctx, struct xb_flow *f, uint64_t now_ns)
+{
+	struct xb_worker *w = ctx;
+	uint32_t sent = f->aux[AUX_DSCP] >> 8;
+	struct xb_flow_record *r;
+
+	if (now_ns - f->first_ns < (uint64_t)(sent + 1) * w->active_timeout_ns ||
+	    f->generation != w->rs->generation)
+		return;
+	r = xb_flowrec_reserve(w->flowlog);
+	if (r == NULL) {
+		w->c.flowlog_lost++;
+		return;
+	}
+	fill_record(w, w->rs, f, r);
+	r->interim = 1;
+	r->last_ns = now_ns;
+	xb_flowrec_commit(w->flowlog);
+	f->aux[AUX_DSCP] += 1u << 8;
+	w->c.interim_records++;
+}
+
+/* The first payload packets of a flow may reveal its name. */
+static inline void
+extract_name(struct xb_worker *w, const struct xb_ruleset *rs,
+	     struct xb_flow *f, const struct xb_pkt_info *pi, uint8_t dir,
+	     struct rte_mbuf *m)
+{
+	uint8_t buf[2048];
+	struct xb_name name;
+	const uint8_t *payload = NULL;
+	uint32_t len = pi->payload_len;
+	int rc;
+
+	if (len > 0) {
+		if (len > sizeof(buf))
+			len = sizeof(buf);
+		if (pi->payload_off + len > rte_pktmbuf_pkt_len(m))
+			len = rte_pktmbuf_pkt_len(m) > pi->payload_off
+				      ? rte_pktmbuf_pkt_len(m) - pi->payload_off
+				      : 0;
+		payload = rte_pktmbuf_read(m, pi->payload_off, len, buf);
+		if (payload == NULL)
+			len = 0;
+	}
+	rc = xb_name_feed(w->names, &f->name_slot, pi, dir, f->init_dir,
+			  payload, len, w->now_ns, &name);
+	if (rc == XB_NAME_MORE)
+		return;
+	f->flags |= XB_FF_NAME_DONE;
+	if (rc != XB_NAME_FOUND)
+		return;
+	memcpy(xb_flow_name(w->flows, f), name.str,
+	       name.len < XB_FLOW_NAME_MAX ? name.len + 1u : XB_FLOW_NAME_MAX);
+	xb_flow_name(w->flows, f)[XB_FLOW_NAME_MAX - 1] = '\0';
+	f->name_source = name.source;
+	w->c.names_found++;
+	/* The name may change the category, and with it the policy. */
+	apply_name(w, rs, f);
+	decide_policy(w, rs, f, false);
+}
+
+/* DNS answers teach the address -> name cache, for later flows that carry
+ * no name of their own (ECH, no SNI). */
+static inline void
+learn_dns(struct xb_worker *w, const struct xb_pkt_info *pi,
+	  struct rte_mbuf *m)
+{
+	uint8_t buf[1500];
+	uint32_t len = pi->payload_len < sizeof(buf) ? pi->payload_len
+						     : (uint32_t)sizeof(buf);
+	const uint8_t *p;
+
+	if (len == 0 || pi->payload_off + len > rte_pktmbuf_pkt_len(m))
+		return;
+	p = rte_pktmbuf_read(m, pi->payload_off, len, buf);
+	if (p != NULL)
+		xb_name_dns_learn(w->names, p, len, false, w->now_ns);
+}
+
+static inline uint64_t
+packet_time(const struct xb_worker *w, const struct rte_mbuf *m,
+	    uint64_t burst_ns)
+{
+	if (w->clock_capture && w->ts_offset >= 0)
+		return *RTE_MBUF_DYNFIELD(m, w->ts_offset, const uint64_t *);
+	return burst_ns;
+}
+
+/* Rewrite the DSCP of the outermost IP header (the one the network sees). */
+static inline void
+remark_dscp(struct xb_worker *w, struct rte_mbuf *m,
+	    const struct xb_pkt_info *pi, uint8_t dscp)
+{
+	uint8_t *ip;
+
+	if (unlikely((uint32_t)pi->outer_l3_off + 40 > m->data_len))
+		return; /* header not in the first segment: leave it */
+	ip = rte_pktmbuf_mtod_offset(m, uint8_t *, pi->outer_l3_off);
+	if ((ip[0] >> 4) == 4) {
+		if (xb_dscp_get_ipv4(ip) == dscp)
+			return;
+		xb_dscp_remark_ipv4(ip, dscp);
+	} else {
+		if (xb_dscp_get_ipv6(ip) == dscp)
+			return;
+		xb_dscp_remark_ipv6(ip, dscp);
+	}
+	w->c.dscp_remarked++;
+}
+
+/*
+ * Move the worker's usage counting to the month of now (rare: the first
+ * packet under a ruleset, and month boundaries).  A slot is reused only
+ * after the control plane has folded what it held (see xb_ruleset.h).
+ */
+static void
+usage_month_switch(struct xb_worker *w, const struct xb_ruleset *rs,
+		   struct xb_usage_slots *u)
+{
+	uint32_t m = xb_month_of(w->now_ns, rs->utc_offset_s);
+	unsigned int s = m & 1;
+	uint32_t old = atomic_load_explicit(&u->month[s], memory_order_relaxed);
+
+	if (w->usage_rs == rs && w->month_end_ns != 0) {
+		/* Leaving a month: mark it so the control plane can close
+		 * it once folded. */
+		uint32_t left = atomic_load_explicit(&u->month[w->usage_slot],
+						     memory_order_relaxed);
+		if (left != m)
+			atomic_store_explicit(&u->closing[w->usage_slot], left,
+					      memory_order_release);
+	}
+	if (old != m) {
+		if (old != 0) {
+			atomic_store_explicit(&u->closing[s], old,
+					      memory_order_release);
+			while (atomic_load_explicit(&u->ack[s],
+						    memory_order_acquire) != old)
+				rte_pause();
+		}
+		atomic_store_explicit(&u->month[s], m, memory_order_release);
+	}
+	w->usage_rs = rs;
+	w->usage_slot = s;
+	w->month_start_ns = xb_month_start_ns(m, rs->utc_offset_s);
+	w->month_end_ns = xb_month_start_ns(xb_month_next(m), rs->utc_offset_s);
+}
+
+/*
+ * Account from now on under rs: the usage month (switched when left) and
+ * the tariff band of the current minute.  Rare: the first packet under a
+ * ruleset, then once a minute.
+ */
+static void
+acct_refresh(struct xb_worker *w, const struct xb_ruleset *rs,
+	     struct xb_usage_slots *u)
+{
+	uint64_t from, until;
+
+	if (w->usage_rs != rs || w->now_ns < w->month_start_ns ||
+	    w->now_ns >= w->month_end_ns)
+		usage_month_switch(w, rs, u);
+	w->band = xb_tariff_band_minute(rs->tariff, w->now_ns, &from, &until);
+	w->acct_from_ns = from > w->month_start_ns ? from : w->month_start_ns;
+	w->acct_until_ns = until < w->month_end_ns ? until : w->month_end_ns;
+}
+
+/*
+ * Enforce the flow's verdict on one packet: negative list and deny rows
+ * drop; the row's meter polices (red drops); the tenant's quota, once
+ * spent, applies its over_quota action; DSCP is remarked; forwarded
+ * packets are billed by band.  Returns XB_DROP_MAX to forward, else the
+ * drop reason.
+ */
+static inline enum xb_drop_reason
+enforce(struct xb_worker *w, const struct xb_ruleset *rs,
+	const struct xb_ruleset_counters *cnt, struct rte_mbuf *m,
+	const struct xb_pkt_info *pi, uint8_t action, uint32_t meter,
+	uint8_t dscp, uint16_t country, uint16_t category, uint16_t tenant,
+	uint32_t len)
+{
+	struct xb_pkt_bytes *cell;
+
+	w->c.by_action_pkts[action]++;
+	w->c.by_action_bytes[action] += len;
+	if (unlikely(!xb_action_forwards(action)))
+		return action == XB_ACT_NEGATIVE_LIST ? XB_DROP_NEGATIVE_LIST
+						      : XB_DROP_POLICY_DENY;
+	if (meter != XB_METER_NONE) {
+		enum xb_color c = xb_meter_color(rs->meters, w->index, meter,
+						 w->now_ns, len);
+
+		if (c == XB_RED)
+			return XB_DROP_METER_RED;
+		if (c == XB_YELLOW)
+			w->c.meter_yellow++;
+	}
+	if (unlikely(!xb_quota_consume(rs->quota, w->index, tenant, len))) {
+		const struct xb_tenant *t = xb_tenants_get(rs->tenants, tenant);
+
+		w->c.over_quota++;
+		if (t->over_quota == XB_OVER_QUOTA_BLOCK)
+			return XB_DROP_QUOTA;
+		if (t->over_quota == XB_OVER_QUOTA_THROTTLE &&
+		    xb_meter_color(rs->meters, w->index,
+				   rs->throttle_meter_base + tenant, w->now_ns,
+				   len) == XB_RED)
+			return XB_DROP_QUOTA;
+	}
+	if (dscp != XB_DSCP_KEEP)
+		remark_dscp(w, m, pi, dscp);
+	if (unlikely(w->usage_rs != rs || w->now_ns < w->acct_from_ns ||
+		     w->now_ns >= w->acct_until_ns))
+		acct_refresh(w, rs, (struct xb_usage_slots *)&cnt->usage);
+	cell = &cnt->usage.cells[w->usage_slot]
+		       [xb_ruleset_usage_cell(rs, tenant, country, category,
+					      w->band)];
+	cell->packets++;
+	cell->bytes += len;
+	return XB_DROP_MAX;
+}
+
+/*
+ * A burst's IP packets between the stages: what stage 1 (parse) gives the
+ * later ones, and what stage 3 (flows) gives stages 4 and 5.
+ */
+struct xb_ip_burst {
+	uint16_t n;
+	struct rte_mbuf *pkts[XB_BURST];
+	struct xb_pkt_info info[XB_BURST];
+	struct xb_flow_key keys[XB_BURST];
+	uint32_t hashes[XB_BURST];
+	uint8_t dirs[XB_BURST];            /* direction in the flow key */
+	struct xb_flow *flows[XB_BURST];   /* stage 3: the packet's flow */
+	uint64_t times[XB_BURST];          /* the packet's time, ns */
+	uint16_t queued[XB_BURST];         /* stage 3: packets whose flow
+					    * stage 4 classifies */
+};
+
+/*
+ * Stage 1: parse; non-IP frames pass untouched, broken IP drops.  With
+ * keyed, the flow key and hash come right after the parse, and the hash's
+ * bucket line starts loading while the rest of the burst parses.
+ * Prefetched before: the mbuf headers, then each packet's first line a few
+ * packets ahead (its address is in the header).  Where the driver filled
+ * them on this core they are cached already; where another core did
+ * (replay feeder, a software ring), each is a cross-core miss.
+ */
+static inline void
+parse_burst(struct xb_worker *w, const struct xb_rxq *q,
+	    struct rte_mbuf **pkts, uint16_t n, bool keyed,
+	    struct xb_ip_burst *b, struct xb_dropped *dropped)
+{
+	uint8_t scratch[XB_PARSE_HDR_MAX];
+
+	b->n = 0;
+	for (uint16_t i = 0; i < n; i++)
+		rte_prefetch0(pkts[i]);
+	for (uint16_t i = 0; i < n && i < XB_PKT_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t len = rte_pktmbuf_pkt_len(m);
+		uint32_t hlen = len < XB_PARSE_HDR_MAX ? len : XB_PARSE_HDR_MAX;
+		uint16_t k = b->n;
+		const uint8_t *hdr;
+		int rc;
+
+		if (i + XB_PKT_AHEAD < n) {
+			struct rte_mbuf *ahead = pkts[i + XB_PKT_AHEAD];
+
+			rte_prefetch0(rte_pktmbuf_mtod(ahead, void *));
+			/* The second header line: freeing reads it. */
+			rte_prefetch0((const char *)ahead + RTE_CACHE_LINE_SIZE);
+		}
+		w->c.rx_bytes += len;
+		/* Contiguous first bytes; copied only when the headers span
+		 * segments. */
+		hdr = rte_pktmbuf_read(m, 0, hlen, scratch);
+		rc = hdr ? xb_parse(hdr, hlen, len, &b->info[k])
+			 : XB_PARSE_MALFORMED;
+		if (likely(rc == XB_PARSE_IP)) {
+			if (likely(keyed)) {
+				b->hashes[k] = xb_flow_key_from_pkt_hash(
+					&b->info[k], &b->keys[k], &b->dirs[k]);
+				xb_flow_prefetch_bucket(w->flows, b->hashes[k]);
+			}
+			b->pkts[b->n++] = m;
+			continue;
+		}
+		if (rc == XB_PARSE_NOT_IP) {
+			w->c.not_ip++;
+			tx_enqueue(w, q->tx_port, m);
+		} else {
+			drop(w, dropped, m, XB_DROP_MALFORMED);
+		}
+	}
+}
+
+/* --stages flow: the flow table's work alone (lookup, insert, touch). */
+static void
+flows_only(struct xb_worker *w, const struct xb_rxq *q, struct xb_ip_burst *b,
+	   uint64_t burst_ns)
+{
+	for (uint16_t i = 0; i < b->n; i++) {
+		struct xb_flow *f;
+
+		if (i + XB_LOOKAHEAD < b->n)
+			xb_flow_prefetch_candidate(w->flows,
+						   b->hashes[i + XB_LOOKAHEAD]);
+		f = xb_flow_lookup(w->flows, &b->keys[i], b->hashes[i]);
+		if (f == NULL)
+			f = xb_flow_insert(w->flows, &b->keys[i], b->hashes[i],
+					   burst_ns, flow_end, w);
+		if (f != NULL)
+			xb_flow_touch(f, b->dirs[i], rte_pktmbuf_pkt_len(b->pkts[i]),
+				      b->info[i].tcp_flags, burst_ns);
+		tx_enqueue(w, q->tx_port, b->pkts[i]);
+	}
+}
+
+/*
+ * Stage 4: classify the flows of a burst gathered for it (b->queued[k]
+ * indexes the packet that queued its flow, with its info, direction and
+ * time): the ruleset's lookups for all of them in one bulk call, then each
+ * flow's name category and policy at its packet's time.
+ */
+static void
+classify_queued(struct xb_worker *w, const struct xb_ruleset *rs,
+		const struct xb_ip_burst *b, uint16_t nq)
+{
+	const struct xb_pkt_info *qpi[XB_BURST];
+	struct xb_verdict v[XB_BURST];
+	bool reply[XB_BURST];
+	uint8_t roles[XB_BURST];
+
+	if (nq == 0)
+		return;
+	for (uint16_t k = 0; k < nq; k++) {
+		const struct xb_flow *f = b->flows[b->queued[k]];
+
+		qpi[k] = &b->info[b->queued[k]];
+		reply[k] = b->dirs[b->queued[k]] != f->init_dir;
+		roles[k] = f->flags & XB_FF_ROLE_MASK;
+	}
+	xb_ruleset_classify_bulk(rs, qpi, reply, roles, nq, v);
+	for (uint16_t k = 0; k < nq; k++) {
+		struct xb_flow *f = b->flows[b->queued[k]];
+
+		f->flags &= (uint8_t)~XB_FF_QUEUED;
+		w->now_ns = b->times[b->queued[k]];
+		classified(w, rs, f, &v[k], b->dirs[b->queued[k]]);
+	}
+}
+
+/*
+ * Stages 3 to 5 (flows, verdicts, enforcement) of a parsed burst.  Out of
+ * line: its size would otherwise crowd the parse loop's registers.
+ */
+static __rte_noinline void
+process_flows(struct xb_worker *w, const struct xb_rxq *q,
+	      const struct xb_ruleset *rs, struct xb_ip_burst *b,
+	      uint64_t burst_ns, struct xb_dropped *dropped)
+{
+	const struct xb_ruleset_counters *cnt = &rs->counters[w->index];
+	enum xb_role_hint role = role_hint(q->role);
+	struct xb_flow *resume = NULL; /* flow of the packet a segment ends at */
+
+	/*
+	 * Stages 3 to 5 run over segments of the burst, normally the whole
+	 * of it.  A segment ends early only at a packet whose flow it has
+	 * already seen and which has idled out since (a capture clock can put
+	 * hours inside one burst): the packets before it belong to the
+	 * lifetime that ends there, so they are counted first.
+	 */
+	for (uint16_t start = 0, end; start < b->n; start = end) {
+		uint16_t nq = 0;
+
+		/* Stage 3: each packet's flow (lookup, else a new entry), and
+		 * the flows that need a verdict (new, restarted, or from an
+		 * older ruleset) gathered, once each.  Entries found or made
+		 * are pinned for the burst: b->flows[] stays valid to stage 5. */
+		for (end = start; end < b->n; end++) {
+			uint16_t i = end;
+			struct xb_flow *f;
+
+			if (i + XB_LOOKAHEAD < b->n)
+				xb_flow_prefetch_candidate(
+					w->flows, b->hashes[i + XB_LOOKAHEAD]);
+			w->now_ns = b->times[i] =
+				packet_time(w, b->pkts[i], burst_ns);
+			if (resume != NULL) {
+				f = resume;
+				resume = NULL;
+			} else {
+				f = xb_flow_lookup(w->flows, &b->keys[i],
+						   b->hashes[i]);
+				if (f != NULL && (f->flags & XB_FF_SEEN) &&
+				    unlikely(xb_flow_idle(w->flows, f,
+							  w->now_ns))) {
+					resume = f;
+					break;
+				}
+			}
+			if (f == NULL)
+				f = xb_flow_insert(w->flows, &b->keys[i],
+						   b->hashes[i], w->now_ns,
+						   flow_end, w);
+			else
+				/* Idle past its timeout: it ended; the entry
+				 * restarts as a new flow (generation 0). */
+				xb_flow_restart_if_idle(w->flows, f, w->now_ns,
+							flow_end, w);
+			b->flows[i] = f;
+			if (unlikely(f == NULL))
+				continue;
+			/* Later packets of the burst see it active. */
+			xb_flow_seen(f, w->now_ns);
+			if (unlikely(f->generation != rs->generation) &&
+			    !(f->flags & XB_FF_QUEUED)) {
+				if (f->generation == 0) {
+					/* Really new (later packets of it in
+					 * this burst find it queued). */
+					w->c.flows_new++;
+					f->init_dir = b->dirs[i];
+					f->flags = (uint8_t)role;
+					f->name_slot = XB_NAME_SLOT_NONE;
+				} else {
+					w->c.reclassified++;
+				}
+				f->flags |= XB_FF_QUEUED;
+				b->queued[nq++] = i;
+			}
+			f->flags |= XB_FF_SEEN;
+		}
+
+		/* Stage 4: the gathered flows' verdicts, the FIB lookups and
+		 * 5-tuple rules of all of them in one bulk call each. */
+		if (unlikely(nq > 0))
+			classify_queued(w, rs, b, nq);
+
+		/* Stage 5: per packet, the flow's verdict enforced. */
+		for (uint16_t i = start; i < end; i++) {
+			struct rte_mbuf *m = b->pkts[i];
+			const struct xb_pkt_info *pi = &b->info[i];
+			uint32_t len = rte_pktmbuf_pkt_len(m);
+			struct xb_flow *f = b->flows[i];
+			uint16_t country, category, tenant;
+			uint32_t meter;
+			uint8_t action, dscp;
+			enum xb_drop_reason why;
+
+			w->now_ns = b->times[i];
+			if (likely(f != NULL)) {
+				f->flags &= (uint8_t)~XB_FF_SEEN;
+				xb_flow_touch(f, b->dirs[i], len, pi->tcp_flags,
+					      w->now_ns);
+				if (unlikely(!(f->flags & XB_FF_NAME_DONE)))
+					extract_name(w, rs, f, pi, b->dirs[i], m);
+				else if (unlikely(pi->proto == IPPROTO_UDP &&
+						  pi->sport == 53))
+					learn_dns(w, pi, m);
+				if (unlikely(w->now_ns >= verdict_until(f)))
+					/* approval expired */
+					decide_policy(w, rs, f, true);
+				country = f->country;
+				category = f->category;
+				tenant = f->tenant;
+				action = f->action;
+				meter = f->aux[AUX_METER];
+				dscp = (uint8_t)f->aux[AUX_DSCP];
+			} else {
+				/* No room in the flow table for this burst: a
+				 * stateless verdict from this packet alone. */
+				struct xb_policy_verdict pv;
+				struct xb_verdict v;
+
+				w->c.flows_stateless++;
+				xb_ruleset_classify(rs, pi, false, role, &v);
+				country = v.country;
+				category = v.category;
+				tenant = v.tenant;
+				xb_policy_decide(rs->policy, country, category,
+						 tenant, w->now_ns, &pv);
+				action = pv.action;
+				meter = pv.meter;
+				dscp = pv.dscp;
+			}
+			cnt->by_country[country].packets++;
+			cnt->by_country[country].bytes += len;
+			cnt->by_category[category].packets++;
+			cnt->by_category[category].bytes += len;
+			cnt->by_tenant[tenant].packets++;
+			cnt->by_tenant[tenant].bytes += len;
+			why = enforce(w, rs, cnt, m, pi, action, meter, dscp,
+				      country, category, tenant, len);
+			if (likely(why == XB_DROP_MAX))
+				tx_enqueue(w, action == XB_ACT_PUBLIC
+						      ? q->public_port
+						      : q->tx_port,
+					   m);
+			else
+				drop(w, dropped, m, why);
+		}
+	}
+}
+
+/* Process one received burst; tsc: when it arrived. */
+static void
+process_burst(struct xb_worker *w, const struct xb_rxq *q,
+	      const struct xb_ruleset *rs, struct rte_mbuf **pkts, uint16_t n,
+	      uint64_t tsc)
+{
+	struct xb_ip_burst b;
+	uint64_t burst_ns = w->clock_capture ? 0 : wall_ns(w, tsc);
+	struct xb_dropped dropped = {.n = 0};
+	const bool keyed = w->stages != XB_STAGES_PARSE;
+
+	if (unlikely(w->stages == XB_STAGES_IO)) {
+		/* Benchmark baseline: the loop, RX and TX, and nothing else
+		 * (testpmd's io forwarding through xbgw's own loop). */
+		for (uint16_t i = 0; i < n; i++) {
+			w->c.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+			tx_enqueue(w, q->tx_port, pkts[i]);
+		}
+		return;
+	}
+	parse_burst(w, q, pkts, n, keyed, &b, &dropped);
+	if (b.n == 0)
+		goto out;
+	if (unlikely(!keyed)) {
+		for (uint16_t i = 0; i < b.n; i++)
+			tx_enqueue(w, q->tx_port, b.pkts[i]);
+		goto out;
+	}
+	/* Stage 2 starts here and runs inside stage 3's loop: packet i's
+	 * entry is prefetched XB_LOOKAHEAD packets before its lookup. */
+	xb_flow_burst_begin(w->flows);
+	for (uint16_t i = 0; i < b.n && i < XB_LOOKAHEAD; i++)
+		xb_flow_prefetch_candidate(w->flows, b.hashes[i]);
+	if (unlikely(w->stages == XB_STAGES_FLOW))
+		flows_only(w, q, &b, burst_ns);
+	else
+		process_flows(w, q, rs, &b, burst_ns, &dropped);
+out:
+	if (dropped.n)
+		rte_pktmbuf_free_bulk(dropped.pkts, dropped.n);
+}
+
+int
+xb_worker_main(void *arg)
+{
+	struct xb_worker *w = arg;
+	struct rte_mbuf *pkts[XB_BURST];
+	uint64_t last_ns = 0;
+
+	xb_swap_reader_online(w->rules, w->index);
+	atomic_store_explicit(&w->running, true, memory_order_release);
+	while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
+		const struct xb_ruleset *rs = xb_swap_get(w->rules);
+		uint64_t tsc = 0; /* end of the last burst, 0: none */
+
+		w->rs = rs;
+		xb_quota_sync(rs->quota, w->index);
+		w->c.polls++;
+		for (unsigned int r = 0; r < w->nrxq; r++) {
+			const struct xb_rxq *q = &w->rxq[r];
+			uint16_t n = rte_eth_rx_burst(q->port, q->queue, pkts,
+						      XB_BURST);
+			uint64_t t0;
+
+			if (n == 0)
+				continue;
+			t0 = rte_rdtsc();
+			w->c.rx_pkts += n;
+			process_burst(w, q, rs, pkts, n, t0);
+			tx_flush(w, q->tx_port);
+			if (q->public_port != q->tx_port)
+				tx_flush(w, q->public_port);
+			tsc = rte_rdtsc();
+			w->c.busy_cycles += tsc - t0;
+			w->c.busy_bursts++;
+		}
+		/* Aging: bounded work per loop, on the clock in use. */
+		if (!w->clock_capture)
+			w->now_ns = wall_ns(w, tsc ? tsc : rte_rdtsc());
+		if (w->now_ns - last_ns >= XB_EXPIRE_PERIOD_NS) {
+			/* The budget follows the clock: a capture clock
+			 * may jump; catch up, bounded per loop. */
+			uint64_t periods = (w->now_ns - last_ns) /
+					   XB_EXPIRE_PERIOD_NS;
+			unsigned int budget =
+				periods >= XB_EXPIRE_MAX_BUCKETS / XB_EXPIRE_BUCKETS
+					? XB_EXPIRE_MAX_BUCKETS
+					: (unsigned int)periods * XB_EXPIRE_BUCKETS;
+
+			xb_flow_sweep(w->flows, w->now_ns, budget,
+				      flow_end,
+				      w->active_timeout_ns && w->flowlog
+					      ? flow_live
+					      : NULL,
+				      w);
+			last_ns = w->now_ns;
+		}
+		/* Answer a telemetry /xbgw/flows request (rare). */
+		xb_flowsnap_poll(w->snap, w->flows, rs);
+		w->rs = NULL;
+		xb_swap_quiescent(w->rules, w->index);
+	}
+	for (unsigned int p = 0; p < XB_MAX_PORTS; p++)
+		tx_flush(w, (uint16_t)p);
+	/* Exit: every live flow goes to the flow log. */
+	w->rs = xb_swap_get(w->rules);
+	xb_flow_flush(w->flows, flow_end, w);
+	w->rs = NULL;
+	xb_swap_reader_offline(w->rules, w->index);
+	atomic_store_explicit(&w->flushed, true, memory_order_release);
+	atomic_store_explicit(&w->running, false, memory_order_release);
+	return 0;
+}

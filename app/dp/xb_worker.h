@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Worker lcores: run to completion on bursts.
+ *
+ *   rx burst -> parse -> flow lookup (bulk) -> [miss: classify the flow]
+ *     -> names (first payload packets only) -> count -> tx burst
+ *
+ * Each worker owns its RX queues, one TX queue on every port, its counters,
+ * its flow table, its name-extraction context and its flow-log ring.
+ * Nothing here takes a lock, allocates or logs per packet; the main lcore
+ * reads the counters (each 64-bit counter has a single writer) and adds
+ * them up.  The ruleset pointer is loaded once per burst; the worker
+ * reports RCU quiescence once per loop, between bursts.
+ */
+#ifndef XB_WORKER_H
+#define XB_WORKER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "xb_drop.h"
+#include "xb_flow.h"
+#include "xb_flowrec.h"
+#include "xb_name_cache.h"
+#include "xb_names.h"
+#include "xb_policy.h"
+
+#define XB_BURST 32
+#define XB_MAX_RXQ 16
+#define XB_MAX_PORTS 16
+#define XB_TX_BUF 64
+
+enum xb_port_role {
+	XB_ROLE_NONE = 0, /* replay: home_net decides direction */
+	XB_ROLE_INSIDE,   /* domestic side */
+	XB_ROLE_OUTSIDE,  /* cable side */
+};
+
+/* Counters of one worker; the control plane sums them. */
+struct xb_counters {
+	uint64_t rx_pkts, rx_bytes;
+	uint64_t tx_pkts, tx_bytes;
+	uint64_t drop[XB_DROP_MAX];
+	uint64_t not_ip;       /* forwarded untouched (ARP, LLDP, ...) */
+	uint64_t busy_cycles;  /* TSC cycles spent on non-empty bursts */
+	uint64_t busy_bursts;
+	uint64_t polls;
+	uint64_t flows_new;
+	uint64_t flows_stateless; /* flow table could not take the flow */
+	uint64_t reclassified;    /* verdicts redone after a reload */
+	uint64_t names_found;
+	uint64_t flowlog_lost;
+	uint64_t notices_lost;
+	uint64_t interim_records;
+	uint64_t meter_yellow;
+	uint64_t over_quota;      /* packets that got their over_quota action */
+	uint64_t dscp_remarked;
+	uint64_t by_action_pkts[XB_ACT_MAX];
+	uint64_t by_action_bytes[XB_ACT_MAX];
+} __rte_cache_aligned;
+
+struct xb_rxq {
+	uint16_t port;
+	uint16_t queue;
+	uint16_t tx_port; /* the other side of the pair (the channel) */
+	uint16_t public_port; /* egress of action "public" (= tx_port if none) */
+	uint8_t role;     /* enum xb_port_role of the RX port */
+};
+
+/* How much of the pipeline runs (--stages, for per-stage benchmarks). */
+enum xb_stages {
+	XB_STAGES_ALL = 0,   /* everything (production) */
+	XB_STAGES_PARSE = 1, /* parse, then forward every packet */
+	XB_STAGES_FLOW = 2,  /* parse and flow table, then forward */
+	XB_STAGES_IO = 3,    /* forward untouched: the loop's own cost */
+};
+
+struct xb_txbuf {
+	uint16_t n;
+	uint64_t bytes; /* frame bytes of pkts[0..n) */
+	struct rte_mbuf *pkts[XB_TX_BUF];
+};
+
+struct xb_ruleset;
+struct xb_flowsnap;
+struct xb_swap;
+
+struct xb_worker {
+	struct xb_counters c; /* first: written per burst, own cache line */
+	unsigned int lcore_id;
+	unsigned int index;     /* 0..nworkers-1; also its TX queue id */
+	struct xb_rxq rxq[XB_MAX_RXQ];
+	unsigned int nrxq;
+	struct xb_txbuf tx[XB_MAX_PORTS] __rte_cache_aligned;
+	bool clock_capture;     /* time from the mbuf timestamp dynfield */
+	uint8_t stages;         /* enum xb_stages */
+	uint64_t active_timeout_ns; /* interim records of long flows, 0: off */
+	int ts_offset;          /* dynfield offset, < 0 if none */
+	/* wall clock: unix ns = base_ns + (tsc - base_tsc) * ns_mult >> 32 */
+	uint64_t base_ns, base_tsc, ns_mult;
+	struct xb_swap *rules;           /* the live ruleset, under RCU */
+	struct xb_flow_table *flows;
+	struct xb_name_ctx *names;
+	struct xb_flowrec_ring *flowlog; /* NULL: no --flow-log */
+	struct xb_flowrec_ring *notices; /* negative-list hits, for events */
+	struct xb_name_cache *name_cache; /* name -> category, per worker */
+	struct xb_flowsnap *snap;        /* telemetry top flows, or NULL */
+	const struct xb_ruleset *rs;     /* held during a burst / expiry */
+	uint64_t now_ns;                 /* time of the current packet */
+	/* Usage month in force for usage_rs: [month_start, month_end) in ns,
+	 * counted in month slot usage_slot (see struct xb_usage_slots). */
+	const struct xb_ruleset *usage_rs;
+	uint64_t month_start_ns, month_end_ns;
+	unsigned int usage_slot;
+	/* Tariff band in force for usage_rs over [acct_from_ns,
+	 * acct_until_ns): one local minute, within the usage month. */
+	unsigned int band;
+	uint64_t acct_from_ns, acct_until_ns;
+	atomic_bool stop;
+	atomic_bool running;
+	atomic_bool flushed;             /* exit flush done */
+} __rte_cache_aligned;
+
+/* lcore entry point; arg is a struct xb_worker. */
+int xb_worker_main(void *arg);
+
+#endif /* XB_WORKER_H */

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "xb_stats.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "xb_app.h"
+#include "xb_billing.h"
+#include "xb_json.h"
+#include "xb_policy.h"
+#include "xb_rules.h"
+#include "xb_stats_afxdp.h"
+#include "xb_tally.h"
+#include "xb_usage.h"
+
+static void
+usage_json(void *ctx, const struct xb_usage_rec *r)
+{
+	struct xb_json *j = ctx;
+	char month[12];
+
+	snprintf(month, sizeof(month), "%04u-%02u", r->month / 100 % 10000,
+		 r->month % 100);
+	xb_json_object_begin(j, NULL);
+	xb_json_str(j, "month", month);
+	xb_json_str(j, "tenant", r->tenant);
+	xb_json_str(j, "country", r->country);
+	xb_json_str(j, "category", r->category);
+	xb_json_str(j, "band", r->band);
+	xb_json_u64(j, "packets", r->packets);
+	xb_json_u64(j, "bytes", r->bytes);
+	xb_json_micros(j, "charge", (int64_t)r->charge_micros);
+	xb_json_str(j, "currency", r->currency);
+	xb_json_micros(j, "price_per_gb", (int64_t)r->price_micros_per_gb);
+	xb_json_object_end(j);
+}
+
+/* The statistics document's "usage" array: every record of this run. */
+static void
+write_usage(const struct xb_app *app, struct xb_json *j)
+{
+	xb_json_array_begin(j, "usage");
+	xb_billing_foreach(app, usage_json, j);
+	xb_json_array_end(j);
+}
+
+static uint64_t
+rd(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static void
+add(struct xb_counters *sum, const struct xb_counters *c)
+{
+	sum->rx_pkts += rd(&c->rx_pkts);
+	sum->rx_bytes += rd(&c->rx_bytes);
+	sum->tx_pkts += rd(&c->tx_pkts);
+	sum->tx_bytes += rd(&c->tx_bytes);
+	for (unsigned int i = 0; i < XB_DROP_MAX; i++)
+		sum->drop[i] += rd(&c->drop[i]);
+	sum->not_ip += rd(&c->not_ip);
+	sum->busy_cycles += rd(&c->busy_cycles);
+	sum->busy_bursts += rd(&c->busy_bursts);
+	sum->polls += rd(&c->polls);
+	sum->flows_new += rd(&c->flows_new);
+	sum->flows_stateless += rd(&c->flows_stateless);
+	sum->reclassified += rd(&c->reclassified);
+	sum->names_found += rd(&c->names_found);
+	sum->flowlog_lost += rd(&c->flowlog_lost);
+	sum->meter_yellow += rd(&c->meter_yellow);
+	sum->over_quota += rd(&c->over_quota);
+	sum->dscp_remarked += rd(&c->dscp_remarked);
+	for (unsigned int a = 0; a < XB_ACT_MAX; a++) {
+		sum->by_action_pkts[a] += rd(&c->by_action_pkts[a]);
+		sum->by_action_bytes[a] += rd(&c->by_action_bytes[a]);
+	}
+}
+
+void
+xb_stats_sum(const struct xb_app *app, struct xb_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned int i = 0; i < app->nworkers; i++)
+		add(out, &app->workers[i]->c);
+}
+
+static uint64_t
+drops_total(const struct xb_counters *c)
+{
+	uint64_t d = 0;
+
+	for (unsigned int i = 0; i < XB_DROP_MAX; i++)
+		d += c->drop[i];
+	return d;
+}
+
+/* Totals of retired rulesets plus the live counters of the active one.
+ * Called from the main lcore, which is also the only thread that retires
+ * rulesets, so the active one cannot be freed under it. */
+static void
+live_tallies(const struct xb_app *app, struct xb_tally t[3])
+{
+	const struct xb_ruleset *rs = xb_rules_active();
+
+	xb_tally_copy(&t[0], &app->by_country);
+	xb_tally_copy(&t[1], &app->by_category);
+	xb_tally_copy(&t[2], &app->by_tenant);
+	if (rs != NULL)
+		xb_rules_fold(rs, app->nworkers, &t[0], &t[1], &t[2]);
+}
+
+void
+xb_stats_write_json(const struct xb_app *app, FILE *f, bool pretty)
+{
+	struct xb_counters s;
+	struct xb_json j;
+
+	xb_stats_sum(app, &s);
+	xb_json_init(&j, f, pretty);
+	xb_json_object_begin(&j, NULL);
+	xb_json_object_begin(&j, "packets");
+	xb_json_u64(&j, "rx", s.rx_pkts);
+	xb_json_u64(&j, "tx", s.tx_pkts);
+	xb_json_object_begin(&j, "drop");
+	for (unsigned int i = 0; i < XB_DROP_MAX; i++)
+		xb_json_u64(&j, xb_drop_names[i], s.drop[i]);
+	xb_json_object_end(&j);
+	xb_json_u64(&j, "not_ip", s.not_ip);
+	xb_json_object_end(&j);
+	xb_json_object_begin(&j, "bytes");
+	xb_json_u64(&j, "rx", s.rx_bytes);
+	xb_json_u64(&j, "tx", s.tx_bytes);
+	xb_json_object_end(&j);
+	{
+		struct xb_tally t[3];
+		static const char *const keys[3] = {"by_country", "by_category",
+						    "by_tenant"};
+
+		live_tallies(app, t);
+		for (int k = 0; k < 3; k++) {
+			xb_json_object_begin(&j, keys[k]);
+			for (unsigned int i = 0; i < t[k].n; i++) {
+				xb_json_object_begin(&j, t[k].e[i].name);
+				xb_json_u64(&j, "packets", t[k].e[i].packets);
+				xb_json_u64(&j, "bytes", t[k].e[i].bytes);
+				xb_json_object_end(&j);
+			}
+			xb_json_object_end(&j);
+			xb_tally_free(&t[k]);
+		}
+	}
+	xb_json_object_begin(&j, "by_action");
+	for (unsigned int a = 0; a < XB_ACT_MAX; a++) {
+		xb_json_object_begin(&j, xb_action_name(a));
+		xb_json_u64(&j, "packets", s.by_action_pkts[a]);
+		xb_json_u64(&j, "bytes", s.by_action_bytes[a]);
+		xb_json_object_end(&j);
+	}
+	xb_json_object_end(&j);
+	xb_json_object_begin(&j, "policing");
+	xb_json_u64(&j, "meter_yellow", s.meter_yellow);
+	xb_json_u64(&j, "over_quota", s.over_quota);
+	xb_json_u64(&j, "dscp_remarked", s.dscp_remarked);
+	xb_json_object_end(&j);
+	write_usage(app, &j);
+	xb_json_u64(&j, "mbufs_in_use_at_exit", app->mbufs_in_use_at_exit);
+	xb_json_object_begin(&j, "flows");
+	xb_json_u64(&j, "new", s.flows_new);
+	xb_json_u64(&j, "stateless", s.flows_stateless);
+	xb_json_u64(&j, "reclassified", s.reclassified);
+	xb_json_u64(&j, "names_found", s.names_found);
+	xb_json_u64(&j, "logged", app->flows_logged);
+	xb_json_u64(&j, "log_lost", s.flowlog_lost);
+	xb_json_object_end(&j);
+	xb_json_object_begin(&j, "ruleset");
+	xb_json_u64(&j, "generation", app->generation);
+	xb_json_u64(&j, "reloads_ok", app->reloads_ok);
+	xb_json_u64(&j, "reloads_failed", app->reloads_failed);
+	xb_json_object_end(&j);
+	xb_json_array_begin(&j, "workers");
+	for (unsigned int i = 0; i < app->nworkers; i++) {
+		const struct xb_counters *c = &app->workers[i]->c;
+		uint64_t rx = rd(&c->rx_pkts), cyc = rd(&c->busy_cycles);
+
+		xb_json_object_begin(&j, NULL);
+		xb_json_u64(&j, "lcore", app->workers[i]->lcore_id);
+		xb_json_u64(&j, "rx", rx);
+		xb_json_u64(&j, "busy_cycles", cyc);
+		xb_json_double(&j, "cycles_per_packet",
+			       rx ? (double)cyc / (double)rx : 0.0, 1);
+		xb_json_object_end(&j);
+	}
+	xb_json_array_end(&j);
+	xb_stats_afxdp_json(&j); /* "afxdp" when a port runs on AF_XDP */
+	xb_json_object_end(&j);
+	fputc('\n', f);
+}
+
+void
+xb_stats_progress(const struct xb_app *app, FILE *f, double elapsed_s)
+{
+	/* The rate over the last interval, not since the start. */
+	static double last_s;
+	static uint64_t last_rx;
+	struct xb_counters s;
+	double dt;
+
+	xb_stats_sum(app, &s);
+	dt = elapsed_s - last_s;
+	fprintf(f,
+		"\r[%7.1fs] rx %" PRIu64 " pkts (%.2f Mpps)  tx %" PRIu64
+		"  drop %" PRIu64 "   ",
+		elapsed_s, s.rx_pkts,
+		dt > 0.05 ? (double)(s.rx_pkts - last_rx) / dt / 1e6 : 0.0,
+		s.tx_pkts, drops_total(&s));
+	fflush(f);
+	if (dt > 0.05) {
+		last_s = elapsed_s;
+		last_rx = s.rx_pkts;
+	}
+}
+
+void
+xb_stats_report(const struct xb_app *app, FILE *f, double elapsed_s)
+{
+	struct xb_counters s;
+	uint64_t d;
+
+	xb_stats_sum(app, &s);
+	d = drops_total(&s);
+	fprintf(f, "\n== xbgw report ==\n");
+	fprintf(f, "elapsed        %.3f s\n", elapsed_s);
+	fprintf(f, "packets        rx %" PRIu64 "  tx %" PRIu64 "  drop %" PRIu64
+		   "  (not IP, forwarded: %" PRIu64 ")\n",
+		s.rx_pkts, s.tx_pkts, d, s.not_ip);
+	fprintf(f, "bytes          rx %" PRIu64 "  tx %" PRIu64 "\n", s.rx_bytes,
+		s.tx_bytes);
+	fprintf(f, "conservation   rx == tx + drop: %s\n",
+		s.rx_pkts == s.tx_pkts + d ? "yes" : "NO");
+	fprintf(f, "mbufs in use   %u at exit (0: no leak)\n",
+		app->mbufs_in_use_at_exit);
+	fprintf(f, "drops by reason\n");
+	for (unsigned int i = 0; i < XB_DROP_MAX; i++)
+		fprintf(f, "  %-14s %" PRIu64 "\n", xb_drop_names[i], s.drop[i]);
+	xb_billing_report(app, f);
+	fprintf(f, "per worker core\n");
+	for (unsigned int i = 0; i < app->nworkers; i++) {
+		const struct xb_counters *c = &app->workers[i]->c;
+		uint64_t rx = rd(&c->rx_pkts), by = rd(&c->rx_bytes);
+		uint64_t cyc = rd(&c->busy_cycles);
+		double cpp = rx ? (double)cyc / (double)rx : 0.0;
+
+		fprintf(f,
+			"  lcore %-3u rx %" PRIu64 " pkts  %.3f Mpps  %.3f Gbit/s"
+			"  %.1f cycles/pkt (capacity %.2f Mpps)\n",
+			app->workers[i]->lcore_id, rx,
+			elapsed_s > 0 ? (double)rx / elapsed_s / 1e6 : 0.0,
+			elapsed_s > 0 ? (double)by * 8 / elapsed_s / 1e9 : 0.0,
+			cpp, cpp > 0 ? (double)app->tsc_hz / cpp / 1e6 : 0.0);
+	}
+	xb_stats_afxdp_report(f);
+}

@@ -1,0 +1,742 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-lcore flow table.
+ *
+ * One table per worker lcore, never shared: symmetric RSS sends both
+ * directions of a connection to the same worker, and the canonical key
+ * (endpoint 0 = the lower (address, port) pair) makes both directions find
+ * the same entry.  Entries cache the verdict (country, tenant, category,
+ * QoS/policy), the ruleset generation it was computed under, per-direction
+ * counters, timestamps and TCP state bits.
+ *
+ * The table is bounded: capacity entries are allocated up front (from a
+ * caller-given allocator, so the app can use hugepages and tests calloc) and
+ * never grow.  A full table evicts (the oldest of a bounded candidate set),
+ * counts it and calls the end callback; it never fails for lack of room and
+ * never scans more than a fixed number of entries.  Design, memory figures
+ * and the caller's burst pattern: classifiers/FLOWTABLE.md.
+ *
+ * Time is passed in (nanoseconds, any monotonic origin), so the table is
+ * pure C, needs no EAL and tests drive aging without sleeping.
+ *
+ * Thread safety: none by design.  A table belongs to the one worker lcore
+ * that created it (or to a test); every function must be called by that
+ * thread only.  xb_flow_key_from_pkt() and xb_flow_key_hash() are
+ * reentrant.
+ */
+#ifndef XB_FLOW_H
+#define XB_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#if defined(__SSE4_2__)
+#include <nmmintrin.h>
+#endif
+
+#include <rte_byteorder.h>
+
+#include "xb_parse.h"
+
+/* ---------------------------------------------------------------- keys */
+
+/*
+ * Canonical flow key: 40 bytes, every byte written (padding-free), so it can
+ * be hashed and compared as raw memory.
+ */
+struct xb_flow_key {
+	uint8_t addr[2][16]; /* endpoint 0 = the lower (addr, port) pair;
+			      * network order; IPv4 in the first 4 bytes,
+			      * the other 12 zero */
+	uint16_t port[2];    /* host order; ICMP: see xb_flow_key_from_pkt */
+	uint16_t vlan;       /* outermost VLAN id, 0 when untagged */
+	uint8_t proto;       /* L4 protocol number */
+	uint8_t family;      /* 4 or 6 */
+} __attribute__((aligned(8)));
+
+_Static_assert(sizeof(struct xb_flow_key) == 40, "xb_flow_key is 40 bytes");
+
+#define XB_FLOW_PROTO_ICMP 1
+#define XB_FLOW_PROTO_TCP 6
+#define XB_FLOW_PROTO_UDP 17
+#define XB_FLOW_PROTO_ICMPV6 58
+
+/* ICMP messages that form a bidirectional exchange keyed by identifier. */
+static inline int
+xb_flow_icmp_is_echo(uint8_t proto, uint16_t type_code)
+{
+	uint8_t type = (uint8_t)(type_code >> 8);
+
+	if (proto == XB_FLOW_PROTO_ICMP)
+		return type == 8 || type == 0;
+	return type == 128 || type == 129;
+}
+
+/*
+ * Canonical key from a parsed packet (xb_parse() returned XB_PARSE_IP).
+ * *dir = 0 when the packet's source is endpoint 0, 1 otherwise; a packet
+ * whose two (address, port) pairs are equal gets dir 0.
+ *
+ * ICMP/ICMPv6: the parser gives sport = type << 8 | code and dport = the
+ * echo identifier.  Echo request and reply (ICMP 8/0, ICMPv6 128/129) use
+ * the identifier as both ports, so a ping and its reply are one flow; every
+ * other ICMP message (errors, router/neighbour discovery, ...) uses ports
+ * 0/0, i.e. one "control" flow per address pair, protocol and VLAN.
+ * Later IP fragments carry ports 0 (no L4 header) and so map to the
+ * 0/0 flow of their address pair: defragmentation is not this module's job.
+ *
+ * Thread safety: reentrant.  Per packet; no allocation.
+ */
+
+#define XB_FLOW_HASH_SEED 0x9e3779b9u
+
+/*
+ * One CRC32C step over 8 bytes (the SSE4.2 crc32 instruction, as DPDK's
+ * rte_hash_crc_8byte computes it; that header's constructor would link
+ * EAL's CPU-flag code into this EAL-free library).  Bitwise elsewhere.
+ */
+static inline uint32_t
+xb_crc32c_8byte(uint64_t data, uint32_t crc)
+{
+#if defined(__SSE4_2__)
+	return (uint32_t)_mm_crc32_u64(crc, data);
+#else
+	crc ^= (uint32_t)data;
+	for (int i = 0; i < 32; i++)
+		crc = (crc >> 1) ^ (0x82f63b78u & -(crc & 1u));
+	crc ^= (uint32_t)(data >> 32);
+	for (int i = 0; i < 32; i++)
+		crc = (crc >> 1) ^ (0x82f63b78u & -(crc & 1u));
+	return crc;
+#endif
+}
+
+/*
+ * 32-bit hash of a key: CRC32C (no EAL needed).  Low bits pick the bucket,
+ * the top 16 bits are the in-bucket signature.
+ * Thread safety: reentrant.
+ */
+static inline uint32_t
+xb_flow_key_hash(const struct xb_flow_key *k)
+{
+	const uint8_t *p = (const uint8_t *)k;
+	uint32_t h = XB_FLOW_HASH_SEED;
+	uint64_t w;
+	unsigned int i;
+
+	/* memcpy: no aliasing or alignment assumptions for the sanitizers. */
+	for (i = 0; i < sizeof(*k); i += 8) {
+		memcpy(&w, p + i, 8);
+		h = xb_crc32c_8byte(w, h);
+	}
+	return h;
+}
+
+/*
+ * Canonical key of a parsed packet and its hash (equal to
+ * xb_flow_key_hash() of the key), in one pass: *dir = 0 when the packet's
+ * source is endpoint 0.  The hash is computed from registers, not by
+ * reading back the key just written: a wide load over several narrower
+ * stores cannot be store-forwarded and stalls the pipeline.
+ */
+static inline uint32_t
+xb_flow_key_from_pkt_hash(const struct xb_pkt_info *pi, struct xb_flow_key *k,
+			  uint8_t *dir)
+{
+	uint16_t sport = pi->sport, dport = pi->dport;
+	uint64_t s0, s1, d0, d1, a0, a1, b0, b1, tail;
+	uint32_t h = XB_FLOW_HASH_SEED;
+	uint8_t d;
+
+	if (pi->proto == XB_FLOW_PROTO_ICMP ||
+	    pi->proto == XB_FLOW_PROTO_ICMPV6) {
+		if (xb_flow_icmp_is_echo(pi->proto, sport))
+			sport = dport;
+		else
+			sport = dport = 0;
+	}
+	/*
+	 * Order the endpoints as big-endian numbers (what memcmp would say):
+	 * the parser zeroes the address bytes beyond the family's length, so
+	 * 16 bytes compare right for IPv4 too.
+	 */
+	if (__builtin_expect(pi->family == 4, 1)) {
+		/* Loads the size of the parser's stores (4 bytes), so they
+		 * are store-forwarded; the other 12 bytes are zero. */
+		uint32_t s4, d4;
+
+		memcpy(&s4, pi->src, 4);
+		memcpy(&d4, pi->dst, 4);
+		s0 = s4;
+		d0 = d4;
+		s1 = d1 = 0;
+	} else {
+		memcpy(&s0, pi->src, 8);
+		memcpy(&s1, pi->src + 8, 8);
+		memcpy(&d0, pi->dst, 8);
+		memcpy(&d1, pi->dst + 8, 8);
+	}
+	{
+		uint64_t bs0 = __builtin_bswap64(s0), bd0 = __builtin_bswap64(d0);
+		uint64_t bs1 = __builtin_bswap64(s1), bd1 = __builtin_bswap64(d1);
+
+		d = bs0 != bd0 ? bs0 > bd0 : bs1 != bd1 ? bs1 > bd1 : sport > dport;
+	}
+	a0 = d ? d0 : s0;
+	a1 = d ? d1 : s1;
+	b0 = d ? s0 : d0;
+	b1 = d ? s1 : d1;
+	/* port[0], port[1], vlan, proto, family: the key's last 8 bytes
+	 * (little-endian layout of struct xb_flow_key). */
+	tail = (uint64_t)(d ? dport : sport) |
+	       (uint64_t)(d ? sport : dport) << 16 | (uint64_t)pi->vlan << 32 |
+	       (uint64_t)pi->proto << 48 | (uint64_t)pi->family << 56;
+	memcpy(k->addr[0], &a0, 8);
+	memcpy(k->addr[0] + 8, &a1, 8);
+	memcpy(k->addr[1], &b0, 8);
+	memcpy(k->addr[1] + 8, &b1, 8);
+	memcpy(k->port, &tail, 8);
+	h = xb_crc32c_8byte(a0, h);
+	h = xb_crc32c_8byte(a1, h);
+	h = xb_crc32c_8byte(b0, h);
+	h = xb_crc32c_8byte(b1, h);
+	h = xb_crc32c_8byte(tail, h);
+	*dir = d;
+	return h;
+}
+
+static inline void
+xb_flow_key_from_pkt(const struct xb_pkt_info *pi, struct xb_flow_key *k,
+		     uint8_t *dir)
+{
+	(void)xb_flow_key_from_pkt_hash(pi, k, dir);
+}
+
+/* 40-byte equality, branch-free: two 16-byte compares and one 8-byte
+ * word with SSE2 (the lookup's key compare), five 8-byte words without. */
+static inline int
+xb_flow_key_eq(const struct xb_flow_key *a, const struct xb_flow_key *b)
+{
+	const uint8_t *pa = (const uint8_t *)a, *pb = (const uint8_t *)b;
+#if defined(__SSE2__)
+	__m128i e0 = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)pa),
+				    _mm_loadu_si128((const __m128i *)(const void *)pb));
+	__m128i e1 = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(pa + 16)),
+				    _mm_loadu_si128((const __m128i *)(const void *)(pb + 16)));
+	uint64_t wa, wb;
+
+	memcpy(&wa, pa + 32, 8);
+	memcpy(&wb, pb + 32, 8);
+	return (_mm_movemask_epi8(_mm_and_si128(e0, e1)) == 0xffff) &
+	       (wa == wb);
+#else
+	uint64_t x = 0, wa, wb;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(*a); i += 8) {
+		memcpy(&wa, pa + i, 8);
+		memcpy(&wb, pb + i, 8);
+		x |= wa ^ wb;
+	}
+	return x == 0;
+#endif
+}
+
+/* ------------------------------------------------------------- entries */
+
+#define XB_FLOW_NO_SLOT UINT32_MAX
+
+/* tcp_state bits; "dir" as in xb_flow_key_from_pkt. */
+#define XB_FLOW_TCP_SYN0 0x01 /* SYN seen from endpoint 0 */
+#define XB_FLOW_TCP_SYN1 0x02
+#define XB_FLOW_TCP_FIN0 0x04 /* FIN seen from endpoint 0 */
+#define XB_FLOW_TCP_FIN1 0x08
+#define XB_FLOW_TCP_RST 0x10  /* RST seen (either direction) */
+#define XB_FLOW_TCP_FIN_BOTH (XB_FLOW_TCP_FIN0 | XB_FLOW_TCP_FIN1)
+
+/* TCP header flag bits as the parser gives them (pi->tcp_flags). */
+#define XB_TCP_FLAG_FIN 0x01
+#define XB_TCP_FLAG_SYN 0x02
+#define XB_TCP_FLAG_RST 0x04
+
+/* A connection is closed after FIN both ways, or after an RST. */
+static inline int
+xb_flow_tcp_closed(uint8_t tcp_state)
+{
+	return (tcp_state & XB_FLOW_TCP_RST) ||
+	       (tcp_state & XB_FLOW_TCP_FIN_BOTH) == XB_FLOW_TCP_FIN_BOTH;
+}
+
+#define XB_FLOW_AUX_N 4
+
+/*
+ * One flow: 128 bytes, two cache lines, 128-byte aligned so the adjacent-
+ * line prefetcher fetches the pair together.  Line 0 is what the lookup
+ * compares and a hit reads (key, verdict, generation) plus everything the
+ * table's own aging and eviction decisions read (last_ns, tcp_state,
+ * burst), so those scans touch one line per entry.  Line 1 holds the
+ * counters a hit increments (a 40-byte key leaves no room for them in line
+ * 0; lookup_bulk prefetches both lines) and the fields the miss/name path
+ * uses.  The table owns key, last_ns, first_ns and burst; everything else
+ * is the caller's (zero after insert).
+ */
+struct xb_flow {
+	/* line 0 */
+	struct xb_flow_key key;
+	uint64_t last_ns;     /* last packet time, ns */
+	uint32_t generation;  /* ruleset generation of the verdict, 0 = none */
+	uint16_t country;     /* verdict: indexes into the ruleset's tables */
+	uint16_t tenant;
+	uint16_t category;
+	uint16_t qos;
+	uint8_t action;       /* verdict action (policy; opaque here) */
+	uint8_t remote;       /* which endpoint (0/1) is the remote one */
+	uint8_t tcp_state;    /* XB_FLOW_TCP_* bits */
+	uint8_t burst;        /* table-owned: burst epoch that last pinned it */
+	/* line 1 */
+	uint64_t first_ns __attribute__((aligned(64))); /* first packet, ns */
+	uint64_t packets[2];  /* per direction (dir of xb_flow_key_from_pkt) */
+	uint64_t bytes[2];    /* frame bytes per direction */
+	uint32_t name_slot;   /* owned by the name extractor (xb_name_*) */
+	uint8_t init_dir;     /* direction of the first packet seen */
+	uint8_t name_state;   /* owned by the name extractor */
+	uint8_t name_source;  /* owned by the name extractor */
+	uint8_t flags;        /* caller-defined flags */
+	uint32_t aux[XB_FLOW_AUX_N]; /* spare verdict fields (meter/policy ids) */
+} __attribute__((aligned(128)));
+
+_Static_assert(sizeof(struct xb_flow) == 128, "xb_flow is 128 bytes");
+_Static_assert(offsetof(struct xb_flow, first_ns) == 64,
+	       "line 1 starts with first_ns");
+
+/*
+ * Per-packet update: counters of direction dir, last_ns, TCP state bits from
+ * the packet's TCP flags (0 for non-TCP), init_dir on the first packet.
+ * bytes: frame bytes.  now_ns: the burst's time.
+ * Thread safety: owner lcore only.  Per packet; no allocation.
+ */
+static inline void
+xb_flow_touch(struct xb_flow *f, uint8_t dir, uint32_t bytes,
+	      uint8_t tcp_flags, uint64_t now_ns)
+{
+	uint8_t syn = (tcp_flags >> 1) & 1, fin = tcp_flags & 1;
+	uint8_t rst = (tcp_flags >> 2) & 1;
+
+	dir &= 1;
+	if (__builtin_expect((f->packets[0] | f->packets[1]) == 0, 0))
+		f->init_dir = dir;
+	f->packets[dir]++;
+	f->bytes[dir] += bytes;
+	f->last_ns = now_ns;
+	f->tcp_state |= (uint8_t)((syn << dir) | (fin << (2 + dir)) |
+				  (rst << 4));
+}
+
+/*
+ * The time part of xb_flow_touch() alone: last_ns = now_ns.  For callers
+ * that look a whole burst up before touching its packets: later packets
+ * of the burst then see the flow as active, not idle since its previous
+ * burst.  Owner lcore only.
+ */
+static inline void
+xb_flow_seen(struct xb_flow *f, uint64_t now_ns)
+{
+	f->last_ns = now_ns;
+}
+
+/* --------------------------------------------------------------- table */
+
+struct xb_flow_table;
+
+/* Idle timeouts, ns.  A zero field in params takes the default. */
+struct xb_flow_timeouts {
+	uint64_t tcp_ns;        /* open TCP connection */
+	uint64_t tcp_closed_ns; /* after FIN both ways or RST */
+	uint64_t udp_ns;
+	uint64_t other_ns;      /* ICMP, SCTP, GRE, ... */
+};
+
+#define XB_FLOW_NS_PER_S 1000000000ull
+#define XB_FLOW_TCP_TIMEOUT_DEFAULT (300 * XB_FLOW_NS_PER_S)
+#define XB_FLOW_TCP_CLOSED_TIMEOUT_DEFAULT (10 * XB_FLOW_NS_PER_S)
+#define XB_FLOW_UDP_TIMEOUT_DEFAULT (60 * XB_FLOW_NS_PER_S)
+#define XB_FLOW_OTHER_TIMEOUT_DEFAULT (30 * XB_FLOW_NS_PER_S)
+
+/* Largest capacity accepted (entry indices and memory sizes stay sane). */
+#define XB_FLOW_CAPACITY_MAX (1u << 27)
+
+/* Bytes per flow name, NUL included. */
+#define XB_FLOW_NAME_MAX 128
+
+/* Largest n for xb_flow_lookup_bulk. */
+#define XB_FLOW_BULK_MAX 64
+
+struct xb_flow_table_params {
+	uint32_t capacity;                /* max live flows, 1..CAPACITY_MAX */
+	struct xb_flow_timeouts timeouts; /* zero fields: defaults */
+	/* Zeroed memory of size bytes aligned to align (a power of two, at
+	 * most 128), or NULL.  Both NULL: aligned_alloc + memset.  E.g. a
+	 * wrapper of rte_zmalloc_socket() on the worker's NUMA node. */
+	void *(*zalloc)(size_t size, size_t align, void *arg);
+	void (*free)(void *p, void *arg);
+	void *alloc_arg;
+};
+
+enum xb_flow_end_reason {
+	XB_FLOW_END_IDLE,    /* no packet for the protocol's idle timeout */
+	XB_FLOW_END_CLOSED,  /* FIN both ways or RST, then tcp_closed_ns */
+	XB_FLOW_END_EVICTED, /* table (or bucket pair) full: room for a new one */
+	XB_FLOW_END_FLUSH,   /* xb_flow_flush (exit) */
+};
+
+/* Called once per ended flow, before its entry is reused; f (and its name)
+ * are valid only during the call.  Must not call back into the table. */
+typedef void (*xb_flow_end_fn)(void *ctx, struct xb_flow *f,
+			       enum xb_flow_end_reason why);
+
+/*
+ * Create a table.  Allocates everything up front (see FLOWTABLE.md for the
+ * bytes per flow; xb_flow_table_stats().memory_bytes gives the total).
+ * Returns NULL and sets errno: EINVAL (capacity 0 or above CAPACITY_MAX,
+ * only one of zalloc/free given), ENOMEM.
+ * Thread safety: any thread; the table then belongs to one thread.
+ */
+struct xb_flow_table *xb_flow_table_create(const struct xb_flow_table_params *p);
+
+/* Free a table (without calling end callbacks: flush first).  NULL ok.
+ * Owner thread only, once no one uses the table. */
+void xb_flow_table_free(struct xb_flow_table *t);
+
+/*
+ * Start a new burst: entries pinned by the previous burst become evictable
+ * again.  xb_flow_lookup_bulk() calls this itself; call it only when the
+ * burst uses xb_flow_lookup() alone.  Owner lcore only.
+ */
+void xb_flow_burst_begin(struct xb_flow_table *t);
+
+/*
+ * Bulk lookup of n <= XB_FLOW_BULK_MAX keys with their hashes
+ * (xb_flow_key_hash): out[i] = the entry or NULL.  (A larger n is a caller
+ * bug: only the first XB_FLOW_BULK_MAX keys are looked up and written.)  Starts a new burst, and
+ * pins every entry found: until the next burst, xb_flow_insert() will not
+ * evict it, so the pointers in out[] stay valid while the caller inserts the
+ * burst's misses.  Prefetches buckets for all n, then candidate entries,
+ * then compares.  Counts lookups and hits.
+ * Thread safety: owner lcore only.  Per burst; no allocation.
+ */
+void xb_flow_lookup_bulk(struct xb_flow_table *t,
+			 const struct xb_flow_key *keys,
+			 const uint32_t *hashes, unsigned int n,
+			 struct xb_flow **out);
+
+/* Single lookup: xb_flow_lookup(), inline, below. */
+
+/*
+ * Insert a new flow after a miss.  If the key is already present (two
+ * packets of one new flow in the same burst both missed) that entry is
+ * returned and nothing is created: the caller tells a fresh entry by
+ * generation == 0 / no packets yet.  Otherwise the new entry has its key,
+ * first_ns = last_ns = now_ns, name_slot = XB_FLOW_NO_SLOT, an empty name,
+ * everything else zero; it is pinned for the current burst.
+ *
+ * When room is short it evicts exactly one flow (end_fn(EVICTED) first):
+ * the oldest (least recent last_ns) unpinned entry of the key's bucket pair
+ * when both buckets are full, otherwise, when all capacity entries are live,
+ * the oldest unpinned entry of a bounded window (8 entries, up to 256 when
+ * many are pinned) taken round-robin over the entry array.
+ *
+ * Returns NULL only when every candidate is pinned by the current burst
+ * (capacity, or one bucket pair's 16 slots, smaller than the burst's
+ * distinct flows); counted as insert_failed.  The caller then handles the
+ * packet without flow state.
+ * Thread safety: owner lcore only.  Per new flow; bounded work, no allocation.
+ */
+struct xb_flow *xb_flow_insert(struct xb_flow_table *t,
+			       const struct xb_flow_key *key, uint32_t hash,
+			       uint64_t now_ns, xb_flow_end_fn end_fn,
+			       void *ctx);
+
+/*
+ * Incremental aging: examine up to max_buckets buckets (8 slots each) from a
+ * clock hand; end (end_fn then free) flows idle for at least their timeout:
+ * tcp_closed_ns for a closed TCP connection (reason CLOSED), else tcp_ns /
+ * udp_ns / other_ns (reason IDLE).  Entries pinned by the current burst are
+ * skipped.  Call once per loop iteration; a full sweep takes
+ * buckets / max_buckets calls (FLOWTABLE.md).  Returns flows ended.
+ * Thread safety: owner lcore only.  Bounded work, no allocation.
+ */
+/*
+ * A flow found by a lookup but idle for longer than its timeout (the sweep
+ * had not reached it yet) has ended: report it to end_fn (idle or closed)
+ * and restart the entry in place as a new flow of the same key, with
+ * generation 0.  Returns true when it did.  Call right after the lookup,
+ * before touching the flow.
+ */
+static inline bool xb_flow_restart_if_idle(struct xb_flow_table *t,
+					   struct xb_flow *f, uint64_t now_ns,
+					   xb_flow_end_fn end_fn, void *ctx);
+/* Whether f has been idle for its timeout at now_ns, i.e. whether
+ * xb_flow_restart_if_idle() would end it; changes nothing.  Inline, below.
+ * Owner lcore only. */
+static inline bool xb_flow_idle(const struct xb_flow_table *t,
+				const struct xb_flow *f, uint64_t now_ns);
+bool xb_flow_idle_slow(const struct xb_flow_table *t, const struct xb_flow *f,
+		       uint64_t now_ns);
+/* The out-of-line part of xb_flow_restart_if_idle(), for flows idle at
+ * least the shortest timeout. */
+bool xb_flow_restart_if_idle_slow(struct xb_flow_table *t, struct xb_flow *f,
+				  uint64_t now_ns, xb_flow_end_fn end_fn,
+				  void *ctx);
+
+/* Called for each live flow the sweep looks at and keeps (not ended); it
+ * may update the flow's caller-owned fields, not the table. */
+typedef void (*xb_flow_live_fn)(void *ctx, struct xb_flow *f, uint64_t now_ns);
+
+/* xb_flow_expire() that also shows every flow it keeps to live_fn (NULL:
+ * none): the worker's active timeout (interim records of long flows)
+ * rides on the same bounded sweep. */
+unsigned int xb_flow_sweep(struct xb_flow_table *t, uint64_t now_ns,
+			   unsigned int max_buckets, xb_flow_end_fn end_fn,
+			   xb_flow_live_fn live_fn, void *ctx);
+unsigned int xb_flow_expire(struct xb_flow_table *t, uint64_t now_ns,
+			    unsigned int max_buckets, xb_flow_end_fn end_fn,
+			    void *ctx);
+
+/* End every live flow (end_fn(FLUSH) for each, exactly once).  At exit.
+ * Owner lcore only. */
+void xb_flow_flush(struct xb_flow_table *t, xb_flow_end_fn end_fn, void *ctx);
+
+/* Call fn for each live flow, in table order, without ending or changing
+ * it.  fn must not call back into the table.  Owner lcore only. */
+void xb_flow_foreach(struct xb_flow_table *t,
+		     void (*fn)(void *ctx, const struct xb_flow *f), void *ctx);
+
+struct xb_flow_table_stats {
+	uint64_t inserts;        /* flows created */
+	uint64_t evictions;      /* flows ended for room (all causes) */
+	uint64_t evictions_bucket; /* of which because a bucket pair was full */
+	uint64_t expired_idle;
+	uint64_t expired_closed;
+	uint64_t flushed;
+	uint64_t insert_failed;  /* every candidate pinned: no entry */
+	uint64_t lookups;        /* keys looked up */
+	uint64_t hits;
+	uint32_t in_use;
+	uint32_t capacity;
+	uint32_t buckets;
+	size_t memory_bytes;     /* everything the table allocated */
+};
+/* Invariant: inserts == in_use + evictions + expired_idle + expired_closed
+ * + flushed. */
+
+/* Snapshot of the table's counters.  Owner lcore (the control plane asks the
+ * worker; the fields are plain, unsynchronised). */
+void xb_flow_table_stats(const struct xb_flow_table *t,
+			 struct xb_flow_table_stats *st);
+
+/* The name side array: XB_FLOW_NAME_MAX bytes (NUL included) beside each
+ * entry, empty after insert; written by the name extractor, read by the flow
+ * log.  Kept out of the entry so hits never touch it.  Owner lcore only. */
+char *xb_flow_name(struct xb_flow_table *t, const struct xb_flow *f);
+
+/* Bytes a table of this capacity allocates (for sizing hugepage pools);
+ * 0 for an invalid capacity.  Reentrant. */
+size_t xb_flow_table_memory(uint32_t capacity);
+
+/* -------------------------------------------------------- inline lookup */
+
+/*
+ * The per-packet lookup is inline so that the worker can spread it over its
+ * per-packet loop: xb_flow_prefetch_bucket() as soon as a packet's hash is
+ * known, xb_flow_prefetch_candidate() a few packets ahead, xb_flow_lookup()
+ * when the packet's turn comes.  Each memory access is then in flight while
+ * other packets are worked on, instead of all of them waiting in one bulk
+ * call.  The layout below is public for that reason only: callers use the
+ * functions, never the fields.
+ */
+#define XB_FLOW_BUCKET_SLOTS 8
+
+/*
+ * One cache line: 8 slots of (16-bit signature, 32-bit entry index).
+ * sig 0 marks an empty slot (real signatures are never 0), so the SIMD
+ * signature compare skips empty slots for free.  Buckets b and b ^ 1 form a
+ * pair: when a key's home bucket is full it may live in the partner
+ * ("spilled"); the home bucket counts its spilled keys so lookups read the
+ * partner only when that count is non-zero.
+ */
+struct xb_flow_bucket {
+	uint16_t sig[XB_FLOW_BUCKET_SLOTS];
+	uint32_t idx[XB_FLOW_BUCKET_SLOTS];
+	uint8_t spilled;   /* bit s: slot s holds a key whose home is b ^ 1 */
+	uint8_t spill_out; /* keys of this bucket stored in b ^ 1 */
+	uint8_t pad[14];
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct xb_flow_bucket) == 64, "bucket is one line");
+
+/* The first member of struct xb_flow_table: what a lookup reads. */
+struct xb_flow_table_head {
+	struct xb_flow_bucket *buckets;
+	struct xb_flow *entries;
+	uint32_t bucket_mask;
+	uint8_t burst;       /* current burst epoch (pins), never 0 */
+	uint64_t lookups;
+	uint64_t hits;
+	uint64_t min_timeout_ns; /* the shortest idle timeout */
+};
+
+static inline const struct xb_flow_table_head *
+xb_flow_head_c(const struct xb_flow_table *t)
+{
+	return (const struct xb_flow_table_head *)(const void *)t;
+}
+
+static inline uint16_t
+xb_flow_sig_of(uint32_t hash)
+{
+	uint16_t s = (uint16_t)(hash >> 16);
+
+	return s ? s : 1;
+}
+
+/* Bit s set when slot s holds signature sig. */
+static inline unsigned int
+xb_flow_sig_match(const struct xb_flow_bucket *b, uint16_t sig)
+{
+#if defined(__SSE2__)
+	__m128i v = _mm_load_si128((const __m128i *)(const void *)b->sig);
+	/* The signature broadcast from a 32-bit pair: from a 16-bit value gcc
+	 * may spill it and reload it wider, a store-forwarding stall. */
+	__m128i eq = _mm_cmpeq_epi16(
+		v, _mm_set1_epi32((int)((uint32_t)sig * 0x10001u)));
+
+	/* 16-bit lanes of 0 / -1 packed to bytes (saturation keeps them),
+	 * then one mask bit per slot. */
+	return (unsigned int)_mm_movemask_epi8(
+		_mm_packs_epi16(eq, _mm_setzero_si128()));
+#else
+	unsigned int m = 0, s;
+
+	for (s = 0; s < XB_FLOW_BUCKET_SLOTS; s++)
+		m |= (unsigned int)(b->sig[s] == sig) << s;
+	return m;
+#endif
+}
+
+static inline void
+xb_flow_prefetch_entry(const struct xb_flow *f)
+{
+	/* both lines, for write: a hit updates last_ns and the counters */
+	__builtin_prefetch(f, 1, 3);
+	__builtin_prefetch((const char *)f + 64, 1, 3);
+}
+
+/* Entry for key among the slots of bk whose bit is set in cand, or NULL. */
+static inline struct xb_flow *
+xb_flow_match_in(const struct xb_flow_table_head *h,
+		 const struct xb_flow_bucket *bk, unsigned int cand,
+		 const struct xb_flow_key *key)
+{
+	while (cand) {
+		unsigned int s = (unsigned int)__builtin_ctz(cand);
+		struct xb_flow *f = &h->entries[bk->idx[s]];
+
+		if (xb_flow_key_eq(&f->key, key))
+			return f;
+		cand &= cand - 1;
+	}
+	return NULL;
+}
+
+/* Full lookup in home bucket b, then in the partner if b spilled. */
+static inline struct xb_flow *
+xb_flow_find(const struct xb_flow_table_head *h, const struct xb_flow_key *key,
+	     uint32_t b, uint16_t sig)
+{
+	const struct xb_flow_bucket *bk = &h->buckets[b];
+	struct xb_flow *f = xb_flow_match_in(h, bk, xb_flow_sig_match(bk, sig),
+					     key);
+
+	if (f == NULL && bk->spill_out) {
+		const struct xb_flow_bucket *pb = &h->buckets[b ^ 1];
+
+		f = xb_flow_match_in(h, pb, xb_flow_sig_match(pb, sig) &
+					     pb->spilled, key);
+	}
+	return f;
+}
+
+/* Start loading the bucket line of hash.  Per packet, as early as its hash
+ * is known; never faults.  Owner lcore only. */
+static inline void
+xb_flow_prefetch_bucket(const struct xb_flow_table *t, uint32_t hash)
+{
+	const struct xb_flow_table_head *h = xb_flow_head_c(t);
+
+	__builtin_prefetch(&h->buckets[hash & h->bucket_mask], 0, 3);
+}
+
+/* Start loading the entry the hash's signature points at (the first
+ * candidate of the home bucket), both lines.  Reads the bucket line: call
+ * it some time after xb_flow_prefetch_bucket().  Owner lcore only. */
+static inline void
+xb_flow_prefetch_candidate(const struct xb_flow_table *t, uint32_t hash)
+{
+	const struct xb_flow_table_head *h = xb_flow_head_c(t);
+	const struct xb_flow_bucket *bk = &h->buckets[hash & h->bucket_mask];
+	unsigned int m = xb_flow_sig_match(bk, xb_flow_sig_of(hash));
+
+	if (m)
+		xb_flow_prefetch_entry(&h->entries[bk->idx[__builtin_ctz(m)]]);
+}
+
+/*
+ * Single lookup of key (hash = xb_flow_key_hash(key)): the entry or NULL.
+ * Pins the entry found for the current burst (see xb_flow_lookup_bulk) and
+ * counts the lookup.  Callers that look up a burst one packet at a time
+ * call xb_flow_burst_begin() once per burst first.
+ * Thread safety: owner lcore only.  Per packet; no allocation.
+ */
+static inline struct xb_flow *
+xb_flow_lookup(struct xb_flow_table *t, const struct xb_flow_key *key,
+	       uint32_t hash)
+{
+	struct xb_flow_table_head *h = (struct xb_flow_table_head *)(void *)t;
+	struct xb_flow *f = xb_flow_find(h, key, hash & h->bucket_mask,
+					 xb_flow_sig_of(hash));
+
+	h->lookups++;
+	if (f != NULL) {
+		f->burst = h->burst;
+		h->hits++;
+	}
+	return f;
+}
+
+static inline bool
+xb_flow_idle(const struct xb_flow_table *t, const struct xb_flow *f,
+	     uint64_t now_ns)
+{
+	if (__builtin_expect(now_ns - f->last_ns < xb_flow_head_c(t)->min_timeout_ns, 1))
+		return false;
+	return xb_flow_idle_slow(t, f, now_ns);
+}
+
+/* See the declaration above: the common case (active within the shortest
+ * timeout; a clock that went back wraps into the slow path, which knows)
+ * costs one compare. */
+static inline bool
+xb_flow_restart_if_idle(struct xb_flow_table *t, struct xb_flow *f,
+			uint64_t now_ns, xb_flow_end_fn end_fn, void *ctx)
+{
+	if (__builtin_expect(!xb_flow_idle(t, f, now_ns), 1))
+		return false;
+	return xb_flow_restart_if_idle_slow(t, f, now_ns, end_fn, ctx);
+}
+
+#endif /* XB_FLOW_H */

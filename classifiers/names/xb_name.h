@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A name a flow revealed, and the one call every extractor stores it
+ * through.  The leaf of classifiers/names: the extractors (xb_tls, xb_quic,
+ * xb_http, xb_dns) include this and nothing above it; the dispatcher
+ * (xb_names) includes them.  Pure C, no EAL, thread-safe (no state).
+ */
+#ifndef XB_NAME_H
+#define XB_NAME_H
+
+#include <stdint.h>
+
+enum xb_name_source {
+	XB_NAME_SRC_NONE = 0,
+	XB_NAME_SRC_TLS,
+	XB_NAME_SRC_QUIC,
+	XB_NAME_SRC_HTTP,
+	XB_NAME_SRC_DNS,
+	XB_NAME_SRC_DNS_CACHE,
+	XB_NAME_SRC_COUNT
+};
+
+/* "none","tls","quic","http","dns","dns-cache"; "?" for anything else. */
+const char *xb_name_source_str(enum xb_name_source s);
+
+#define XB_NAME_MAX 253
+struct xb_name {
+	uint8_t len;    /* bytes in str, excluding the NUL */
+	uint8_t source; /* enum xb_name_source */
+	char str[XB_NAME_MAX + 1];
+};
+
+/* Return values of the extractors and of xb_name_feed(). */
+enum { XB_NAME_MORE = 0, XB_NAME_FOUND = 1, XB_NAME_GIVE_UP = -1 };
+
+/* Per-flow limits: give up after this many payload packets in the
+ * direction being reassembled, or this many in both directions, or this many
+ * payload bytes. */
+#define XB_NAME_MAX_PKTS 8
+#define XB_NAME_MAX_PKTS_ALL 32
+#define XB_NAME_MAX_BYTES 16384
+/* Reassembly window per slot (bytes of TCP stream or QUIC CRYPTO stream). */
+#define XB_NAME_BUF 8192
+/* DNS cache TTL clamp, seconds. */
+#define XB_NAME_CACHE_TTL_MIN 30
+#define XB_NAME_CACHE_TTL_MAX 3600
+
+/*
+ * Store a name: strips trailing dots, lower-cases ASCII, rejects empty or
+ * over-long names and control characters (bytes < 0x20 and 0x7f; other
+ * bytes, e.g. UTF-8 in mDNS instance names, are kept).  Returns
+ * XB_NAME_FOUND or XB_NAME_GIVE_UP.
+ */
+int xb_name_store(struct xb_name *out, const uint8_t *s, uint32_t len,
+		  uint8_t source);
+
+#endif /* XB_NAME_H */

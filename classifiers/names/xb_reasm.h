@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Reassembly window of one stream (TCP payload or QUIC CRYPTO frames):
+ * bytes [0, XB_NAME_BUF), first copy of a byte wins.  Inline, no state
+ * beyond the window itself.
+ */
+#ifndef XB_REASM_H
+#define XB_REASM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "xb_name.h"
+
+struct xb_reasm {
+	uint32_t prefix; /* bytes [0, prefix) are all present */
+	uint32_t high;   /* one past the highest byte present */
+	uint32_t bits[XB_NAME_BUF / 32];
+	uint8_t data[XB_NAME_BUF];
+};
+
+static inline void
+xb_reasm_reset(struct xb_reasm *r)
+{
+	r->prefix = 0;
+	r->high = 0;
+	memset(r->bits, 0, sizeof(r->bits));
+}
+
+/* Copy [off, off+len) in, clipped to the window; first copy of a byte wins
+ * for bytes already present in the contiguous prefix (a retransmission
+ * cannot change what was already parsed), later copies overwrite holes.
+ * Returns the new contiguous prefix length. */
+static inline uint32_t
+xb_reasm_put(struct xb_reasm *r, uint64_t off, const uint8_t *p, uint32_t len)
+{
+	if (off >= XB_NAME_BUF || len == 0)
+		return r->prefix;
+	uint64_t end = off + len;
+	if (end > XB_NAME_BUF)
+		end = XB_NAME_BUF;
+	uint32_t o = (uint32_t)off, e = (uint32_t)end;
+	if (o < r->prefix) { /* skip what the prefix already has */
+		p += r->prefix - o;
+		o = r->prefix;
+	}
+	if (o < e)
+		memcpy(r->data + o, p, e - o);
+	for (uint32_t i = o; i < e; i++)
+		r->bits[i >> 5] |= 1u << (i & 31);
+	if (e > r->high)
+		r->high = e;
+	while (r->prefix < XB_NAME_BUF) {
+		uint32_t w = r->bits[r->prefix >> 5] >> (r->prefix & 31);
+		if ((r->prefix & 31) == 0 && w == UINT32_MAX) {
+			r->prefix += 32;
+			continue;
+		}
+		if (!(w & 1))
+			break;
+		r->prefix++;
+	}
+	return r->prefix;
+}
+
+/* Move everything `delta` bytes up (a segment older than the current base
+ * arrived).  Returns false when data would fall off the window. */
+static inline bool
+xb_reasm_shift(struct xb_reasm *r, uint32_t delta)
+{
+	if (delta == 0)
+		return true;
+	if ((uint64_t)r->high + delta > XB_NAME_BUF)
+		return false;
+	memmove(r->data + delta, r->data, r->high);
+	uint32_t old_high = r->high;
+	uint32_t tmp[XB_NAME_BUF / 32];
+	memcpy(tmp, r->bits, sizeof(tmp));
+	memset(r->bits, 0, sizeof(r->bits));
+	for (uint32_t i = 0; i < old_high; i++)
+		if (tmp[i >> 5] & (1u << (i & 31))) {
+			uint32_t j = i + delta;
+			r->bits[j >> 5] |= 1u << (j & 31);
+		}
+	r->high = old_high + delta;
+	r->prefix = 0; /* bytes [0, delta) are missing until put() fills them */
+	return true;
+}
+
+#endif /* XB_REASM_H */
