@@ -70,7 +70,7 @@ struct xb_pkt_bytes {
  * monotonic counters as deltas.  Before a worker reuses a slot for a new
  * month it marks the slot's old month as closing and waits until the
  * control plane acknowledges a fold made after that mark (see
- * app/xb_billing.c); with a wall clock that wait never happens, as a slot
+ * app/ctl/xb_billing.c); with a wall clock that wait never happens, as a slot
  * is reused only two months later.
  */
 struct xb_usage_slots {

@@ -66,7 +66,7 @@ struct xb_app {
 	struct xb_tally by_country, by_category, by_tenant;
 	FILE *flow_log;
 	uint64_t flows_logged;
-	struct xb_billing *billing;  /* app/xb_billing.c */
+	struct xb_billing *billing;  /* app/ctl/xb_billing.c */
 	/* Hook for the event log: a tenant has just spent its quota. */
 	void (*on_quota_crossed)(struct xb_app *app, const struct xb_tenant *t,
 				 uint32_t month);

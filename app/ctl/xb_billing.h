@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Billing on the control plane: folds the workers' usage counters into the
- * name-keyed usage records (app/xb_usage.c), prices them, checkpoints them
+ * name-keyed usage records (app/ctl/xb_usage.c), prices them, checkpoints them
  * under [state] dir, opens and closes months, and starts quota periods.
  *
  * Exactly once: worker counters are monotonic; each fold adds the

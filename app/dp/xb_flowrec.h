@@ -39,7 +39,7 @@ struct xb_flow_record {
 	/* 1 = an interim (active-timeout) report of a flow that goes on,
 	 * for IPFIX only (never in the flow log); 0 = the flow ended.  Both
 	 * carry the flow's counts so far; the control plane turns them into
-	 * IPFIX deltas (app/xb_ops.c). */
+	 * IPFIX deltas (app/ops/xb_ops.c). */
 	uint8_t interim;
 };
 

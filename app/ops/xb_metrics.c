@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * xbgw's Prometheus metrics (text exposition format 0.0.4).  The list,
- * with meanings, is in app/OUTPUTS.md; keep the two in step.
+ * with meanings, is in app/ops/OUTPUTS.md; keep the two in step.
  */
 #include <inttypes.h>
 #include <stdio.h>

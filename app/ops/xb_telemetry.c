@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * DPDK telemetry commands under /xbgw/ (see app/OUTPUTS.md):
+ * DPDK telemetry commands under /xbgw/ (see app/ops/OUTPUTS.md):
  *   /xbgw/stats[,country|category|tenant]   statistics
  *   /xbgw/flows[,N]                          top N flows by bytes
  *   /xbgw/ruleset                            active ruleset

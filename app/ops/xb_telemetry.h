@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * DPDK telemetry commands under /xbgw/ (stats, flows, ruleset, reload; see
- * app/OUTPUTS.md).  The callbacks run on DPDK's telemetry threads and take
+ * app/ops/OUTPUTS.md).  The callbacks run on DPDK's telemetry threads and take
  * the control lock (app/ctl/xb_control.h) before they read rulesets.
  */
 #ifndef XB_TELEMETRY_H

@@ -14,7 +14,7 @@
  * never grow.  A full table evicts (the oldest of a bounded candidate set),
  * counts it and calls the end callback; it never fails for lack of room and
  * never scans more than a fixed number of entries.  Design, memory figures
- * and the caller's burst pattern: classifiers/FLOWTABLE.md.
+ * and the caller's burst pattern: classifiers/flow/FLOWTABLE.md.
  *
  * Time is passed in (nanoseconds, any monotonic origin), so the table is
  * pure C, needs no EAL and tests drive aging without sleeping.

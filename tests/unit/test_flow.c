@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests of the per-lcore flow table (classifiers/xb_flow.h).
+ * Unit tests of the per-lcore flow table (classifiers/flow/xb_flow.h).
  * No EAL, no sleeping: time is passed in.
  */
 #include <arpa/inet.h>
