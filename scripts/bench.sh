@@ -33,7 +33,7 @@
 #
 # Usage: scripts/bench.sh [--scenarios LIST] [--rounds N] [--window S]
 #                         [--warmup S] [--refs LIST|none] [--quick]
-#                         [--build DIR]
+#                         [--build DIR] [--compare DIR]
 #   scenarios (comma separated; default: all of these but flows64k):
 #     captures  the 13 real captures of ../shared/data merged (mergecap),
 #               looped by net_pcap (mbufs of 4.5 KB hold their GRO'd
@@ -56,6 +56,10 @@
 #   --refs: reference programs run beside testpmd and xbgw in the flows*
 #           and imix scenarios (default l3fwd,qos_meter; none: skip them).
 #   --quick: 1 round, 3 s samples (smoke test).
+#   --compare DIR: also run DIR/app/xbgw (another build, e.g. the tree
+#           before a change) right after xbgw in every round, on the same
+#           capture and config, and report both side by side (columns
+#           base_mpps, base_cycles_per_pkt; report.md's "before / after").
 #
 # Memory: net_pcap's infinite_rx copies the whole capture into mbufs of the
 # program's pool, so every pool holds the capture plus 131,072 mbufs
@@ -79,6 +83,7 @@ window=10
 warmup=3
 pkts=131072
 mbufs=262144
+base_xbgw=
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -88,6 +93,7 @@ while [ $# -gt 0 ]; do
 	--warmup) warmup=$2; shift 2 ;;
 	--refs) refs=$2; shift 2 ;;
 	--build) build=$2; shift 2 ;;
+	--compare) base_xbgw=$2/app/xbgw; shift 2 ;;
 	--quick) rounds=1; window=3; warmup=2; shift ;;
 	-h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d'; exit 0 ;;
 	*) echo "bench.sh: unknown option \"$1\" (see --help)" >&2; exit 2 ;;
@@ -118,7 +124,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for f in "$gen" "$xbgw"; do
+for f in "$gen" "$xbgw" $base_xbgw; do
 	if [ ! -x "$f" ]; then
 		echo "bench.sh: $f missing (build first: meson compile -C $build)" >&2
 		exit 1
@@ -386,9 +392,11 @@ run_one() {
 			--total-num-mbufs="$sc_mbufs" \
 			$([ "$sc_mtu" -gt 1500 ] && echo "--mbuf-size=$((sc_mtu + 256))") \
 			>"$log" 2>&1 </dev/null & ;;
-	xbgw)
+	xbgw|base)
+		local bin=$xbgw
+		[ "$kind" = base ] && bin=$base_xbgw
 		# shellcheck disable=SC2086
-		"$xbgw" -l 0,1 --main-lcore 0 "${eal[@]}" "${vdevs[@]}" -- \
+		"$bin" -l 0,1 --main-lcore 0 "${eal[@]}" "${vdevs[@]}" -- \
 			-c "$runconf" --no-progress $sc_stages >"$log" 2>&1 </dev/null & ;;
 	l3fwd)
 		# Single lcore: l3fwd gives every lcore a TX queue on every
@@ -489,7 +497,7 @@ printf 'cpu_model,%s\ncpus,%s\nsockets,%s\ncores_per_socket,%s\nthreads_per_core
 
 echo "xbgw bench: $(nproc) CPUs, memory: $memnote, rounds $rounds, window ${window}s, references: ${ref_list[*]:-none}"
 results=$out/results.csv
-echo "scenario,round,testpmd_mpps,xbgw_mpps,ratio,xbgw_cycles_per_pkt,l3fwd_mpps,qos_meter_mpps,flows,packets,memory" > "$results"
+echo "scenario,round,testpmd_mpps,xbgw_mpps,ratio,xbgw_cycles_per_pkt,l3fwd_mpps,qos_meter_mpps,flows,packets,memory,base_mpps,base_cycles_per_pkt" > "$results"
 rm -f "$out/ndpi.csv"
 for sc in "${list[@]}"; do
 	scenario "$sc"
@@ -521,6 +529,7 @@ for sc in "${list[@]}"; do
 	fi
 	for r in $(seq 1 "$rounds"); do
 		declare -A ref_rate=([l3fwd]='' [qos_meter]='')
+		bx= bcpp=
 		if [ "$sc" = captures-replay ]; then
 			# xbgw's own replay (--replay: the capture clock, the
 			# main lcore feeding the worker through a ring): each
@@ -528,16 +537,21 @@ for sc in "${list[@]}"; do
 			# has idled out and starts anew, names and all.  No
 			# testpmd figure; the reference is ndpiReader.
 			tp=nan
-			"$xbgw" -l 0,1 --main-lcore 0 --no-pci "${mem[@]}" \
-				--file-prefix bench-xr$$ --log-level=lib.eal:warning -- \
-				-c "$runconf" --replay "$cap" --duration "$window" \
-				--no-progress >"$out/xbgw-$sc-$r.log" 2>&1 </dev/null
-			xb=$(sed -n 's/.* pkts *\([0-9.]*\) Mpps .*/\1/p' \
-				"$out/xbgw-$sc-$r.log" | head -1)
-			xb=${xb:-nan}
+			for kind in xbgw ${base_xbgw:+base}; do
+				bin=$xbgw
+				[ "$kind" = base ] && bin=$base_xbgw
+				"$bin" -l 0,1 --main-lcore 0 --no-pci "${mem[@]}" \
+					--file-prefix bench-xr$$ --log-level=lib.eal:warning -- \
+					-c "$runconf" --replay "$cap" --duration "$window" \
+					--no-progress >"$out/$kind-$sc-$r.log" 2>&1 </dev/null
+				rate=$(sed -n 's/.* pkts *\([0-9.]*\) Mpps .*/\1/p' \
+					"$out/$kind-$sc-$r.log" | head -1)
+				[ "$kind" = base ] && bx=${rate:-nan} || xb=${rate:-nan}
+			done
 		else
 			run_one testpmd "$cap" "$out/testpmd-$sc-$r.log"; tp=$rate
 			run_one xbgw "$cap" "$out/xbgw-$sc-$r.log"; xb=$rate
+			[ -n "$base_xbgw" ] && { run_one base "$cap" "$out/base-$sc-$r.log"; bx=$rate; }
 			if [ "$sc_refs" = 1 ]; then
 				for ref in "${ref_list[@]}"; do
 					run_one "$ref" "$cap" "$out/$ref-$sc-$r.log"
@@ -546,15 +560,17 @@ for sc in "${list[@]}"; do
 			fi
 		fi
 		cpp=$(sed -n 's/.* \([0-9.]*\) cycles\/pkt.*/\1/p' "$out/xbgw-$sc-$r.log" | head -1)
+		[ -n "$base_xbgw" ] && bcpp=$(sed -n 's/.* \([0-9.]*\) cycles\/pkt.*/\1/p' "$out/base-$sc-$r.log" | head -1)
 		ratio=$("$py" -c "import math,sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print('nan' if math.isnan(a*b) or a==0 else '%.3f'%(b/a))" "$tp" "$xb")
 		refs_txt=
 		for ref in "${ref_list[@]}"; do
 			[ -n "${ref_rate[$ref]}" ] && refs_txt="$refs_txt  $ref ${ref_rate[$ref]} Mpps"
 		done
+		[ -n "$base_xbgw" ] && refs_txt="  base ${bx:-nan} Mpps (${bcpp:-?} cycles/pkt)$refs_txt"
 		printf '%-9s round %d: testpmd %7s Mpps  xbgw %7s Mpps  ratio %s  (%s cycles/pkt)%s%s\n' \
 			"$sc" "$r" "$tp" "$xb" "$ratio" "${cpp:-?}" "$refs_txt" \
 			"$([ "$sc_mem" = 4k ] && echo '  [4 KB pages]')"
-		echo "$sc,$r,$tp,$xb,$ratio,${cpp:-},${ref_rate[l3fwd]},${ref_rate[qos_meter]},$sc_flows,$sc_pkts,$sc_mem" >> "$results"
+		echo "$sc,$r,$tp,$xb,$ratio,${cpp:-},${ref_rate[l3fwd]},${ref_rate[qos_meter]},$sc_flows,$sc_pkts,$sc_mem,$bx,${bcpp:-}" >> "$results"
 	done
 	rm -f "$cap"
 done
@@ -698,6 +714,18 @@ for label, mpps, s in (("IMIX (~131 Mpps)", 131.0, "imix"), ("64 B (595 Mpps)", 
             math.ceil(mpps * cpp / tsc_mhz), cpp, tsc_mhz / cpp, tsc_mhz / 1000)
     sizing.append(line + ".")
 lines += ["", "Sizing:", ""] + sizing
+# --compare: the other build beside this one, same rounds, same captures.
+if any(num(r.get("base_mpps")) is not None for r in rows):
+    lines += ["", "Before / after (--compare: the other build ran right after "
+              "this one in every round; medians):", "",
+              "| scenario | before Mpps | after Mpps | after/before | before cycles/pkt | after cycles/pkt | after-before cycles |",
+              "|---|---|---|---|---|---|---|"]
+    for s in scen:
+        b, a = median(s, "base_mpps"), med[s]["xbgw_mpps"]
+        bc, ac = median(s, "base_cycles_per_pkt"), med[s]["xbgw_cycles_per_pkt"]
+        lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            s, fmt(b), fmt(a), fmt(a / b if b else NAN, "%.3f"), fmt(bc, "%.0f"),
+            fmt(ac, "%.0f"), fmt(ac - bc, "%+.0f")))
 lines += ["", "Run-to-run noise on shared machines is +-10-15 %: compare only "
           "within one run.", "", "![rates](report.png)", ""]
 open(out + "/report.md", "w").write("\n".join(lines))
