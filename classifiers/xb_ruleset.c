@@ -234,14 +234,7 @@ xb_ruleset_build(const struct xb_ruleset_params *p, struct xb_errors *errs)
 		if (set(p->domains))
 			rs->domains = xb_domains_load(p->domains, rs->categories,
 						      errs);
-		if (set(p->category_rules) && p->need_fibs)
-			rs->catrules = xb_catrules_load(p->category_rules,
-							rs->categories,
-							p->socket_id, errs);
-		else if (set(p->category_rules))
-			/* Validation without EAL memory for rte_acl: parse
-			 * only.  (--check-config runs with EAL, so it takes
-			 * the branch above.) */
+		if (set(p->category_rules))
 			rs->catrules = xb_catrules_load(p->category_rules,
 							rs->categories,
 							p->socket_id, errs);
