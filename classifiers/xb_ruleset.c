@@ -198,15 +198,17 @@ xb_ruleset_build(const struct xb_ruleset_params *p, struct xb_errors *errs)
 	if (!set(p->countries))
 		xb_errors_add(errs, "[tables] countries", 0, "not configured");
 	else
-		rs->countries = xb_countries_load(p->countries, errs);
+		rs->countries = xb_countries_load(XB_TABLE_FILE(p->countries),
+						  errs);
 	if (!set(p->tenants))
 		xb_errors_add(errs, "[tables] tenants", 0, "not configured");
 	else
-		rs->tenants = xb_tenants_load(p->tenants, errs);
+		rs->tenants = xb_tenants_load(XB_TABLE_FILE(p->tenants), errs);
 	if (!set(p->categories))
 		xb_errors_add(errs, "[tables] categories", 0, "not configured");
 	else
-		rs->categories = xb_categories_load(p->categories, errs);
+		rs->categories = xb_categories_load(
+			XB_TABLE_FILE(p->categories), errs);
 
 	geo_b = xb_lpm_builder_create();
 	tenant_b = xb_lpm_builder_create();
@@ -221,45 +223,42 @@ xb_ruleset_build(const struct xb_ruleset_params *p, struct xb_errors *errs)
 		if (p->ngeo == 0)
 			xb_errors_add(errs, "[tables] geo", 0, "not configured");
 		for (unsigned int i = 0; i < p->ngeo; i++)
-			xb_geo_load_source(p->geo[i], rs->countries, geo_b, &st,
-					   errs);
+			xb_geo_load(XB_TABLE_FILE(p->geo[i]), rs->countries,
+				    geo_b, &st, errs);
 		rs->geo_stats.prefixes_v4 = st.prefixes_v4;
 		rs->geo_stats.prefixes_v6 = st.prefixes_v6;
 		rs->geo_stats.skipped_country = st.skipped_country;
 	}
 	if (rs->tenants != NULL && set(p->tenant_prefixes))
-		xb_tenant_prefixes_load(p->tenant_prefixes, rs->tenants, tenant_b,
-					rs->vlan_tenant, errs);
+		xb_tenant_prefixes_load(XB_TABLE_FILE(p->tenant_prefixes),
+					rs->tenants, tenant_b, rs->vlan_tenant,
+					errs);
 	if (rs->categories != NULL) {
 		if (set(p->domains))
-			rs->domains = xb_domains_load(p->domains, rs->categories,
-						      errs);
-		if (set(p->category_rules) && p->need_fibs)
-			rs->catrules = xb_catrules_load(p->category_rules,
-							rs->categories,
-							p->socket_id, errs);
-		else if (set(p->category_rules))
-			/* Validation without EAL memory for rte_acl: parse
-			 * only.  (--check-config runs with EAL, so it takes
-			 * the branch above.) */
-			rs->catrules = xb_catrules_load(p->category_rules,
-							rs->categories,
-							p->socket_id, errs);
+			rs->domains = xb_domains_load(XB_TABLE_FILE(p->domains),
+						      rs->categories, errs);
+		if (set(p->category_rules))
+			rs->catrules = xb_catrules_load(
+				XB_TABLE_FILE(p->category_rules),
+				rs->categories, p->socket_id, errs);
 	}
 	if (rs->countries != NULL && rs->categories != NULL &&
 	    rs->tenants != NULL) {
 		if (!set(p->qos))
 			xb_errors_add(errs, "[tables] qos", 0, "not configured");
 		else
-			rs->policy = xb_policy_load(p->qos, p->approvals,
-						    rs->countries,
-						    rs->categories, rs->tenants,
-						    errs);
+			rs->policy = xb_policy_load(
+				XB_TABLE_FILE(p->qos),
+				p->approvals ? XB_TABLE_FILE(p->approvals) :
+					       NULL,
+				rs->countries, rs->categories, rs->tenants,
+				errs);
 		if (!set(p->bands) || !set(p->tariffs))
 			xb_errors_add(errs, "[tables] bands/tariffs", 0,
 				      "not configured");
 		else
-			rs->tariff = xb_tariff_load(p->bands, p->tariffs,
+			rs->tariff = xb_tariff_load(XB_TABLE_FILE(p->bands),
+						    XB_TABLE_FILE(p->tariffs),
 						    p->utc_offset_s,
 						    rs->countries,
 						    rs->categories, rs->tenants,

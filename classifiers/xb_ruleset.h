@@ -53,7 +53,6 @@ struct xb_ruleset_params {
 	unsigned int nworkers;   /* per-worker scratch and counters */
 	int socket_id;
 	uint32_t generation;     /* assigned by the caller, > 0 */
-	bool need_fibs;          /* false: validate only (no lookups) */
 };
 
 /* Counters a worker keeps per ruleset, indexed by the ruleset's ids. */
@@ -124,8 +123,8 @@ struct xb_ruleset {
 /*
  * Build a ruleset from the tables.  Every problem in every table is
  * recorded in errs as "file:line: message"; returns NULL if there was any
- * (nothing half-built is ever returned).  Needs EAL when need_fibs (rte_fib,
- * rte_acl).  Control plane only.
+ * (nothing half-built is ever returned).  Needs EAL (rte_fib, rte_acl).
+ * Control plane only.
  */
 struct xb_ruleset *xb_ruleset_build(const struct xb_ruleset_params *p,
 				    struct xb_errors *errs);

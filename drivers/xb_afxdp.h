@@ -46,18 +46,9 @@ struct xb_afxdp_stats {
 	uint64_t c[XBGW_XDP_COUNTERS];
 };
 
-/* Defaults: both lists "auto". */
+/* Defaults: both lists "auto".  The main config fills the lists
+ * ([afxdp] host_macs, host_addresses: app/ctl/xb_config.h). */
 void xb_afxdp_hosts_default(struct xb_afxdp_hosts *h);
-
-/*
- * Parse comma-separated lists (NULL: keep what h has): macs are "auto" or
- * aa:bb:cc:dd:ee:ff, addrs "auto" or IPv4/IPv6 literals.  Returns 0, or -1
- * with "got X, expected Y" in err.
- */
-int xb_afxdp_parse_macs(const char *text, struct xb_afxdp_hosts *h,
-			char *err, size_t errlen);
-int xb_afxdp_parse_addrs(const char *text, struct xb_afxdp_hosts *h,
-			 char *err, size_t errlen);
 
 /* True when the ethdev port is a net_af_xdp port. */
 bool xb_afxdp_is_port(uint16_t port);

@@ -46,6 +46,7 @@
 #include "xb_csv.h"
 #include "xb_errors.h"
 #include "xb_prefix.h"
+#include "xb_table.h"
 
 #define MAX_FRAME 1518
 #define MIN_FRAME 60
@@ -291,9 +292,6 @@ struct csv_ctx {
 	unsigned long rows;
 };
 
-static const char *const geo_cols[] = {"prefix", "country", NULL};
-static const struct xb_csv_table geo_table = {.variants = {geo_cols}};
-
 static int
 geo_row(void *vctx, const struct xb_csv_row *row, struct xb_errors *errs)
 {
@@ -315,6 +313,12 @@ geo_row(void *vctx, const struct xb_csv_row *row, struct xb_errors *errs)
 	ctx->rows++;
 	return 0;
 }
+
+static const char *const geo_cols[] = {"prefix", "country", NULL};
+static const struct xb_table geo_table = {
+	.header = {.variants = {geo_cols}},
+	.row = geo_row,
+};
 
 /* Load one prefix,country file into the two country sets; the header line
  * is optional.  Returns the rows kept, -1 on errors (in errs), -2 when the
@@ -366,7 +370,8 @@ load_geo_file(const char *path, struct countries *dst, struct countries *other,
 		memcpy(text, hdr, sizeof(hdr) - 1);
 		len += sizeof(hdr) - 1;
 	}
-	rc = xb_csv_load_buffer(path, text, len, &geo_table, geo_row, &ctx, errs);
+	rc = xb_table_load(&geo_table, XB_TABLE_TEXT(path, text, len), &ctx,
+			   errs);
 	free(text);
 	return rc < 0 ? -1 : (int)ctx.rows;
 }

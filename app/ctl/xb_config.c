@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "xb_config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <libgen.h>
@@ -216,6 +217,180 @@ xb_config_split_pair(const char *text, struct xb_port_pair *pair)
 		       : 0;
 }
 
+unsigned int
+xb_config_list(const char *path, const char *value,
+	       const struct xb_config_list *l, void *ctx,
+	       struct xb_errors *errs)
+{
+	char list[4096];
+	unsigned int n = 0;
+	char *p = list;
+
+	snprintf(list, sizeof(list), "%s", value);
+	if (l->auto_word != NULL)
+		*l->auto_word = false;
+	while (*p != '\0') {
+		char *item = p;
+		size_t len = strcspn(p, ",");
+		const char *why = NULL;
+
+		p += len;
+		if (*p == ',')
+			*p++ = '\0';
+		if (len == 0)
+			continue; /* nothing between two commas */
+		item = trim(item);
+		if (*item == '\0' && l->skip_blank)
+			continue;
+		if (l->auto_word != NULL && strcmp(item, "auto") == 0) {
+			*l->auto_word = true;
+			continue;
+		}
+		if (n == l->max) {
+			if (l->than != NULL)
+				cfg_error(errs, path, l->section, l->key,
+					  "more %s (%u) than %s (%u)", l->what,
+					  n + 1, l->than, l->max);
+			else
+				cfg_error(errs, path, l->section, l->key,
+					  "too many %s (expected at most %u)",
+					  l->what, l->max);
+			break;
+		}
+		if (l->item(ctx, item, n, &why) == 0) {
+			n++;
+			continue;
+		}
+		if (l->expected == NULL)
+			cfg_error(errs, path, l->section, l->key, "%s",
+				  why != NULL ? why : "refused");
+		else if (why == NULL)
+			cfg_error(errs, path, l->section, l->key,
+				  "got \"%s\", expected %s", item, l->expected);
+		else
+			cfg_error(errs, path, l->section, l->key,
+				  "got \"%s\", expected %s (%s)", item,
+				  l->expected, why);
+		if (l->by_position)
+			n++;
+		if (l->stop_at_error)
+			break;
+	}
+	return n;
+}
+
+/* The lists of the main config: what their items are, where they go. */
+struct list_ctx {
+	struct xb_config *cfg;
+	const char *dir; /* of the config file: relative paths start there */
+};
+
+static int
+geo_item(void *vctx, const char *item, unsigned int idx, const char **why)
+{
+	const struct list_ctx *c = vctx;
+
+	*why = "path too long";
+	return resolve_path(c->dir, item, c->cfg->geo[idx], PATH_MAX);
+}
+
+static int
+home_net_item(void *vctx, const char *item, unsigned int idx,
+	      const char **why)
+{
+	const struct list_ctx *c = vctx;
+
+	return xb_prefix_parse(item, &c->cfg->home_net[idx], why);
+}
+
+static int
+pair_item(void *vctx, const char *item, unsigned int idx, const char **why)
+{
+	const struct list_ctx *c = vctx;
+
+	(void)why;
+	return xb_config_split_pair(item, &c->cfg->pairs[idx]);
+}
+
+static int
+public_item(void *vctx, const char *item, unsigned int idx,
+	    const char **why)
+{
+	const struct list_ctx *c = vctx;
+
+	(void)why;
+	if (*item == '\0' || strlen(item) >= XB_PORT_NAME_MAX)
+		return -1;
+	snprintf(c->cfg->pairs[idx].public_, XB_PORT_NAME_MAX, "%s", item);
+	return 0;
+}
+
+static int
+mac_item(void *vctx, const char *item, unsigned int idx, const char **why)
+{
+	const struct list_ctx *c = vctx;
+	unsigned int b[6];
+	char extra;
+
+	(void)why;
+	if (sscanf(item, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2],
+		   &b[3], &b[4], &b[5], &extra) != 6 ||
+	    strlen(item) != 17)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		c->cfg->afxdp.macs[idx][i] = (uint8_t)b[i];
+	return 0;
+}
+
+static int
+addr_item(void *vctx, const char *item, unsigned int idx, const char **why)
+{
+	const struct list_ctx *c = vctx;
+	struct xb_afxdp_host_addr *a = &c->cfg->afxdp.addrs[idx];
+
+	(void)why;
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, item, a->addr) == 1)
+		a->family = 4;
+	else if (inet_pton(AF_INET6, item, a->addr) == 1)
+		a->family = 6;
+	else
+		return -1;
+	return 0;
+}
+
+static const struct xb_config_list geo_list = {
+	.section = "tables", .key = "geo", .what = "files",
+	.max = XB_MAX_GEO, .skip_blank = true, .by_position = true,
+	.item = geo_item,
+};
+static const struct xb_config_list home_net_list = {
+	.section = "general", .key = "home_net", .what = "prefixes",
+	.expected = "a prefix", .max = XB_MAX_HOME_NET, .item = home_net_item,
+};
+static const struct xb_config_list pairs_list = {
+	.section = "ports", .key = "pairs", .what = "pairs",
+	.expected = "IN:OUT port names", .max = XB_MAX_PAIRS,
+	.item = pair_item,
+};
+/* One port per pair, in the pairs' order: max is the number of pairs. */
+static const struct xb_config_list public_list = {
+	.section = "ports", .key = "public", .what = "ports",
+	.expected = "a port name", .than = "pairs", .by_position = true,
+	.item = public_item,
+};
+/* auto_word is set to the hosts' macs_auto / addrs_auto. */
+static const struct xb_config_list macs_list = {
+	.section = "afxdp", .key = "host_macs", .what = "MACs",
+	.expected = "auto or a MAC such as 02:00:00:00:00:01",
+	.max = XB_AFXDP_MAX_HOST, .stop_at_error = true, .item = mac_item,
+};
+static const struct xb_config_list addrs_list = {
+	.section = "afxdp", .key = "host_addresses", .what = "addresses",
+	.expected = "auto or an IPv4/IPv6 address", .max = XB_AFXDP_MAX_HOST,
+	.stop_at_error = true, .item = addr_item,
+};
+
 static void
 check_unknown_keys(struct rte_cfgfile *f, const char *path,
 		   struct xb_errors *errs)
@@ -287,6 +462,7 @@ xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
 	unsigned int before = xb_errors_count(errs);
 	struct rte_cfgfile *f;
 	char dir_buf[PATH_MAX], *dir;
+	struct list_ctx lc = { .cfg = cfg };
 	const char *v;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -317,6 +493,7 @@ xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
 	}
 	snprintf(dir_buf, sizeof(dir_buf), "%s", path);
 	dir = dirname(dir_buf);
+	lc.dir = dir;
 
 	check_unknown_keys(f, path, errs);
 
@@ -325,28 +502,9 @@ xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
 		xb_errors_add(errs, path, 0, "missing section [tables]");
 	} else {
 		v = rte_cfgfile_get_entry(f, "tables", "geo");
-		if (v != NULL) {
-			char list[4096], *save = NULL, *tok;
-
-			snprintf(list, sizeof(list), "%s", v);
-			for (tok = strtok_r(list, ",", &save); tok != NULL;
-			     tok = strtok_r(NULL, ",", &save)) {
-				tok = trim(tok);
-				if (*tok == '\0')
-					continue;
-				if (cfg->ngeo == XB_MAX_GEO) {
-					cfg_error(errs, path, "tables", "geo",
-						  "too many files (expected at most %d)",
-						  XB_MAX_GEO);
-					break;
-				}
-				if (resolve_path(dir, tok, cfg->geo[cfg->ngeo],
-						 PATH_MAX) < 0)
-					cfg_error(errs, path, "tables", "geo",
-						  "path too long");
-				cfg->ngeo++;
-			}
-		}
+		if (v != NULL)
+			cfg->ngeo = xb_config_list(path, v, &geo_list, &lc,
+						   errs);
 		for (unsigned int t = 0; t < XB_TABLE_MAX; t++) {
 			v = rte_cfgfile_get_entry(f, "tables", xb_table_keys[t]);
 			if (v == NULL || v[0] == '\0')
@@ -360,80 +518,21 @@ xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
 	/* [general] home_net */
 	v = rte_cfgfile_get_entry(f, "general", "home_net");
 	if (v != NULL) {
-		char list[4096], *save = NULL, *tok;
-
 		cfg->home_net_set = true;
-		snprintf(list, sizeof(list), "%s", v);
-		for (tok = strtok_r(list, ",", &save); tok != NULL;
-		     tok = strtok_r(NULL, ",", &save)) {
-			const char *why;
-
-			tok = trim(tok);
-			if (cfg->nhome_net == XB_MAX_HOME_NET) {
-				cfg_error(errs, path, "general", "home_net",
-					  "too many prefixes (expected at most %d)",
-					  XB_MAX_HOME_NET);
-				break;
-			}
-			if (xb_prefix_parse(tok, &cfg->home_net[cfg->nhome_net],
-					    &why) < 0) {
-				cfg_error(errs, path, "general", "home_net",
-					  "got \"%s\", expected a prefix (%s)",
-					  tok, why);
-				continue;
-			}
-			cfg->nhome_net++;
-		}
+		cfg->nhome_net = xb_config_list(path, v, &home_net_list, &lc,
+						errs);
 	}
 
 	/* [ports] */
 	v = rte_cfgfile_get_entry(f, "ports", "pairs");
-	if (v != NULL) {
-		char list[2048], *save = NULL, *tok;
-
-		snprintf(list, sizeof(list), "%s", v);
-		for (tok = strtok_r(list, ",", &save); tok != NULL;
-		     tok = strtok_r(NULL, ",", &save)) {
-			tok = trim(tok);
-			if (cfg->npairs == XB_MAX_PAIRS) {
-				cfg_error(errs, path, "ports", "pairs",
-					  "too many pairs (expected at most %d)",
-					  XB_MAX_PAIRS);
-				break;
-			}
-			if (xb_config_split_pair(tok, &cfg->pairs[cfg->npairs]) <
-			    0) {
-				cfg_error(errs, path, "ports", "pairs",
-					  "got \"%s\", expected IN:OUT port names",
-					  tok);
-				continue;
-			}
-			cfg->npairs++;
-		}
-	}
+	if (v != NULL)
+		cfg->npairs = xb_config_list(path, v, &pairs_list, &lc, errs);
 	v = rte_cfgfile_get_entry(f, "ports", "public");
 	if (v != NULL) {
-		char list[2048], *save = NULL, *tok;
-		unsigned int n = 0;
+		struct xb_config_list l = public_list;
 
-		snprintf(list, sizeof(list), "%s", v);
-		for (tok = strtok_r(list, ",", &save); tok != NULL;
-		     tok = strtok_r(NULL, ",", &save), n++) {
-			tok = trim(tok);
-			if (n >= cfg->npairs) {
-				cfg_error(errs, path, "ports", "public",
-					  "more ports (%u) than pairs (%u)", n + 1,
-					  cfg->npairs);
-				break;
-			}
-			if (*tok == '\0' || strlen(tok) >= XB_PORT_NAME_MAX) {
-				cfg_error(errs, path, "ports", "public",
-					  "got \"%s\", expected a port name", tok);
-				continue;
-			}
-			snprintf(cfg->pairs[n].public_, XB_PORT_NAME_MAX, "%s",
-				 tok);
-		}
+		l.max = cfg->npairs;
+		xb_config_list(path, v, &l, &lc, errs);
 	}
 	get_uint(f, path, "ports", "queues", 1, 64, &cfg->queues, errs);
 	get_uint(f, path, "ports", "mtu", 68, 9600, &cfg->mtu, errs);
@@ -483,18 +582,21 @@ xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
 	if (v != NULL && resolve_path(dir, v, cfg->events_file, PATH_MAX) < 0)
 		cfg_error(errs, path, "events", "file", "path too long");
 
-	/* [afxdp] */
+	/* [afxdp]: a list given replaces "auto" unless it says auto too */
 	xb_afxdp_hosts_default(&cfg->afxdp);
-	{
-		char why[256];
+	v = rte_cfgfile_get_entry(f, "afxdp", "host_macs");
+	if (v != NULL) {
+		struct xb_config_list l = macs_list;
 
-		if (xb_afxdp_parse_macs(rte_cfgfile_get_entry(f, "afxdp", "host_macs"),
-					&cfg->afxdp, why, sizeof(why)) < 0)
-			cfg_error(errs, path, "afxdp", "host_macs", "%s", why);
-		if (xb_afxdp_parse_addrs(rte_cfgfile_get_entry(f, "afxdp",
-							       "host_addresses"),
-					 &cfg->afxdp, why, sizeof(why)) < 0)
-			cfg_error(errs, path, "afxdp", "host_addresses", "%s", why);
+		l.auto_word = &cfg->afxdp.macs_auto;
+		cfg->afxdp.nmacs = xb_config_list(path, v, &l, &lc, errs);
+	}
+	v = rte_cfgfile_get_entry(f, "afxdp", "host_addresses");
+	if (v != NULL) {
+		struct xb_config_list l = addrs_list;
+
+		l.auto_word = &cfg->afxdp.addrs_auto;
+		cfg->afxdp.naddrs = xb_config_list(path, v, &l, &lc, errs);
 	}
 
 	rte_cfgfile_close(f);

@@ -31,6 +31,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "xb_afxdp.h"
@@ -106,5 +107,53 @@ int xb_config_load(const char *path, struct xb_config *cfg,
 
 /* Split "IN:OUT" where either side may be a PCI address holding colons. */
 int xb_config_split_pair(const char *text, struct xb_port_pair *pair);
+
+/*
+ * A comma-separated list value of the main config: [tables] geo, [general]
+ * home_net, [ports] pairs and public, [afxdp] host_macs and host_addresses
+ * are each read with xb_config_list() and one such description.
+ */
+struct xb_config_list {
+	const char *section, *key; /* messages: "file:line: [section] key: " */
+	const char *what;          /* the items, plural ("files", "prefixes") */
+	/* A refused item is reported as "got \"<item>\", expected <expected>"
+	 * followed by " (<why>)" when the item function gives a reason; with
+	 * no expected, as the reason alone. */
+	const char *expected;
+	/*
+	 * At most max items take a place; one more is an error that ends the
+	 * list: "too many <what> (expected at most <max>)", or, when than is
+	 * set (the list must not outrun another one), "more <what> (<n>) than
+	 * <than> (<max>)".
+	 */
+	unsigned int max;
+	const char *than;
+	bool skip_blank;    /* an item of blanks only is skipped, not parsed */
+	bool by_position;   /* a bad item takes its place too (items go to
+			     * places by position) */
+	bool stop_at_error; /* the first bad item ends the list */
+	/* Non-NULL: the word "auto" is allowed anywhere in the list and takes
+	 * no place; *auto_word says whether the list had it. */
+	bool *auto_word;
+	/*
+	 * Parse one item (trimmed, NUL-terminated) into place idx (0 ..
+	 * max - 1) of whatever ctx holds.  Returns 0, or -1 when the item is
+	 * refused, optionally with a reason in *why (a static string).
+	 */
+	int (*item)(void *ctx, const char *item, unsigned int idx,
+		    const char **why);
+};
+
+/*
+ * Read value (at most 4095 bytes are looked at) as the list l describes:
+ * items are separated by commas, trimmed of blanks, and nothing between
+ * two commas (or before the first, after the last) is no item; each item
+ * goes to l->item, and each problem is recorded in errs as
+ * "path:line: [section] key: ...", path being the config file (the line
+ * of the key is looked up there).  Returns the number of places taken.
+ */
+unsigned int xb_config_list(const char *path, const char *value,
+			    const struct xb_config_list *l, void *ctx,
+			    struct xb_errors *errs);
 
 #endif /* XB_CONFIG_H */

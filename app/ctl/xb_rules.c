@@ -22,7 +22,7 @@ path_or_null(const char *s)
 
 static void
 params_from_config(const struct xb_config *cfg, unsigned int nworkers,
-		   uint32_t gen, bool fibs, struct xb_ruleset_params *p)
+		   uint32_t gen, struct xb_ruleset_params *p)
 {
 	memset(p, 0, sizeof(*p));
 	for (unsigned int i = 0; i < cfg->ngeo && i < XB_RULESET_MAX_GEO; i++)
@@ -45,7 +45,6 @@ params_from_config(const struct xb_config *cfg, unsigned int nworkers,
 	p->nworkers = nworkers;
 	p->socket_id = (int)rte_socket_id();
 	p->generation = gen;
-	p->need_fibs = fibs;
 }
 
 /* Shared by --check-config and live loads: the same builder, so a config
@@ -56,7 +55,7 @@ xb_app_check_tables(const struct xb_config *cfg, struct xb_errors *errs)
 	struct xb_ruleset_params p;
 	struct xb_ruleset *rs;
 
-	params_from_config(cfg, 1, 1, true, &p);
+	params_from_config(cfg, 1, 1, &p);
 	rs = xb_ruleset_build(&p, errs);
 	xb_ruleset_free(rs);
 	return rs != NULL ? 0 : -1;
@@ -67,7 +66,7 @@ xb_rules_build(const struct xb_app *app, uint32_t gen, struct xb_errors *errs)
 {
 	struct xb_ruleset_params p;
 
-	params_from_config(&app->cfg, app->nworkers, gen, true, &p);
+	params_from_config(&app->cfg, app->nworkers, gen, &p);
 	return xb_ruleset_build(&p, errs);
 }
 

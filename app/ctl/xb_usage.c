@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "xb_csv.h"
+#include "xb_table.h"
 #include "xb_tariff.h"
 
 #define MAX_OPEN_MONTHS 4 /* the current one, and a late previous one */
@@ -41,7 +42,6 @@ static const char *const usage_cols[] = {
 	"month", "tenant", "country", "category", "band", "packets", "bytes",
 	"price_micros_per_gb", "charge_micros", "currency", NULL
 };
-static const struct xb_csv_table usage_spec = { { usage_cols } };
 
 struct xb_usage *
 xb_usage_create(const char *dir)
@@ -558,6 +558,11 @@ usage_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 	return 0;
 }
 
+static const struct xb_table usage_table = {
+	.header = { .variants = { usage_cols } },
+	.row = usage_row,
+};
+
 /*
  * Read and verify one record file into m.  Returns 0, -ENOENT when the file
  * does not exist, -EBADMSG when it is torn or corrupted (reported), or
@@ -566,7 +571,6 @@ usage_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 static int
 load_file(const char *path, struct month *m, struct xb_errors *errs)
 {
-	unsigned int before;
 	struct load_ctx lc;
 	char *text, hex[65];
 	size_t len, body;
@@ -607,10 +611,8 @@ load_file(const char *path, struct month *m, struct xb_errors *errs)
 	lc.m = m;
 	snprintf(lc.want_month, sizeof(lc.want_month), "%04u-%02u",
 		 (m->month / 100) % 10000, m->month % 100);
-	before = xb_errors_count(errs);
-	if (xb_csv_load_buffer(path, text, body, &usage_spec, usage_row, &lc,
-			       errs) < 0 ||
-	    xb_errors_count(errs) != before)
+	if (xb_table_load(&usage_table, XB_TABLE_TEXT(path, text, body), &lc,
+			  errs) < 0)
 		rc = -EBADMSG;
 	free(text);
 	return rc;

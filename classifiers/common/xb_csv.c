@@ -145,16 +145,16 @@ xb_csv_next_line(const char *name, const char *text, size_t len, size_t *pos,
 }
 
 int
-xb_csv_load_buffer(const char *name, const char *text, size_t len,
-		   const struct xb_csv_table *spec, xb_csv_row_fn fn, void *ctx,
-		   struct xb_errors *errs)
+xb_csv_parse(const char *name, const char *text, size_t len,
+	     const struct xb_csv_table *spec, xb_csv_row_fn fn, void *ctx,
+	     struct xb_errors *errs)
 {
 	char line[XB_CSV_MAX_LINE + 1];
 	struct xb_csv_row row;
 	bool have_header = false;
 	unsigned int lineno = 0;
 	unsigned int expect = 0;
-	int rows = 0;
+	int rows = 0, rc;
 	size_t pos = 0;
 
 	memset(&row, 0, sizeof(row));
@@ -211,7 +211,7 @@ xb_csv_load_buffer(const char *name, const char *text, size_t len,
 					      "bad header (got \"%s%s\", expected \"%s\")",
 					      row.cols[0], n > 1 ? ",..." : "",
 					      want);
-				return -1;
+				return -EINVAL;
 			}
 			continue;
 		}
@@ -224,8 +224,9 @@ xb_csv_load_buffer(const char *name, const char *text, size_t len,
 		row.line = lineno;
 		row.ncols = (unsigned int)n;
 		rows++;
-		if (fn(ctx, &row, errs) < 0)
-			return -1;
+		rc = fn(ctx, &row, errs);
+		if (rc < 0)
+			return rc;
 	}
 	if (!have_header) {
 		char want[256];
@@ -233,7 +234,7 @@ xb_csv_load_buffer(const char *name, const char *text, size_t len,
 		expected_headers(spec, want, sizeof(want));
 		xb_errors_add(errs, name, 0, "empty table (expected a header \"%s\")",
 			      want);
-		return -1;
+		return -EINVAL;
 	}
 	return rows;
 }
@@ -293,21 +294,6 @@ fail:
 	*len = 0;
 	errno = err;
 	return NULL;
-}
-
-int
-xb_csv_load(const char *path, const struct xb_csv_table *spec,
-	    xb_csv_row_fn fn, void *ctx, struct xb_errors *errs)
-{
-	size_t len;
-	char *text = xb_csv_read_file(path, &len, errs);
-	int rc;
-
-	if (text == NULL)
-		return -1;
-	rc = xb_csv_load_buffer(path, text, len, spec, fn, ctx, errs);
-	free(text);
-	return rc;
 }
 
 void

@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Table-driven CSV loader for the policy tables.
+ * The CSV dialect of the policy tables: lines, fields, the header and the
+ * field parsers.  Tables are loaded with xb_table_load() (xb_table.h),
+ * which reads the file and runs xb_csv_parse() below.
  *
  * Dialect: one record per line, comma separated, fields trimmed of blanks,
  * a field may be double-quoted (so a regex may hold commas; "" is a quote),
  * blank lines and lines whose first non-blank character is '#' are ignored.
  * The first record is the header and must name the table's columns in order.
  *
- * Each table declares its columns once (struct xb_csv_table); the loader
+ * Each table declares its columns once (struct xb_csv_table); the parser
  * checks the header and the field count and hands every row to the table's
  * row function, which parses fields with the xb_csv_get_*() helpers.  Every
  * problem is recorded in the error collector as
- * "file:line: what is wrong (got X, expected Y)"; loading goes on so that a
+ * "file:line: what is wrong (got X, expected Y)"; parsing goes on so that a
  * single pass reports all errors.
  *
  * Thread safety: control plane only; no global state.
@@ -20,6 +22,7 @@
 #define XB_CSV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "xb_errors.h"
@@ -43,17 +46,13 @@ struct xb_csv_table {
 	const char *const *variants[4];
 };
 
-/* Called once per data row; returns 0, or <0 to stop loading (fatal). */
+/*
+ * Called once per data row.  Returns 0 to go on, or <0 to stop: -ENOMEM
+ * when out of memory (xb_table_load() records "file: out of memory"), any
+ * other negative value after recording why.
+ */
 typedef int (*xb_csv_row_fn)(void *ctx, const struct xb_csv_row *row,
 			     struct xb_errors *errs);
-
-/*
- * Load one table file.  Returns the number of data rows handed to fn, or
- * -1 when the file cannot be read or its header is wrong (the reason is in
- * errs).  Rows with a wrong field count are reported and skipped.
- */
-int xb_csv_load(const char *path, const struct xb_csv_table *spec,
-		xb_csv_row_fn fn, void *ctx, struct xb_errors *errs);
 
 /*
  * Read a whole file into a NUL-terminated heap buffer (*len bytes before
@@ -63,10 +62,18 @@ int xb_csv_load(const char *path, const struct xb_csv_table *spec,
  */
 char *xb_csv_read_file(const char *path, size_t *len, struct xb_errors *errs);
 
-/* Same, over a text held in memory (tests, fuzzing). */
-int xb_csv_load_buffer(const char *name, const char *text, size_t len,
-		       const struct xb_csv_table *spec, xb_csv_row_fn fn,
-		       void *ctx, struct xb_errors *errs);
+/*
+ * Parse a table text (len bytes, need not be NUL-terminated; name is used
+ * in messages): check the header against spec and hand every data row
+ * with the right field count to fn; a row with the wrong count is
+ * reported and skipped.  Returns the number of rows handed to fn,
+ * -EINVAL when the header is wrong or missing (reported), or fn's
+ * negative value when fn stopped it.  The engine under xb_table_load();
+ * tables call that.
+ */
+int xb_csv_parse(const char *name, const char *text, size_t len,
+		 const struct xb_csv_table *spec, xb_csv_row_fn fn, void *ctx,
+		 struct xb_errors *errs);
 
 /*
  * Next line of a table text (shared by the CSV loader and the RIR-format

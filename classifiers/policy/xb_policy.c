@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "xb_csv.h"
+#include "xb_table.h"
 
 #define KIND_ANY 0
 #define KIND_GROUP 1
@@ -74,7 +75,6 @@ struct load_ctx {
 	const struct xb_countries *countries;
 	const struct xb_categories *categories;
 	const struct xb_tenants *tenants;
-	bool fatal;
 };
 
 const char *
@@ -226,12 +226,6 @@ get_rates(const struct xb_csv_row *row, struct xb_policy_row *r,
 
 /* ---- qos.csv ---- */
 
-static const char *const qos_cols[] = {
-	"country", "category", "tenant_class", "action", "tc",
-	"cir_kbps", "cbs_bytes", "pir_kbps", "pbs_bytes", "dscp", NULL
-};
-static const struct xb_csv_table qos_table = { { qos_cols } };
-
 static const char *const action_words[] = { "channel", "public", "audit",
 					    "deny" };
 
@@ -250,7 +244,6 @@ qos_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 		xb_errors_add(errs, row->file, row->line,
 			      "too many rows (expected at most %u)",
 			      XB_POLICY_ROWS_MAX);
-		c->fatal = true;
 		return -1;
 	}
 	memset(&r, 0, sizeof(r));
@@ -300,16 +293,12 @@ qos_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 		void *nr = realloc(p->rows, cap * sizeof(*p->rows));
 		void *ns;
 
-		if (nr == NULL) {
-			c->fatal = true;
-			return -1;
-		}
+		if (nr == NULL)
+			return -ENOMEM;
 		p->rows = nr;
 		ns = realloc(p->spec, cap * sizeof(*p->spec));
-		if (ns == NULL) {
-			c->fatal = true;
-			return -1;
-		}
+		if (ns == NULL)
+			return -ENOMEM;
 		p->spec = ns;
 		p->rcap = cap;
 	}
@@ -319,11 +308,16 @@ qos_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 	return 0;
 }
 
-/* ---- approvals.csv ---- */
+static const char *const qos_cols[] = {
+	"country", "category", "tenant_class", "action", "tc",
+	"cir_kbps", "cbs_bytes", "pir_kbps", "pbs_bytes", "dscp", NULL
+};
+static const struct xb_table qos_table = {
+	.header = { .variants = { qos_cols } },
+	.row = qos_row,
+};
 
-static const char *const appr_cols[] = { "tenant", "category", "country",
-					 "expires", NULL };
-static const struct xb_csv_table appr_table = { { appr_cols } };
+/* ---- approvals.csv ---- */
 
 static int
 appr_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
@@ -373,16 +367,21 @@ appr_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 		unsigned int cap = p->acap ? p->acap * 2 : 32;
 		void *na = realloc(p->appr, cap * sizeof(*p->appr));
 
-		if (na == NULL) {
-			c->fatal = true;
-			return -1;
-		}
+		if (na == NULL)
+			return -ENOMEM;
 		p->appr = na;
 		p->acap = cap;
 	}
 	p->appr[p->nappr++] = a;
 	return 0;
 }
+
+static const char *const appr_cols[] = { "tenant", "category", "country",
+					 "expires", NULL };
+static const struct xb_table appr_table = {
+	.header = { .variants = { appr_cols } },
+	.row = appr_row,
+};
 
 /* ---- building ---- */
 
@@ -612,24 +611,23 @@ policy_new(const struct xb_countries *countries,
 	return p;
 }
 
-static struct xb_policy *
-policy_load(const char *qos_name, const char *qos_text, size_t qos_len,
-	    const char *appr_name, const char *appr_text, size_t appr_len,
-	    bool from_files, const struct xb_countries *countries,
-	    const struct xb_categories *categories,
-	    const struct xb_tenants *tenants, struct xb_errors *errs)
+struct xb_policy *
+xb_policy_load(const struct xb_table_src *qos,
+	       const struct xb_table_src *approvals,
+	       const struct xb_countries *countries,
+	       const struct xb_categories *categories,
+	       const struct xb_tenants *tenants, struct xb_errors *errs)
 {
 	unsigned int before = xb_errors_count(errs);
 	struct load_ctx ctx;
 	struct xb_policy *p;
-	int rc;
 
 	if (countries == NULL || categories == NULL || tenants == NULL ||
-	    qos_name == NULL || (!from_files && qos_text == NULL))
+	    qos == NULL)
 		return NULL;
-	p = policy_new(countries, categories, tenants, qos_name);
+	p = policy_new(countries, categories, tenants, qos->name);
 	if (p == NULL) {
-		xb_errors_add(errs, qos_name, 0, "out of memory");
+		xb_errors_add(errs, qos->name, 0, "out of memory");
 		return NULL;
 	}
 	memset(&ctx, 0, sizeof(ctx));
@@ -637,57 +635,17 @@ policy_load(const char *qos_name, const char *qos_text, size_t qos_len,
 	ctx.countries = countries;
 	ctx.categories = categories;
 	ctx.tenants = tenants;
-	rc = from_files ? xb_csv_load(qos_name, &qos_table, qos_row, &ctx,
-				      errs) :
-			  xb_csv_load_buffer(qos_name, qos_text, qos_len,
-					     &qos_table, qos_row, &ctx, errs);
-	if (ctx.fatal && rc >= 0)
-		xb_errors_add(errs, qos_name, 0, "out of memory");
-	if (appr_name != NULL && (from_files || appr_text != NULL)) {
-		ctx.fatal = false;
-		rc = from_files ? xb_csv_load(appr_name, &appr_table, appr_row,
-					      &ctx, errs) :
-				  xb_csv_load_buffer(appr_name, appr_text,
-						     appr_len, &appr_table,
-						     appr_row, &ctx, errs);
-		if (ctx.fatal && rc >= 0)
-			xb_errors_add(errs, appr_name, 0, "out of memory");
-	}
+	xb_table_load(&qos_table, qos, &ctx, errs);
+	if (approvals != NULL)
+		xb_table_load(&appr_table, approvals, &ctx, errs);
 	/* Fail closed: any error in either file builds nothing. */
-	if (xb_errors_count(errs) != before) {
-		xb_policy_free(p);
-		return NULL;
-	}
-	if (build_table(p, countries, categories, tenants, errs) < 0 ||
+	if (xb_errors_count(errs) != before ||
+	    build_table(p, countries, categories, tenants, errs) < 0 ||
 	    build_meters(p, errs) < 0 || build_approvals(p, errs) < 0) {
 		xb_policy_free(p);
 		return NULL;
 	}
 	return p;
-}
-
-struct xb_policy *
-xb_policy_load(const char *qos_path, const char *approvals_path,
-	       const struct xb_countries *countries,
-	       const struct xb_categories *categories,
-	       const struct xb_tenants *tenants, struct xb_errors *errs)
-{
-	return policy_load(qos_path, NULL, 0, approvals_path, NULL, 0, true,
-			   countries, categories, tenants, errs);
-}
-
-struct xb_policy *
-xb_policy_load_buffer(const char *qos_name, const char *qos_text,
-		      size_t qos_len, const char *approvals_name,
-		      const char *approvals_text, size_t approvals_len,
-		      const struct xb_countries *countries,
-		      const struct xb_categories *categories,
-		      const struct xb_tenants *tenants, struct xb_errors *errs)
-{
-	return policy_load(qos_name, qos_text, qos_len,
-			   approvals_text != NULL ? approvals_name : NULL,
-			   approvals_text, approvals_len, false, countries,
-			   categories, tenants, errs);
 }
 
 void

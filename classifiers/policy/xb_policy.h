@@ -63,6 +63,7 @@
 #include "xb_dscp.h"
 #include "xb_errors.h"
 #include "xb_meter.h"
+#include "xb_table.h"
 #include "xb_tenant.h"
 
 /* Actions: enum, name (qos.csv word / stats), meaning. */
@@ -126,28 +127,20 @@ struct xb_policy_row {
 struct xb_policy;
 
 /*
- * Load qos.csv and approvals.csv (approvals_path may be NULL: no
- * approvals) against the loaded countries, categories and tenants, which
- * must outlive nothing: the policy copies what it needs.  Returns NULL
- * when any row of either file is bad or coverage is incomplete (every
- * problem is in errs as "file:line: column: what (got X, expected Y)"),
- * or on allocation failure.  Control plane only.
+ * Load qos.csv and approvals.csv (files or texts, xb_table.h; approvals
+ * may be NULL: no approvals) against the loaded countries, categories and
+ * tenants, which must outlive nothing: the policy copies what it needs.
+ * Returns NULL when any row of either table is bad or coverage is
+ * incomplete (every problem is in errs as "file:line: column: what (got
+ * X, expected Y)"), on allocation failure, or when an argument is NULL.
+ * Control plane only.
  */
-struct xb_policy *xb_policy_load(const char *qos_path,
-				 const char *approvals_path,
+struct xb_policy *xb_policy_load(const struct xb_table_src *qos,
+				 const struct xb_table_src *approvals,
 				 const struct xb_countries *countries,
 				 const struct xb_categories *categories,
 				 const struct xb_tenants *tenants,
 				 struct xb_errors *errs);
-
-/* Same over texts in memory; names are used in messages.  approvals_text
- * may be NULL (no approvals). */
-struct xb_policy *xb_policy_load_buffer(
-	const char *qos_name, const char *qos_text, size_t qos_len,
-	const char *approvals_name, const char *approvals_text,
-	size_t approvals_len, const struct xb_countries *countries,
-	const struct xb_categories *categories,
-	const struct xb_tenants *tenants, struct xb_errors *errs);
 
 void xb_policy_free(struct xb_policy *p);
 

@@ -11,6 +11,7 @@
 #include "xb_category.h"
 #include "xb_country.h"
 #include "xb_csv.h"
+#include "xb_table.h"
 #include "xb_tenant.h"
 
 #define NO_ROW 0xffffu       /* cell without a matching row */
@@ -94,9 +95,6 @@ xb_currency_valid(const char *code)
 }
 
 /* ---- bands.csv ---- */
-
-static const char *const band_cols[] = { "band", "start", "end", NULL };
-static const struct xb_csv_table band_spec = { { band_cols } };
 
 /* "HH:MM" -> minutes; max_min is 1439 for a start, 1440 for an end. */
 static int
@@ -258,13 +256,29 @@ bands_check(struct xb_tariff *t, const char *file, struct xb_errors *errs)
 	}
 }
 
-/* ---- tariffs.csv ---- */
+/* After the last band: none at all, or gaps and overlaps, are errors. */
+static int
+bands_finish(void *ctx, const char *file, unsigned int rows, bool clean,
+	     struct xb_errors *errs)
+{
+	(void)clean;
+	if (rows == 0) {
+		xb_errors_add(errs, file, 0,
+			      "no bands (expected at least one row)");
+		return -EINVAL;
+	}
+	bands_check(ctx, file, errs);
+	return 0;
+}
 
-static const char *const tariff_cols[] = {
-	"tenant_class", "country", "category", "band", "price_per_gb",
-	"currency", NULL
+static const char *const band_cols[] = { "band", "start", "end", NULL };
+static const struct xb_table band_table = {
+	.header = { .variants = { band_cols } },
+	.row = band_row,
+	.finish = bands_finish,
 };
-static const struct xb_csv_table tariff_spec = { { tariff_cols } };
+
+/* ---- tariffs.csv ---- */
 
 static void
 list_classes(const struct xb_tenants *tn, char *buf, size_t size)
@@ -388,6 +402,15 @@ tariff_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 	t->rows[t->nrows++] = r;
 	return 0;
 }
+
+static const char *const tariff_cols[] = {
+	"tenant_class", "country", "category", "band", "price_per_gb",
+	"currency", NULL
+};
+static const struct xb_table tariff_table = {
+	.header = { .variants = { tariff_cols } },
+	.row = tariff_row,
+};
 
 /* ---- dense table ---- */
 
@@ -556,27 +579,19 @@ out:
 	return rc;
 }
 
-struct xb_tariff *
-xb_tariff_load_buffer(const char *bands_name, const char *bands_text,
-		      const char *tariffs_name, const char *tariffs_text,
-		      int32_t utc_offset_s,
-		      const struct xb_countries *countries,
-		      const struct xb_categories *categories,
-		      const struct xb_tenants *tenants, struct xb_errors *errs)
+/* Both texts at hand: parse them and build the price table. */
+static struct xb_tariff *
+tariff_parse(const struct xb_table_src *bands,
+	     const struct xb_table_src *tariffs, int32_t utc_offset_s,
+	     const struct xb_countries *countries,
+	     const struct xb_categories *categories,
+	     const struct xb_tenants *tenants, struct xb_errors *errs)
 {
 	unsigned int before = xb_errors_count(errs);
-	struct xb_tariff *t;
-	int rc;
+	struct xb_tariff *t = calloc(1, sizeof(*t));
 
-	if (countries == NULL || categories == NULL || tenants == NULL ||
-	    bands_text == NULL || tariffs_text == NULL) {
-		xb_errors_add(errs, tariffs_name ? tariffs_name : "tariffs", 0,
-			      "tariff needs the country, category and tenant tables");
-		return NULL;
-	}
-	t = calloc(1, sizeof(*t));
 	if (t == NULL) {
-		xb_errors_add(errs, bands_name, 0, "out of memory");
+		xb_errors_add(errs, bands->name, 0, "out of memory");
 		return NULL;
 	}
 	t->countries = countries;
@@ -584,24 +599,16 @@ xb_tariff_load_buffer(const char *bands_name, const char *bands_text,
 	t->tenants = tenants;
 	if (utc_offset_s < -XB_TARIFF_UTC_OFFSET_MAX ||
 	    utc_offset_s > XB_TARIFF_UTC_OFFSET_MAX) {
-		xb_errors_add(errs, bands_name, 0,
+		xb_errors_add(errs, bands->name, 0,
 			      "utc_offset out of range (got %d s, expected -14:00..+14:00)",
 			      (int)utc_offset_s);
 	}
 	t->utc_offset_s = utc_offset_s;
 	t->hot.day_shift_s = (uint32_t)(utc_offset_s + 86400);
-	rc = xb_csv_load_buffer(bands_name, bands_text, strlen(bands_text),
-				&band_spec, band_row, t, errs);
-	if (rc == 0)
-		xb_errors_add(errs, bands_name, 0,
-			      "no bands (expected at least one row)");
-	if (rc > 0)
-		bands_check(t, bands_name, errs);
-	rc = xb_csv_load_buffer(tariffs_name, tariffs_text,
-				strlen(tariffs_text), &tariff_spec, tariff_row,
-				t, errs);
+	xb_table_load(&band_table, bands, t, errs);
+	xb_table_load(&tariff_table, tariffs, t, errs);
 	if (xb_errors_count(errs) == before)
-		build_cells(t, tariffs_name, errs);
+		build_cells(t, tariffs->name, errs);
 	t->countries = NULL;
 	t->categories = NULL;
 	t->tenants = NULL;
@@ -613,22 +620,32 @@ xb_tariff_load_buffer(const char *bands_name, const char *bands_text,
 }
 
 struct xb_tariff *
-xb_tariff_load(const char *bands_path, const char *tariffs_path,
-	       int32_t utc_offset_s, const struct xb_countries *countries,
+xb_tariff_load(const struct xb_table_src *bands,
+	       const struct xb_table_src *tariffs, int32_t utc_offset_s,
+	       const struct xb_countries *countries,
 	       const struct xb_categories *categories,
 	       const struct xb_tenants *tenants, struct xb_errors *errs)
 {
-	size_t blen, plen;
-	char *b = xb_csv_read_file(bands_path, &blen, errs);
-	char *p = xb_csv_read_file(tariffs_path, &plen, errs);
+	struct xb_table_src b, p;
+	char *bbuf, *pbuf;
 	struct xb_tariff *t = NULL;
+	int rb, rp;
 
-	if (b != NULL && p != NULL)
-		t = xb_tariff_load_buffer(bands_path, b, tariffs_path, p,
-					  utc_offset_s, countries, categories,
-					  tenants, errs);
-	free(b);
-	free(p);
+	if (countries == NULL || categories == NULL || tenants == NULL ||
+	    bands == NULL || tariffs == NULL) {
+		xb_errors_add(errs, tariffs ? tariffs->name : "tariffs", 0,
+			      "tariff needs the country, category and tenant tables");
+		return NULL;
+	}
+	b = *bands;
+	p = *tariffs;
+	rb = xb_table_read(&b, &bbuf, errs);
+	rp = xb_table_read(&p, &pbuf, errs);
+	if (rb == 0 && rp == 0)
+		t = tariff_parse(&b, &p, utc_offset_s, countries, categories,
+				 tenants, errs);
+	free(bbuf);
+	free(pbuf);
 	return t;
 }
 

@@ -53,6 +53,7 @@
 #include <stdint.h>
 
 #include "xb_errors.h"
+#include "xb_table.h"
 
 struct xb_countries;
 struct xb_categories;
@@ -77,29 +78,22 @@ struct xb_tariff_hot {
 struct xb_tariff;
 
 /*
- * Load bands.csv and tariffs.csv.  utc_offset_s: local time minus UTC in
- * seconds (|offset| <= 14 h).  The other tables give the names the tariff
- * rows may use; they must outlive nothing (the tariff copies what it
- * needs).  Every problem is recorded in errs as "file:line: message" and
- * NULL is returned when there was any.  Control plane only.
+ * Load bands.csv and tariffs.csv (files or texts, xb_table.h; both files
+ * are read before either is parsed, so one that cannot be read stops the
+ * other's rows from reporting every band unknown).  utc_offset_s: local
+ * time minus UTC in seconds (|offset| <= 14 h).  The other tables give the
+ * names the tariff rows may use; they must outlive nothing (the tariff
+ * copies what it needs).  Every problem is recorded in errs as
+ * "file:line: message" and NULL is returned when there was any.  Control
+ * plane only.
  */
-struct xb_tariff *xb_tariff_load(const char *bands_path,
-				 const char *tariffs_path, int32_t utc_offset_s,
+struct xb_tariff *xb_tariff_load(const struct xb_table_src *bands,
+				 const struct xb_table_src *tariffs,
+				 int32_t utc_offset_s,
 				 const struct xb_countries *countries,
 				 const struct xb_categories *categories,
 				 const struct xb_tenants *tenants,
 				 struct xb_errors *errs);
-
-/* Same from texts in memory; the names are used in messages. */
-struct xb_tariff *xb_tariff_load_buffer(const char *bands_name,
-					const char *bands_text,
-					const char *tariffs_name,
-					const char *tariffs_text,
-					int32_t utc_offset_s,
-					const struct xb_countries *countries,
-					const struct xb_categories *categories,
-					const struct xb_tenants *tenants,
-					struct xb_errors *errs);
 
 void xb_tariff_free(struct xb_tariff *t);
 

@@ -25,9 +25,6 @@ static const char *const list_words[XB_LIST_COUNT] = {
 	[XB_LIST_UNLISTED] = "unlisted",
 };
 
-static const char *const cat_cols[] = { "category", "name", "list", NULL };
-static const struct xb_csv_table cat_table = { .variants = { cat_cols } };
-
 enum { COL_ID, COL_NAME, COL_LIST };
 
 const char *
@@ -99,6 +96,12 @@ cat_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 	return 0;
 }
 
+static const char *const cat_cols[] = { "category", "name", "list", NULL };
+static const struct xb_table cat_table = {
+	.header = { .variants = { cat_cols } },
+	.row = cat_row,
+};
+
 static struct xb_categories *
 cat_new(const char *name)
 {
@@ -118,46 +121,20 @@ cat_new(const char *name)
 	return c;
 }
 
-static struct xb_categories *
-cat_finish(struct xb_categories *c, int rc, unsigned int errs_before,
-	   struct xb_errors *errs)
+struct xb_categories *
+xb_categories_load(const struct xb_table_src *src, struct xb_errors *errs)
 {
-	if (rc < 0 || xb_errors_count(errs) != errs_before) {
+	struct xb_categories *c = cat_new(src->name);
+
+	if (c == NULL) {
+		xb_errors_add(errs, src->name, 0, "out of memory");
+		return NULL;
+	}
+	if (xb_table_load(&cat_table, src, c, errs) < 0) {
 		xb_categories_free(c);
 		return NULL;
 	}
 	return c;
-}
-
-struct xb_categories *
-xb_categories_load_buffer(const char *name, const char *text, size_t len,
-			  struct xb_errors *errs)
-{
-	unsigned int before = xb_errors_count(errs);
-	struct xb_categories *c = cat_new(name);
-	int rc;
-
-	if (c == NULL) {
-		xb_errors_add(errs, name, 0, "out of memory");
-		return NULL;
-	}
-	rc = xb_csv_load_buffer(name, text, len, &cat_table, cat_row, c, errs);
-	return cat_finish(c, rc, before, errs);
-}
-
-struct xb_categories *
-xb_categories_load(const char *path, struct xb_errors *errs)
-{
-	unsigned int before = xb_errors_count(errs);
-	struct xb_categories *c = cat_new(path);
-	int rc;
-
-	if (c == NULL) {
-		xb_errors_add(errs, path, 0, "out of memory");
-		return NULL;
-	}
-	rc = xb_csv_load(path, &cat_table, cat_row, c, errs);
-	return cat_finish(c, rc, before, errs);
 }
 
 void

@@ -24,6 +24,7 @@
 
 #include "xb_csv.h"
 #include "xb_errors.h"
+#include "xb_table.h"
 
 enum xb_data_list {
 	XB_LIST_GENERAL = 0,  /* general data list: free once filed */
@@ -43,16 +44,12 @@ struct xb_categories;
 const char *xb_data_list_str(enum xb_data_list l);
 
 /*
- * Load categories.csv.  Returns NULL when the file cannot be read, has a bad
- * header or any bad row (every problem is in errs as "file:line: ...").
- * Control plane only.
+ * Load categories.csv from a file or a text (xb_table.h).  Returns NULL
+ * when the table cannot be read, has a bad header or any bad row (every
+ * problem is in errs as "file:line: ...").  Control plane only.
  */
-struct xb_categories *xb_categories_load(const char *path,
+struct xb_categories *xb_categories_load(const struct xb_table_src *src,
 					 struct xb_errors *errs);
-/* Same over an in-memory text; name is used in messages (tests, fuzzing). */
-struct xb_categories *xb_categories_load_buffer(const char *name,
-						const char *text, size_t len,
-						struct xb_errors *errs);
 void xb_categories_free(struct xb_categories *c);
 
 /* Number of categories including the built-in one (always >= 1). */

@@ -154,14 +154,11 @@ struct xb_catrules {
 
 struct load_ctx {
 	const struct xb_categories *cats;
+	int socket_id;
 	struct crow *rows;
 	unsigned int n, cap;
-	bool oom;
+	struct xb_catrules *r; /* what the rows built, if all went well */
 };
-
-static const char *const cr_cols[] = { "priority", "category", "proto", "src",
-				       "dst", "sport", "dport", "dscp", NULL };
-static const struct xb_csv_table cr_table = { .variants = { cr_cols } };
 
 enum { C_PRIO, C_CAT, C_PROTO, C_SRC, C_DST, C_SPORT, C_DPORT, C_DSCP };
 
@@ -319,10 +316,8 @@ cr_row(void *vctx, const struct xb_csv_row *row, struct xb_errors *errs)
 		unsigned int cap = ctx->cap ? ctx->cap * 2 : 64;
 		struct crow *nr = realloc(ctx->rows, cap * sizeof(*nr));
 
-		if (nr == NULL) {
-			ctx->oom = true;
-			return -1;
-		}
+		if (nr == NULL)
+			return -ENOMEM;
 		ctx->rows = nr;
 		ctx->cap = cap;
 	}
@@ -505,17 +500,18 @@ build_ctx(const char *file, const struct crow *rows, unsigned int n,
 	return 0;
 }
 
-static struct xb_catrules *
-catrules_build(const char *file, struct load_ctx *lc, int rc,
-	       unsigned int errs_before, int socket_id, struct xb_errors *errs)
+/* After the last row: rank the rules and build both ACL contexts. */
+static int
+catrules_build(void *vctx, const char *file, unsigned int rows, bool clean,
+	       struct xb_errors *errs)
 {
-	struct xb_catrules *r = NULL;
+	struct load_ctx *lc = vctx;
+	struct xb_catrules *r;
 	size_t heap0;
 
-	if (lc->oom)
-		xb_errors_add(errs, file, 0, "out of memory");
-	if (rc < 0 || xb_errors_count(errs) != errs_before)
-		goto out;
+	(void)rows;
+	if (!clean)
+		return -EINVAL;
 	/* Unique rte_acl priorities: higher table priority first, then the
 	 * earlier row, so rte_acl's "highest priority" is our precedence. */
 	if (lc->n > 1)
@@ -525,50 +521,44 @@ catrules_build(const char *file, struct load_ctx *lc, int rc,
 	r = calloc(1, sizeof(*r));
 	if (r == NULL) {
 		xb_errors_add(errs, file, 0, "out of memory");
-		goto out;
+		return -ENOMEM;
 	}
 	r->n = lc->n;
 	heap0 = heap_allocated();
-	if (build_ctx(file, lc->rows, lc->n, 4, socket_id, &r->ctx4, &r->n4,
-		      errs) < 0 ||
-	    build_ctx(file, lc->rows, lc->n, 6, socket_id, &r->ctx6, &r->n6,
-		      errs) < 0) {
+	if (build_ctx(file, lc->rows, lc->n, 4, lc->socket_id, &r->ctx4,
+		      &r->n4, errs) < 0 ||
+	    build_ctx(file, lc->rows, lc->n, 6, lc->socket_id, &r->ctx6,
+		      &r->n6, errs) < 0) {
 		xb_catrules_free(r);
-		r = NULL;
-		goto out;
+		return -EINVAL;
 	}
 	{
 		size_t heap1 = heap_allocated();
 
 		r->acl_bytes = heap1 > heap0 ? heap1 - heap0 : 0;
 	}
-out:
-	free(lc->rows);
-	return r;
+	lc->r = r;
+	return 0;
 }
 
-struct xb_catrules *
-xb_catrules_load_buffer(const char *name, const char *text, size_t len,
-			const struct xb_categories *cats, int socket_id,
-			struct xb_errors *errs)
-{
-	struct load_ctx lc = { .cats = cats };
-	unsigned int before = xb_errors_count(errs);
-	int rc = xb_csv_load_buffer(name, text, len, &cr_table, cr_row, &lc,
-				    errs);
-
-	return catrules_build(name, &lc, rc, before, socket_id, errs);
-}
+static const char *const cr_cols[] = { "priority", "category", "proto", "src",
+				       "dst", "sport", "dport", "dscp", NULL };
+static const struct xb_table cr_table = {
+	.header = { .variants = { cr_cols } },
+	.row = cr_row,
+	.finish = catrules_build,
+};
 
 struct xb_catrules *
-xb_catrules_load(const char *path, const struct xb_categories *cats,
-		 int socket_id, struct xb_errors *errs)
+xb_catrules_load(const struct xb_table_src *src,
+		 const struct xb_categories *cats, int socket_id,
+		 struct xb_errors *errs)
 {
-	struct load_ctx lc = { .cats = cats };
-	unsigned int before = xb_errors_count(errs);
-	int rc = xb_csv_load(path, &cr_table, cr_row, &lc, errs);
+	struct load_ctx lc = { .cats = cats, .socket_id = socket_id };
 
-	return catrules_build(path, &lc, rc, before, socket_id, errs);
+	xb_table_load(&cr_table, src, &lc, errs);
+	free(lc.rows);
+	return lc.r;
 }
 
 void

@@ -27,6 +27,7 @@
 #include "xb_category.h"
 #include "xb_errors.h"
 #include "xb_parse.h"
+#include "xb_table.h"
 
 #define XB_CATRULE_PRIORITY_MAX 1000000
 #define XB_CATRULES_MAX 65536 /* rows per table */
@@ -34,23 +35,17 @@
 struct xb_catrules;
 
 /*
- * Load category_rules.csv and build the ACL contexts on socket_id
- * (SOCKET_ID_ANY allowed).  Each build uses context names of its own, so a
- * reload may build a new object while the old one is still in use.
- * Returns NULL when anything is wrong (every problem in errs as
- * "file:line: ...") or the build fails.  A table with no rows gives a valid
- * object that classifies everything as unclassified.  Needs EAL; control
- * plane only.
+ * Load category_rules.csv (a file or a text, xb_table.h) and build the ACL
+ * contexts on socket_id (SOCKET_ID_ANY allowed).  Each build uses context
+ * names of its own, so a reload may build a new object while the old one
+ * is still in use.  Returns NULL when anything is wrong (every problem in
+ * errs as "file:line: ...") or the build fails.  A table with no rows
+ * gives a valid object that classifies everything as unclassified.  Needs
+ * EAL; control plane only.
  */
-struct xb_catrules *xb_catrules_load(const char *path,
+struct xb_catrules *xb_catrules_load(const struct xb_table_src *src,
 				     const struct xb_categories *cats,
 				     int socket_id, struct xb_errors *errs);
-/* Same over an in-memory text; name is used in messages. */
-struct xb_catrules *xb_catrules_load_buffer(const char *name,
-					    const char *text, size_t len,
-					    const struct xb_categories *cats,
-					    int socket_id,
-					    struct xb_errors *errs);
 void xb_catrules_free(struct xb_catrules *r);
 
 /*

@@ -2,6 +2,7 @@
 #include "xb_country.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <strings.h>
 
 #include "xb_csv.h"
+#include "xb_table.h"
 
 #define MAX_COUNTRIES 4096 /* far more than ISO 3166 has */
 
@@ -26,12 +28,6 @@ struct xb_countries {
 	unsigned int ngroups, gcap;
 	/* code -> index + 1 (0: absent), codes being two letters A-Z */
 	uint16_t by_code[26 * 26];
-	bool failed; /* allocation failure while loading */
-};
-
-static const char *const country_cols[] = { "code", "name", "group", NULL };
-static const struct xb_csv_table country_table = {
-	.variants = { country_cols },
 };
 
 static int
@@ -141,22 +137,24 @@ country_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 	}
 	if (bad)
 		return 0;
-	if (group[0] != '\0' && (gid = add_group(c, group)) < 0) {
-		c->failed = true;
-		return -1;
-	}
+	if (group[0] != '\0' && (gid = add_group(c, group)) < 0)
+		return -ENOMEM;
 	if (c->n >= MAX_COUNTRIES) {
 		xb_errors_add(errs, row->file, row->line,
 			      "too many countries (expected at most %d)",
 			      MAX_COUNTRIES - 1);
 		return -1;
 	}
-	if (add_country(c, code, name, gid, row->line) < 0) {
-		c->failed = true;
-		return -1;
-	}
+	if (add_country(c, code, name, gid, row->line) < 0)
+		return -ENOMEM;
 	return 0;
 }
+
+static const char *const country_cols[] = { "code", "name", "group", NULL };
+static const struct xb_table country_table = {
+	.header = { .variants = { country_cols } },
+	.row = country_row,
+};
 
 static struct xb_countries *
 countries_new(void)
@@ -172,49 +170,20 @@ countries_new(void)
 	return c;
 }
 
-static struct xb_countries *
-countries_finish(struct xb_countries *c, int rc, unsigned int errs_before,
-		 const char *name, struct xb_errors *errs)
+struct xb_countries *
+xb_countries_load(const struct xb_table_src *src, struct xb_errors *errs)
 {
-	if (c->failed)
-		xb_errors_add(errs, name, 0, "out of memory");
-	if (rc < 0 || c->failed || xb_errors_count(errs) != errs_before) {
+	struct xb_countries *c = countries_new();
+
+	if (c == NULL) {
+		xb_errors_add(errs, src->name, 0, "out of memory");
+		return NULL;
+	}
+	if (xb_table_load(&country_table, src, c, errs) < 0) {
 		xb_countries_free(c);
 		return NULL;
 	}
 	return c;
-}
-
-struct xb_countries *
-xb_countries_load(const char *path, struct xb_errors *errs)
-{
-	unsigned int before = xb_errors_count(errs);
-	struct xb_countries *c = countries_new();
-	int rc;
-
-	if (c == NULL) {
-		xb_errors_add(errs, path, 0, "out of memory");
-		return NULL;
-	}
-	rc = xb_csv_load(path, &country_table, country_row, c, errs);
-	return countries_finish(c, rc, before, path, errs);
-}
-
-struct xb_countries *
-xb_countries_load_buffer(const char *name, const char *text, size_t len,
-			 struct xb_errors *errs)
-{
-	unsigned int before = xb_errors_count(errs);
-	struct xb_countries *c = countries_new();
-	int rc;
-
-	if (c == NULL) {
-		xb_errors_add(errs, name, 0, "out of memory");
-		return NULL;
-	}
-	rc = xb_csv_load_buffer(name, text, len, &country_table, country_row,
-				c, errs);
-	return countries_finish(c, rc, before, name, errs);
 }
 
 void

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "xb_errors.h"
+#include "xb_table.h"
 
 struct xb_countries;
 
@@ -25,19 +26,15 @@ struct xb_countries;
 #define XB_GROUP_NAME_MAX 31   /* bytes of a group name */
 
 /*
- * Load countries.csv.  code: two letters (stored upper-case, unique, not
- * ZZ); name: free text, 1..63 bytes; group: a name of letters, digits,
- * '_', '-', '.' other than a two-letter word (those are country codes), or
- * empty.  Returns NULL when the file has any error (all of them are in
- * errs) or on allocation failure.  Control plane only.
+ * Load countries.csv from a file or a text (xb_table.h).  code: two
+ * letters (stored upper-case, unique, not ZZ); name: free text, 1..63
+ * bytes; group: a name of letters, digits, '_', '-', '.' other than a
+ * two-letter word (those are country codes), or empty.  Returns NULL when
+ * the table has any error (all of them are in errs) or on allocation
+ * failure.  Control plane only.
  */
-struct xb_countries *xb_countries_load(const char *path,
+struct xb_countries *xb_countries_load(const struct xb_table_src *src,
 				       struct xb_errors *errs);
-
-/* Same, from text in memory; name is used in messages. */
-struct xb_countries *xb_countries_load_buffer(const char *name,
-					      const char *text, size_t len,
-					      struct xb_errors *errs);
 
 void xb_countries_free(struct xb_countries *c);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "xb_domain.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -46,11 +47,8 @@ struct load_ctx {
 	const struct xb_categories *cats;
 	struct pat *pats;
 	unsigned int n, cap;
-	bool oom;
+	struct xb_domains *d; /* what the rows built, if all went well */
 };
-
-static const char *const dom_cols[] = { "pattern", "category", NULL };
-static const struct xb_csv_table dom_table = { .variants = { dom_cols } };
 
 enum { COL_PATTERN, COL_CATEGORY };
 
@@ -141,10 +139,8 @@ dom_row(void *vctx, const struct xb_csv_row *row, struct xb_errors *errs)
 		}
 		pat.text = strdup(name);
 	}
-	if (pat.text == NULL) {
-		ctx->oom = true;
-		return -1;
-	}
+	if (pat.text == NULL)
+		return -ENOMEM;
 	if (bad) {
 		free(pat.text);
 		return 0;
@@ -155,8 +151,7 @@ dom_row(void *vctx, const struct xb_csv_row *row, struct xb_errors *errs)
 
 		if (np == NULL) {
 			free(pat.text);
-			ctx->oom = true;
-			return -1;
+			return -ENOMEM;
 		}
 		ctx->pats = np;
 		ctx->cap = cap;
@@ -323,17 +318,19 @@ out:
 	return db;
 }
 
-static struct xb_domains *
-domains_build(const char *file, struct load_ctx *ctx, int rc,
-	      unsigned int errs_before, struct xb_errors *errs)
+/* After the last row: order by precedence, refuse duplicates, compile. */
+static int
+domains_build(void *vctx, const char *file, unsigned int rows, bool clean,
+	      struct xb_errors *errs)
 {
+	struct load_ctx *ctx = vctx;
+	unsigned int errs_before = xb_errors_count(errs);
 	struct xb_domains *d = NULL;
 	unsigned int i;
 
-	if (ctx->oom)
-		xb_errors_add(errs, file, 0, "out of memory");
-	if (rc < 0 || xb_errors_count(errs) != errs_before)
-		goto out;
+	(void)rows;
+	if (!clean)
+		return -EINVAL;
 	if (ctx->n > 1)
 		qsort(ctx->pats, ctx->n, sizeof(*ctx->pats), pat_cmp);
 	/* Two rows with the same name pattern: the second could never win,
@@ -349,7 +346,7 @@ domains_build(const char *file, struct load_ctx *ctx, int rc,
 				      a->line);
 	}
 	if (xb_errors_count(errs) != errs_before)
-		goto out;
+		return -EINVAL;
 
 	d = calloc(1, sizeof(*d));
 	if (d == NULL)
@@ -379,41 +376,33 @@ domains_build(const char *file, struct load_ctx *ctx, int rc,
 		if (hs_database_size(d->db, &d->db_bytes) != HS_SUCCESS)
 			d->db_bytes = 0;
 	}
-	goto out;
+	ctx->d = d;
+	return 0;
 oom:
 	xb_errors_add(errs, file, 0, "out of memory");
 fail:
 	xb_domains_free(d);
-	d = NULL;
-out:
-	for (i = 0; i < ctx->n; i++)
-		free(ctx->pats[i].text);
-	free(ctx->pats);
-	return d;
+	return -EINVAL;
 }
 
-struct xb_domains *
-xb_domains_load_buffer(const char *name, const char *text, size_t len,
-		       const struct xb_categories *cats,
-		       struct xb_errors *errs)
-{
-	struct load_ctx ctx = { .cats = cats };
-	unsigned int before = xb_errors_count(errs);
-	int rc = xb_csv_load_buffer(name, text, len, &dom_table, dom_row, &ctx,
-				    errs);
-
-	return domains_build(name, &ctx, rc, before, errs);
-}
+static const char *const dom_cols[] = { "pattern", "category", NULL };
+static const struct xb_table dom_table = {
+	.header = { .variants = { dom_cols } },
+	.row = dom_row,
+	.finish = domains_build,
+};
 
 struct xb_domains *
-xb_domains_load(const char *path, const struct xb_categories *cats,
-		struct xb_errors *errs)
+xb_domains_load(const struct xb_table_src *src,
+		const struct xb_categories *cats, struct xb_errors *errs)
 {
 	struct load_ctx ctx = { .cats = cats };
-	unsigned int before = xb_errors_count(errs);
-	int rc = xb_csv_load(path, &dom_table, dom_row, &ctx, errs);
 
-	return domains_build(path, &ctx, rc, before, errs);
+	xb_table_load(&dom_table, src, &ctx, errs);
+	for (unsigned int i = 0; i < ctx.n; i++)
+		free(ctx.pats[i].text);
+	free(ctx.pats);
+	return ctx.d;
 }
 
 void

@@ -33,6 +33,7 @@
 
 #include "xb_category.h"
 #include "xb_errors.h"
+#include "xb_table.h"
 
 /* Longest name looked up (a DNS name is at most 253 characters; SNI and
  * Host may be longer garbage, which then matches nothing). */
@@ -42,20 +43,16 @@ struct xb_domains;
 struct xb_domains_scratch;
 
 /*
- * Load and compile domains.csv against the loaded categories.  Returns
- * NULL when anything is wrong; every problem is in errs as
- * "file:line: ...", including each regex Hyperscan rejects (at its own
- * line) and each unknown category.  A table with no rows gives a valid,
- * empty matcher.  Control plane only (compiling takes milliseconds).
+ * Load domains.csv (a file or a text, xb_table.h) and compile it against
+ * the loaded categories.  Returns NULL when anything is wrong; every
+ * problem is in errs as "file:line: ...", including each regex Hyperscan
+ * rejects (at its own line) and each unknown category.  A table with no
+ * rows gives a valid, empty matcher.  Control plane only (compiling takes
+ * milliseconds).
  */
-struct xb_domains *xb_domains_load(const char *path,
+struct xb_domains *xb_domains_load(const struct xb_table_src *src,
 				   const struct xb_categories *cats,
 				   struct xb_errors *errs);
-/* Same over an in-memory text; name is used in messages. */
-struct xb_domains *xb_domains_load_buffer(const char *name, const char *text,
-					  size_t len,
-					  const struct xb_categories *cats,
-					  struct xb_errors *errs);
 void xb_domains_free(struct xb_domains *d);
 
 /*

@@ -11,6 +11,7 @@
 
 #include "xb_csv.h"
 #include "xb_prefix.h"
+#include "xb_table.h"
 
 #define RIR_MAX_FIELDS 16
 #define RIR_RECORD_FIELDS 7
@@ -327,11 +328,6 @@ load_rir(struct geo_ctx *g, const char *text, size_t len,
 
 /* --- CIDR lists --- */
 
-static const char *const cidr_cols[] = { "prefix", "country", NULL };
-static const struct xb_csv_table cidr_table = {
-	.variants = { cidr_cols },
-};
-
 static int
 cidr_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 {
@@ -361,8 +357,14 @@ cidr_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 		g->st->records_v4++;
 	else
 		g->st->records_v6++;
-	return g->failed ? -1 : 0;
+	return g->failed ? -ENOMEM : 0;
 }
+
+static const char *const cidr_cols[] = { "prefix", "country", NULL };
+static const struct xb_table cidr_table = {
+	.header = { .variants = { cidr_cols } },
+	.row = cidr_row,
+};
 
 /* --- entry points --- */
 
@@ -389,45 +391,36 @@ detect(const char *text, size_t len)
 }
 
 int
-xb_geo_load_buffer(const char *name, const char *text, size_t len,
-		   const struct xb_countries *c, struct xb_lpm_builder *b,
-		   struct xb_geo_stats *st, struct xb_errors *errs)
+xb_geo_load(const struct xb_table_src *src, const struct xb_countries *c,
+	    struct xb_lpm_builder *b, struct xb_geo_stats *st,
+	    struct xb_errors *errs)
 {
 	unsigned int before = xb_errors_count(errs);
-	struct geo_ctx g = { .name = name, .c = c, .b = b, .st = st };
+	struct xb_table_src s = *src;
+	struct geo_ctx g = { .name = s.name, .c = c, .b = b, .st = st };
+	char *buf;
+	int rc = xb_table_read(&s, &buf, errs);
 
-	switch (detect(text, len)) {
+	if (rc < 0)
+		return rc;
+	switch (detect(s.text, s.len)) {
 	case XB_GEO_FORMAT_NONE:
-		return 0;
+		break;
 	case XB_GEO_FORMAT_RIR:
 		st->files_rir++;
-		load_rir(&g, text, len, errs);
+		load_rir(&g, s.text, s.len, errs);
+		if (g.failed) {
+			xb_errors_add(errs, s.name, 0, "out of memory");
+			rc = -ENOMEM;
+		} else if (xb_errors_count(errs) != before) {
+			rc = -EINVAL;
+		}
 		break;
 	case XB_GEO_FORMAT_CIDR:
 		st->files_cidr++;
-		xb_csv_load_buffer(name, text, len, &cidr_table, cidr_row, &g,
-				   errs);
+		rc = xb_table_load(&cidr_table, &s, &g, errs);
 		break;
 	}
-	if (g.failed) {
-		xb_errors_add(errs, name, 0, "out of memory");
-		return -ENOMEM;
-	}
-	return xb_errors_count(errs) != before ? -EINVAL : 0;
-}
-
-int
-xb_geo_load_source(const char *path, const struct xb_countries *c,
-		   struct xb_lpm_builder *b, struct xb_geo_stats *st,
-		   struct xb_errors *errs)
-{
-	size_t len;
-	char *text = xb_csv_read_file(path, &len, errs);
-	int rc;
-
-	if (text == NULL)
-		return errno == ENOMEM ? -ENOMEM : -EINVAL;
-	rc = xb_geo_load_buffer(path, text, len, c, b, st, errs);
-	free(text);
+	free(buf);
 	return rc;
 }

@@ -36,6 +36,7 @@
 #include "xb_country.h"
 #include "xb_errors.h"
 #include "xb_lpm.h"
+#include "xb_table.h"
 
 enum xb_geo_format {
 	XB_GEO_FORMAT_NONE = 0, /* empty file */
@@ -55,18 +56,14 @@ struct xb_geo_stats {
 };
 
 /*
- * Load one geo source into b.  Returns 0, or -EINVAL when the file has any
- * error (all of them are in errs; prefixes of good lines may have been
- * added: discard b), or -ENOMEM.  Control plane only.
+ * Load one geo source (a file or a text, xb_table.h) into b.  Returns 0,
+ * or -EINVAL when it has any error (all of them are in errs; prefixes of
+ * good lines may have been added: discard b), or -ENOMEM.  Control plane
+ * only.
  */
-int xb_geo_load_source(const char *path, const struct xb_countries *c,
-		       struct xb_lpm_builder *b, struct xb_geo_stats *st,
-		       struct xb_errors *errs);
-
-/* Same over text in memory (tests, fuzzing); name is used in messages. */
-int xb_geo_load_buffer(const char *name, const char *text, size_t len,
-		       const struct xb_countries *c, struct xb_lpm_builder *b,
-		       struct xb_geo_stats *st, struct xb_errors *errs);
+int xb_geo_load(const struct xb_table_src *src, const struct xb_countries *c,
+		struct xb_lpm_builder *b, struct xb_geo_stats *st,
+		struct xb_errors *errs);
 
 /*
  * Split the IPv4 range [start, start + count) (host order, count >= 1,

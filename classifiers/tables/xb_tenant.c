@@ -9,6 +9,7 @@
 
 #include "xb_csv.h"
 #include "xb_prefix.h"
+#include "xb_table.h"
 
 #define MAX_TENANTS 32767 /* fits a 2-byte FIB next hop */
 #define MAX_CLASSES 65535
@@ -19,14 +20,6 @@ struct xb_tenants {
 	unsigned int n, cap;
 	char (*classes)[32];
 	unsigned int nclasses, ccap;
-	bool failed;
-};
-
-static const char *const tenant_cols[] = {
-	"tenant", "name", "class", "quota_gb", "over_quota", NULL
-};
-static const struct xb_csv_table tenant_table = {
-	.variants = { tenant_cols },
 };
 
 static int
@@ -161,20 +154,24 @@ tenant_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 		return -1;
 	}
 	cid = add_class(t, cls);
-	if (cid < 0) {
-		t->failed = true;
-		return -1;
-	}
+	if (cid < 0)
+		return -ENOMEM;
 	snprintf(v.id, sizeof(v.id), "%s", id);
 	snprintf(v.name, sizeof(v.name), "%s", row->cols[1]);
 	v.class_id = (uint16_t)cid;
 	v.quota_bytes = quota * 1000000000ull;
-	if (add_tenant(t, &v, row->line) < 0) {
-		t->failed = true;
-		return -1;
-	}
+	if (add_tenant(t, &v, row->line) < 0)
+		return -ENOMEM;
 	return 0;
 }
+
+static const char *const tenant_cols[] = {
+	"tenant", "name", "class", "quota_gb", "over_quota", NULL
+};
+static const struct xb_table tenant_table = {
+	.header = { .variants = { tenant_cols } },
+	.row = tenant_row,
+};
 
 static struct xb_tenants *
 tenants_new(void)
@@ -196,49 +193,20 @@ tenants_new(void)
 	return t;
 }
 
-static struct xb_tenants *
-tenants_finish(struct xb_tenants *t, int rc, unsigned int before,
-	       const char *name, struct xb_errors *errs)
+struct xb_tenants *
+xb_tenants_load(const struct xb_table_src *src, struct xb_errors *errs)
 {
-	if (t->failed)
-		xb_errors_add(errs, name, 0, "out of memory");
-	if (rc < 0 || t->failed || xb_errors_count(errs) != before) {
+	struct xb_tenants *t = tenants_new();
+
+	if (t == NULL) {
+		xb_errors_add(errs, src->name, 0, "out of memory");
+		return NULL;
+	}
+	if (xb_table_load(&tenant_table, src, t, errs) < 0) {
 		xb_tenants_free(t);
 		return NULL;
 	}
 	return t;
-}
-
-struct xb_tenants *
-xb_tenants_load(const char *path, struct xb_errors *errs)
-{
-	unsigned int before = xb_errors_count(errs);
-	struct xb_tenants *t = tenants_new();
-	int rc;
-
-	if (t == NULL) {
-		xb_errors_add(errs, path, 0, "out of memory");
-		return NULL;
-	}
-	rc = xb_csv_load(path, &tenant_table, tenant_row, t, errs);
-	return tenants_finish(t, rc, before, path, errs);
-}
-
-struct xb_tenants *
-xb_tenants_load_buffer(const char *name, const char *text, size_t len,
-		       struct xb_errors *errs)
-{
-	unsigned int before = xb_errors_count(errs);
-	struct xb_tenants *t = tenants_new();
-	int rc;
-
-	if (t == NULL) {
-		xb_errors_add(errs, name, 0, "out of memory");
-		return NULL;
-	}
-	rc = xb_csv_load_buffer(name, text, len, &tenant_table, tenant_row, t,
-				errs);
-	return tenants_finish(t, rc, before, name, errs);
 }
 
 void
@@ -296,12 +264,6 @@ xb_tenants_class_name(const struct xb_tenants *t, unsigned int cid)
 
 /* --- tenant_prefixes.csv --- */
 
-static const char *const tp_prefix_cols[] = { "prefix", "tenant", NULL };
-static const char *const tp_vlan_cols[] = { "vlan", "tenant", NULL };
-static const struct xb_csv_table tp_table = {
-	.variants = { tp_prefix_cols, tp_vlan_cols },
-};
-
 struct tp_seen {
 	struct xb_prefix p;
 	unsigned int line;
@@ -314,7 +276,6 @@ struct tp_ctx {
 	unsigned int vlan_line[4096];
 	struct tp_seen *seen; /* prefixes of this file, for duplicates */
 	size_t nseen, seencap;
-	bool failed;
 };
 
 /* text is the whole field (for messages), digits the number in it. */
@@ -370,20 +331,16 @@ tp_prefix(struct tp_ctx *c, const struct xb_csv_row *row, int tenant,
 		size_t cap = c->seencap ? c->seencap * 2 : 64;
 		struct tp_seen *ns = realloc(c->seen, cap * sizeof(*ns));
 
-		if (ns == NULL) {
-			c->failed = true;
-			return -1;
-		}
+		if (ns == NULL)
+			return -ENOMEM;
 		c->seen = ns;
 		c->seencap = cap;
 	}
 	c->seen[c->nseen].p = p;
 	c->seen[c->nseen].line = row->line;
 	c->nseen++;
-	if (xb_lpm_builder_add(c->b, &p, (uint32_t)tenant) < 0) {
-		c->failed = true;
-		return -1;
-	}
+	if (xb_lpm_builder_add(c->b, &p, (uint32_t)tenant) < 0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -402,9 +359,9 @@ tp_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 		tp_vlan(c, row, first, first, tenant, errs);
 	else if (strncmp(first, "vlan:", 5) == 0)
 		tp_vlan(c, row, first, first + 5, tenant, errs);
-	else
-		tp_prefix(c, row, tenant, errs);
-	return c->failed ? -1 : 0;
+	else if (tp_prefix(c, row, tenant, errs) == -ENOMEM)
+		return -ENOMEM;
+	return 0;
 }
 
 static int
@@ -419,10 +376,14 @@ cmp_seen(const void *pa, const void *pb)
 }
 
 /* The same prefix twice in one file is a typo more often than not. */
-static void
-tp_report_duplicates(struct tp_ctx *c, const char *name,
-		     struct xb_errors *errs)
+static int
+tp_report_duplicates(void *ctx, const char *name, unsigned int rows,
+		     bool clean, struct xb_errors *errs)
 {
+	struct tp_ctx *c = ctx;
+
+	(void)rows;
+	(void)clean;
 	if (c->nseen > 1)
 		qsort(c->seen, c->nseen, sizeof(*c->seen), cmp_seen);
 	for (size_t i = 1; i < c->nseen; i++) {
@@ -437,54 +398,35 @@ tp_report_duplicates(struct tp_ctx *c, const char *name,
 			      "prefix: got %s again, expected each prefix once (first at line %u)",
 			      buf, a->line);
 	}
+	return 0;
 }
 
-static int
-tp_load(const char *name, const char *text, size_t len,
-	const struct xb_tenants *t, struct xb_lpm_builder *prefixes,
-	uint16_t vlan_tenant[4096], struct xb_errors *errs)
+static const char *const tp_prefix_cols[] = { "prefix", "tenant", NULL };
+static const char *const tp_vlan_cols[] = { "vlan", "tenant", NULL };
+static const struct xb_table tp_table = {
+	.header = { .variants = { tp_prefix_cols, tp_vlan_cols } },
+	.row = tp_row,
+	.finish = tp_report_duplicates,
+};
+
+int
+xb_tenant_prefixes_load(const struct xb_table_src *src,
+			const struct xb_tenants *t,
+			struct xb_lpm_builder *prefixes,
+			uint16_t vlan_tenant[4096], struct xb_errors *errs)
 {
-	unsigned int before = xb_errors_count(errs);
 	struct tp_ctx *c = calloc(1, sizeof(*c));
 	int rc;
 
 	if (c == NULL) {
-		xb_errors_add(errs, name, 0, "out of memory");
+		xb_errors_add(errs, src->name, 0, "out of memory");
 		return -ENOMEM;
 	}
 	c->t = t;
 	c->b = prefixes;
 	c->vlan_tenant = vlan_tenant;
-	if (text == NULL)
-		rc = xb_csv_load(name, &tp_table, tp_row, c, errs);
-	else
-		rc = xb_csv_load_buffer(name, text, len, &tp_table, tp_row, c,
-					errs);
-	if (c->failed)
-		xb_errors_add(errs, name, 0, "out of memory");
-	else
-		tp_report_duplicates(c, name, errs);
+	rc = xb_table_load(&tp_table, src, c, errs);
 	free(c->seen);
 	free(c);
-	if (rc < 0 || xb_errors_count(errs) != before)
-		return -EINVAL;
-	return 0;
-}
-
-int
-xb_tenant_prefixes_load(const char *path, const struct xb_tenants *t,
-			struct xb_lpm_builder *prefixes,
-			uint16_t vlan_tenant[4096], struct xb_errors *errs)
-{
-	return tp_load(path, NULL, 0, t, prefixes, vlan_tenant, errs);
-}
-
-int
-xb_tenant_prefixes_load_buffer(const char *name, const char *text, size_t len,
-			       const struct xb_tenants *t,
-			       struct xb_lpm_builder *prefixes,
-			       uint16_t vlan_tenant[4096],
-			       struct xb_errors *errs)
-{
-	return tp_load(name, text, len, t, prefixes, vlan_tenant, errs);
+	return rc;
 }

@@ -16,6 +16,7 @@
 
 #include "xb_errors.h"
 #include "xb_lpm.h"
+#include "xb_table.h"
 
 #define XB_TENANT_UNKNOWN 0
 #define XB_TENANT_CLASS_UNKNOWN 0
@@ -42,16 +43,15 @@ struct xb_tenant {
 struct xb_tenants;
 
 /*
- * Load tenants.csv.  tenant: identifier of 1..31 characters other than
- * "unknown", unique; name: 1..63 bytes of text; class: identifier of 1..31
- * characters; quota_gb: integer 0..10^9 (GB = 10^9 bytes, 0 = none);
- * over_quota: throttle:<kbps> (1..100000000), block or notify.
- * Returns NULL when the file has any error (all are in errs).
- * Control plane only.
+ * Load tenants.csv from a file or a text (xb_table.h).  tenant:
+ * identifier of 1..31 characters other than "unknown", unique; name:
+ * 1..63 bytes of text; class: identifier of 1..31 characters; quota_gb:
+ * integer 0..10^9 (GB = 10^9 bytes, 0 = none); over_quota:
+ * throttle:<kbps> (1..100000000), block or notify.  Returns NULL when the
+ * table has any error (all are in errs).  Control plane only.
  */
-struct xb_tenants *xb_tenants_load(const char *path, struct xb_errors *errs);
-struct xb_tenants *xb_tenants_load_buffer(const char *name, const char *text,
-					  size_t len, struct xb_errors *errs);
+struct xb_tenants *xb_tenants_load(const struct xb_table_src *src,
+				   struct xb_errors *errs);
 void xb_tenants_free(struct xb_tenants *t);
 
 /* Index of tenant id (exact match), or -1. */
@@ -71,21 +71,18 @@ const char *xb_tenants_class_name(const struct xb_tenants *t,
 				  unsigned int cid);
 
 /*
- * Load tenant_prefixes.csv into prefixes (value = tenant index) and
- * vlan_tenant (vlan_tenant[vid] = tenant index; the caller zeroes it, which
- * means "unknown").  Header "prefix,tenant" or "vlan,tenant"; in a prefix
- * file a first column "vlan:<id>" gives a VLAN.  A prefix is IPv4 or IPv6
- * (a bare address is a host prefix), a VLAN is 1..4094, each may appear
- * once per file, and the tenant must be in t.  Returns 0, or -EINVAL when
- * any row is bad (all errors are in errs).  Control plane only.
+ * Load tenant_prefixes.csv (a file or a text) into prefixes (value =
+ * tenant index) and vlan_tenant (vlan_tenant[vid] = tenant index; the
+ * caller zeroes it, which means "unknown").  Header "prefix,tenant" or
+ * "vlan,tenant"; in a prefix file a first column "vlan:<id>" gives a VLAN.
+ * A prefix is IPv4 or IPv6 (a bare address is a host prefix), a VLAN is
+ * 1..4094, each may appear once per file, and the tenant must be in t.
+ * Returns 0, or -EINVAL when any row is bad (all errors are in errs), or
+ * -ENOMEM.  Control plane only.
  */
-int xb_tenant_prefixes_load(const char *path, const struct xb_tenants *t,
+int xb_tenant_prefixes_load(const struct xb_table_src *src,
+			    const struct xb_tenants *t,
 			    struct xb_lpm_builder *prefixes,
 			    uint16_t vlan_tenant[4096], struct xb_errors *errs);
-int xb_tenant_prefixes_load_buffer(const char *name, const char *text,
-				   size_t len, const struct xb_tenants *t,
-				   struct xb_lpm_builder *prefixes,
-				   uint16_t vlan_tenant[4096],
-				   struct xb_errors *errs);
 
 #endif /* XB_TENANT_H */

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * libFuzzer target for the CSV loader: the input is a table file.  The
- * table accepts two header variants; the row function runs every field
- * parser (and the prefix parser and formatter) on every field.
+ * libFuzzer target for the table loader: the input is a table text, loaded
+ * by xb_table_load().  The table accepts two header variants; the row
+ * function runs every field parser (and the prefix parser and formatter)
+ * on every field, and the finish function checks it saw as many rows as
+ * the loader says.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -12,19 +14,25 @@
 #include "xb_csv.h"
 #include "xb_errors.h"
 #include "xb_prefix.h"
+#include "xb_table.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const cols_a[] = {"prefix", "count", "name", "kind",
 				     "price", NULL};
 static const char *const cols_b[] = {"vlan", "tenant", NULL};
-static const struct xb_csv_table spec = {{cols_a, cols_b, NULL, NULL}};
 static const char *const kinds[] = {"channel", "public", "audit", "deny"};
 
+struct fuzz_ctx {
+	unsigned long sum;
+	unsigned int rows;
+};
+
 static int
-row_fn(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
+row_fn(void *vctx, const struct xb_csv_row *row, struct xb_errors *errs)
 {
-	unsigned long *sum = ctx;
+	struct fuzz_ctx *ctx = vctx;
+	unsigned long *sum = &ctx->sum;
 
 	if (row->ncols > XB_CSV_MAX_COLS || row->names == NULL)
 		__builtin_trap();
@@ -58,23 +66,44 @@ row_fn(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 				     row->cols[c], why);
 		}
 	}
+	ctx->rows++;
 	/* A row function may stop the load. */
 	return row->ncols == 2 && strcmp(row->cols[1], "STOP") == 0 ? -1 : 0;
 }
+
+static int
+finish_fn(void *vctx, const char *file, unsigned int rows, bool clean,
+	  struct xb_errors *errs)
+{
+	const struct fuzz_ctx *ctx = vctx;
+
+	if (rows != ctx->rows || file == NULL)
+		__builtin_trap();
+	if (!clean)
+		xb_errors_add(errs, file, 0, "finish after %u rows", rows);
+	return 0;
+}
+
+static const struct xb_table table = {
+	.header = {.variants = {cols_a, cols_b, NULL, NULL}},
+	.row = row_fn,
+	.finish = finish_fn,
+};
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static FILE *devnull;
+	struct fuzz_ctx ctx = {0, 0};
 	struct xb_errors errs;
-	unsigned long sum = 0;
 	char joined[2048];
 
 	if (devnull == NULL)
 		devnull = fopen("/dev/null", "w");
 	xb_errors_init(&errs);
-	xb_csv_load_buffer("fuzz.csv", (const char *)data, size, &spec, row_fn,
-			   &sum, &errs);
+	xb_table_load(&table,
+		      XB_TABLE_TEXT("fuzz.csv", (const char *)data, size), &ctx,
+		      &errs);
 	xb_errors_join(&errs, joined, sizeof(joined));
 	if (devnull != NULL)
 		xb_errors_print(&errs, devnull);

@@ -126,8 +126,8 @@ load_rules(const char *text)
 	struct xb_catrules *r;
 
 	xb_errors_init(&e);
-	r = xb_catrules_load_buffer("rules.csv", text, strlen(text), cats,
-				    SOCKET_ID_ANY, &e);
+	r = xb_catrules_load(XB_TABLE_TEXT("rules.csv", text, strlen(text)),
+			     cats, SOCKET_ID_ANY, &e);
 	xb_errors_print(&e, stderr);
 	assert_int_equal(xb_errors_count(&e), 0);
 	xb_errors_free(&e);
@@ -289,8 +289,8 @@ test_bad_rows(void **state)
 			 "1,cloud,*,*,*,*,*,*\n",
 			 bad_rows[i].row);
 		xb_errors_init(&e);
-		r = xb_catrules_load_buffer("t.csv", text, strlen(text), cats,
-					    SOCKET_ID_ANY, &e);
+		r = xb_catrules_load(XB_TABLE_TEXT("t.csv", text, strlen(text)),
+				     cats, SOCKET_ID_ANY, &e);
 		xb_errors_join(&e, got, sizeof(got));
 		if (r != NULL || strcmp(got, bad_rows[i].error) != 0)
 			fail_msg("row \"%s\": got %s\n%s\nexpected\n%s",
@@ -314,8 +314,9 @@ load_default(struct xb_catrules **r)
 		fail_msg("default tables not found (%s): set XBGW_SOURCE_ROOT",
 			 cpath);
 	xb_errors_init(&e);
-	c = xb_categories_load(cpath, &e);
-	*r = c ? xb_catrules_load(rpath, c, SOCKET_ID_ANY, &e) : NULL;
+	c = xb_categories_load(XB_TABLE_FILE(cpath), &e);
+	*r = c ? xb_catrules_load(XB_TABLE_FILE(rpath), c, SOCKET_ID_ANY, &e)
+	       : NULL;
 	xb_errors_print(&e, stderr);
 	assert_int_equal(xb_errors_count(&e), 0);
 	xb_errors_free(&e);
@@ -405,8 +406,9 @@ setup(void **state)
 
 	(void)state;
 	xb_errors_init(&e);
-	cats = xb_categories_load_buffer("cats.csv", cats_csv,
-					 strlen(cats_csv), &e);
+	cats = xb_categories_load(XB_TABLE_TEXT("cats.csv", cats_csv,
+						strlen(cats_csv)),
+				  &e);
 	xb_errors_print(&e, stderr);
 	xb_errors_free(&e);
 	return cats == NULL ? -1 : 0;

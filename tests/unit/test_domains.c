@@ -36,8 +36,9 @@ load_cats(void)
 	struct xb_categories *c;
 
 	xb_errors_init(&e);
-	c = xb_categories_load_buffer("cats.csv", cats_csv, strlen(cats_csv),
-				      &e);
+	c = xb_categories_load(XB_TABLE_TEXT("cats.csv", cats_csv,
+					     strlen(cats_csv)),
+			       &e);
 	xb_errors_print(&e, stderr);
 	xb_errors_free(&e);
 	assert_non_null(c);
@@ -103,8 +104,9 @@ test_precedence(void **state)
 
 	(void)state;
 	xb_errors_init(&e);
-	d = xb_domains_load_buffer("prec.csv", prec_csv, strlen(prec_csv),
-				   cats, &e);
+	d = xb_domains_load(XB_TABLE_TEXT("prec.csv", prec_csv,
+					  strlen(prec_csv)),
+			    cats, &e);
 	xb_errors_print(&e, stderr);
 	assert_int_equal(xb_errors_count(&e), 0);
 	assert_non_null(d);
@@ -158,8 +160,9 @@ test_empty(void **state)
 		struct xb_domains_scratch *s;
 
 		xb_errors_init(&e);
-		d = xb_domains_load_buffer("empty.csv", texts[i],
-					   strlen(texts[i]), cats, &e);
+		d = xb_domains_load(XB_TABLE_TEXT("empty.csv", texts[i],
+						  strlen(texts[i])),
+				    cats, &e);
 		assert_non_null(d);
 		assert_int_equal(xb_errors_count(&e), 0);
 		assert_int_equal(xb_domains_count(d), 0);
@@ -234,8 +237,9 @@ test_errors(void **state)
 		char got[4096];
 
 		xb_errors_init(&e);
-		d = xb_domains_load_buffer("t.csv", err_rows[i].text,
-					   strlen(err_rows[i].text), cats, &e);
+		d = xb_domains_load(XB_TABLE_TEXT("t.csv", err_rows[i].text,
+						  strlen(err_rows[i].text)),
+				    cats, &e);
 		xb_errors_join(&e, got, sizeof(got));
 		if (d != NULL || strcmp(got, err_rows[i].errors) != 0)
 			fail_msg("%s: got %s\n%s\nexpected\n%s", err_rows[i].what,
@@ -264,7 +268,7 @@ test_error_in_file(void **state)
 			 (ssize_t)(sizeof(text) - 1));
 	close(fd);
 	xb_errors_init(&e);
-	assert_null(xb_domains_load(path, cats, &e));
+	assert_null(xb_domains_load(XB_TABLE_FILE(path), cats, &e));
 	xb_errors_join(&e, got, sizeof(got));
 	snprintf(want, sizeof(want),
 		 "%s:5: pattern: got \"/a{1,2}(/\", expected a regex Hyperscan accepts (Missing close parenthesis for group started at index 6.)",
@@ -302,8 +306,9 @@ test_categories(void **state)
 		char got[1024];
 
 		xb_errors_init(&e);
-		c = xb_categories_load_buffer("c.csv", rows[i].text,
-					      strlen(rows[i].text), &e);
+		c = xb_categories_load(XB_TABLE_TEXT("c.csv", rows[i].text,
+						     strlen(rows[i].text)),
+				       &e);
 		xb_errors_join(&e, got, sizeof(got));
 		if (rows[i].errors == NULL) {
 			assert_non_null(c);
@@ -394,8 +399,8 @@ load_default(struct xb_categories **cats, struct xb_domains **d)
 		fail_msg("default tables not found (%s): set XBGW_SOURCE_ROOT",
 			 cpath);
 	xb_errors_init(&e);
-	*cats = xb_categories_load(cpath, &e);
-	*d = *cats ? xb_domains_load(dpath, *cats, &e) : NULL;
+	*cats = xb_categories_load(XB_TABLE_FILE(cpath), &e);
+	*d = *cats ? xb_domains_load(XB_TABLE_FILE(dpath), *cats, &e) : NULL;
 	xb_errors_print(&e, stderr);
 	assert_int_equal(xb_errors_count(&e), 0);
 	xb_errors_free(&e);

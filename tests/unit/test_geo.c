@@ -39,8 +39,9 @@ countries(void)
 	struct xb_countries *c;
 
 	xb_errors_init(&errs);
-	c = xb_countries_load_buffer("countries.csv", countries_csv,
-				     strlen(countries_csv), &errs);
+	c = xb_countries_load(XB_TABLE_TEXT("countries.csv", countries_csv,
+					    strlen(countries_csv)),
+			      &errs);
 	assert_non_null(c);
 	xb_errors_free(&errs);
 	return c;
@@ -184,9 +185,10 @@ test_rir_good(void **state)
 	(void)state;
 	xb_errors_init(&errs);
 	memset(&st, 0, sizeof(st));
-	assert_int_equal(xb_geo_load_buffer("apnic.txt", rir_good,
-					    strlen(rir_good), c, b, &st,
-					    &errs), 0);
+	assert_int_equal(xb_geo_load(XB_TABLE_TEXT("apnic.txt", rir_good,
+						   strlen(rir_good)),
+				     c, b, &st, &errs),
+			 0);
 	errors_equal(&errs, NULL, 0);
 	entries_equal(b, c, rir_good_entries,
 		      sizeof(rir_good_entries) / sizeof(rir_good_entries[0]));
@@ -279,16 +281,18 @@ test_rir_malformed(void **state)
 				"apnic|SG|ipv4|9.0.0.0|256|20100224|allocated\n");
 	xb_errors_init(&errs);
 	memset(&st, 0, sizeof(st));
-	assert_int_equal(xb_geo_load_buffer("bad.txt", text, off, c, b, &st,
-					    &errs), -EINVAL);
+	assert_int_equal(xb_geo_load(XB_TABLE_TEXT("bad.txt", text, off), c, b,
+				     &st, &errs),
+			 -EINVAL);
 	errors_equal(&errs, want, n);
 	assert_int_equal(st.records_v4, 1);
 	xb_errors_free(&errs);
 
 	/* A short version line. */
 	xb_errors_init(&errs);
-	assert_int_equal(xb_geo_load_buffer("v.txt", "2|apnic|1\n", 10, c, b,
-					    &st, &errs), -EINVAL);
+	assert_int_equal(xb_geo_load(XB_TABLE_TEXT("v.txt", "2|apnic|1\n", 10),
+				     c, b, &st, &errs),
+			 -EINVAL);
 	{
 		static const char *const w[] = {
 			"v.txt:1: version line: wrong number of fields (got 3, expected 7: version|registry|serial|records|startdate|enddate|UTCoffset)",
@@ -330,9 +334,10 @@ test_cidr_good(void **state)
 	(void)state;
 	xb_errors_init(&errs);
 	memset(&st, 0, sizeof(st));
-	assert_int_equal(xb_geo_load_buffer("list.csv", cidr_good,
-					    strlen(cidr_good), c, b, &st,
-					    &errs), 0);
+	assert_int_equal(xb_geo_load(XB_TABLE_TEXT("list.csv", cidr_good,
+						   strlen(cidr_good)),
+				     c, b, &st, &errs),
+			 0);
 	errors_equal(&errs, NULL, 0);
 	entries_equal(b, c, cidr_good_entries, 4);
 	assert_int_equal(st.files_cidr, 1);
@@ -378,17 +383,20 @@ test_cidr_malformed(void **state)
 	(void)state;
 	xb_errors_init(&errs);
 	memset(&st, 0, sizeof(st));
-	assert_int_equal(xb_geo_load_buffer("list.csv", cidr_bad,
-					    strlen(cidr_bad), c, b, &st,
-					    &errs), -EINVAL);
+	assert_int_equal(xb_geo_load(XB_TABLE_TEXT("list.csv", cidr_bad,
+						   strlen(cidr_bad)),
+				     c, b, &st, &errs),
+			 -EINVAL);
 	errors_equal(&errs, cidr_bad_errors,
 		     sizeof(cidr_bad_errors) / sizeof(cidr_bad_errors[0]));
 	xb_errors_free(&errs);
 
 	/* A list without its header. */
 	xb_errors_init(&errs);
-	assert_int_equal(xb_geo_load_buffer("nohdr.csv", "1.0.0.0/8,SG\n", 13,
-					    c, b, &st, &errs), -EINVAL);
+	assert_int_equal(xb_geo_load(XB_TABLE_TEXT("nohdr.csv",
+						   "1.0.0.0/8,SG\n", 13),
+				     c, b, &st, &errs),
+			 -EINVAL);
 	{
 		static const char *const w[] = {
 			"nohdr.csv:1: bad header (got \"1.0.0.0/8,...\", expected \"prefix,country\")",
@@ -437,10 +445,11 @@ test_later_source_wins(void **state)
 		for (int k = 0; k < 2; k++) {
 			bool is_list = (k == 0) == (order == 0);
 			const char *t = is_list ? list : rir;
+			const char *name = is_list ? "l" : "r";
 
-			assert_int_equal(xb_geo_load_buffer(is_list ? "l" : "r",
-							    t, strlen(t), c, b,
-							    &st, &errs), 0);
+			assert_int_equal(xb_geo_load(XB_TABLE_TEXT(name, t,
+								   strlen(t)),
+						     c, b, &st, &errs), 0);
 		}
 		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 			struct xb_prefix p;
@@ -475,13 +484,17 @@ test_empty_and_missing(void **state)
 	(void)state;
 	xb_errors_init(&errs);
 	memset(&st, 0, sizeof(st));
-	assert_int_equal(xb_geo_load_buffer("e", only_comments,
-					    strlen(only_comments), c, b, &st,
-					    &errs), 0);
-	assert_int_equal(xb_geo_load_buffer("e", "", 0, c, b, &st, &errs), 0);
+	assert_int_equal(xb_geo_load(XB_TABLE_TEXT("e", only_comments,
+						   strlen(only_comments)),
+				     c, b, &st, &errs),
+			 0);
+	assert_int_equal(xb_geo_load(XB_TABLE_TEXT("e", "", 0), c, b, &st,
+				     &errs),
+			 0);
 	assert_int_equal(xb_lpm_builder_count(b), 0);
-	assert_int_equal(xb_geo_load_source("/nonexistent/geo.txt", c, b, &st,
-					    &errs), -EINVAL);
+	assert_int_equal(xb_geo_load(XB_TABLE_FILE("/nonexistent/geo.txt"), c,
+				     b, &st, &errs),
+			 -EINVAL);
 	{
 		static const char *const w[] = {
 			"/nonexistent/geo.txt: cannot open: No such file or directory",
@@ -517,7 +530,7 @@ test_real_apnic(void **state)
 	b = xb_lpm_builder_create();
 	xb_errors_init(&errs);
 	memset(&st, 0, sizeof(st));
-	assert_int_equal(xb_geo_load_source(path, c, b, &st, &errs), 0);
+	assert_int_equal(xb_geo_load(XB_TABLE_FILE(path), c, b, &st, &errs), 0);
 	errors_equal(&errs, NULL, 0);
 	printf("# %s: %llu+%llu records, %llu+%llu prefixes, %llu asn, %llu other countries\n",
 	       path, (unsigned long long)st.records_v4,

@@ -517,14 +517,14 @@ load_default_geo(struct xb_countries **cp, struct xb_lpm_builder **bp)
 	xb_errors_init(&errs);
 	memset(&st, 0, sizeof(st));
 	snprintf(path, sizeof(path), "%s/config/countries.csv", root);
-	*cp = xb_countries_load(path, &errs);
+	*cp = xb_countries_load(XB_TABLE_FILE(path), &errs);
 	if (*cp == NULL)
 		fail_with_errors(&errs);
 	*bp = xb_lpm_builder_create();
 	assert_non_null(*bp);
 	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", root, sources[i]);
-		if (xb_geo_load_source(path, *cp, *bp, &st, &errs) != 0)
+		if (xb_geo_load(XB_TABLE_FILE(path), *cp, *bp, &st, &errs) != 0)
 			fail_with_errors(&errs);
 	}
 	printf("# default geo: %u countries; %llu IPv4 + %llu IPv6 prefixes "
@@ -803,12 +803,13 @@ test_default_tenants(void **state)
 		root = XBGW_SOURCE_ROOT_DEFAULT;
 	xb_errors_init(&errs);
 	snprintf(path, sizeof(path), "%s/config/tenants.csv", root);
-	t = xb_tenants_load(path, &errs);
+	t = xb_tenants_load(XB_TABLE_FILE(path), &errs);
 	if (t == NULL)
 		fail_with_errors(&errs);
 	snprintf(path, sizeof(path), "%s/config/tenant_prefixes.csv", root);
 	memset(vlan, 0, sizeof(vlan));
-	if (xb_tenant_prefixes_load(path, t, b, vlan, &errs) != 0)
+	if (xb_tenant_prefixes_load(XB_TABLE_FILE(path), t, b, vlan,
+				    &errs) != 0)
 		fail_with_errors(&errs);
 	l = xb_lpm_build(b, "tenant", XB_TENANT_UNKNOWN, SOCKET_ID_ANY, &errs);
 	if (l == NULL)

@@ -60,12 +60,15 @@ setup(void **state)
 
 	(void)state;
 	xb_errors_init(&e);
-	fx.co = xb_countries_load_buffer("countries.csv", countries_csv,
-					 strlen(countries_csv), &e);
-	fx.ca = xb_categories_load_buffer("cats.csv", cats_csv,
-					  strlen(cats_csv), &e);
-	fx.te = xb_tenants_load_buffer("tenants.csv", tenants_csv,
-				       strlen(tenants_csv), &e);
+	fx.co = xb_countries_load(XB_TABLE_TEXT("countries.csv", countries_csv,
+						strlen(countries_csv)),
+				  &e);
+	fx.ca = xb_categories_load(XB_TABLE_TEXT("cats.csv", cats_csv,
+						 strlen(cats_csv)),
+				   &e);
+	fx.te = xb_tenants_load(XB_TABLE_TEXT("tenants.csv", tenants_csv,
+					      strlen(tenants_csv)),
+				&e);
 	xb_errors_print(&e, stderr);
 	xb_errors_free(&e);
 	return fx.co && fx.ca && fx.te ? 0 : -1;
@@ -116,9 +119,10 @@ load(const char *qos, const char *appr, char *errbuf, size_t errsize)
 	struct xb_policy *p;
 
 	xb_errors_init(&e);
-	p = xb_policy_load_buffer("qos.csv", qos, strlen(qos), "approvals.csv",
-				  appr, appr ? strlen(appr) : 0, fx.co, fx.ca,
-				  fx.te, &e);
+	p = xb_policy_load(XB_TABLE_TEXT("qos.csv", qos, strlen(qos)),
+			   appr ? XB_TABLE_TEXT("approvals.csv", appr,
+						strlen(appr)) : NULL,
+			   fx.co, fx.ca, fx.te, &e);
 	if (errbuf != NULL)
 		xb_errors_join(&e, errbuf, errsize);
 	else
@@ -525,12 +529,11 @@ test_bad_arguments(void **state)
 
 	(void)state;
 	xb_errors_init(&e);
-	assert_null(xb_policy_load_buffer("q", QOS_HDR QOS_ALL, 10, NULL, NULL,
-					  0, NULL, fx.ca, fx.te, &e));
-	assert_null(xb_policy_load_buffer("q", NULL, 0, NULL, NULL, 0, fx.co,
-					  fx.ca, fx.te, &e));
-	assert_null(xb_policy_load("/nonexistent/qos.csv", NULL, fx.co, fx.ca,
-				   fx.te, &e));
+	assert_null(xb_policy_load(XB_TABLE_TEXT("q", QOS_HDR QOS_ALL, 10),
+				   NULL, NULL, fx.ca, fx.te, &e));
+	assert_null(xb_policy_load(NULL, NULL, fx.co, fx.ca, fx.te, &e));
+	assert_null(xb_policy_load(XB_TABLE_FILE("/nonexistent/qos.csv"), NULL,
+				   fx.co, fx.ca, fx.te, &e));
 	assert_true(xb_errors_count(&e) >= 1);
 	xb_errors_free(&e);
 	xb_policy_free(NULL);
@@ -559,13 +562,14 @@ test_default_tables(void **state)
 		return;
 	}
 	xb_errors_init(&e);
-	co = xb_countries_load(path[0], &e);
-	ca = xb_categories_load(path[1], &e);
-	te = xb_tenants_load(path[2], &e);
+	co = xb_countries_load(XB_TABLE_FILE(path[0]), &e);
+	ca = xb_categories_load(XB_TABLE_FILE(path[1]), &e);
+	te = xb_tenants_load(XB_TABLE_FILE(path[2]), &e);
 	assert_non_null(co);
 	assert_non_null(ca);
 	assert_non_null(te);
-	p = xb_policy_load(qos, appr, co, ca, te, &e);
+	p = xb_policy_load(XB_TABLE_FILE(qos), XB_TABLE_FILE(appr), co, ca, te,
+			   &e);
 	xb_errors_print(&e, stderr);
 	assert_non_null(p);
 	assert_int_equal(xb_errors_count(&e), 0);

@@ -244,7 +244,7 @@ test_create_args(void **state)
 	assert_null(xb_quota_create(NULL, 1, 0));
 	xb_quota_free(NULL);
 	xb_errors_init(&e);
-	t = xb_tenants_load_buffer("tenants.csv", csv, strlen(csv), &e);
+	t = xb_tenants_load(XB_TABLE_TEXT("tenants.csv", csv, strlen(csv)), &e);
 	assert_non_null(t);
 	q = xb_quota_create(t, 1, 0);
 	assert_non_null(q);

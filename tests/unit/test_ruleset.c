@@ -307,7 +307,6 @@ setup(void **state)
 	p.nworkers = 1;
 	p.socket_id = 0;
 	p.generation = 1;
-	p.need_fibs = true;
 	xb_errors_init(&e);
 	rs = xb_ruleset_build(&p, &e);
 	xb_errors_print(&e, stderr);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * CSV framework messages and the countries / tenants / tenant_prefixes
+ * CSV framework messages, the table loader (files and texts, row and
+ * finish functions), and the countries / tenants / tenant_prefixes
  * loaders.  Fixture files are written to a temporary directory, so the
  * messages carry real paths; every bad row is checked against its exact
  * "file:line: ..." message.  No EAL needed (the LPM builder is plain
@@ -8,6 +9,7 @@
  */
 #include <errno.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +26,7 @@
 #include "xb_csv.h"
 #include "xb_lpm.h"
 #include "xb_prefix.h"
+#include "xb_table.h"
 #include "xb_tenant.h"
 
 static char tmpdir[256];
@@ -65,9 +68,6 @@ expect_one_error(const struct xb_errors *errs, const char *path,
 
 /* --- CSV framework --- */
 
-static const char *const demo_cols[] = { "name", "count", NULL };
-static const struct xb_csv_table demo_table = { .variants = { demo_cols } };
-
 static int
 demo_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 {
@@ -79,6 +79,12 @@ demo_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 	xb_csv_get_u64(row, 1, 1, 1000, &v, errs);
 	return 0;
 }
+
+static const char *const demo_cols[] = { "name", "count", NULL };
+static const struct xb_table demo_table = {
+	.header = { .variants = { demo_cols } },
+	.row = demo_row,
+};
 
 static const struct bad_case csv_cases[] = {
 	{ "nam,count\n", "%s:1: bad header (got \"nam,...\", expected \"name,count\")" },
@@ -106,7 +112,7 @@ test_csv_errors(void **state)
 		struct xb_errors errs;
 
 		xb_errors_init(&errs);
-		xb_csv_load(path, &demo_table, demo_row, NULL, &errs);
+		xb_table_load(&demo_table, XB_TABLE_FILE(path), NULL, &errs);
 		expect_one_error(&errs, path, csv_cases[i].want);
 		xb_errors_free(&errs);
 	}
@@ -119,8 +125,188 @@ test_csv_missing_file(void **state)
 
 	(void)state;
 	xb_errors_init(&errs);
-	assert_int_equal(xb_csv_load("/nonexistent/t.csv", &demo_table,
-				     demo_row, NULL, &errs), -1);
+	assert_int_equal(xb_table_load(&demo_table,
+				       XB_TABLE_FILE("/nonexistent/t.csv"),
+				       NULL, &errs), -EINVAL);
+	expect_one_error(&errs, "/nonexistent/t.csv",
+			 "%s: cannot open: No such file or directory");
+	xb_errors_free(&errs);
+}
+
+/* --- the table loader: files and texts, row and finish functions --- */
+
+/* "item,count" rows summed; the finish function refuses a sum above 100.
+ * A row "oom" runs out of memory, a row "stop" stops the load. */
+struct sum_ctx {
+	unsigned int rows, sum;
+	unsigned int finished; /* calls of the finish function */
+	unsigned int fin_rows; /* what it was given */
+	bool fin_clean;
+};
+
+static int
+sum_row(void *vctx, const struct xb_csv_row *row, struct xb_errors *errs)
+{
+	struct sum_ctx *c = vctx;
+	uint32_t v;
+
+	c->rows++;
+	if (strcmp(row->cols[0], "oom") == 0)
+		return -ENOMEM;
+	if (strcmp(row->cols[0], "stop") == 0) {
+		xb_csv_error(errs, row, 0, "got \"stop\", expected to go on");
+		return -1;
+	}
+	if (xb_csv_get_u32(row, 1, 0, 1000, &v, errs) == 0)
+		c->sum += v;
+	return 0;
+}
+
+static int
+sum_finish(void *vctx, const char *file, unsigned int rows, bool clean,
+	   struct xb_errors *errs)
+{
+	struct sum_ctx *c = vctx;
+
+	c->finished++;
+	c->fin_rows = rows;
+	c->fin_clean = clean;
+	if (c->sum > 100) {
+		xb_errors_add(errs, file, 0,
+			      "sum too large (got %u, expected at most 100)",
+			      c->sum);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static const char *const sum_cols[] = { "item", "count", NULL };
+static const struct xb_table sum_table = {
+	.header = { .variants = { sum_cols } },
+	.row = sum_row,
+	.finish = sum_finish,
+};
+
+/* One load: the text, what xb_table_load returns, what the row and finish
+ * functions saw, and the messages ("%s" stands for the file's name). */
+static const struct {
+	const char *what;
+	const char *text;
+	int rc;
+	struct sum_ctx want;
+	const char *errs[4];
+} table_cases[] = {
+	{ "rows, comments, blank lines, a quoted field",
+	  "# comment\nitem,count\na,10\n\nb,20\n\"c,d\",30\n", 0,
+	  { .rows = 3, .sum = 60, .finished = 1, .fin_rows = 3,
+	    .fin_clean = true }, { NULL } },
+	{ "a header and no rows: finish sees 0 rows",
+	  "item,count\n# no rows\n", 0,
+	  { .finished = 1, .fin_clean = true }, { NULL } },
+	{ "no header at all: stops, no finish", "", -EINVAL, { 0 },
+	  { "%s: empty table (expected a header \"item,count\")" } },
+	{ "comments only: stops, no finish", "# only comments\n\n", -EINVAL,
+	  { 0 }, { "%s: empty table (expected a header \"item,count\")" } },
+	{ "bad rows: all reported, finish told it is not clean",
+	  "item,count\na,15\nb,x\nc,1,2\nd,-1\n", -EINVAL,
+	  { .rows = 3, .sum = 15, .finished = 1, .fin_rows = 3,
+	    .fin_clean = false },
+	  { "%s:3: count: got \"x\", expected an integer 0..1000",
+	    "%s:4: wrong number of fields (got 3, expected 2)",
+	    "%s:5: count: got \"-1\", expected an integer 0..1000" } },
+	{ "the finish function refuses the rows",
+	  "item,count\na,100\nb,50\n", -EINVAL,
+	  { .rows = 2, .sum = 150, .finished = 1, .fin_rows = 2,
+	    .fin_clean = true },
+	  { "%s: sum too large (got 150, expected at most 100)" } },
+	{ "out of memory in a row: recorded once, no finish",
+	  "item,count\na,1\noom,2\nb,3\n", -ENOMEM, { .rows = 2, .sum = 1 },
+	  { "%s: out of memory" } },
+	{ "a row function stops after saying why",
+	  "item,count\na,1\nstop,2\nb,3\n", -EINVAL, { .rows = 2, .sum = 1 },
+	  { "%s:3: item: got \"stop\", expected to go on" } },
+	{ "a wrong header stops before any row", "count,item\n1,a\n",
+	  -EINVAL, { 0 },
+	  { "%s:1: bad header (got \"count,...\", expected \"item,count\")" } },
+};
+
+/* Every case through a file and as a text: the same result and messages,
+ * the messages naming the file's path or the text's name. */
+static void
+test_table_cases(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(table_cases) / sizeof(table_cases[0]);
+	     i++) {
+		const char *text = table_cases[i].text;
+		const char *path = fixture("sum.csv", text);
+		const struct sum_ctx *want = &table_cases[i].want;
+
+		for (int as_file = 0; as_file < 2; as_file++) {
+			const char *name = as_file ? path : "sum.txt";
+			struct sum_ctx c = { 0 };
+			struct xb_errors errs;
+			char w[4][256];
+			const char *wp[4];
+			size_t n = 0;
+			int rc;
+
+			for (; n < 4 && table_cases[i].errs[n] != NULL; n++) {
+				snprintf(w[n], sizeof(w[n]),
+					 table_cases[i].errs[n], name);
+				wp[n] = w[n];
+			}
+			xb_errors_init(&errs);
+			rc = xb_table_load(&sum_table,
+					   as_file ? XB_TABLE_FILE(path) :
+					   XB_TABLE_TEXT(name, text,
+							 strlen(text)),
+					   &c, &errs);
+			if (rc != table_cases[i].rc || c.rows != want->rows ||
+			    c.sum != want->sum ||
+			    c.finished != want->finished ||
+			    c.fin_rows != want->fin_rows ||
+			    c.fin_clean != want->fin_clean)
+				fail_msg("%s (%s): got %d, rows %u, sum %u, finished %u (%u rows, clean %d)",
+					 table_cases[i].what,
+					 as_file ? "file" : "text", rc, c.rows,
+					 c.sum, c.finished, c.fin_rows,
+					 c.fin_clean);
+			errors_equal(&errs, wp, n);
+			xb_errors_free(&errs);
+		}
+	}
+}
+
+static void
+test_table_read(void **state)
+{
+	const char *path = fixture("sum.csv", "item,count\n");
+	struct xb_table_src src = { .name = path };
+	struct xb_errors errs;
+	char *buf;
+
+	(void)state;
+	xb_errors_init(&errs);
+	/* A file is read into a buffer the caller frees. */
+	assert_int_equal(xb_table_read(&src, &buf, &errs), 0);
+	assert_non_null(buf);
+	assert_ptr_equal(src.text, buf);
+	assert_int_equal(src.len, strlen("item,count\n"));
+	assert_memory_equal(src.text, "item,count\n", src.len);
+	free(buf);
+	/* A text is left as it is. */
+	src.text = "abc";
+	src.len = 3;
+	assert_int_equal(xb_table_read(&src, &buf, &errs), 0);
+	assert_null(buf);
+	assert_string_equal(src.text, "abc");
+	errors_equal(&errs, NULL, 0);
+	/* A file that is not there. */
+	src.name = "/nonexistent/t.csv";
+	src.text = NULL;
+	assert_int_equal(xb_table_read(&src, &buf, &errs), -EINVAL);
+	assert_null(buf);
 	expect_one_error(&errs, "/nonexistent/t.csv",
 			 "%s: cannot open: No such file or directory");
 	xb_errors_free(&errs);
@@ -148,7 +334,7 @@ test_countries_good(void **state)
 
 	(void)state;
 	xb_errors_init(&errs);
-	c = xb_countries_load(path, &errs);
+	c = xb_countries_load(XB_TABLE_FILE(path), &errs);
 	errors_equal(&errs, NULL, 0);
 	assert_non_null(c);
 	assert_int_equal(xb_countries_count(c), 7);
@@ -212,7 +398,7 @@ test_countries_bad(void **state)
 			 country_cases[i].body);
 		path = fixture("countries.csv", text);
 		xb_errors_init(&errs);
-		assert_null(xb_countries_load(path, &errs));
+		assert_null(xb_countries_load(XB_TABLE_FILE(path), &errs));
 		expect_one_error(&errs, path, country_cases[i].want);
 		xb_errors_free(&errs);
 	}
@@ -237,7 +423,7 @@ test_tenants_good(void **state)
 
 	(void)state;
 	xb_errors_init(&errs);
-	ts = xb_tenants_load(path, &errs);
+	ts = xb_tenants_load(XB_TABLE_FILE(path), &errs);
 	errors_equal(&errs, NULL, 0);
 	assert_non_null(ts);
 	assert_int_equal(xb_tenants_count(ts), 5);
@@ -313,7 +499,7 @@ test_tenants_bad(void **state)
 			 tenant_cases[i].body);
 		path = fixture("tenants.csv", text);
 		xb_errors_init(&errs);
-		assert_null(xb_tenants_load(path, &errs));
+		assert_null(xb_tenants_load(XB_TABLE_FILE(path), &errs));
 		expect_one_error(&errs, path, tenant_cases[i].want);
 		xb_errors_free(&errs);
 	}
@@ -340,7 +526,7 @@ test_tenants_all_errors(void **state)
 		 "%s:3: over_quota: got \"stop\", expected throttle:<kbps>, block or notify",
 		 path);
 	xb_errors_init(&errs);
-	assert_null(xb_tenants_load(path, &errs));
+	assert_null(xb_tenants_load(XB_TABLE_FILE(path), &errs));
 	errors_equal(&errs, w, 2);
 	xb_errors_free(&errs);
 }
@@ -354,7 +540,8 @@ load_tenants(void)
 	struct xb_tenants *t;
 
 	xb_errors_init(&errs);
-	t = xb_tenants_load(fixture("tenants.csv", tenants_good), &errs);
+	t = xb_tenants_load(XB_TABLE_FILE(fixture("tenants.csv", tenants_good)),
+			    &errs);
 	assert_non_null(t);
 	xb_errors_free(&errs);
 	return t;
@@ -388,14 +575,17 @@ test_tenant_prefixes_good(void **state)
 	struct xb_lpm_builder *b = xb_lpm_builder_create();
 	uint16_t vlan[4096];
 	struct xb_errors errs;
+	const char *path;
 
 	(void)state;
 	memset(vlan, 0, sizeof(vlan));
 	xb_errors_init(&errs);
-	assert_int_equal(xb_tenant_prefixes_load(fixture("tp.csv", prefixes),
-						 t, b, vlan, &errs), 0);
-	assert_int_equal(xb_tenant_prefixes_load(fixture("tv.csv", vlans), t,
-						 b, vlan, &errs), 0);
+	path = fixture("tp.csv", prefixes);
+	assert_int_equal(xb_tenant_prefixes_load(XB_TABLE_FILE(path), t, b,
+						 vlan, &errs), 0);
+	path = fixture("tv.csv", vlans);
+	assert_int_equal(xb_tenant_prefixes_load(XB_TABLE_FILE(path), t, b,
+						 vlan, &errs), 0);
 	errors_equal(&errs, NULL, 0);
 	assert_int_equal(xb_lpm_builder_count(b), 4);
 	for (size_t i = 0; i < 4; i++) {
@@ -450,8 +640,9 @@ test_tenant_prefixes_bad(void **state)
 
 		memset(vlan, 0, sizeof(vlan));
 		xb_errors_init(&errs);
-		assert_int_equal(xb_tenant_prefixes_load(path, t, b, vlan,
-							 &errs), -EINVAL);
+		assert_int_equal(xb_tenant_prefixes_load(XB_TABLE_FILE(path), t,
+							 b, vlan, &errs),
+				 -EINVAL);
 		expect_one_error(&errs, path, tp_cases[i].want);
 		xb_errors_free(&errs);
 		xb_lpm_builder_free(b);
@@ -480,13 +671,14 @@ test_default_config_tables(void **state)
 		root = XBGW_SOURCE_ROOT_DEFAULT;
 	xb_errors_init(&errs);
 	snprintf(path, sizeof(path), "%s/config/countries.csv", root);
-	c = xb_countries_load(path, &errs);
+	c = xb_countries_load(XB_TABLE_FILE(path), &errs);
 	snprintf(path, sizeof(path), "%s/config/tenants.csv", root);
-	t = xb_tenants_load(path, &errs);
+	t = xb_tenants_load(XB_TABLE_FILE(path), &errs);
 	errors_equal(&errs, NULL, 0);
 	snprintf(path, sizeof(path), "%s/config/tenant_prefixes.csv", root);
 	memset(vlan, 0, sizeof(vlan));
-	assert_int_equal(xb_tenant_prefixes_load(path, t, b, vlan, &errs), 0);
+	assert_int_equal(xb_tenant_prefixes_load(XB_TABLE_FILE(path), t, b,
+						 vlan, &errs), 0);
 	errors_equal(&errs, NULL, 0);
 
 	assert_true(xb_countries_count(c) > 200);
@@ -522,7 +714,8 @@ static int
 teardown(void **state)
 {
 	static const char *const names[] = {
-		"demo.csv", "countries.csv", "tenants.csv", "tp.csv", "tv.csv"
+		"demo.csv", "sum.csv", "countries.csv", "tenants.csv",
+		"tp.csv", "tv.csv"
 	};
 	char p[512];
 
@@ -540,6 +733,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csv_errors),
 		cmocka_unit_test(test_csv_missing_file),
+		cmocka_unit_test(test_table_cases),
+		cmocka_unit_test(test_table_read),
 		cmocka_unit_test(test_countries_good),
 		cmocka_unit_test(test_countries_bad),
 		cmocka_unit_test(test_tenants_good),

@@ -68,12 +68,14 @@ setup(void **state)
 	struct xb_errors e;
 
 	xb_errors_init(&e);
-	tb->cty = xb_countries_load_buffer("countries.csv", countries_csv,
-					   strlen(countries_csv), &e);
-	tb->cat = xb_categories_load_buffer("categories.csv", categories_csv,
-					    strlen(categories_csv), &e);
-	tb->ten = xb_tenants_load_buffer("tenants.csv", tenants_csv,
-					 strlen(tenants_csv), &e);
+	tb->cty = xb_countries_load(XB_TABLE_TEXT("countries.csv",
+						  countries_csv,
+						  strlen(countries_csv)), &e);
+	tb->cat = xb_categories_load(XB_TABLE_TEXT("categories.csv",
+						   categories_csv,
+						   strlen(categories_csv)), &e);
+	tb->ten = xb_tenants_load(XB_TABLE_TEXT("tenants.csv", tenants_csv,
+						strlen(tenants_csv)), &e);
 	xb_errors_print(&e, stderr);
 	xb_errors_free(&e);
 	if (!tb->cty || !tb->cat || !tb->ten)
@@ -98,9 +100,10 @@ static struct xb_tariff *
 load(struct tables *tb, const char *bands, const char *tariffs,
      int32_t offset, struct xb_errors *e)
 {
-	return xb_tariff_load_buffer("bands.csv", bands, "tariffs.csv",
-				     tariffs, offset, tb->cty, tb->cat, tb->ten,
-				     e);
+	return xb_tariff_load(XB_TABLE_TEXT("bands.csv", bands, strlen(bands)),
+			      XB_TABLE_TEXT("tariffs.csv", tariffs,
+					    strlen(tariffs)),
+			      offset, tb->cty, tb->cat, tb->ten, e);
 }
 
 static struct xb_tariff *
@@ -514,12 +517,15 @@ test_bad_args(void **state)
 	struct xb_errors e;
 
 	xb_errors_init(&e);
-	assert_null(xb_tariff_load_buffer("b", std_bands, "t", EMPTY_TARIFFS,
-					  0, NULL, tb->cat, tb->ten, &e));
+	assert_null(xb_tariff_load(XB_TABLE_TEXT("b", std_bands,
+						 strlen(std_bands)),
+				   XB_TABLE_TEXT("t", EMPTY_TARIFFS,
+						 strlen(EMPTY_TARIFFS)),
+				   0, NULL, tb->cat, tb->ten, &e));
 	assert_null(load(tb, std_bands, EMPTY_TARIFFS, 15 * H, &e));
-	assert_null(xb_tariff_load("/nonexistent/bands.csv",
-				   "/nonexistent/tariffs.csv", 0, tb->cty,
-				   tb->cat, tb->ten, &e));
+	assert_null(xb_tariff_load(XB_TABLE_FILE("/nonexistent/bands.csv"),
+				   XB_TABLE_FILE("/nonexistent/tariffs.csv"), 0,
+				   tb->cty, tb->cat, tb->ten, &e));
 	assert_true(xb_errors_count(&e) >= 3);
 	xb_errors_free(&e);
 	assert_true(xb_currency_valid("CNY"));
@@ -566,11 +572,12 @@ test_default_tables(void **state)
 	if (test_config_path("tariffs.csv", tariffs, sizeof(tariffs)) != 0)
 		skip();
 	xb_errors_init(&e);
-	cty = xb_countries_load(p[0], &e);
-	cat = xb_categories_load(p[1], &e);
-	ten = xb_tenants_load(p[2], &e);
+	cty = xb_countries_load(XB_TABLE_FILE(p[0]), &e);
+	cat = xb_categories_load(XB_TABLE_FILE(p[1]), &e);
+	ten = xb_tenants_load(XB_TABLE_FILE(p[2]), &e);
 	t = cty && cat && ten ?
-		xb_tariff_load(p[3], tariffs, 8 * H, cty, cat, ten, &e) : NULL;
+		xb_tariff_load(XB_TABLE_FILE(p[3]), XB_TABLE_FILE(tariffs),
+			       8 * H, cty, cat, ten, &e) : NULL;
 	xb_errors_print(&e, stderr);
 	assert_int_equal(xb_errors_count(&e), 0);
 	assert_non_null(t);

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "xb_table.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+int
+xb_table_read(struct xb_table_src *src, char **buf, struct xb_errors *errs)
+{
+	*buf = NULL;
+	if (src->text != NULL)
+		return 0;
+	*buf = xb_csv_read_file(src->name, &src->len, errs);
+	if (*buf == NULL)
+		return errno == ENOMEM ? -ENOMEM : -EINVAL;
+	src->text = *buf;
+	return 0;
+}
+
+int
+xb_table_load(const struct xb_table *t, const struct xb_table_src *src,
+	      void *ctx, struct xb_errors *errs)
+{
+	unsigned int before = xb_errors_count(errs);
+	struct xb_table_src s = *src;
+	char *buf;
+	int rc, rows;
+
+	rc = xb_table_read(&s, &buf, errs);
+	if (rc < 0)
+		return rc;
+	rows = xb_csv_parse(s.name, s.text, s.len, &t->header, t->row, ctx,
+			    errs);
+	free(buf);
+	if (rows == -ENOMEM) {
+		xb_errors_add(errs, s.name, 0, "out of memory");
+		return -ENOMEM;
+	}
+	if (rows < 0)
+		return -EINVAL;
+	if (t->finish != NULL) {
+		rc = t->finish(ctx, s.name, (unsigned int)rows,
+			       xb_errors_count(errs) == before, errs);
+		if (rc < 0)
+			return rc;
+	}
+	return xb_errors_count(errs) == before ? 0 : -EINVAL;
+}
