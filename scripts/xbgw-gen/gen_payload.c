@@ -6,6 +6,30 @@
 #include "gen_payload.h"
 #include "xb_bytes.h"
 
+/* A TLS extension's type and length, then its len bytes of body (from body,
+ * or left to the caller when body is NULL).  Returns 4 + len. */
+static size_t
+tls_ext(uint8_t *p, uint16_t type, const void *body, size_t len)
+{
+	xb_put_be16(p, type);
+	xb_put_be16(p + 2, (uint16_t)len);
+	if (body != NULL)
+		memcpy(p + 4, body, len);
+	return 4 + len;
+}
+
+/* What a ClientHello and a ServerHello start with: legacy version 1.2,
+ * 32 random bytes, a random 32-byte session id.  Returns 67. */
+static size_t
+tls_hello_start(struct rng *r, uint8_t *p)
+{
+	xb_put_be16(p, 0x0303);
+	rng_bytes(r, p + 2, 32);
+	p[34] = 32;
+	rng_bytes(r, p + 35, 32);
+	return 67;
+}
+
 size_t
 tls_client_hello(struct rng *r, const char *sni, uint8_t *p)
 {
@@ -13,7 +37,9 @@ tls_client_hello(struct rng *r, const char *sni, uint8_t *p)
 					  0xc02f, 0xc02c, 0xc030, 0xcca9,
 					  0xcca8, 0xc013, 0xc014, 0x009c,
 					  0x009d, 0x002f, 0x0035};
-	static const uint8_t sigalgs[] = {0x04, 0x03, 0x08, 0x04, 0x04, 0x01,
+	/* signature_algorithms' body: the list's length, then the list. */
+	static const uint8_t sigalgs[] = {0x00, 0x10,
+					  0x04, 0x03, 0x08, 0x04, 0x04, 0x01,
 					  0x05, 0x03, 0x08, 0x05, 0x05, 0x01,
 					  0x08, 0x06, 0x06, 0x01};
 	size_t n = 0, sl = strlen(sni), hs, ext;
@@ -24,13 +50,7 @@ tls_client_hello(struct rng *r, const char *sni, uint8_t *p)
 	hs = n;
 	p[n++] = 0x01; /* ClientHello */
 	n += 3;
-	xb_put_be16(p + n, 0x0303);
-	n += 2;
-	rng_bytes(r, p + n, 32);
-	n += 32;
-	p[n++] = 32;
-	rng_bytes(r, p + n, 32);
-	n += 32;
+	n += tls_hello_start(r, p + n);
 	xb_put_be16(p + n, (uint16_t)(sizeof(suites)));
 	n += 2;
 	for (size_t i = 0; i < sizeof(suites) / 2; i++, n += 2)
@@ -39,68 +59,29 @@ tls_client_hello(struct rng *r, const char *sni, uint8_t *p)
 	p[n++] = 0;
 	ext = n;
 	n += 2;
-	/* server_name */
-	xb_put_be16(p + n, 0x0000);
-	xb_put_be16(p + n + 2, (uint16_t)(sl + 5));
+	/* server_name: one host_name */
+	tls_ext(p + n, 0x0000, NULL, sl + 5);
 	xb_put_be16(p + n + 4, (uint16_t)(sl + 3));
 	p[n + 6] = 0;
 	xb_put_be16(p + n + 7, (uint16_t)sl);
 	memcpy(p + n + 9, sni, sl);
 	n += 9 + sl;
-	/* extended_master_secret, renegotiation_info */
-	xb_put_be16(p + n, 0x0017);
-	xb_put_be16(p + n + 2, 0);
-	n += 4;
-	xb_put_be16(p + n, 0xff01);
-	xb_put_be16(p + n + 2, 1);
-	p[n + 4] = 0;
-	n += 5;
+	n += tls_ext(p + n, 0x0017, NULL, 0); /* extended_master_secret */
+	n += tls_ext(p + n, 0xff01, "\x00", 1); /* renegotiation_info */
 	/* supported_groups: x25519, secp256r1, secp384r1 */
-	xb_put_be16(p + n, 0x000a);
-	xb_put_be16(p + n + 2, 8);
-	xb_put_be16(p + n + 4, 6);
-	xb_put_be16(p + n + 6, 0x001d);
-	xb_put_be16(p + n + 8, 0x0017);
-	xb_put_be16(p + n + 10, 0x0018);
-	n += 12;
-	/* ec_point_formats */
-	xb_put_be16(p + n, 0x000b);
-	xb_put_be16(p + n + 2, 2);
-	p[n + 4] = 1;
-	p[n + 5] = 0;
-	n += 6;
+	n += tls_ext(p + n, 0x000a, "\x00\x06\x00\x1d\x00\x17\x00\x18", 8);
+	n += tls_ext(p + n, 0x000b, "\x01\x00", 2); /* ec_point_formats */
 	/* ALPN: h2, http/1.1 */
-	xb_put_be16(p + n, 0x0010);
-	xb_put_be16(p + n + 2, 14);
-	xb_put_be16(p + n + 4, 12);
-	memcpy(p + n + 6, "\x02h2\x08http/1.1", 12);
-	n += 18;
-	/* signature_algorithms */
-	xb_put_be16(p + n, 0x000d);
-	xb_put_be16(p + n + 2, (uint16_t)(sizeof(sigalgs) + 2));
-	xb_put_be16(p + n + 4, (uint16_t)sizeof(sigalgs));
-	memcpy(p + n + 6, sigalgs, sizeof(sigalgs));
-	n += 6 + sizeof(sigalgs);
-	/* key_share: x25519 */
-	xb_put_be16(p + n, 0x0033);
-	xb_put_be16(p + n + 2, 38);
-	xb_put_be16(p + n + 4, 36);
-	xb_put_be16(p + n + 6, 0x001d);
-	xb_put_be16(p + n + 8, 32);
+	n += tls_ext(p + n, 0x0010, "\x00\x0c\x02h2\x08http/1.1", 14);
+	n += tls_ext(p + n, 0x000d, sigalgs, sizeof(sigalgs)); /* signature_algorithms */
+	/* key_share: one x25519 key */
+	tls_ext(p + n, 0x0033, NULL, 38);
+	memcpy(p + n + 4, "\x00\x24\x00\x1d\x00\x20", 6);
 	rng_bytes(r, p + n + 10, 32);
 	n += 42;
-	/* psk_key_exchange_modes, supported_versions */
-	xb_put_be16(p + n, 0x002d);
-	xb_put_be16(p + n + 2, 2);
-	p[n + 4] = 1;
-	p[n + 5] = 1;
-	n += 6;
-	xb_put_be16(p + n, 0x002b);
-	xb_put_be16(p + n + 2, 5);
-	p[n + 4] = 4;
-	xb_put_be16(p + n + 5, 0x0304);
-	xb_put_be16(p + n + 7, 0x0303);
-	n += 9;
+	n += tls_ext(p + n, 0x002d, "\x01\x01", 2); /* psk_key_exchange_modes */
+	/* supported_versions: TLS 1.3, 1.2 */
+	n += tls_ext(p + n, 0x002b, "\x04\x03\x04\x03\x03", 5);
 
 	xb_put_be16(p + ext, (uint16_t)(n - ext - 2));
 	p[hs + 1] = (uint8_t)((n - hs - 4) >> 16);
@@ -118,28 +99,18 @@ tls_server_flight(struct rng *r, uint8_t *p, size_t cert_bytes)
 	xb_put_be16(p + n, 0x0303);
 	n += 4;
 	hs = n;
-	p[n++] = 0x02;
+	p[n++] = 0x02; /* ServerHello */
 	n += 3;
-	xb_put_be16(p + n, 0x0303);
-	n += 2;
-	rng_bytes(r, p + n, 32);
-	n += 32;
-	p[n++] = 32;
-	rng_bytes(r, p + n, 32);
-	n += 32;
+	n += tls_hello_start(r, p + n);
 	xb_put_be16(p + n, 0x1301);
 	n += 2;
 	p[n++] = 0;
-	xb_put_be16(p + n, 46);
+	xb_put_be16(p + n, 46); /* extensions' length */
 	n += 2;
-	xb_put_be16(p + n, 0x002b);
-	xb_put_be16(p + n + 2, 2);
-	xb_put_be16(p + n + 4, 0x0304);
-	n += 6;
-	xb_put_be16(p + n, 0x0033);
-	xb_put_be16(p + n + 2, 36);
-	xb_put_be16(p + n + 4, 0x001d);
-	xb_put_be16(p + n + 6, 32);
+	n += tls_ext(p + n, 0x002b, "\x03\x04", 2); /* supported_versions: 1.3 */
+	/* key_share: the server's x25519 key */
+	tls_ext(p + n, 0x0033, NULL, 36);
+	memcpy(p + n + 4, "\x00\x1d\x00\x20", 4);
 	rng_bytes(r, p + n + 8, 32);
 	n += 40;
 	p[hs + 1] = 0;
