@@ -286,7 +286,6 @@ sample_generate(struct gen *g)
 	const char *res_cc[2] = {"SG", "US"};
 	uint64_t nflows = g->o.flows, budget, overhead = 0;
 	struct plan *pl = xrealloc(NULL, nflows * sizeof(*pl));
-	uint32_t wsum = 0;
 	double vsum = 0;
 	uint64_t dur = (uint64_t)g->o.duration_s * NS_PER_S;
 	size_t np = 0;
@@ -309,13 +308,6 @@ sample_generate(struct gen *g)
 		memcpy(res6[0], res4[0], 16);
 	memcpy(res4[1], "\x08\x08\x08\x08", 4);
 	memcpy(res6[1], "\x20\x01\x48\x60\x48\x60\x00\x00\x00\x00\x00\x00\x00\x00\x88\x88", 16);
-
-	for (size_t i = 0; i < NSERVICES; i++) {
-		bool asean = country_find(&g->dst, services[i].cc) != NULL;
-
-		if (asean)
-			wsum += services[i].weight;
-	}
 
 	/* Plan the flows: sessions of (DNS lookup?, data flow). */
 	while (np < nflows) {
