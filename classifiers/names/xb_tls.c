@@ -14,6 +14,7 @@
 #include "xb_tls.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 #define TLS_CT_HANDSHAKE 22
 #define TLS_HS_CLIENT_HELLO 1

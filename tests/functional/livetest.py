@@ -2,65 +2,39 @@
 """Live-port functional tests on real kernel interfaces: a private network
 namespace per test (unique name, always deleted), xbgw inside it on AF_XDP
 or net_tap ports, tcpreplay feeding a real capture, tcpdump watching what
-comes out.  Skips (77) without root, `ip netns`, tcpreplay or tcpdump."""
-import json
+comes out.  Skips (77) without root, `ip netns`, tcpreplay or tcpdump:
+
+    F = xbtest.begin(needs=lt.NEEDS)
+    cap = lt.capture()
+"""
 import os
-import shutil
 import signal
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 
+import pcapgen
 import xbtest
 
+# Root (network namespaces, XDP), the tools, the real captures.
+NEEDS = ("root", "ip", "tcpreplay", "tcpdump", "shared")
 CAPTURE = "instagram.pcap"   # Ethernet, 847 frames, none above 1514 bytes
 
 
-def skip(why):
-    print("SKIP: " + why)
-    sys.exit(xbtest.SKIP)
-
-
-def require():
-    if os.geteuid() != 0:
-        skip("needs root (network namespaces, XDP)")
-    for tool in ("ip", "tcpreplay", "tcpdump"):
-        if shutil.which(tool) is None:
-            skip("%s not installed (scripts/install-deps.sh)" % tool)
-    pcaps = xbtest.shared_pcaps()
-    if not pcaps:
-        skip("shared captures not found (XBGW_SHARED_DATA)")
-    cap = os.path.join(os.path.dirname(pcaps[0]), CAPTURE)
+def capture():
+    """The capture the live tests replay (skip when it is absent)."""
+    cap = os.path.join(os.path.dirname(xbtest.PCAPS[0]), CAPTURE)
     if not os.path.exists(cap):
-        skip("%s not found" % cap)
+        xbtest.skip("%s not found" % cap)
     return cap
 
 
-def read_pcap(path):
-    """Frames of a classic pcap file (bytes), read without libpcap."""
-    with open(path, "rb") as f:
-        data = f.read()
-    magic = data[:4]
-    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
-        e = "<"
-    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
-        e = ">"
-    else:
-        raise ValueError("%s: not a classic pcap" % path)
-    frames, off = [], 24
-    while off + 16 <= len(data):
-        incl = struct.unpack(e + "I", data[off + 8:off + 12])[0]
-        frames.append(data[off + 16:off + 16 + incl])
-        off += 16 + incl
-    return data[:24], frames
-
-
 def write_pcap(path, header, frames):
+    """frames after a classic pcap file header, 1000 a second apart."""
     with open(path, "wb") as f:
         f.write(header)
-        e = "<" if header[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+        e = pcapgen.MAGIC[header[:4]][0]
         for i, fr in enumerate(frames):
             f.write(struct.pack(e + "IIII", i // 1000, (i % 1000) * 1000,
                                 len(fr), len(fr)))
@@ -137,7 +111,7 @@ class Netns:
         r = subprocess.run(["ip", "netns", "add", self.name],
                            stderr=subprocess.PIPE, text=True)
         if r.returncode != 0:
-            skip("ip netns add failed: " + r.stderr.strip())
+            xbtest.skip("ip netns add failed: " + r.stderr.strip())
         # No IPv6 chatter (RS, MLD, DAD) from the kernel on our links:
         # the test counts every frame.
         for k in ("all", "default"):
@@ -217,7 +191,7 @@ class Capture:
                 if "dropped by kernel" in line and not line.startswith("0 "):
                     # The comparison would be meaningless: say so.
                     raise RuntimeError("tcpdump lost frames: " + line.strip())
-        return read_pcap(self.path)[1]
+        return pcapgen.read_frames(self.path)
 
 
 class Xbgw:
@@ -259,16 +233,10 @@ class Xbgw:
         rc = self.p.wait(timeout=30)
         stats, flows = None, []
         if os.path.exists(self.stats):
-            with open(self.stats) as f:
-                stats = json.load(f)
+            stats = xbtest.read_json(self.stats)
         if os.path.exists(self.flows):
-            with open(self.flows) as f:
-                flows = [json.loads(l) for l in f if l.strip()]
+            flows = xbtest.read_jsonl(self.flows)
         return rc, stats, flows
-
-
-def tmpdir(tag):
-    return tempfile.mkdtemp(prefix="xbgw-%s-" % tag)
 
 
 def replay(ns, iface, pcap, pps=None):

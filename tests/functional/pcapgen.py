@@ -33,22 +33,38 @@ def udp_frame(src, dst, sport, dport, payload=b"xbgw", dscp=0, size=None):
 
 
 def write_pcap(path, frames):
-    """frames: list of (timestamp_ns, bytes)."""
+    """frames: list of (timestamp_ns, bytes); returns path."""
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xa1b23c4d, 2, 4, 0, 0, 65535, 1))
         for ts, fr in frames:
             f.write(struct.pack("<IIII", ts // 10**9, ts % 10**9, len(fr), len(fr)))
             f.write(fr)
+    return path
+
+
+# Classic pcap magic, as a file's first 4 bytes: its byte order and the
+# nanoseconds in a unit of its timestamps' fraction.
+MAGIC = {b"\xd4\xc3\xb2\xa1": ("<", 1000), b"\x4d\x3c\xb2\xa1": ("<", 1),
+         b"\xa1\xb2\xc3\xd4": (">", 1000), b"\xa1\xb2\x3c\x4d": (">", 1)}
 
 
 def read_pcap(path):
-    """Yield (ts_ns, frame) from a classic pcap (us or ns)."""
+    """A classic pcap (either byte order, us or ns), read without libpcap:
+    (its 24-byte file header, [(ts_ns, frame), ...])."""
     with open(path, "rb") as f:
         data = f.read()
-    magic = struct.unpack("<I", data[:4])[0]
-    scale = 1 if magic == 0xa1b23c4d else 1000
-    off = 24
+    if data[:4] not in MAGIC:
+        raise ValueError("%s: not a classic pcap" % path)
+    e, scale = MAGIC[data[:4]]
+    records, off = [], 24
     while off + 16 <= len(data):
-        sec, frac, incl, _ = struct.unpack("<IIII", data[off:off + 16])
-        yield sec * 10**9 + frac * scale, data[off + 16:off + 16 + incl]
+        sec, frac, incl, _ = struct.unpack(e + "IIII", data[off:off + 16])
+        records.append((sec * 10**9 + frac * scale,
+                        data[off + 16:off + 16 + incl]))
         off += 16 + incl
+    return data[:24], records
+
+
+def read_frames(path):
+    """The frames of a classic pcap, in order (see read_pcap)."""
+    return [fr for _, fr in read_pcap(path)[1]]

@@ -14,13 +14,11 @@ namespace:
   program's per-CPU counters (statistics "afxdp") count it;
 - SIGTERM: xbgw stops, flushes the flow log, writes the statistics, exits 0.
 """
-import os
-import shutil
 import sys
 
-sys.path.insert(0, os.path.dirname(__file__))
-import livetest as lt  # noqa: E402
-import xbtest  # noqa: E402
+import livetest as lt
+import pcapgen
+import xbtest
 
 MGMT = "192.0.2.10"
 ECHO_SERVER = """
@@ -49,10 +47,10 @@ print("echo replies: %d" % got)
 sys.exit(1)
 """
 
-cap = lt.require()
-_, sent = lt.read_pcap(cap)
-F = xbtest.Failures()
-tmp = lt.tmpdir("afxdp")
+F = xbtest.begin(needs=lt.NEEDS)
+cap = lt.capture()
+sent = pcapgen.read_frames(cap)
+tmp = xbtest.tmpdir("afxdp")
 ns = lt.Netns("afxdp")      # xbgw and its ends of the links
 peer = lt.Netns("afxdp-peer")  # the far ends: tcpreplay, tcpdump, ping
 try:
@@ -112,8 +110,4 @@ try:
 finally:
     ns.close()
     peer.close()
-if not F.items:
-    shutil.rmtree(tmp, ignore_errors=True)
-else:
-    print("files kept in " + tmp)
 F.exit()

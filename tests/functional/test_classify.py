@@ -13,16 +13,13 @@ import json
 import os
 import random
 import re
-import sys
-import tempfile
 
-sys.path.insert(0, os.path.dirname(__file__))
-import georef  # noqa: E402
-import pcapgen  # noqa: E402
-import xbtest  # noqa: E402
+import georef
+import pcapgen
+import xbtest
 
-F = xbtest.Failures()
-CONF_DIR = os.path.join(xbtest.SRC, "config")
+F = xbtest.begin()
+CONF_DIR = xbtest.REPO_CONF
 countries = georef.load_countries(os.path.join(CONF_DIR, "countries.csv"))
 geo_files = [os.path.join(CONF_DIR, "geo", f) for f in
              ("world-ipv4.csv", "world-ipv6.csv", "delegated-apnic-asean.txt")]
@@ -67,9 +64,8 @@ for i in range(20000):
     expect[(str(src), str(dst), sport, dport)] = (
         georef.lookup(geo, str(dst)), georef.lookup(tenants, str(src), "unknown"))
 
-tmp = tempfile.mkdtemp(prefix="xbgw-classify-")
-cap = os.path.join(tmp, "flows.pcap")
-pcapgen.write_pcap(cap, frames)
+tmp = xbtest.tmpdir("classify")
+cap = pcapgen.write_pcap(os.path.join(tmp, "flows.pcap"), frames)
 log = os.path.join(tmp, "flows.jsonl")
 doc, p, _ = xbtest.replay([cap], ["--flow-log", log])
 seen = 0
@@ -90,7 +86,7 @@ F.check(seen == len(expect), "flow log has %d of %d flows" % (seen, len(expect))
 print("generated flows checked: %d" % seen)
 
 # Real captures: names against nDPI's published results.
-pcaps = xbtest.shared_pcaps()
+pcaps = xbtest.PCAPS
 if pcaps:
     line_re = re.compile(r"^\s*\d+\s+(\w+)\s+(\S+)\s+<?->\s+(\S+)\s.*\[Hostname/SNI: ([^\]]+)\]")
 

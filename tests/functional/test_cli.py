@@ -3,14 +3,10 @@
 """Command line contract: exit codes, usage errors as one line, --help,
 --version, --check-config on the default config and on broken ones."""
 import os
-import shutil
-import sys
-import tempfile
 
-sys.path.insert(0, os.path.dirname(__file__))
-import xbtest  # noqa: E402
+import xbtest
 
-F = xbtest.Failures()
+F = xbtest.begin()
 
 
 def run(args):
@@ -44,11 +40,9 @@ p = run(["-c", xbtest.DEFAULT_CONF, "--check-config"])
 F.check(p.returncode == 0, "default config: --check-config exit %d:\n%s%s" % (p.returncode, p.stdout, p.stderr))
 
 # Broken main configs: every error at file:line, exit 1.
-tmp = tempfile.mkdtemp(prefix="xbgw-cli-")
-conf_dir = os.path.join(tmp, "config")
-shutil.copytree(os.path.join(xbtest.SRC, "config"), conf_dir)
-bad = os.path.join(conf_dir, "bad.conf")
-with open(os.path.join(conf_dir, "xbgw.conf")) as f:
+conf, _ = xbtest.conf_with("")
+bad = os.path.join(os.path.dirname(conf), "bad.conf")
+with open(conf) as f:
     text = f.read()
 text = text.replace("queues = 1", "queues = many")
 text = text.replace("utc_offset = +08:00", "utc_offset = 8h")
@@ -73,5 +67,4 @@ F.check(p.returncode == 1, "run with bad config: exit %d, expected 1" % p.return
 p = run(["-c", xbtest.DEFAULT_CONF, "--replay", "/nonexistent.pcap", "--no-progress"])
 F.check(p.returncode == 3 and "/nonexistent.pcap" in p.stderr,
         "missing capture: exit %d (expected 3): %s" % (p.returncode, p.stderr))
-shutil.rmtree(tmp)
 F.exit()

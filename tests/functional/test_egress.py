@@ -5,24 +5,17 @@ public = PUBLIC.  Flows whose qos row says `channel` leave by the channel
 port, `public` ones by the public port, as the statistics count them
 (net_pcap vdevs: the inside port reads a capture, the two egress ports
 write theirs).  SIGINT ends the run with exit 0 and complete outputs."""
-import json
 import os
 import signal
-import subprocess
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(__file__))
-import pcapgen  # noqa: E402
-import xbtest  # noqa: E402
+import pcapgen
+import xbtest
 
-F = xbtest.Failures()
+F = xbtest.begin()
 conf, tmp = xbtest.conf_with("")
-with open(conf) as f:
-    text = f.read().replace("; pairs = 0000:3b:00.0:0000:3b:00.1",
-                            "pairs = net_pcap0:net_pcap1\npublic = net_pcap2")
-with open(conf, "w") as f:
-    f.write(text)
+xbtest.edit(conf, "; pairs = 0000:3b:00.0:0000:3b:00.1",
+            "pairs = net_pcap0:net_pcap1\npublic = net_pcap2")
 inp, chan, pub = (os.path.join(tmp, n) for n in ("in.pcap", "chan.pcap", "pub.pcap"))
 frames = []
 t0 = 1800000000 * 10**9
@@ -34,21 +27,23 @@ for i in range(300):
                                                      30000 + i % 50, 443, size=200)))
 pcapgen.write_pcap(inp, frames)
 stats = os.path.join(tmp, "stats.json")
-cmd = [xbtest.BIN, "-l", "0,1", "--no-pci", "--no-huge", "-m", "2048",
-       "--file-prefix", "xbe%d" % os.getpid(), "--log-level=lib.eal:warning",
-       "--vdev", "net_pcap0,rx_pcap=%s" % inp,
-       "--vdev", "net_pcap1,tx_pcap=%s" % chan,
-       "--vdev", "net_pcap2,tx_pcap=%s" % pub,
-       "--", "-c", conf, "--no-progress", "--stats-json", stats]
-p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-# The inside port reads its capture once: a few seconds cover the start
-# (ruleset build) and the forwarding; then stop as an operator would.
-time.sleep(8)
+prefix = "xbe%d" % os.getpid()
+p = xbtest.spawn_xbgw([
+    "-l", "0,1", "--no-pci", "--no-huge", "-m", "2048",
+    "--file-prefix", prefix, "--log-level=lib.eal:warning",
+    "--vdev", "net_pcap0,rx_pcap=%s" % inp,
+    "--vdev", "net_pcap1,tx_pcap=%s" % chan,
+    "--vdev", "net_pcap2,tx_pcap=%s" % pub,
+    "--", "-c", conf, "--no-progress", "--stats-json", stats])
+# The inside port reads its capture once: wait until xbgw has received all
+# of it (the ruleset build takes seconds, more on a loaded machine), give
+# the last burst time to leave, then stop as an operator would.
+xbtest.wait_rx(xbtest.telemetry_socket(prefix), p, len(frames), 120)
+time.sleep(1)
 p.send_signal(signal.SIGINT)
 out, err = p.communicate(timeout=60)
 F.check(p.returncode == 0, "exit %d: %s" % (p.returncode, err[-1500:]))
-with open(stats) as f:
-    doc = json.load(f)
+doc = xbtest.read_json(stats)
 act = doc["by_action"]
 n_chan, _ = xbtest.count_frames(chan)
 n_pub, _ = xbtest.count_frames(pub)

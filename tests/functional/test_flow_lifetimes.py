@@ -9,15 +9,12 @@ after the gap.  The capture interleaves such flows (UDP, idle timeout
 60 s: one back after an hour, one just past the timeout) with a steady one,
 in fewer frames than one burst, and checks every flow-log record: packets,
 bytes, first/last times and end reason, against what the capture says."""
-import json
 import os
-import sys
 
-sys.path.insert(0, os.path.dirname(__file__))
-import pcapgen  # noqa: E402
-import xbtest  # noqa: E402
+import pcapgen
+import xbtest
 
-F = xbtest.Failures()
+F = xbtest.begin()
 conf, tmp = xbtest.conf_with("")
 S = 10**9
 t0 = 1800000000 * S
@@ -38,8 +35,7 @@ for k in range(6):
 plan.sort(key=lambda x: x[0])
 assert len(plan) < 32  # one burst
 frames = [(at, pcapgen.udp_frame(s, d, sp, dp, size=sz)) for at, s, d, sp, dp, sz in plan]
-cap = os.path.join(tmp, "lifetimes.pcap")
-pcapgen.write_pcap(cap, frames)
+cap = pcapgen.write_pcap(os.path.join(tmp, "lifetimes.pcap"), frames)
 
 
 def lifetime(src, idx, end):
@@ -61,11 +57,8 @@ expect = [
 log = os.path.join(tmp, "flows.jsonl")
 doc, p, _ = xbtest.replay([cap], ["--clock", "capture", "--flow-log", log], conf=conf)
 F.check(doc["packets"]["rx"] == len(plan), "rx %d, expected %d" % (doc["packets"]["rx"], len(plan)))
-got = []
-with open(log) as f:
-    for line in f:
-        r = json.loads(line)
-        got.append({k: r[k] for k in ("src", "packets", "bytes", "first_ns", "last_ns", "end")})
+got = [{k: r[k] for k in ("src", "packets", "bytes", "first_ns", "last_ns", "end")}
+       for r in xbtest.read_jsonl(log)]
 key = lambda r: (r["src"], r["first_ns"])  # noqa: E731
 got.sort(key=key)
 expect.sort(key=key)

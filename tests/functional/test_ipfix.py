@@ -8,25 +8,13 @@ nothing else is exported."""
 import collections
 import json
 import os
-import shutil
 import subprocess
-import sys
-import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(__file__))
-import xbtest  # noqa: E402
+import xbtest
 
-pcaps = xbtest.shared_pcaps()
-if not pcaps:
-    print("shared captures not found: skipped")
-    sys.exit(xbtest.SKIP)
-tshark = shutil.which("tshark")
-if not tshark:
-    print("tshark not installed: skipped (scripts/install-deps.sh installs it)")
-    sys.exit(xbtest.SKIP)
-
-F = xbtest.Failures()
+F = xbtest.begin(needs=("shared", "tshark"))
+pcaps = xbtest.PCAPS
 port = xbtest.free_port("udp")
 conf, tmp = xbtest.conf_with("[ipfix]\ncollector = 127.0.0.1:%d\n" % port)
 cap = os.path.join(tmp, "ipfix.pcap")
@@ -36,7 +24,7 @@ wanted = [p for p in pcaps if os.path.basename(p) in
           ("http_ipv6.pcap", "dns_ambiguous_names.pcap", "quic.pcap",
            "chrome.pcap")] or pcaps[:3]
 
-ts = subprocess.Popen([tshark, "-i", "lo", "-f", "udp port %d" % port,
+ts = subprocess.Popen(["tshark", "-i", "lo", "-f", "udp port %d" % port,
                        "-w", cap], stdout=subprocess.DEVNULL,
                       stderr=subprocess.PIPE, text=True)
 # Wait until tshark captures (it says so on stderr).
@@ -53,8 +41,7 @@ while time.time() < deadline:
         break
 if not started:
     ts.kill()
-    print("tshark cannot capture on lo (%s): skipped" % buf.strip())
-    sys.exit(xbtest.SKIP)
+    xbtest.skip("tshark cannot capture on lo (%s)" % buf.strip())
 time.sleep(1)  # the capture filter is set after the banner
 
 p = xbtest.run_xbgw(["-c", conf, "--replay", ",".join(wanted),
@@ -64,8 +51,7 @@ time.sleep(1)
 ts.terminate()
 ts.wait(timeout=20)
 
-with open(flowlog) as f:
-    flows = [json.loads(l) for l in f if l.strip()]
+flows = xbtest.read_jsonl(flowlog)
 F.check(len(flows) > 0, "flow log is empty")
 
 
@@ -77,7 +63,7 @@ def pairs_hook(pairs):
     return d
 
 
-out = subprocess.run([tshark, "-r", cap, "-d", "udp.port==%d,cflow" % port,
+out = subprocess.run(["tshark", "-r", cap, "-d", "udp.port==%d,cflow" % port,
                       "-T", "json"], capture_output=True, text=True, check=True)
 packets = json.loads(out.stdout, object_pairs_hook=pairs_hook)
 records = []
@@ -145,8 +131,4 @@ F.check(sum(got.values()) == sum(want.values()),
 F.check(seqs and seqs[0] == 0, "first sequence number %s" % seqs[:1])
 F.check(seqs == sorted(seqs), "sequence numbers not increasing: %s" % seqs)
 print("%d flows, %d IPFIX records in %d messages" % (len(flows), len(records), len(seqs)))
-if not F.items:
-    shutil.rmtree(tmp)
-else:
-    print("kept " + tmp)
 F.exit()

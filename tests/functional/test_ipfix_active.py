@@ -8,19 +8,16 @@ With --clock capture and [ipfix] active_timeout = 2, a UDP flow spanning
 deltas add up exactly to the flow's totals in the flow log, and the
 short flows are exported once.  The collector here is a UDP socket with
 a small decoder of the IPv4 template (independent of xbgw's encoder)."""
-import json
 import os
 import socket
 import struct
-import sys
-import tempfile
 import threading
+import time
 
-sys.path.insert(0, os.path.dirname(__file__))
-import pcapgen  # noqa: E402
-import xbtest  # noqa: E402
+import pcapgen
+import xbtest
 
-F = xbtest.Failures()
+F = xbtest.begin()
 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 sock.bind(("127.0.0.1", 0))
 sock.settimeout(0.5)
@@ -28,10 +25,7 @@ port = sock.getsockname()[1]
 # A small flow table: the aging sweep (which also drives the active
 # timeout) then goes round it many times during the 10 s of capture time.
 conf, tmp = xbtest.conf_with("[ipfix]\ncollector = 127.0.0.1:%d\nactive_timeout = 2\n" % port)
-with open(conf) as f:
-    text = f.read().replace("capacity = 262144", "capacity = 1024")
-with open(conf, "w") as f:
-    f.write(text)
+xbtest.edit(conf, "capacity = 262144", "capacity = 1024")
 
 t0 = 1800000000 * 10**9
 frames = []
@@ -41,8 +35,7 @@ for i in range(100):  # the long flow: 10 s, both directions
     if i % 10 == 0:  # short flows, one packet each
         frames.append((t0 + i * 10**8 + 2 * 10**6,
                        pcapgen.udp_frame("10.1.0.6", "8.8.4.4", 6000 + i, 53, size=80)))
-cap = os.path.join(tmp, "long.pcap")
-pcapgen.write_pcap(cap, frames)
+cap = pcapgen.write_pcap(os.path.join(tmp, "long.pcap"), frames)
 
 messages = []
 done = threading.Event()
@@ -61,7 +54,6 @@ rx = threading.Thread(target=receive)
 rx.start()
 log = os.path.join(tmp, "flows.jsonl")
 doc, p, _ = xbtest.replay([cap], ["--clock", "capture", "--flow-log", log], conf=conf)
-import time  # noqa: E402
 time.sleep(1.5)
 done.set()
 rx.join()
@@ -89,8 +81,7 @@ for m in messages:
                                 proto, octets, pkts, reason, bidir))
         off += slen
 
-with open(log) as f:
-    flows = [json.loads(l) for l in f]
+flows = xbtest.read_jsonl(log)
 long_fwd = [r for r in records if r[:4] == ("10.1.0.5", "8.8.8.8", 5000, 443)]
 long_rev = [r for r in records if r[:4] == ("8.8.8.8", "10.1.0.5", 443, 5000)]
 lf = [fl for fl in flows if fl["sport"] == 5000][0]

@@ -8,15 +8,12 @@ tenant's 64 flows offer 40 Mbit/s for 4 s to a qos row policed at
 cir = pir = 10 Mbit/s.  The forwarded bytes must be rate x time + burst
 within 3 %, and both workers must have carried the tenant's traffic.  With
 one worker the same holds (RFC 2698 exact)."""
-import json
 import os
-import sys
 
-sys.path.insert(0, os.path.dirname(__file__))
-import pcapgen  # noqa: E402
-import xbtest  # noqa: E402
+import pcapgen
+import xbtest
 
-F = xbtest.Failures()
+F = xbtest.begin()
 RATE_KBPS, BURST = 10000, 50000
 conf, tmp = xbtest.own_config({
     "tenants": "tenant,name,class,quota_gb,over_quota\nt,T,ent,0,notify\n",
@@ -36,8 +33,7 @@ for i in range(pps * secs):
     frames.append((t0 + i * 10**9 // pps,
                    pcapgen.udp_frame("10.1.0.%d" % (1 + i % 64), "8.8.8.8",
                                      20000 + i % 64, 443, size=size)))
-cap = os.path.join(tmp, "m.pcap")
-pcapgen.write_pcap(cap, frames)
+cap = pcapgen.write_pcap(os.path.join(tmp, "m.pcap"), frames)
 duration_s = (len(frames) - 1) / pps
 expect = RATE_KBPS * 1000 / 8 * duration_s + BURST
 
@@ -48,8 +44,7 @@ for eal in (["--lcores", "0@0,1@1", "--no-huge", "-m", "2048"],
                                "--log-level=lib.eal:warning", "--",
                                "-c", conf, "--replay", cap, "--clock", "capture",
                                "--no-progress", "--stats-json", stats])
-    with open(stats) as f:
-        doc = json.load(f)
+    doc = xbtest.read_json(stats)
     workers = [w["rx"] for w in doc["workers"]]
     fwd = sum(u["bytes"] for u in doc["usage"])
     err = (fwd - expect) / expect

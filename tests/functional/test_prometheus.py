@@ -4,31 +4,21 @@
 monotonic between scrapes, every drop reason is present (zero included),
 HELP/TYPE lines are there, other paths give 404, and `promtool check
 metrics` accepts the body when promtool is installed."""
-import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 
-sys.path.insert(0, os.path.dirname(__file__))
-import xbtest  # noqa: E402
+import xbtest
 
-pcaps = xbtest.shared_pcaps()
-if not pcaps:
-    print("shared captures not found: skipped")
-    sys.exit(xbtest.SKIP)
-
-F = xbtest.Failures()
+F = xbtest.begin(needs=("shared",))
 port = xbtest.free_port()
-conf, tmp = xbtest.conf_with("[prometheus]\nlisten = 127.0.0.1:%d\n" % port)
+conf, _ = xbtest.conf_with("[prometheus]\nlisten = 127.0.0.1:%d\n" % port)
 url = "http://127.0.0.1:%d" % port
-proc = subprocess.Popen([xbtest.BIN, "-c", conf, "--replay", pcaps[0],
-                         "--duration", "4", "--no-progress"],
-                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                        text=True)
+proc = xbtest.spawn_xbgw(["-c", conf, "--replay", xbtest.PCAPS[0],
+                          "--duration", "4", "--no-progress"])
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$')
 
@@ -136,5 +126,4 @@ if promtool:
     F.check(p.returncode == 0, "promtool check metrics: %s%s" % (p.stdout, p.stderr))
 else:
     print("promtool not installed: lint skipped (scripts/install-deps.sh installs it)")
-shutil.rmtree(tmp)
 F.exit()

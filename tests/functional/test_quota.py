@@ -5,13 +5,11 @@ over_quota=block gets exactly its quota (plus at most one packet per
 worker) forwarded and billed, the rest dropped as `quota`; a `notify`
 tenant keeps flowing; the crossing is reported once."""
 import os
-import sys
 
-sys.path.insert(0, os.path.dirname(__file__))
-import pcapgen  # noqa: E402
-import xbtest  # noqa: E402
+import pcapgen
+import xbtest
 
-F = xbtest.Failures()
+F = xbtest.begin()
 conf, tmp = xbtest.own_config({
     "tenants": "tenant,name,class,quota_gb,over_quota\n"
                "blocked,Blocked Co,sme,1,block\nnotified,Notified Co,sme,1,notify\n",
@@ -29,8 +27,7 @@ for i in range(1000):
                    pcapgen.udp_frame("10.1.0.%d" % (1 + i % 200), "8.8.8.8", 1000 + i, 443, size=1514)))
     frames.append((1800000000 * 10**9 + i * 1000 + 500,
                    pcapgen.udp_frame("10.2.0.%d" % (1 + i % 200), "8.8.8.8", 1000 + i, 443, size=1514)))
-cap = os.path.join(tmp, "q.pcap")
-pcapgen.write_pcap(cap, frames)
+cap = pcapgen.write_pcap(os.path.join(tmp, "q.pcap"), frames)
 loops = 800  # 800 x 1000 x 1514 B = 1.21 GB per tenant
 doc, p, _ = xbtest.replay([cap], ["--loops", str(loops), "--clock", "capture"], conf=conf)
 pk = doc["packets"]

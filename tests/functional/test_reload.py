@@ -6,28 +6,15 @@ exact conservation, no drop caused by a reload, every reload answered
 (ok or failed, as the file deserved), and that flows are re-evaluated
 under the new tables (the category of a known name flips between sets)."""
 import fcntl
-import json
 import os
-import shutil
 import signal
-import subprocess
-import sys
-import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(__file__))
-import xbtest  # noqa: E402
+import xbtest
 
-pcaps = xbtest.shared_pcaps()
-if not pcaps:
-    print("shared captures not found: skipped")
-    sys.exit(xbtest.SKIP)
-
-F = xbtest.Failures()
-tmp = tempfile.mkdtemp(prefix="xbgw-reload-")
-conf_dir = os.path.join(tmp, "config")
-shutil.copytree(os.path.join(xbtest.SRC, "config"), conf_dir)
-conf = os.path.join(conf_dir, "xbgw.conf")
+F = xbtest.begin(needs=("shared",))
+conf, tmp = xbtest.conf_with("")
+conf_dir = os.path.dirname(conf)
 domains = os.path.join(conf_dir, "domains.csv")
 with open(domains) as f:
     base_domains = f.read()
@@ -48,11 +35,7 @@ def install(variant):
 
 install("A")
 # Policy drops would hide reload-caused ones: no negative list here.
-cats = os.path.join(conf_dir, "categories.csv")
-with open(cats) as f:
-    text = f.read().replace(",negative", ",general")
-with open(cats, "w") as f:
-    f.write(text)
+xbtest.edit(os.path.join(conf_dir, "categories.csv"), ",negative", ",general")
 appr = os.path.join(conf_dir, "approvals.csv")
 with open(appr) as f:
     header = [l for l in f if l.startswith("#") or l.lower().startswith("tenant,")]
@@ -61,10 +44,9 @@ with open(appr, "w") as f:
 stats = os.path.join(tmp, "stats.json")
 log = os.path.join(tmp, "flows.jsonl")
 duration = 40
-proc = subprocess.Popen([xbtest.BIN, "-c", conf, "--replay", ",".join(pcaps),
-                         "--duration", str(duration), "--no-progress",
-                         "--stats-json", stats, "--flow-log", log],
-                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+proc = xbtest.spawn_xbgw(["-c", conf, "--replay", ",".join(xbtest.PCAPS),
+                          "--duration", str(duration), "--no-progress",
+                          "--stats-json", stats, "--flow-log", log])
 fcntl.fcntl(proc.stderr, fcntl.F_SETFL,
             fcntl.fcntl(proc.stderr, fcntl.F_GETFL) | os.O_NONBLOCK)
 err_text = ""
@@ -106,8 +88,7 @@ fcntl.fcntl(proc.stderr, fcntl.F_SETFL,
 out, err = proc.communicate(timeout=120)
 err = err_text + (err or "")
 F.check(proc.returncode == 0, "exit %d\n%s" % (proc.returncode, err[-2000:]))
-with open(stats) as f:
-    doc = json.load(f)
+doc = xbtest.read_json(stats)
 pk = doc["packets"]
 print("reloads sent: %s; stats: %s; packets: %s" % (sent, doc["ruleset"], pk))
 F.check(sum(sent.values()) >= 20, "only %d reloads sent" % sum(sent.values()))
@@ -120,11 +101,7 @@ F.check(doc["ruleset"]["reloads_failed"] == sent["failed"],
 F.check("(unclosed" in err or "domains.csv" in err,
         "failed reload reason not reported on stderr")
 F.check(doc["flows"]["reclassified"] > 0, "no flow was re-evaluated after a reload")
-cats = set()
-with open(log) as f:
-    for line in f:
-        r = json.loads(line)
-        if r["name"] == "www.youtube.com":
-            cats.add(r["category"])
+cats = set(r["category"] for r in xbtest.read_jsonl(log)
+           if r["name"] == "www.youtube.com")
 F.check(len(cats) >= 1, "no youtube flow in the log")
 F.exit()

@@ -4,17 +4,11 @@
 (rx == tx + drops), rx equal to the frame count read independently, the
 pcap-out file holds exactly the forwarded frames, and no mbuf leaks."""
 import os
-import sys
 
-sys.path.insert(0, os.path.dirname(__file__))
-import xbtest  # noqa: E402
+import xbtest
 
-pcaps = xbtest.shared_pcaps()
-if not pcaps:
-    print("shared captures not found: skipped")
-    sys.exit(xbtest.SKIP)
-
-F = xbtest.Failures()
+F = xbtest.begin(needs=("shared",))
+pcaps = xbtest.PCAPS
 for loops in (1, 3):
     for path in pcaps:
         name = os.path.basename(path)

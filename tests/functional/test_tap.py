@@ -18,21 +18,20 @@ On net_tap the kernel interface is the DPDK port itself, so there is no
 "host traffic" to steer: that check is the AF_XDP test's.
 """
 import os
-import shutil
-import sys
 import threading
 
-sys.path.insert(0, os.path.dirname(__file__))
-import livetest as lt  # noqa: E402
-import xbtest  # noqa: E402
+import livetest as lt
+import pcapgen
+import xbtest
 
-cap = lt.require()
-header, sent = lt.read_pcap(cap)
-F = xbtest.Failures()
+F = xbtest.begin(needs=lt.NEEDS)
+cap = lt.capture()
+header, records = pcapgen.read_pcap(cap)
+sent = [fr for _, fr in records]
 
 
 def run(tag, queues, lcores, split):
-    tmp = lt.tmpdir("tap-" + tag)
+    tmp = xbtest.tmpdir("tap-" + tag)
     ns = lt.Netns("tap" + tag)
     try:
         conf = lt.write_config(tmp, "net_tap0:net_tap1", queues=queues)
@@ -75,10 +74,6 @@ def run(tag, queues, lcores, split):
             [w["rx"] for w in stats["workers"]]))
     finally:
         ns.close()
-    if not F.items:
-        shutil.rmtree(tmp, ignore_errors=True)
-    else:
-        print("files kept in " + tmp)
 
 
 def check_symmetric(tag, stats, flows, nworkers):

@@ -9,44 +9,22 @@ when it is installed."""
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(__file__))
-import xbtest  # noqa: E402
+import xbtest
 
-pcaps = xbtest.shared_pcaps()
-if not pcaps:
-    print("shared captures not found: skipped")
-    sys.exit(xbtest.SKIP)
-
-F = xbtest.Failures()
-conf, tmp = xbtest.conf_with("")
-events = os.path.join(tmp, "events.log")
-with open(conf, "a") as f:
-    f.write("[events]\nfile = %s\n" % events)
-proc = subprocess.Popen([xbtest.BIN, "-c", conf, "--replay", pcaps[0],
-                         "--duration", "6", "--no-progress"],
-                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                        text=True)
+F = xbtest.begin(needs=("shared",))
+conf, _ = xbtest.conf_with("[events]\nfile = events.log\n")
+events = os.path.join(os.path.dirname(conf), "events.log")
+proc = xbtest.spawn_xbgw(["-c", conf, "--replay", xbtest.PCAPS[0],
+                          "--duration", "6", "--no-progress"])
 prefix = "xbgw%d" % proc.pid
-sock_path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix
-if os.getuid() != 0:
-    sock_path = os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/tmp"),
-                             "dpdk", prefix, "dpdk_telemetry.v2")
+sock_path = xbtest.telemetry_socket(prefix)
 
 
 def query(cmd):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    s.settimeout(70)
-    s.connect(sock_path)
-    banner = json.loads(s.recv(16384).decode())
-    s.send(cmd.encode())
-    reply = json.loads(s.recv(65536).decode())
-    s.close()
-    return banner, reply
+    return xbtest.telemetry(sock_path, cmd)
 
 
 deadline = time.time() + 20
@@ -57,17 +35,7 @@ if not F.check(os.path.exists(sock_path), "no telemetry socket at %s" % sock_pat
     F.exit()
 # Commands are registered once the ruleset is loaded, and packets flow
 # once the capture is in memory: wait for both.
-st = {}
-deadline = time.time() + 20
-while time.time() < deadline and proc.poll() is None:
-    try:
-        _, r = query("/xbgw/stats")
-        st = r.get("/xbgw/stats") or {}
-        if st.get("rx", 0) > 0:
-            break
-    except (OSError, ValueError):
-        pass
-    time.sleep(0.1)
+st = xbtest.wait_rx(sock_path, proc, 1, 20)
 
 stock = shutil.which("dpdk-telemetry.py")
 if stock and os.getuid() == 0:
@@ -144,5 +112,4 @@ p = xbtest.run_xbgw(["--verify-events", events], check=False)
 F.check(p.returncode == 1 and ":3:" in p.stdout,
         "--verify-events after editing line 2: exit %d, %r (expected 1 and line 3)"
         % (p.returncode, p.stdout))
-shutil.rmtree(tmp)
 F.exit()
