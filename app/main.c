@@ -655,8 +655,10 @@ quota_event(struct xb_app *app, const struct xb_tenant *t, uint32_t month)
 	xb_ops_event(XB_EVENT_QUOTA, f, RTE_DIM(f));
 }
 
-/* Once a second: fold usage under the control lock (Prometheus reads the
- * records), checkpoint them, and report a meter surge (red drops in the
+/* Every pass: reclaim a ruleset a reload retired once its grace period is
+ * over.  Every 0.1 s: fold usage (of the active ruleset and of one still
+ * retiring) under the control lock (Prometheus reads the records).  Once a
+ * second: checkpoint them, and report a meter surge (red drops in the
  * last second). */
 static void
 periodic(struct xb_app *app, double t, double *last_fold,
@@ -664,9 +666,17 @@ periodic(struct xb_app *app, double t, double *last_fold,
 {
 	for (unsigned int i = 0; i < app->nworkers; i++)
 		xb_flowrec_drain_each(app->workers[i]->notices, notice_event, app);
+	/* Polled, never waited for: the lock only once the reclaim is due,
+	 * and only if no reader holds it now (a timeout of 0 ms: the next
+	 * pass tries again; until then the ruleset stays retiring, still
+	 * folded and summed). */
+	if (xb_rules_reclaim_due() && xb_control_lock_timed(0) == 0) {
+		xb_rules_reclaim(app);
+		xb_control_unlock();
+	}
 	if (t - *last_fold >= 0.1) {
 		if (xb_control_lock_timed(1000) == 0) {
-			xb_billing_fold(app, xb_rules_active(), true);
+			xb_rules_billing_fold(app);
 			xb_control_unlock();
 		}
 		*last_fold = t;
@@ -995,7 +1005,12 @@ xb_run(struct xb_app *app)
 		drain_flow_logs(app);
 		periodic(app, t, &last_fold, &last_checkpoint, &last_red);
 		xb_ops_poll(app); /* IPFIX timers */
-		if (reload_signal || xb_control_reload_requested()) {
+		/* A reload starts once the ruleset the previous one retired
+		 * is reclaimed (one ruleset retires at a time, xb_rules.h):
+		 * normally already the case; else the request stays posted
+		 * for the next pass, which polls the reclaim again. */
+		if ((reload_signal || xb_control_reload_requested()) &&
+		    xb_rules_retiring() == 0) {
 			reload_signal = 0;
 			do_reload(app);
 		}
@@ -1020,10 +1035,13 @@ xb_run(struct xb_app *app)
 	}
 	rte_eal_mp_wait_lcore();
 	drain_flow_logs(app);
-	/* Workers are stopped: the last fold is complete, and durable. */
+	/* Workers are stopped (offline: every grace period is over): a
+	 * ruleset still retiring is reclaimed, and the last fold is
+	 * complete, and durable. */
 	periodic(app, now_s() + 3600, &last_fold, &last_checkpoint, &last_red);
 	if (xb_control_lock_timed(5000) == 0) {
-		xb_billing_fold(app, xb_rules_active(), true);
+		xb_rules_reclaim(app);
+		xb_rules_billing_fold(app);
 		xb_control_unlock();
 	}
 	checkpoint(app);

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "xb_swap.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <rte_pause.h>
 
 int
 xb_swap_init(struct xb_swap *s, unsigned int nreaders, void *first)
@@ -31,10 +30,16 @@ xb_swap_init(struct xb_swap *s, unsigned int nreaders, void *first)
 }
 
 void *
-xb_swap_fini(struct xb_swap *s)
+xb_swap_fini(struct xb_swap *s, void (*retired)(void *obj, void *ctx),
+	     void *ctx)
 {
 	void *cur = atomic_exchange(&s->cur, NULL);
 
+	/* No reader runs: every grace period is over. */
+	for (unsigned int i = 0; i < s->nretiring; i++)
+		if (retired != NULL)
+			retired(s->retiring[i].obj, ctx);
+	s->nretiring = 0;
 	free(s->qs);
 	s->qs = NULL;
 	return cur;
@@ -54,20 +59,41 @@ xb_swap_reader_offline(struct xb_swap *s, unsigned int id)
 	rte_rcu_qsbr_thread_unregister(s->qs, id);
 }
 
-void *
-xb_swap_publish(struct xb_swap *s, void *next, void (*waiting)(void *ctx),
-		void *ctx)
+int
+xb_swap_publish(struct xb_swap *s, void *next)
 {
-	void *old = atomic_exchange_explicit(&s->cur, next,
-					     memory_order_acq_rel);
-	uint64_t token = rte_rcu_qsbr_start(s->qs);
+	void *old;
 
-	/* Grace period: every online reader has reported a quiescent state
-	 * after the swap, so none can still use old. */
-	while (rte_rcu_qsbr_check(s->qs, token, false) != 1) {
-		if (waiting != NULL)
-			waiting(ctx);
-		rte_pause();
-	}
+	if (s->nretiring == XB_SWAP_MAX_RETIRING)
+		return -ENOSPC;
+	old = atomic_exchange_explicit(&s->cur, next, memory_order_acq_rel);
+	/* The token is taken after the swap: a reader that reports a
+	 * quiescent state counted at or past it has finished the loop that
+	 * may have loaded old, and loads next from then on. */
+	s->retiring[s->nretiring].obj = old;
+	s->retiring[s->nretiring].token = rte_rcu_qsbr_start(s->qs);
+	s->nretiring++;
+	return 0;
+}
+
+bool
+xb_swap_reclaim_due(struct xb_swap *s)
+{
+	/* Tokens grow along the queue: the oldest is due first. */
+	return s->nretiring > 0 &&
+	       rte_rcu_qsbr_check(s->qs, s->retiring[0].token, false) == 1;
+}
+
+void *
+xb_swap_reclaim(struct xb_swap *s)
+{
+	void *old;
+
+	if (!xb_swap_reclaim_due(s))
+		return NULL;
+	old = s->retiring[0].obj;
+	s->nretiring--;
+	memmove(&s->retiring[0], &s->retiring[1],
+		s->nretiring * sizeof(s->retiring[0]));
 	return old;
 }

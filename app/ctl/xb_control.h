@@ -4,14 +4,18 @@
  * Prometheus server thread and DPDK's telemetry threads):
  *
  * - The control lock.  The main lcore holds it for the whole of a reload
- *   (rulesets swapped and freed, name-keyed totals changed) and while it
- *   tears down at exit.  Readers on other threads take it before they read
- *   the active ruleset or those totals, so they never see a freed ruleset;
- *   worker counters they read with relaxed atomic loads (one writer each).
+ *   (a ruleset built and swapped in, the old one queued as retiring), of a
+ *   reclaim (a retired ruleset folded into the name-keyed totals and
+ *   freed), of a usage fold, and while it tears down at exit.  Readers on
+ *   other threads take it before they read the rulesets (active or
+ *   retiring) or those totals, so they never see a freed ruleset nor a
+ *   ruleset counted twice or not at all; worker counters they read with
+ *   relaxed atomic loads (one writer each).
  *   The main lcore itself reads without it (it is the only writer).
  * - The reload mailbox.  A thread that wants a reload (/xbgw/reload) never
  *   reloads itself: it posts a request, the main loop picks it up
- *   (xb_control_reload_requested), reloads, and answers with the result.
+ *   (xb_control_reload_requested) once no ruleset retires, reloads, and
+ *   answers with the result.
  *
  * Never called on a worker.
  */
@@ -22,8 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The control lock: blocking (main lcore), or timed (readers: 0 when
- * taken, -1 after timeout_ms). */
+/* The control lock: blocking (main lcore), or timed (0 when taken, -1
+ * after timeout_ms; with 0 ms, taken only if free now). */
 void xb_control_lock(void);
 int xb_control_lock_timed(unsigned int timeout_ms);
 void xb_control_unlock(void);

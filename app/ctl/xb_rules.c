@@ -7,7 +7,6 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
-#include <rte_pause.h>
 
 #include "xb_app.h"
 #include "xb_billing.h"
@@ -128,18 +127,66 @@ xb_rules_start(struct xb_app *app, struct xb_errors *errs)
 	return 0;
 }
 
-struct fold_both {
-	struct xb_app *app;
-	const struct xb_ruleset *old, *rs;
-};
-
+/* What follows a ruleset's grace period, when no worker can count into
+ * it any more: its last usage fold, billing forgets it, its counters join
+ * the name-keyed totals, free.  Control lock held (readers sum the totals
+ * and the retiring rulesets: never both, never neither). */
 static void
-fold_while_waiting(void *ctx)
+retire(void *obj, void *ctx)
 {
-	const struct fold_both *c = ctx;
+	struct xb_app *app = ctx;
+	struct xb_ruleset *old = obj;
 
-	xb_billing_fold(c->app, c->old, false);
-	xb_billing_fold(c->app, c->rs, true);
+	xb_billing_fold(app, old, false);
+	xb_billing_detach(app, old);
+	xb_rules_fold(old, app->nworkers, &app->by_country, &app->by_category,
+		      &app->by_tenant);
+	xb_ruleset_free(old);
+}
+
+unsigned int
+xb_rules_retiring(void)
+{
+	return xb_swap_retiring(&xb_rules_swap);
+}
+
+bool
+xb_rules_reclaim_due(void)
+{
+	return xb_swap_reclaim_due(&xb_rules_swap);
+}
+
+unsigned int
+xb_rules_reclaim(struct xb_app *app)
+{
+	struct xb_ruleset *old;
+
+	while ((old = xb_swap_reclaim(&xb_rules_swap)) != NULL)
+		retire(old, app);
+	return xb_swap_retiring(&xb_rules_swap);
+}
+
+void
+xb_rules_billing_fold(struct xb_app *app)
+{
+	for (unsigned int i = 0; i < xb_swap_retiring(&xb_rules_swap); i++)
+		xb_billing_fold(app, xb_swap_retiring_get(&xb_rules_swap, i),
+				false);
+	xb_billing_fold(app, xb_rules_active(), true);
+}
+
+void
+xb_rules_fold_live(const struct xb_app *app, struct xb_tally *country,
+		   struct xb_tally *category, struct xb_tally *tenant)
+{
+	const struct xb_ruleset *rs;
+
+	for (unsigned int i = 0; i < xb_swap_retiring(&xb_rules_swap); i++)
+		xb_rules_fold(xb_swap_retiring_get(&xb_rules_swap, i),
+			      app->nworkers, country, category, tenant);
+	rs = xb_rules_active();
+	if (rs != NULL)
+		xb_rules_fold(rs, app->nworkers, country, category, tenant);
 }
 
 int
@@ -149,6 +196,14 @@ xb_rules_reload(struct xb_app *app, struct xb_errors *errs)
 	struct xb_ruleset *rs, *old;
 	struct xb_config saved = app->cfg;
 
+	/* One ruleset retires at a time (xb_rules.h says why): billing keeps
+	 * snapshots for the active ruleset and one retiring.  The main loop
+	 * waits for the reclaim before it calls this; here only a guard. */
+	if (xb_swap_retiring(&xb_rules_swap) > 0) {
+		xb_errors_add(errs, "reload", 0,
+			      "the previous ruleset is still retiring");
+		return -1;
+	}
 	/* The tables (and their paths) may change; ports and lcores cannot
 	 * change under a running data plane and are kept. */
 	if (xb_config_load(app->opt.config, &cfg, errs) < 0)
@@ -168,31 +223,32 @@ xb_rules_reload(struct xb_app *app, struct xb_errors *errs)
 	old = xb_rules_active();
 	if (xb_billing_attach(app, rs, old, xb_billing_now(app)) < 0) {
 		xb_errors_add(errs, "billing", 0, "cannot start the quota period");
-		xb_billing_detach(app, rs);
-		xb_ruleset_free(rs);
-		app->cfg = saved;
-		return -1;
+		goto fail;
 	}
-	/* Grace period: every worker has finished the burst that may still
-	 * hold the old pointer once it reports quiescence.  Billing folds go
-	 * on meanwhile: a worker may be waiting for one (month slots). */
-	struct fold_both both = {app, old, rs};
-
-	xb_swap_publish(&xb_rules_swap, rs, fold_while_waiting, &both);
+	if (xb_swap_publish(&xb_rules_swap, rs) < 0) { /* not after the guard */
+		xb_errors_add(errs, "rcu", 0, "too many rulesets retiring");
+		goto fail;
+	}
+	/* Published; old retires.  Workers may hold it until each reports
+	 * quiescence (the end of its poll loop); meanwhile the main loop's
+	 * periodic work keeps folding its usage (a worker at a month switch
+	 * may wait for that fold) and reclaims it once its grace period is
+	 * over (xb_rules_reclaim: last fold, detach, totals, free). */
 	app->generation++;
-	xb_billing_fold(app, old, false);
-	xb_billing_detach(app, old);
-	xb_rules_fold(old, app->nworkers, &app->by_country, &app->by_category,
-		      &app->by_tenant);
-	xb_ruleset_free(old);
 	app->reloads_ok++;
 	return 0;
+fail:
+	xb_billing_detach(app, rs);
+	xb_ruleset_free(rs);
+	app->cfg = saved;
+	return -1;
 }
 
 void
 xb_rules_stop(struct xb_app *app)
 {
-	struct xb_ruleset *rs = xb_swap_fini(&xb_rules_swap);
+	/* Workers are offline: every grace period is over. */
+	struct xb_ruleset *rs = xb_swap_fini(&xb_rules_swap, retire, app);
 
 	if (rs != NULL) {
 		xb_billing_fold(app, rs, true);

@@ -1,16 +1,37 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Ruleset life cycle on the control plane: build, publish with one atomic
- * pointer store, reclaim the old one after an RCU (QSBR) grace period, and
- * carry its counters over into name-keyed totals.
+ * pointer store, retire the old one until its RCU (QSBR) grace period is
+ * over, then carry its counters over into name-keyed totals and free it.
  *
- * Workers: load xb_rules_active() once per burst (acquire), report
- * quiescence with xb_rules_quiescent() once per loop, outside any burst.
+ * Nothing waits for a grace period.  A reload publishes and returns; the
+ * ruleset it replaced retires while workers may still hold it, and the
+ * main loop polls: xb_rules_reclaim() once xb_rules_reclaim_due().  Until
+ * then the retiring ruleset stays in every sum a live one is in (usage
+ * folds: xb_rules_billing_fold; statistics: xb_rules_fold_live), so
+ * nothing is lost, nor counted twice, in between.
+ *
+ * One ruleset retires at a time: the main loop starts a reload only once
+ * the previous one is reclaimed (xb_rules_retiring() == 0), which takes
+ * one poll loop of every worker (microseconds) and the main loop's next
+ * pass, against the 1.5 s a build takes; the request stays posted
+ * meanwhile.  Queuing several instead
+ * would hold a third ruleset (the world geo FIBs alone are tens of MB of
+ * hugepages) and billing snapshots for each, to gain nothing measurable.
+ *
+ * Workers do not use this file: they hold a pointer to xb_rules_swap and
+ * call xb_swap_get() once per poll loop (acquire) and xb_swap_quiescent()
+ * once per poll loop, after its bursts (app/dp/xb_worker.c).
+ *
+ * Thread safety: main lcore; what changes the rulesets or the totals
+ * (reload, reclaim, stop) with the control lock held (xb_control.h), and
+ * other threads read them only with it held.
  */
 #ifndef XB_RULES_H
 #define XB_RULES_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 
 #include <rte_rcu_qsbr.h>
 
@@ -38,17 +59,39 @@ int xb_rules_start(struct xb_app *app, struct xb_errors *errs);
 
 /*
  * Reload: re-read the main config's tables, build and validate a new
- * ruleset, swap it in, wait for the grace period, fold and free the old
- * one.  On any error the running ruleset stays and errs says why.
- * Main lcore only.  Returns 0 or -1.
+ * ruleset, publish it; the old one retires (reclaimed later by
+ * xb_rules_reclaim).  Only once nothing retires (else it fails and
+ * changes nothing).  On any error the running ruleset stays and errs says
+ * why.  Main lcore, control lock held.  Returns 0 or -1.
  */
 int xb_rules_reload(struct xb_app *app, struct xb_errors *errs);
+
+/* Rulesets retiring now (0 or 1).  Main lcore. */
+unsigned int xb_rules_retiring(void);
+
+/* Is a retiring ruleset's grace period over (no worker can hold it)?
+ * Never waits.  Main lcore. */
+bool xb_rules_reclaim_due(void);
+
+/*
+ * Reclaim every retiring ruleset whose grace period is over, as a reload
+ * did once it had waited: its last usage fold, billing detach, its
+ * counters into the name-keyed totals, free.  Never waits.  Main lcore,
+ * control lock held.  Returns how many still retire.
+ */
+unsigned int xb_rules_reclaim(struct xb_app *app);
+
+/* Usage fold of every ruleset workers may count into: the retiring ones
+ * (acknowledging month slots a worker may wait for), then the active one
+ * (which also starts quota periods).  Main lcore, control lock held. */
+void xb_rules_billing_fold(struct xb_app *app);
 
 /* Validate the tables of cfg with the live builder (--check-config). */
 struct xb_config;
 int xb_app_check_tables(const struct xb_config *cfg, struct xb_errors *errs);
 
-/* At exit (workers stopped): fold and free the active ruleset. */
+/* At exit (workers stopped, control plane readers shut out): reclaim
+ * whatever still retires, then fold and free the active ruleset. */
 void xb_rules_stop(struct xb_app *app);
 
 /* Add the counters of rs (all workers) to the tallies given. */
@@ -56,5 +99,12 @@ struct xb_tally;
 void xb_rules_fold(const struct xb_ruleset *rs, unsigned int nworkers,
 		   struct xb_tally *country, struct xb_tally *category,
 		   struct xb_tally *tenant);
+
+/* Add the live counters of the rulesets not yet in the name-keyed totals
+ * (those retiring and the active one) to the tallies given: totals plus
+ * this are the run's figures, exact across reloads.  Main lcore, or a
+ * thread holding the control lock. */
+void xb_rules_fold_live(const struct xb_app *app, struct xb_tally *country,
+			struct xb_tally *category, struct xb_tally *tenant);
 
 #endif /* XB_RULES_H */

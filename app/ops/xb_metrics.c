@@ -162,7 +162,6 @@ port_metrics(const struct xb_app *app, FILE *out)
 void
 xb_prom_write_metrics(const struct xb_app *app, FILE *out)
 {
-	const struct xb_ruleset *rs;
 	struct xb_counters s;
 	struct xb_tally t[3] = {0};
 	static const char *const dims[3] = {"country", "category", "tenant"};
@@ -195,14 +194,12 @@ xb_prom_write_metrics(const struct xb_app *app, FILE *out)
 	     "Flow records lost because a worker's ring was full.");
 	fprintf(out, "xbgw_flowlog_lost_total %" PRIu64 "\n", s.flowlog_lost);
 
-	/* Retired rulesets' totals plus the active one's live counters;
-	 * the caller keeps the active ruleset alive (see the header). */
+	/* Reclaimed rulesets' totals plus the live counters of the retiring
+	 * and active ones; the caller keeps them alive (see the header). */
 	xb_tally_copy(&t[0], &app->by_country);
 	xb_tally_copy(&t[1], &app->by_category);
 	xb_tally_copy(&t[2], &app->by_tenant);
-	rs = xb_rules_active();
-	if (rs != NULL)
-		xb_rules_fold(rs, app->nworkers, &t[0], &t[1], &t[2]);
+	xb_rules_fold_live(app, &t[0], &t[1], &t[2]);
 	for (int k = 0; k < 3; k++) {
 		tally_metrics(out, &t[k], dims[k]);
 		xb_tally_free(&t[k]);

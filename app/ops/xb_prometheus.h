@@ -11,8 +11,8 @@
  *
  * The render callback runs on the server thread.  What it reads must be
  * safe to read from there; xbgw's callback (xb_ops.c) takes the control
- * lock (xb_ops_lock) that the reload path holds while it swaps and frees
- * rulesets, then calls xb_prom_write_metrics(), which reads worker
+ * lock (xb_control_lock) that the main lcore holds while it swaps and
+ * reclaims rulesets, then calls xb_prom_write_metrics(), which reads worker
  * counters with relaxed atomic loads.  See app/OUTPUTS.md.
  */
 #ifndef XB_PROMETHEUS_H
@@ -46,11 +46,12 @@ uint64_t xb_prom_requests(const struct xb_prom *p);
 void xb_prom_stop(struct xb_prom *p);
 
 /*
- * xbgw's metrics (app/xb_metrics.c): totals, drops by reason, by country /
- * category / tenant, ruleset generation and reloads, per worker, per port.
- * Reads worker counters with relaxed loads and the active ruleset: the
- * caller must keep rulesets from being freed meanwhile (hold
- * xb_ops_lock, or be the main lcore).
+ * xbgw's metrics (app/ops/xb_metrics.c): totals, drops by reason, by
+ * country / category / tenant, ruleset generation and reloads, per worker,
+ * per port.
+ * Reads worker counters with relaxed loads and the active and retiring
+ * rulesets: the caller must keep rulesets from being freed meanwhile (hold
+ * the control lock, or be the main lcore).
  */
 void xb_prom_write_metrics(const struct xb_app *app, FILE *out);
 

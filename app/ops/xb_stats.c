@@ -95,19 +95,16 @@ drops_total(const struct xb_counters *c)
 	return d;
 }
 
-/* Totals of retired rulesets plus the live counters of the active one.
- * Called from the main lcore, which is also the only thread that retires
- * rulesets, so the active one cannot be freed under it. */
+/* Totals of reclaimed rulesets plus the live counters of the retiring
+ * and active ones.  Called from the main lcore, which is also the only
+ * thread that reclaims rulesets, so none can be freed under it. */
 static void
 live_tallies(const struct xb_app *app, struct xb_tally t[3])
 {
-	const struct xb_ruleset *rs = xb_rules_active();
-
 	xb_tally_copy(&t[0], &app->by_country);
 	xb_tally_copy(&t[1], &app->by_category);
 	xb_tally_copy(&t[2], &app->by_tenant);
-	if (rs != NULL)
-		xb_rules_fold(rs, app->nworkers, &t[0], &t[1], &t[2]);
+	xb_rules_fold_live(app, &t[0], &t[1], &t[2]);
 }
 
 void

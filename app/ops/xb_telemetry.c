@@ -7,9 +7,10 @@
  *   /xbgw/reload                             reload on the main lcore
  *
  * The callbacks run on DPDK's telemetry threads.  They take the control
- * lock (xb_control.h) before reading the active ruleset, the name-keyed totals
- * or the workers' snapshot buffers, so a reload (which holds it) cannot
- * free what they read; per-worker counters are read with relaxed loads.
+ * lock (xb_control.h) before reading the rulesets (active and retiring),
+ * the name-keyed totals or the workers' snapshot buffers, so the main lcore
+ * (which holds it to swap and reclaim rulesets) cannot free what they
+ * read; per-worker counters are read with relaxed loads.
  * DPDK 22.11 telemetry nests containers one level deep and caps a reply
  * at 16 KiB and a dict at 256 entries, which shapes the replies below.
  */
@@ -71,14 +72,11 @@ dict_str(struct rte_tel_data *d, const char *k, const char *v)
 static void
 live_tallies(struct xb_tally t[3])
 {
-	const struct xb_ruleset *rs = xb_rules_active();
-
 	memset(t, 0, 3 * sizeof(*t));
 	xb_tally_copy(&t[0], &tel_app->by_country);
 	xb_tally_copy(&t[1], &tel_app->by_category);
 	xb_tally_copy(&t[2], &tel_app->by_tenant);
-	if (rs != NULL)
-		xb_rules_fold(rs, tel_app->nworkers, &t[0], &t[1], &t[2]);
+	xb_rules_fold_live(tel_app, &t[0], &t[1], &t[2]);
 }
 
 /* A name -> u64 dict of the non-zero entries of one tally column. */
