@@ -4,9 +4,9 @@
  *
  * Built and fully validated on the control thread (xb_ruleset_build),
  * published by the app with one atomic pointer store, read by workers with
- * one acquire load per burst, freed after an RCU grace period.  Nothing in
- * it changes after the build, except the per-worker counter blocks, each
- * written by its own worker only.
+ * one acquire load per poll loop, freed once its RCU grace period is over.
+ * Nothing in it changes after the build, except the per-worker counter
+ * blocks, each written by its own worker only.
  *
  * Dense ids (country, tenant, category, band) index the ruleset's own
  * tables; they mean nothing in another generation, which is why a flow

@@ -50,8 +50,6 @@ params_from_config(const struct xb_config *cfg, unsigned int nworkers,
 
 /* Shared by --check-config and live loads: the same builder, so a config
  * that checks OK loads OK. */
-int xb_app_check_tables(const struct xb_config *cfg, struct xb_errors *errs);
-
 int
 xb_app_check_tables(const struct xb_config *cfg, struct xb_errors *errs)
 {

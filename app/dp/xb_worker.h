@@ -9,8 +9,9 @@
  * its flow table, its name-extraction context and its flow-log ring.
  * Nothing here takes a lock, allocates or logs per packet; the main lcore
  * reads the counters (each 64-bit counter has a single writer) and adds
- * them up.  The ruleset pointer is loaded once per burst; the worker
- * reports RCU quiescence once per loop, between bursts.
+ * them up.  The ruleset pointer is loaded once per poll loop (one acquire
+ * load for the bursts of all its RX queues); the worker reports RCU
+ * quiescence once per poll loop, after them.
  */
 #ifndef XB_WORKER_H
 #define XB_WORKER_H
@@ -110,7 +111,7 @@ struct xb_worker {
 	struct xb_flowrec_ring *notices; /* negative-list hits, for events */
 	struct xb_name_cache *name_cache; /* name -> category, per worker */
 	struct xb_flowsnap *snap;        /* telemetry top flows, or NULL */
-	const struct xb_ruleset *rs;     /* held during a burst / expiry */
+	const struct xb_ruleset *rs;     /* held during a poll loop */
 	uint64_t now_ns;                 /* time of the current packet */
 	/* Usage month in force for usage_rs: [month_start, month_end) in ns,
 	 * counted in month slot usage_slot (see struct xb_usage_slots). */

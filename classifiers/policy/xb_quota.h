@@ -59,7 +59,8 @@ void xb_quota_free(struct xb_quota *q);
  * and at each month rollover.  A tenant whose used bytes already reach its
  * quota starts crossed and is not reported again by xb_quota_poll_crossed().
  * Returns 0, or -EBUSY when some worker has not yet called xb_quota_sync()
- * since the previous period began (try again after a burst).
+ * since the previous period began (try again after the workers' next poll
+ * loop).
  * Control plane.
  */
 int xb_quota_begin_period(struct xb_quota *q, uint32_t yyyymm,
@@ -81,10 +82,10 @@ unsigned int xb_quota_poll_crossed(struct xb_quota *q, uint16_t *tenants,
 uint64_t xb_quota_remaining(const struct xb_quota *q, uint16_t tenant);
 
 /*
- * Worker: call once per burst before xb_quota_consume().  Picks up a new
- * period published by xb_quota_begin_period() (dropping the slices of the
- * old one) and acknowledges it.  Cheap: one acquire load when nothing
- * changed.
+ * Worker: call once per poll loop, before the xb_quota_consume() calls of
+ * its bursts.  Picks up a new period published by xb_quota_begin_period()
+ * (dropping the slices of the old one) and acknowledges it.  Cheap: one
+ * acquire load when nothing changed.
  */
 void xb_quota_sync(struct xb_quota *q, unsigned int worker);
 
