@@ -3,9 +3,9 @@
  * One pointer published to readers and replaced under RCU (DPDK's QSBR):
  * how a new ruleset replaces the running one.
  *
- *   readers (workers): p = xb_swap_get() once per poll loop (acquire load)
- *                      and p used for that loop's bursts only;
- *                      xb_swap_quiescent() once per poll loop, after them;
+ *   readers (workers): p = xb_swap_get() once per poll loop (acquire load),
+ *                      p used within that loop only (its bursts, aging);
+ *                      xb_swap_quiescent() once per poll loop, at its end;
  *   writer (control):  xb_swap_publish(next): one release store, and the
  *                      object it replaced joins the retiring queue with
  *                      an RCU token (rte_rcu_qsbr_start); returns at once.
