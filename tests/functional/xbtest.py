@@ -148,9 +148,9 @@ def free_port(kind="tcp"):
 
 
 def drop_reasons():
-    """Drop reason names from classifiers/xb_drop.h's X-macro."""
+    """Drop reason names from classifiers/common/xb_drop.h's X-macro."""
     import re
-    with open(os.path.join(SRC, "classifiers", "xb_drop.h")) as f:
+    with open(os.path.join(SRC, "classifiers", "common", "xb_drop.h")) as f:
         return re.findall(r'X\(\s*\w+\s*,\s*"(\w+)"', f.read())
 
 
