@@ -569,9 +569,11 @@ struct xb_ip_burst {
  * Prefetched before: the mbuf headers, then each packet's first line a few
  * packets ahead (its address is in the header).  Where the driver filled
  * them on this core they are cached already; where another core did
- * (replay feeder, a software ring), each is a cross-core miss.
+ * (replay feeder, a software ring), each is a cross-core miss.  Out of
+ * line: the later stages' size would otherwise crowd the parse loop's
+ * registers.
  */
-static __rte_always_inline void
+static __rte_noinline void
 parse_burst(struct xb_worker *w, const struct xb_rxq *q,
 	    struct rte_mbuf **pkts, uint16_t n, bool keyed,
 	    struct xb_ip_burst *b, struct xb_dropped *dropped)
@@ -675,7 +677,7 @@ flows_only(struct xb_worker *w, const struct xb_rxq *q, struct xb_ip_burst *b,
  * lifetime that ends there, so they are enforced first; the next segment
  * starts at that packet, with its flow (b->resume).
  */
-static __rte_noinline uint16_t
+static __rte_always_inline uint16_t
 lookup_flows(struct xb_worker *w, const struct xb_ruleset *rs,
 	     enum xb_role_hint role, struct xb_ip_burst *b, uint16_t start,
 	     uint64_t now)
@@ -746,7 +748,7 @@ lookup_flows(struct xb_worker *w, const struct xb_ruleset *rs,
  * call (domestic side and country FIBs, 5-tuple rules), then each flow's
  * name category and policy at its packet's time.
  */
-static void
+static __rte_noinline void
 classify_new(struct xb_worker *w, const struct xb_ruleset *rs,
 	     const struct xb_ip_burst *b)
 {
@@ -783,7 +785,7 @@ classify_new(struct xb_worker *w, const struct xb_ruleset *rs,
  * packet queued for TX or dropped.  A packet without a flow entry gets a
  * verdict of its own.
  */
-static __rte_noinline void
+static __rte_always_inline void
 enforce_burst(struct xb_worker *w, const struct xb_rxq *q,
 	      const struct xb_ruleset *rs, enum xb_role_hint role,
 	      const struct xb_ip_burst *b, uint16_t start, uint16_t end,
@@ -800,6 +802,7 @@ enforce_burst(struct xb_worker *w, const struct xb_rxq *q,
 		const struct xb_flow_verdict *v;
 		struct xb_flow_verdict own;
 		enum xb_drop_reason why;
+		uint8_t action;
 
 		if (likely(f != NULL)) {
 			f->flags &= (uint8_t)~XB_FF_SEEN;
@@ -818,11 +821,12 @@ enforce_burst(struct xb_worker *w, const struct xb_rxq *q,
 			stateless_verdict(w, rs, pi, role, now, &own);
 			v = &own;
 		}
+		/* Read before enforce's stores, which may alias it. */
+		action = v->action;
 		why = enforce(w, rs, cnt, m, pi, v, len, now);
 		if (likely(why == XB_DROP_MAX))
-			tx_enqueue(w, v->action == XB_ACT_PUBLIC
-					      ? q->public_port
-					      : q->tx_port,
+			tx_enqueue(w, action == XB_ACT_PUBLIC ? q->public_port
+							      : q->tx_port,
 				   m);
 		else
 			drop(w, dropped, m, why);
@@ -867,9 +871,7 @@ process_burst_stages(struct xb_worker *w, const struct xb_rxq *q,
  * under --clock capture each packet's own timestamp replaces it.
  *
  * Flow, classify and enforce run over segments of the burst, normally
- * the whole of it (see lookup_flows).  The flow and enforce stages are
- * out of line: their size would otherwise crowd the parse loop's
- * registers.
+ * the whole of it (see lookup_flows).
  */
 static void
 process_burst(struct xb_worker *w, const struct xb_rxq *q,

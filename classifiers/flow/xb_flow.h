@@ -318,7 +318,7 @@ struct xb_flow {
 	uint8_t remote;       /* which endpoint (0/1) is the remote one */
 	uint8_t tcp_state;    /* XB_FLOW_TCP_* bits */
 	uint8_t burst;        /* table-owned: burst epoch that last pinned it */
-	uint8_t spare_;
+	uint8_t spare_;       /* free */
 	struct xb_flow_verdict verdict; /* the caller's, opaque here; its
 					 * first 8 bytes on line 0 */
 	/* line 1, from verdict.meter */
