@@ -55,6 +55,7 @@ void
 xb_flow_record_fill(struct xb_flow_record *r, struct xb_flow_table *t,
 		    const struct xb_flow *f, const struct xb_ruleset *rs)
 {
+	const struct xb_flow_verdict *v = &f->verdict;
 	uint8_t s = f->init_dir;
 	bool current = rs != NULL && f->generation == rs->generation;
 
@@ -67,13 +68,13 @@ xb_flow_record_fill(struct xb_flow_record *r, struct xb_flow_table *t,
 	r->sport = f->key.port[s];
 	r->dport = f->key.port[s ^ 1];
 	copy_str(r->country, sizeof(r->country),
-		 current ? xb_countries_code(rs->countries, f->country) : "?");
+		 current ? xb_countries_code(rs->countries, v->country) : "?");
 	copy_str(r->category, sizeof(r->category),
-		 current ? xb_categories_id(rs->categories, f->category) : "?");
+		 current ? xb_categories_id(rs->categories, v->category) : "?");
 	copy_str(r->tenant, sizeof(r->tenant),
-		 current ? xb_tenants_get(rs->tenants, f->tenant)->id : "?");
+		 current ? xb_tenants_get(rs->tenants, v->tenant)->id : "?");
 	copy_str(r->action, sizeof(r->action),
-		 current ? xb_action_name(f->action) : "?");
+		 current ? xb_action_name(v->action) : "?");
 	r->name_source = f->name_source;
 	if (f->name_source != XB_NAME_SRC_NONE)
 		copy_str(r->name, sizeof(r->name), xb_flow_name(t, f));

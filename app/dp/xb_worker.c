@@ -13,13 +13,7 @@
 #include "xb_parse.h"
 #include "xb_ruleset.h"
 #include "xb_swap.h"
-
-/* Verdict fields beyond struct xb_flow's own (flow aux words). */
-#define AUX_METER 0     /* meter instance or XB_METER_NONE */
-#define AUX_DSCP 1      /* low 8 bits: DSCP to write, or XB_DSCP_KEEP;
-			 * bits 8-31: interim records sent (active timeout) */
-#define AUX_UNTIL_LO 2  /* verdict valid until (ns), low and high words */
-#define AUX_UNTIL_HI 3
+#include "xb_verdict.h"
 
 /* Flow flags (struct xb_flow.flags, owned by the worker). */
 #define XB_FF_ROLE_MASK 0x03 /* enum xb_role_hint of the first packet */
@@ -132,22 +126,14 @@ pkt_info_from_flow(const struct xb_flow *f, struct xb_pkt_info *pi)
 	pi->dport = f->key.port[s ^ 1];
 }
 
-static inline uint64_t
-verdict_until(const struct xb_flow *f)
-{
-	return (uint64_t)f->aux[AUX_UNTIL_HI] << 32 | f->aux[AUX_UNTIL_LO];
-}
-
-/* The policy of (country, category, tenant): action, QoS row, meter,
- * DSCP; held in the flow until the approval it relies on expires. */
 static void fill_record(const struct xb_worker *w, const struct xb_ruleset *rs,
 			const struct xb_flow *f, struct xb_flow_record *r);
 
-/* Tell the control plane about a flow's new verdict (event log): never
- * waits for room, counts what the ring could not take. */
+/* Tell the control plane about a flow's new verdict (event log) at now
+ * (ns): never waits for room, counts what the ring could not take. */
 static void
 notice(struct xb_worker *w, const struct xb_ruleset *rs,
-       const struct xb_flow *f, enum xb_notice kind)
+       const struct xb_flow *f, uint64_t now, enum xb_notice kind)
 {
 	struct xb_flow_record *r = xb_flowrec_reserve(w->notices);
 
@@ -156,37 +142,37 @@ notice(struct xb_worker *w, const struct xb_ruleset *rs,
 		return;
 	}
 	fill_record(w, rs, f, r);
-	r->first_ns = w->now_ns;
+	r->first_ns = now;
 	r->end_reason = (uint8_t)kind;
 	xb_flowrec_commit(w->notices);
 }
 
+/*
+ * The policy part of a flow's verdict at now (ns): the decision for its
+ * (country, category, tenant), held in the flow until the approval it
+ * relies on expires (valid_until_ns) or the category changes.  expired:
+ * decided again because the previous decision lapsed.
+ */
 static void
 decide_policy(struct xb_worker *w, const struct xb_ruleset *rs,
-	      struct xb_flow *f, bool expired)
+	      struct xb_flow *f, uint64_t now, bool expired)
 {
-	struct xb_policy_verdict pv;
-	uint8_t was = f->action;
+	uint8_t was = f->verdict.action;
+	uint8_t action;
 
-	xb_policy_decide(rs->policy, f->country, f->category, f->tenant,
-			 w->now_ns, &pv);
-	f->action = pv.action;
+	xb_verdict_decide(&f->verdict, rs->policy, now);
+	action = f->verdict.action;
 	/* Events, once per flow and verdict: a flow newly on the negative
 	 * list (and why: an approval it used has just expired), a flow
-	 * newly audited. */
-	if (unlikely(pv.action != was || f->packets[0] + f->packets[1] == 0)) {
-		if (pv.action == XB_ACT_NEGATIVE_LIST)
-			notice(w, rs, f, expired ? XB_NOTICE_APPROVAL_EXPIRED
-						 : XB_NOTICE_NEGATIVE_LIST);
-		else if (pv.action == XB_ACT_AUDIT)
-			notice(w, rs, f, XB_NOTICE_AUDIT);
+	 * newly audited.  The record shows the new verdict. */
+	if (unlikely(action != was || f->packets[0] + f->packets[1] == 0)) {
+		if (action == XB_ACT_NEGATIVE_LIST)
+			notice(w, rs, f, now,
+			       expired ? XB_NOTICE_APPROVAL_EXPIRED
+				       : XB_NOTICE_NEGATIVE_LIST);
+		else if (action == XB_ACT_AUDIT)
+			notice(w, rs, f, now, XB_NOTICE_AUDIT);
 	}
-	f->action = pv.action;
-	f->qos = pv.row;
-	f->aux[AUX_METER] = pv.meter;
-	f->aux[AUX_DSCP] = (f->aux[AUX_DSCP] & ~0xffu) | pv.dscp;
-	f->aux[AUX_UNTIL_LO] = (uint32_t)pv.valid_until_ns;
-	f->aux[AUX_UNTIL_HI] = (uint32_t)(pv.valid_until_ns >> 32);
 }
 
 /* Apply the category a name gives, if any (the per-worker cache first:
@@ -207,41 +193,43 @@ apply_name(struct xb_worker *w, const struct xb_ruleset *rs,
 				  cat);
 	}
 	if (cat >= 0)
-		f->category = (uint16_t)cat;
+		f->verdict.category = (uint16_t)cat;
 }
 
-/* The rest of a flow's classification once the ruleset's verdict v of
- * its packet (direction dir) is known: the name's category, the policy. */
+/* The rest of a flow's verdict once the ruleset's classification cls of
+ * its packet (direction dir, time now) is known: the name's category, the
+ * policy. */
 static void
 classified(struct xb_worker *w, const struct xb_ruleset *rs,
-	   struct xb_flow *f, const struct xb_verdict *v, uint8_t dir)
+	   struct xb_flow *f, const struct xb_verdict *cls, uint8_t dir,
+	   uint64_t now)
 {
-	f->country = v->country;
-	f->tenant = v->tenant;
-	f->category = v->category;
+	xb_verdict_classified(&f->verdict, cls);
 	/* Endpoint index (0/1 in the key) of the foreign end. */
-	f->remote = v->remote ? dir : (uint8_t)(dir ^ 1);
+	f->remote = cls->remote ? dir : (uint8_t)(dir ^ 1);
 	if (f->name_source != XB_NAME_SRC_NONE)
 		apply_name(w, rs, f);
 	f->generation = rs->generation;
-	decide_policy(w, rs, f, false);
+	decide_policy(w, rs, f, now, false);
 }
 
 /*
- * Classify one flow on its own under rs (at flow end, when the ruleset has
- * changed since its verdict; the data path classifies a burst's new flows
- * together, classify_queued).  pi is a packet of it, dir that packet's
- * direction in the flow key.
+ * Classify one flow on its own under rs at now (at flow end, when the
+ * ruleset has changed since its verdict; the data path classifies a
+ * burst's new flows together, classify_new).  pi is a packet of it, dir
+ * that packet's direction in the flow key.
  */
 static void
 classify_flow(struct xb_worker *w, const struct xb_ruleset *rs,
-	      struct xb_flow *f, const struct xb_pkt_info *pi, uint8_t dir)
+	      struct xb_flow *f, const struct xb_pkt_info *pi, uint8_t dir,
+	      uint64_t now)
 {
-	struct xb_verdict v;
+	struct xb_verdict cls;
 
 	xb_ruleset_classify(rs, pi, dir != f->init_dir,
-			    (enum xb_role_hint)(f->flags & XB_FF_ROLE_MASK), &v);
-	classified(w, rs, f, &v, dir);
+			    (enum xb_role_hint)(f->flags & XB_FF_ROLE_MASK),
+			    &cls);
+	classified(w, rs, f, &cls, dir, now);
 }
 
 /* A flow-log record of f, resolved under rs (its current ruleset). */
@@ -254,7 +242,9 @@ fill_record(const struct xb_worker *w, const struct xb_ruleset *rs,
 }
 
 /* Flow ended: log it (resolved under the current ruleset) and free its
- * name-extraction slot. */
+ * name-extraction slot.  Called by the flow table, which passes no time:
+ * the worker's clock (w->now_ns) is the ending packet's time, or the
+ * sweep's. */
 static void
 flow_end(void *ctx, struct xb_flow *f, enum xb_flow_end_reason why)
 {
@@ -269,7 +259,7 @@ flow_end(void *ctx, struct xb_flow *f, enum xb_flow_end_reason why)
 		struct xb_pkt_info pi;
 
 		pkt_info_from_flow(f, &pi);
-		classify_flow(w, rs, f, &pi, f->init_dir);
+		classify_flow(w, rs, f, &pi, f->init_dir, w->now_ns);
 	}
 	r = xb_flowrec_reserve(w->flowlog);
 	while (r == NULL && why == XB_FLOW_END_FLUSH) {
@@ -296,7 +286,7 @@ static void
 flow_live(void *ctx, struct xb_flow *f, uint64_t now_ns)
 {
 	struct xb_worker *w = ctx;
-	uint32_t sent = f->aux[AUX_DSCP] >> 8;
+	uint32_t sent = f->verdict.interims;
 	struct xb_flow_record *r;
 
 	if (now_ns - f->first_ns < (uint64_t)(sent + 1) * w->active_timeout_ns ||
@@ -311,15 +301,16 @@ flow_live(void *ctx, struct xb_flow *f, uint64_t now_ns)
 	r->interim = 1;
 	r->last_ns = now_ns;
 	xb_flowrec_commit(w->flowlog);
-	f->aux[AUX_DSCP] += 1u << 8;
+	f->verdict.interims = sent + 1;
 	w->c.interim_records++;
 }
 
-/* The first payload packets of a flow may reveal its name. */
+/* The first payload packets of a flow may reveal its name (pi, m: the
+ * packet, direction dir in the flow key, time now). */
 static inline void
 extract_name(struct xb_worker *w, const struct xb_ruleset *rs,
 	     struct xb_flow *f, const struct xb_pkt_info *pi, uint8_t dir,
-	     struct rte_mbuf *m)
+	     struct rte_mbuf *m, uint64_t now)
 {
 	uint8_t buf[2048];
 	struct xb_name name;
@@ -339,7 +330,7 @@ extract_name(struct xb_worker *w, const struct xb_ruleset *rs,
 			len = 0;
 	}
 	rc = xb_name_feed(w->names, &f->name_slot, pi, dir, f->init_dir,
-			  payload, len, w->now_ns, &name);
+			  payload, len, now, &name);
 	if (rc == XB_NAME_MORE)
 		return;
 	f->flags |= XB_FF_NAME_DONE;
@@ -352,14 +343,14 @@ extract_name(struct xb_worker *w, const struct xb_ruleset *rs,
 	w->c.names_found++;
 	/* The name may change the category, and with it the policy. */
 	apply_name(w, rs, f);
-	decide_policy(w, rs, f, false);
+	decide_policy(w, rs, f, now, false);
 }
 
 /* DNS answers teach the address -> name cache, for later flows that carry
- * no name of their own (ECH, no SNI). */
+ * no name of their own (ECH, no SNI); now: the answer's time (ns). */
 static inline void
 learn_dns(struct xb_worker *w, const struct xb_pkt_info *pi,
-	  struct rte_mbuf *m)
+	  struct rte_mbuf *m, uint64_t now)
 {
 	uint8_t buf[1500];
 	uint32_t len = pi->payload_len < sizeof(buf) ? pi->payload_len
@@ -370,9 +361,11 @@ learn_dns(struct xb_worker *w, const struct xb_pkt_info *pi,
 		return;
 	p = rte_pktmbuf_read(m, pi->payload_off, len, buf);
 	if (p != NULL)
-		xb_name_dns_learn(w->names, p, len, false, w->now_ns);
+		xb_name_dns_learn(w->names, p, len, false, now);
 }
 
+/* A packet's time (ns): the burst's on the wall clock, the packet's own
+ * timestamp under --clock capture. */
 static inline uint64_t
 packet_time(const struct xb_worker *w, const struct rte_mbuf *m,
 	    uint64_t burst_ns)
@@ -405,15 +398,16 @@ remark_dscp(struct xb_worker *w, struct rte_mbuf *m,
 }
 
 /*
- * Move the worker's usage counting to the month of now (rare: the first
- * packet under a ruleset, and month boundaries).  A slot is reused only
- * after the control plane has folded what it held (see xb_ruleset.h).
+ * Move the worker's usage counting to the month of now (ns; rare: the
+ * first packet under a ruleset, and month boundaries).  A slot is reused
+ * only after the control plane has folded what it held (see
+ * xb_ruleset.h).
  */
 static void
 usage_month_switch(struct xb_worker *w, const struct xb_ruleset *rs,
-		   struct xb_usage_slots *u)
+		   struct xb_usage_slots *u, uint64_t now)
 {
-	uint32_t m = xb_month_of(w->now_ns, rs->utc_offset_s);
+	uint32_t m = xb_month_of(now, rs->utc_offset_s);
 	unsigned int s = m & 1;
 	uint32_t old = atomic_load_explicit(&u->month[s], memory_order_relaxed);
 
@@ -443,40 +437,53 @@ usage_month_switch(struct xb_worker *w, const struct xb_ruleset *rs,
 }
 
 /*
- * Account from now on under rs: the usage month (switched when left) and
- * the tariff band of the current minute.  Rare: the first packet under a
- * ruleset, then once a minute.
+ * Account from now (ns) on under rs: the usage month (switched when
+ * left) and the tariff band of the current minute.  Rare: the first
+ * packet under a ruleset, then once a minute.
  */
 static void
 acct_refresh(struct xb_worker *w, const struct xb_ruleset *rs,
-	     struct xb_usage_slots *u)
+	     struct xb_usage_slots *u, uint64_t now)
 {
 	uint64_t from, until;
 
-	if (w->usage_rs != rs || w->now_ns < w->month_start_ns ||
-	    w->now_ns >= w->month_end_ns)
-		usage_month_switch(w, rs, u);
-	w->band = xb_tariff_band_minute(rs->tariff, w->now_ns, &from, &until);
+	if (w->usage_rs != rs || now < w->month_start_ns ||
+	    now >= w->month_end_ns)
+		usage_month_switch(w, rs, u, now);
+	w->band = xb_tariff_band_minute(rs->tariff, now, &from, &until);
 	w->acct_from_ns = from > w->month_start_ns ? from : w->month_start_ns;
 	w->acct_until_ns = until < w->month_end_ns ? until : w->month_end_ns;
 }
 
 /*
- * Enforce the flow's verdict on one packet: negative list and deny rows
- * drop; the row's meter polices (red drops); the tenant's quota, once
- * spent, applies its over_quota action; DSCP is remarked; forwarded
- * packets are billed by band.  Returns XB_DROP_MAX to forward, else the
- * drop reason.
+ * Enforce a verdict v on one packet m (pi: its parse, len: its frame
+ * bytes, now: its time, ns), the steps after classification in order:
+ * count it under its class and action; policy: negative list and deny
+ * rows drop; meter: the row's meter polices (red drops); the tenant's
+ * quota, once spent, applies its over_quota action; DSCP is remarked;
+ * account: forwarded packets are billed by band.  Returns XB_DROP_MAX to
+ * forward, else the drop reason.  Per packet: the flow's verdict, or a
+ * packet's own when the flow table could not take its flow.
  */
 static inline enum xb_drop_reason
 enforce(struct xb_worker *w, const struct xb_ruleset *rs,
 	const struct xb_ruleset_counters *cnt, struct rte_mbuf *m,
-	const struct xb_pkt_info *pi, uint8_t action, uint32_t meter,
-	uint8_t dscp, uint16_t country, uint16_t category, uint16_t tenant,
-	uint32_t len)
+	const struct xb_pkt_info *pi, const struct xb_flow_verdict *v,
+	uint32_t len, uint64_t now)
 {
+	/* Read once: the counter stores below may alias byte fields. */
+	const uint16_t country = v->country, category = v->category;
+	const uint16_t tenant = v->tenant;
+	const uint8_t action = v->action, dscp = v->dscp;
+	const uint32_t meter = v->meter;
 	struct xb_pkt_bytes *cell;
 
+	cnt->by_country[country].packets++;
+	cnt->by_country[country].bytes += len;
+	cnt->by_category[category].packets++;
+	cnt->by_category[category].bytes += len;
+	cnt->by_tenant[tenant].packets++;
+	cnt->by_tenant[tenant].bytes += len;
 	w->c.by_action_pkts[action]++;
 	w->c.by_action_bytes[action] += len;
 	if (unlikely(!xb_action_forwards(action)))
@@ -484,7 +491,7 @@ enforce(struct xb_worker *w, const struct xb_ruleset *rs,
 						      : XB_DROP_POLICY_DENY;
 	if (meter != XB_METER_NONE) {
 		enum xb_color c = xb_meter_color(rs->meters, w->index, meter,
-						 w->now_ns, len);
+						 now, len);
 
 		if (c == XB_RED)
 			return XB_DROP_METER_RED;
@@ -499,15 +506,15 @@ enforce(struct xb_worker *w, const struct xb_ruleset *rs,
 			return XB_DROP_QUOTA;
 		if (t->over_quota == XB_OVER_QUOTA_THROTTLE &&
 		    xb_meter_color(rs->meters, w->index,
-				   rs->throttle_meter_base + tenant, w->now_ns,
+				   rs->throttle_meter_base + tenant, now,
 				   len) == XB_RED)
 			return XB_DROP_QUOTA;
 	}
 	if (dscp != XB_DSCP_KEEP)
 		remark_dscp(w, m, pi, dscp);
-	if (unlikely(w->usage_rs != rs || w->now_ns < w->acct_from_ns ||
-		     w->now_ns >= w->acct_until_ns))
-		acct_refresh(w, rs, (struct xb_usage_slots *)&cnt->usage);
+	if (unlikely(w->usage_rs != rs || now < w->acct_from_ns ||
+		     now >= w->acct_until_ns))
+		acct_refresh(w, rs, (struct xb_usage_slots *)&cnt->usage, now);
 	cell = &cnt->usage.cells[w->usage_slot]
 		       [xb_ruleset_usage_cell(rs, tenant, country, category,
 					      w->band)];
@@ -517,32 +524,56 @@ enforce(struct xb_worker *w, const struct xb_ruleset *rs,
 }
 
 /*
- * A burst's IP packets between the stages: what stage 1 (parse) gives the
- * later ones, and what stage 3 (flows) gives stages 4 and 5.
+ * The verdict of a packet the flow table could not take (every candidate
+ * entry pinned by this burst): classified and decided from this packet
+ * alone, at its time now (ns), into v, for the same enforce() as a flow's.
+ */
+static void
+stateless_verdict(struct xb_worker *w, const struct xb_ruleset *rs,
+		  const struct xb_pkt_info *pi, enum xb_role_hint role,
+		  uint64_t now, struct xb_flow_verdict *v)
+{
+	struct xb_verdict cls;
+
+	w->c.flows_stateless++;
+	xb_ruleset_classify(rs, pi, false, role, &cls);
+	*v = (struct xb_flow_verdict){0};
+	xb_verdict_classified(v, &cls);
+	xb_verdict_decide(v, rs->policy, now);
+}
+
+/*
+ * A burst's IP packets between the stages: what parse gives the later
+ * ones, and what the flow stage gives classify and enforce.
  */
 struct xb_ip_burst {
 	uint16_t n;
+	uint16_t nq;                       /* flow: entries of queued[] */
+	struct xb_flow *resume;            /* flow: the flow of the packet
+					    * the segment ended at, or NULL */
 	struct rte_mbuf *pkts[XB_BURST];
 	struct xb_pkt_info info[XB_BURST];
 	struct xb_flow_key keys[XB_BURST];
 	uint32_t hashes[XB_BURST];
 	uint8_t dirs[XB_BURST];            /* direction in the flow key */
-	struct xb_flow *flows[XB_BURST];   /* stage 3: the packet's flow */
-	uint64_t times[XB_BURST];          /* the packet's time, ns */
-	uint16_t queued[XB_BURST];         /* stage 3: packets whose flow
-					    * stage 4 classifies */
+	struct xb_flow *flows[XB_BURST];   /* flow: the packet's flow */
+	uint64_t times[XB_BURST];          /* flow: the packet's time, ns */
+	uint16_t queued[XB_BURST];         /* flow: packets whose flow
+					    * classify_new classifies */
 };
 
 /*
- * Stage 1: parse; non-IP frames pass untouched, broken IP drops.  With
+ * Stage parse: non-IP frames pass untouched, broken IP drops.  With
  * keyed, the flow key and hash come right after the parse, and the hash's
  * bucket line starts loading while the rest of the burst parses.
  * Prefetched before: the mbuf headers, then each packet's first line a few
  * packets ahead (its address is in the header).  Where the driver filled
  * them on this core they are cached already; where another core did
- * (replay feeder, a software ring), each is a cross-core miss.
+ * (replay feeder, a software ring), each is a cross-core miss.  Out of
+ * line: the later stages' size would otherwise crowd the parse loop's
+ * registers.
  */
-static inline void
+static __rte_noinline void
 parse_burst(struct xb_worker *w, const struct xb_rxq *q,
 	    struct rte_mbuf **pkts, uint16_t n, bool keyed,
 	    struct xb_ip_burst *b, struct xb_dropped *dropped)
@@ -593,11 +624,28 @@ parse_burst(struct xb_worker *w, const struct xb_rxq *q,
 	}
 }
 
-/* --stages flow: the flow table's work alone (lookup, insert, touch). */
+/* The flow stage's start: a new burst for the table (its pins; none
+ * for a burst without IP packets), and the first packets' entries
+ * loading.  Each later packet's entry is prefetched XB_LOOKAHEAD packets
+ * before its lookup, inside the stage. */
+static inline void
+flows_begin(struct xb_worker *w, struct xb_ip_burst *b)
+{
+	b->resume = NULL;
+	if (unlikely(b->n == 0))
+		return;
+	xb_flow_burst_begin(w->flows);
+	for (uint16_t i = 0; i < b->n && i < XB_LOOKAHEAD; i++)
+		xb_flow_prefetch_candidate(w->flows, b->hashes[i]);
+}
+
+/* --stages flow: the flow table's work alone (lookup, insert, touch) at
+ * the burst's time now (ns), then forward. */
 static void
 flows_only(struct xb_worker *w, const struct xb_rxq *q, struct xb_ip_burst *b,
-	   uint64_t burst_ns)
+	   uint64_t now)
 {
+	flows_begin(w, b);
 	for (uint16_t i = 0; i < b->n; i++) {
 		struct xb_flow *f;
 
@@ -607,28 +655,108 @@ flows_only(struct xb_worker *w, const struct xb_rxq *q, struct xb_ip_burst *b,
 		f = xb_flow_lookup(w->flows, &b->keys[i], b->hashes[i]);
 		if (f == NULL)
 			f = xb_flow_insert(w->flows, &b->keys[i], b->hashes[i],
-					   burst_ns, flow_end, w);
+					   now, flow_end, w);
 		if (f != NULL)
 			xb_flow_touch(f, b->dirs[i], rte_pktmbuf_pkt_len(b->pkts[i]),
-				      b->info[i].tcp_flags, burst_ns);
+				      b->info[i].tcp_flags, now);
 		tx_enqueue(w, q->tx_port, b->pkts[i]);
 	}
 }
 
 /*
- * Stage 4: classify the flows of a burst gathered for it (b->queued[k]
- * indexes the packet that queued its flow, with its info, direction and
- * time): the ruleset's lookups for all of them in one bulk call, then each
- * flow's name category and policy at its packet's time.
+ * Stage flow, over one segment of the burst from packet start: each
+ * packet's time (b->times[], from now, the burst's time) and flow (a
+ * lookup, else a new entry; an entry idle past its timeout restarts as a
+ * new flow), and the flows that need a verdict (new, restarted, or from
+ * an older ruleset) queued once each, b->queued[0..b->nq).  Entries found
+ * or made are pinned for the burst: b->flows[] stays valid to enforce.
+ *
+ * Returns the segment's end: b->n, or earlier at a packet whose flow the
+ * segment has already seen and which has idled out since (a capture clock
+ * can put hours inside one burst): the packets before it belong to the
+ * lifetime that ends there, so they are enforced first; the next segment
+ * starts at that packet, with its flow (b->resume).
  */
-static void
-classify_queued(struct xb_worker *w, const struct xb_ruleset *rs,
-		const struct xb_ip_burst *b, uint16_t nq)
+static __rte_always_inline uint16_t
+lookup_flows(struct xb_worker *w, const struct xb_ruleset *rs,
+	     enum xb_role_hint role, struct xb_ip_burst *b, uint16_t start,
+	     uint64_t now)
+{
+	struct xb_flow *resume = b->resume;
+	uint16_t nq = 0, end;
+
+	b->resume = NULL;
+	for (end = start; end < b->n; end++) {
+		uint16_t i = end;
+		struct xb_flow *f;
+		uint64_t t;
+
+		if (i + XB_LOOKAHEAD < b->n)
+			xb_flow_prefetch_candidate(w->flows,
+						   b->hashes[i + XB_LOOKAHEAD]);
+		/* The worker's clock: for the table's end callbacks, and
+		 * published (replay feeder, billing). */
+		w->now_ns = b->times[i] = t = packet_time(w, b->pkts[i], now);
+		if (resume != NULL) {
+			f = resume;
+			resume = NULL;
+		} else {
+			f = xb_flow_lookup(w->flows, &b->keys[i], b->hashes[i]);
+			if (f != NULL && (f->flags & XB_FF_SEEN) &&
+			    unlikely(xb_flow_idle(w->flows, f, t))) {
+				b->resume = f;
+				break;
+			}
+		}
+		if (f == NULL)
+			f = xb_flow_insert(w->flows, &b->keys[i], b->hashes[i],
+					   t, flow_end, w);
+		else
+			/* Idle past its timeout: it ended; the entry
+			 * restarts as a new flow (generation 0). */
+			xb_flow_restart_if_idle(w->flows, f, t, flow_end, w);
+		b->flows[i] = f;
+		if (unlikely(f == NULL))
+			continue;
+		/* Later packets of the burst see it active. */
+		xb_flow_seen(f, t);
+		if (unlikely(f->generation != rs->generation) &&
+		    !(f->flags & XB_FF_QUEUED)) {
+			if (f->generation == 0) {
+				/* Really new (later packets of it in this
+				 * burst find it queued). */
+				w->c.flows_new++;
+				f->init_dir = b->dirs[i];
+				f->flags = (uint8_t)role;
+				f->name_slot = XB_NAME_SLOT_NONE;
+			} else {
+				w->c.reclassified++;
+			}
+			f->flags |= XB_FF_QUEUED;
+			b->queued[nq++] = i;
+		}
+		f->flags |= XB_FF_SEEN;
+	}
+	b->nq = nq;
+	return end;
+}
+
+/*
+ * Stage classify: the verdicts of the flows the flow stage queued
+ * (b->queued[k] indexes the packet that queued its flow, with its info,
+ * direction and time): the ruleset's lookups for all of them in one bulk
+ * call (domestic side and country FIBs, 5-tuple rules), then each flow's
+ * name category and policy at its packet's time.
+ */
+static __rte_noinline void
+classify_new(struct xb_worker *w, const struct xb_ruleset *rs,
+	     const struct xb_ip_burst *b)
 {
 	const struct xb_pkt_info *qpi[XB_BURST];
-	struct xb_verdict v[XB_BURST];
+	struct xb_verdict cls[XB_BURST];
 	bool reply[XB_BURST];
 	uint8_t roles[XB_BURST];
+	uint16_t nq = b->nq;
 
 	if (nq == 0)
 		return;
@@ -639,182 +767,86 @@ classify_queued(struct xb_worker *w, const struct xb_ruleset *rs,
 		reply[k] = b->dirs[b->queued[k]] != f->init_dir;
 		roles[k] = f->flags & XB_FF_ROLE_MASK;
 	}
-	xb_ruleset_classify_bulk(rs, qpi, reply, roles, nq, v);
+	xb_ruleset_classify_bulk(rs, qpi, reply, roles, nq, cls);
 	for (uint16_t k = 0; k < nq; k++) {
-		struct xb_flow *f = b->flows[b->queued[k]];
+		uint16_t i = b->queued[k];
+		struct xb_flow *f = b->flows[i];
 
 		f->flags &= (uint8_t)~XB_FF_QUEUED;
-		w->now_ns = b->times[b->queued[k]];
-		classified(w, rs, f, &v[k], b->dirs[b->queued[k]]);
+		classified(w, rs, f, &cls[k], b->dirs[i], b->times[i]);
 	}
 }
 
 /*
- * Stages 3 to 5 (flows, verdicts, enforcement) of a parsed burst.  Out of
- * line: its size would otherwise crowd the parse loop's registers.
+ * Stage enforce, per packet of the segment [start, end): the flow's
+ * counters and state (names from its first payload packets, the policy
+ * decided again once it lapses), then its verdict enforced (policy,
+ * meter, quota, DSCP, account; enforce()) at the packet's time and the
+ * packet queued for TX or dropped.  A packet without a flow entry gets a
+ * verdict of its own.
  */
-static __rte_noinline void
-process_flows(struct xb_worker *w, const struct xb_rxq *q,
-	      const struct xb_ruleset *rs, struct xb_ip_burst *b,
-	      uint64_t burst_ns, struct xb_dropped *dropped)
+static __rte_always_inline void
+enforce_burst(struct xb_worker *w, const struct xb_rxq *q,
+	      const struct xb_ruleset *rs, enum xb_role_hint role,
+	      const struct xb_ip_burst *b, uint16_t start, uint16_t end,
+	      struct xb_dropped *dropped)
 {
 	const struct xb_ruleset_counters *cnt = &rs->counters[w->index];
-	enum xb_role_hint role = role_hint(q->role);
-	struct xb_flow *resume = NULL; /* flow of the packet a segment ends at */
 
-	/*
-	 * Stages 3 to 5 run over segments of the burst, normally the whole
-	 * of it.  A segment ends early only at a packet whose flow it has
-	 * already seen and which has idled out since (a capture clock can put
-	 * hours inside one burst): the packets before it belong to the
-	 * lifetime that ends there, so they are counted first.
-	 */
-	for (uint16_t start = 0, end; start < b->n; start = end) {
-		uint16_t nq = 0;
+	for (uint16_t i = start; i < end; i++) {
+		struct rte_mbuf *m = b->pkts[i];
+		const struct xb_pkt_info *pi = &b->info[i];
+		uint32_t len = rte_pktmbuf_pkt_len(m);
+		struct xb_flow *f = b->flows[i];
+		uint64_t now = b->times[i];
+		const struct xb_flow_verdict *v;
+		struct xb_flow_verdict own;
+		enum xb_drop_reason why;
+		uint8_t action;
 
-		/* Stage 3: each packet's flow (lookup, else a new entry), and
-		 * the flows that need a verdict (new, restarted, or from an
-		 * older ruleset) gathered, once each.  Entries found or made
-		 * are pinned for the burst: b->flows[] stays valid to stage 5. */
-		for (end = start; end < b->n; end++) {
-			uint16_t i = end;
-			struct xb_flow *f;
-
-			if (i + XB_LOOKAHEAD < b->n)
-				xb_flow_prefetch_candidate(
-					w->flows, b->hashes[i + XB_LOOKAHEAD]);
-			w->now_ns = b->times[i] =
-				packet_time(w, b->pkts[i], burst_ns);
-			if (resume != NULL) {
-				f = resume;
-				resume = NULL;
-			} else {
-				f = xb_flow_lookup(w->flows, &b->keys[i],
-						   b->hashes[i]);
-				if (f != NULL && (f->flags & XB_FF_SEEN) &&
-				    unlikely(xb_flow_idle(w->flows, f,
-							  w->now_ns))) {
-					resume = f;
-					break;
-				}
-			}
-			if (f == NULL)
-				f = xb_flow_insert(w->flows, &b->keys[i],
-						   b->hashes[i], w->now_ns,
-						   flow_end, w);
-			else
-				/* Idle past its timeout: it ended; the entry
-				 * restarts as a new flow (generation 0). */
-				xb_flow_restart_if_idle(w->flows, f, w->now_ns,
-							flow_end, w);
-			b->flows[i] = f;
-			if (unlikely(f == NULL))
-				continue;
-			/* Later packets of the burst see it active. */
-			xb_flow_seen(f, w->now_ns);
-			if (unlikely(f->generation != rs->generation) &&
-			    !(f->flags & XB_FF_QUEUED)) {
-				if (f->generation == 0) {
-					/* Really new (later packets of it in
-					 * this burst find it queued). */
-					w->c.flows_new++;
-					f->init_dir = b->dirs[i];
-					f->flags = (uint8_t)role;
-					f->name_slot = XB_NAME_SLOT_NONE;
-				} else {
-					w->c.reclassified++;
-				}
-				f->flags |= XB_FF_QUEUED;
-				b->queued[nq++] = i;
-			}
-			f->flags |= XB_FF_SEEN;
+		if (likely(f != NULL)) {
+			f->flags &= (uint8_t)~XB_FF_SEEN;
+			xb_flow_touch(f, b->dirs[i], len, pi->tcp_flags, now);
+			if (unlikely(!(f->flags & XB_FF_NAME_DONE)))
+				extract_name(w, rs, f, pi, b->dirs[i], m, now);
+			else if (unlikely(pi->proto == IPPROTO_UDP &&
+					  pi->sport == 53))
+				learn_dns(w, pi, m, now);
+			if (unlikely(now >= f->verdict.valid_until_ns))
+				/* approval expired */
+				decide_policy(w, rs, f, now, true);
+			v = &f->verdict;
+		} else {
+			/* No room in the flow table for this burst. */
+			stateless_verdict(w, rs, pi, role, now, &own);
+			v = &own;
 		}
-
-		/* Stage 4: the gathered flows' verdicts, the FIB lookups and
-		 * 5-tuple rules of all of them in one bulk call each. */
-		if (unlikely(nq > 0))
-			classify_queued(w, rs, b, nq);
-
-		/* Stage 5: per packet, the flow's verdict enforced. */
-		for (uint16_t i = start; i < end; i++) {
-			struct rte_mbuf *m = b->pkts[i];
-			const struct xb_pkt_info *pi = &b->info[i];
-			uint32_t len = rte_pktmbuf_pkt_len(m);
-			struct xb_flow *f = b->flows[i];
-			uint16_t country, category, tenant;
-			uint32_t meter;
-			uint8_t action, dscp;
-			enum xb_drop_reason why;
-
-			w->now_ns = b->times[i];
-			if (likely(f != NULL)) {
-				f->flags &= (uint8_t)~XB_FF_SEEN;
-				xb_flow_touch(f, b->dirs[i], len, pi->tcp_flags,
-					      w->now_ns);
-				if (unlikely(!(f->flags & XB_FF_NAME_DONE)))
-					extract_name(w, rs, f, pi, b->dirs[i], m);
-				else if (unlikely(pi->proto == IPPROTO_UDP &&
-						  pi->sport == 53))
-					learn_dns(w, pi, m);
-				if (unlikely(w->now_ns >= verdict_until(f)))
-					/* approval expired */
-					decide_policy(w, rs, f, true);
-				country = f->country;
-				category = f->category;
-				tenant = f->tenant;
-				action = f->action;
-				meter = f->aux[AUX_METER];
-				dscp = (uint8_t)f->aux[AUX_DSCP];
-			} else {
-				/* No room in the flow table for this burst: a
-				 * stateless verdict from this packet alone. */
-				struct xb_policy_verdict pv;
-				struct xb_verdict v;
-
-				w->c.flows_stateless++;
-				xb_ruleset_classify(rs, pi, false, role, &v);
-				country = v.country;
-				category = v.category;
-				tenant = v.tenant;
-				xb_policy_decide(rs->policy, country, category,
-						 tenant, w->now_ns, &pv);
-				action = pv.action;
-				meter = pv.meter;
-				dscp = pv.dscp;
-			}
-			cnt->by_country[country].packets++;
-			cnt->by_country[country].bytes += len;
-			cnt->by_category[category].packets++;
-			cnt->by_category[category].bytes += len;
-			cnt->by_tenant[tenant].packets++;
-			cnt->by_tenant[tenant].bytes += len;
-			why = enforce(w, rs, cnt, m, pi, action, meter, dscp,
-				      country, category, tenant, len);
-			if (likely(why == XB_DROP_MAX))
-				tx_enqueue(w, action == XB_ACT_PUBLIC
-						      ? q->public_port
-						      : q->tx_port,
-					   m);
-			else
-				drop(w, dropped, m, why);
-		}
+		/* Read before enforce's stores, which may alias it. */
+		action = v->action;
+		why = enforce(w, rs, cnt, m, pi, v, len, now);
+		if (likely(why == XB_DROP_MAX))
+			tx_enqueue(w, action == XB_ACT_PUBLIC ? q->public_port
+							      : q->tx_port,
+				   m);
+		else
+			drop(w, dropped, m, why);
 	}
 }
 
-/* Process one received burst; tsc: when it arrived. */
-static void
-process_burst(struct xb_worker *w, const struct xb_rxq *q,
-	      const struct xb_ruleset *rs, struct rte_mbuf **pkts, uint16_t n,
-	      uint64_t tsc)
+/*
+ * --stages: the pipeline cut after a stage, for per-stage benchmarks: io
+ * (the loop, RX and TX, and nothing else: testpmd's io forwarding through
+ * xbgw's own loop), parse, or parse and flow; every packet is forwarded.
+ */
+static __rte_noinline void
+process_burst_stages(struct xb_worker *w, const struct xb_rxq *q,
+		     struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
 	struct xb_ip_burst b;
-	uint64_t burst_ns = w->clock_capture ? 0 : wall_ns(w, tsc);
 	struct xb_dropped dropped = {.n = 0};
-	const bool keyed = w->stages != XB_STAGES_PARSE;
+	const bool keyed = w->stages == XB_STAGES_FLOW;
 
-	if (unlikely(w->stages == XB_STAGES_IO)) {
-		/* Benchmark baseline: the loop, RX and TX, and nothing else
-		 * (testpmd's io forwarding through xbgw's own loop). */
+	if (w->stages == XB_STAGES_IO) {
 		for (uint16_t i = 0; i < n; i++) {
 			w->c.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
 			tx_enqueue(w, q->tx_port, pkts[i]);
@@ -822,25 +854,57 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 		return;
 	}
 	parse_burst(w, q, pkts, n, keyed, &b, &dropped);
-	if (b.n == 0)
-		goto out;
-	if (unlikely(!keyed)) {
+	if (keyed) {
+		flows_only(w, q, &b, now);
+	} else {
 		for (uint16_t i = 0; i < b.n; i++)
 			tx_enqueue(w, q->tx_port, b.pkts[i]);
-		goto out;
 	}
-	/* Stage 2 starts here and runs inside stage 3's loop: packet i's
-	 * entry is prefetched XB_LOOKAHEAD packets before its lookup. */
-	xb_flow_burst_begin(w->flows);
-	for (uint16_t i = 0; i < b.n && i < XB_LOOKAHEAD; i++)
-		xb_flow_prefetch_candidate(w->flows, b.hashes[i]);
-	if (unlikely(w->stages == XB_STAGES_FLOW))
-		flows_only(w, q, &b, burst_ns);
-	else
-		process_flows(w, q, rs, &b, burst_ns, &dropped);
-out:
 	if (dropped.n)
 		rte_pktmbuf_free_bulk(dropped.pkts, dropped.n);
+}
+
+/*
+ * One received burst through the pipeline: rx (done) -> parse -> flow ->
+ * classify -> enforce (policy, meter, account) -> TX buffers (the caller
+ * flushes them: tx_burst).  now: the burst's time, ns on the wall clock;
+ * under --clock capture each packet's own timestamp replaces it.
+ *
+ * Flow, classify and enforce run over segments of the burst, normally
+ * the whole of it (see lookup_flows).
+ */
+static void
+process_burst(struct xb_worker *w, const struct xb_rxq *q,
+	      const struct xb_ruleset *rs, struct rte_mbuf **pkts, uint16_t n,
+	      uint64_t now)
+{
+	enum xb_role_hint role = role_hint(q->role);
+	struct xb_dropped dropped = {.n = 0};
+	struct xb_ip_burst b;
+
+	if (unlikely(w->stages != XB_STAGES_ALL)) {
+		process_burst_stages(w, q, pkts, n, now);
+		return;
+	}
+	parse_burst(w, q, pkts, n, true, &b, &dropped);
+	flows_begin(w, &b);
+	for (uint16_t start = 0, end; start < b.n; start = end) {
+		end = lookup_flows(w, rs, role, &b, start, now);
+		if (unlikely(b.nq > 0))
+			classify_new(w, rs, &b);
+		enforce_burst(w, q, rs, role, &b, start, end, &dropped);
+	}
+	if (dropped.n)
+		rte_pktmbuf_free_bulk(dropped.pkts, dropped.n);
+}
+
+/* Send what the burst left in the TX buffers of its queue's ports. */
+static inline void
+tx_burst(struct xb_worker *w, const struct xb_rxq *q)
+{
+	tx_flush(w, q->tx_port);
+	if (q->public_port != q->tx_port)
+		tx_flush(w, q->public_port);
 }
 
 int
@@ -869,10 +933,9 @@ xb_worker_main(void *arg)
 				continue;
 			t0 = rte_rdtsc();
 			w->c.rx_pkts += n;
-			process_burst(w, q, rs, pkts, n, t0);
-			tx_flush(w, q->tx_port);
-			if (q->public_port != q->tx_port)
-				tx_flush(w, q->public_port);
+			process_burst(w, q, rs, pkts, n,
+				      w->clock_capture ? 0 : wall_ns(w, t0));
+			tx_burst(w, q);
 			tsc = rte_rdtsc();
 			w->c.busy_cycles += tsc - t0;
 			w->c.busy_bursts++;

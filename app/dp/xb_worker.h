@@ -2,8 +2,9 @@
 /*
  * Worker lcores: run to completion on bursts.
  *
- *   rx burst -> parse -> flow lookup (bulk) -> [miss: classify the flow]
- *     -> names (first payload packets only) -> count -> tx burst
+ *   rx burst -> parse -> flow (lookup, else a new entry) -> classify (new
+ *     flows, in bulk) -> enforce the flow's verdict (names from the first
+ *     payload packets, policy, meter, quota, DSCP, account) -> tx burst
  *
  * Each worker owns its RX queues, one TX queue on every port, its counters,
  * its flow table, its name-extraction context and its flow-log ring.
@@ -112,7 +113,13 @@ struct xb_worker {
 	struct xb_name_cache *name_cache; /* name -> category, per worker */
 	struct xb_flowsnap *snap;        /* telemetry top flows, or NULL */
 	const struct xb_ruleset *rs;     /* held during a poll loop */
-	uint64_t now_ns;                 /* time of the current packet */
+	/* The worker's clock (ns): the time of the packet the flow stage is
+	 * at, then of the burst's last one (the clock in use: wall, or the
+	 * capture's); the aging sweep's between bursts.  For the flow
+	 * table's callbacks, which get no time, and read by the replay
+	 * feeder and billing (--clock capture).  The stages themselves are
+	 * passed their time. */
+	uint64_t now_ns;
 	/* Usage month in force for usage_rs: [month_start, month_end) in ns,
 	 * counted in month slot usage_slot (see struct xb_usage_slots). */
 	const struct xb_ruleset *usage_rs;

@@ -5,9 +5,10 @@
  * One table per worker lcore, never shared: symmetric RSS sends both
  * directions of a connection to the same worker, and the canonical key
  * (endpoint 0 = the lower (address, port) pair) makes both directions find
- * the same entry.  Entries cache the verdict (country, tenant, category,
- * QoS/policy), the ruleset generation it was computed under, per-direction
- * counters, timestamps and TCP state bits.
+ * the same entry.  Entries cache the caller's verdict (struct
+ * xb_flow_verdict: country, tenant, category, policy action, DSCP, meter),
+ * the ruleset generation it was computed under, per-direction counters,
+ * timestamps and TCP state bits.
  *
  * The table is bounded: capacity entries are allocated up front (from a
  * caller-given allocator, so the app can use hugepages and tests calloc) and
@@ -272,34 +273,56 @@ xb_flow_tcp_closed(uint8_t tcp_state)
 	       (tcp_state & XB_FLOW_TCP_FIN_BOTH) == XB_FLOW_TCP_FIN_BOTH;
 }
 
-#define XB_FLOW_AUX_N 4
+/*
+ * A flow's verdict, as the caller caches it in the entry: the indexes its
+ * classification gave (country, tenant, category) and what enforcing the
+ * policy takes per packet (action, DSCP, meter, how long the decision
+ * holds), plus the count of interim records sent.  Plain integers whose
+ * meaning is the caller's (the worker's: classifiers/policy): the table
+ * zeroes the verdict when it makes or restarts an entry and never reads
+ * it.  24 bytes across the entry's two lines (see struct xb_flow): the
+ * indexes, action and DSCP end line 0, the rest starts line 1.
+ */
+struct xb_flow_verdict {
+	uint16_t country;  /* indexes into the ruleset's tables */
+	uint16_t tenant;
+	uint16_t category;
+	uint8_t action;    /* the policy's action */
+	uint8_t dscp;      /* DSCP to write, or the caller's "keep" value */
+	/* line 1 */
+	uint32_t meter;    /* meter instance, or the caller's "none" value */
+	uint32_t interims; /* interim records sent (active timeout) */
+	uint64_t valid_until_ns; /* decide again at this time (ns) */
+};
+
+_Static_assert(sizeof(struct xb_flow_verdict) == 24,
+	       "xb_flow_verdict is 24 bytes");
 
 /*
  * One flow: 128 bytes, two cache lines, 128-byte aligned so the adjacent-
  * line prefetcher fetches the pair together.  Line 0 is what the lookup
- * compares and a hit reads (key, verdict, generation) plus everything the
- * table's own aging and eviction decisions read (last_ns, tcp_state,
- * burst), so those scans touch one line per entry.  Line 1 holds the
- * counters a hit increments (a 40-byte key leaves no room for them in line
- * 0; lookup_bulk prefetches both lines) and the fields the miss/name path
- * uses.  The table owns key, last_ns, first_ns and burst; everything else
- * is the caller's (zero after insert).
+ * compares and a hit reads first (key, generation, the verdict's indexes,
+ * action and DSCP) plus everything the table's own aging and eviction
+ * decisions read (last_ns, tcp_state, burst), so those scans touch one
+ * line per entry.  Line 1 holds the rest of the verdict (meter, interim
+ * count, valid-until), the counters a hit increments (a 40-byte key leaves
+ * no room for them in line 0; lookup_bulk prefetches both lines) and the
+ * fields the miss/name path uses.  The table owns key, last_ns, first_ns
+ * and burst; everything else is the caller's (zero after insert).
  */
 struct xb_flow {
 	/* line 0 */
 	struct xb_flow_key key;
 	uint64_t last_ns;     /* last packet time, ns */
 	uint32_t generation;  /* ruleset generation of the verdict, 0 = none */
-	uint16_t country;     /* verdict: indexes into the ruleset's tables */
-	uint16_t tenant;
-	uint16_t category;
-	uint16_t qos;
-	uint8_t action;       /* verdict action (policy; opaque here) */
 	uint8_t remote;       /* which endpoint (0/1) is the remote one */
 	uint8_t tcp_state;    /* XB_FLOW_TCP_* bits */
 	uint8_t burst;        /* table-owned: burst epoch that last pinned it */
-	/* line 1 */
-	uint64_t first_ns __attribute__((aligned(64))); /* first packet, ns */
+	uint8_t spare_;       /* free */
+	struct xb_flow_verdict verdict; /* the caller's, opaque here; its
+					 * first 8 bytes on line 0 */
+	/* line 1, from verdict.meter */
+	uint64_t first_ns;    /* first packet, ns */
 	uint64_t packets[2];  /* per direction (dir of xb_flow_key_from_pkt) */
 	uint64_t bytes[2];    /* frame bytes per direction */
 	uint32_t name_slot;   /* owned by the name extractor (xb_name_*) */
@@ -307,12 +330,20 @@ struct xb_flow {
 	uint8_t name_state;   /* owned by the name extractor */
 	uint8_t name_source;  /* owned by the name extractor */
 	uint8_t flags;        /* caller-defined flags */
-	uint32_t aux[XB_FLOW_AUX_N]; /* spare verdict fields (meter/policy ids) */
 } __attribute__((aligned(128)));
 
 _Static_assert(sizeof(struct xb_flow) == 128, "xb_flow is 128 bytes");
-_Static_assert(offsetof(struct xb_flow, first_ns) == 64,
-	       "line 1 starts with first_ns");
+/* Line 0: what the lookup, the aging and a hit's first reads need. */
+_Static_assert(offsetof(struct xb_flow, last_ns) < 64 &&
+	       offsetof(struct xb_flow, burst) < 64 &&
+	       offsetof(struct xb_flow, tcp_state) < 64 &&
+	       offsetof(struct xb_flow, generation) < 64,
+	       "key, last_ns, generation, tcp_state and burst on line 0");
+_Static_assert(offsetof(struct xb_flow, verdict) +
+			       offsetof(struct xb_flow_verdict, meter) == 64,
+	       "the verdict's indexes, action and DSCP end line 0");
+_Static_assert(offsetof(struct xb_flow, first_ns) >= 64,
+	       "line 1: first_ns and the counters");
 
 /*
  * Per-packet update: counters of direction dir, last_ns, TCP state bits from

@@ -75,7 +75,23 @@ mk_table(uint32_t capacity)
 	return t;
 }
 
-/* Records every end callback; aux[0] holds a unique flow id. */
+/* Whether n bytes at p are all zero. */
+static bool
+is_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i] != 0)
+			return false;
+	return true;
+}
+
+/* A unique flow id in an entry's caller-owned bytes: the verdict's meter
+ * word (the table zeroes the verdict and never reads it). */
+#define FLOW_ID(f) ((f)->verdict.meter)
+
+/* Records every end callback; FLOW_ID holds a unique flow id. */
 struct recorder {
 	unsigned int by_reason[4];
 	unsigned int total;
@@ -88,7 +104,7 @@ static void
 rec_end(void *ctx, struct xb_flow *f, enum xb_flow_end_reason why)
 {
 	struct recorder *r = ctx;
-	uint32_t id = f->aux[0];
+	uint32_t id = FLOW_ID(f);
 
 	r->by_reason[why]++;
 	r->total++;
@@ -250,6 +266,8 @@ test_touch(void **state)
 	assert_int_equal(f->last_ns, T0);
 	assert_int_equal(f->name_slot, XB_FLOW_NO_SLOT);
 	assert_int_equal(f->generation, 0);
+	/* the caller's verdict starts zeroed */
+	assert_true(is_zero(&f->verdict, sizeof(f->verdict)));
 	xb_flow_touch(f, 1, 74, XB_TCP_FLAG_SYN, T0 + 5);
 	xb_flow_touch(f, 0, 74, XB_TCP_FLAG_SYN | 0x10, T0 + 9);
 	xb_flow_touch(f, 1, 1500, 0x10, T0 + 20);
@@ -343,7 +361,7 @@ test_bucket_pair_spill_and_evict(void **state)
 		xb_flow_burst_begin(t);
 		f = xb_flow_insert(t, &keys[i], hashes[i], T0 + i, rec_end, &r);
 		assert_non_null(f);
-		f->aux[0] = i;
+		FLOW_ID(f) = i;
 	}
 	xb_flow_table_stats(t, &st);
 	assert_int_equal(st.in_use, 16);
@@ -352,13 +370,13 @@ test_bucket_pair_spill_and_evict(void **state)
 	for (i = 0; i < 16; i++) {
 		f = xb_flow_lookup(t, &keys[i], hashes[i]);
 		assert_non_null(f);
-		assert_int_equal(f->aux[0], i);
+		assert_int_equal(FLOW_ID(f), i);
 	}
 	/* a 17th key: the oldest (key 0, last_ns T0) is evicted */
 	xb_flow_burst_begin(t);
 	f = xb_flow_insert(t, &keys[16], hashes[16], T0 + 100, rec_end, &r);
 	assert_non_null(f);
-	f->aux[0] = 16;
+	FLOW_ID(f) = 16;
 	assert_int_equal(r.by_reason[XB_FLOW_END_EVICTED], 1);
 	assert_null(xb_flow_lookup(t, &keys[0], hashes[0]));
 	for (i = 1; i < 17; i++)
@@ -505,7 +523,7 @@ test_eviction_flood(void **state)
 	uint32_t next = 0, lives = 0, i;
 
 	(void)state;
-	/* aux[0] numbers each flow lifetime (a key evicted and seen again is
+	/* FLOW_ID numbers each flow lifetime (a key evicted and seen again is
 	 * a new lifetime): each must end exactly once */
 	r.max_id = 2 * FLOWS;
 	r.ended = calloc(r.max_id, 1);
@@ -527,7 +545,7 @@ test_eviction_flood(void **state)
 						   now, rec_end, &r);
 				assert_non_null(f);
 				if (f->packets[0] + f->packets[1] == 0)
-					f->aux[0] = lives++;
+					FLOW_ID(f) = lives++;
 			}
 			/* touched at once, so a later duplicate sees it */
 			xb_flow_touch(f, 0, 64, XB_TCP_FLAG_SYN, now);
@@ -658,7 +676,7 @@ test_flush_and_foreach(void **state)
 		mk_key(i, XB_FLOW_PROTO_TCP, &k, &h);
 		f = xb_flow_insert(t, &k, h, T0, rec_end, &r);
 		assert_non_null(f);
-		f->aux[0] = i;
+		FLOW_ID(f) = i;
 	}
 	xb_flow_foreach(t, count_live, &live);
 	assert_int_equal(live, N);
@@ -822,6 +840,9 @@ test_restart_if_idle(void **state)
 	f = xb_flow_insert(t, &k, h, T0, rec_end, &r);
 	assert_non_null(f);
 	f->generation = 5;
+	f->verdict.action = 3;
+	f->verdict.interims = 2;
+	f->verdict.valid_until_ns = T0 + S(3600);
 	xb_flow_touch(f, 0, 100, 0, T0);
 	strcpy(xb_flow_name(t, f), "old.example");
 	/* 1 ns before the UDP timeout (60 s): still the same flow */
@@ -833,6 +854,7 @@ test_restart_if_idle(void **state)
 	assert_int_equal(r.total, 1);
 	assert_int_equal(r.by_reason[XB_FLOW_END_IDLE], 1);
 	assert_int_equal(f->generation, 0);
+	assert_true(is_zero(&f->verdict, sizeof(f->verdict)));
 	assert_int_equal(f->packets[0] + f->packets[1], 0);
 	assert_int_equal(f->first_ns, T0 + S(60));
 	assert_string_equal(xb_flow_name(t, f), "");
