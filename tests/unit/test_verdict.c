@@ -63,18 +63,18 @@ setup(void **state)
 
 	(void)state;
 	xb_errors_init(&e);
-	fx.co = xb_countries_load_buffer("countries.csv", countries_csv,
-					 strlen(countries_csv), &e);
-	fx.ca = xb_categories_load_buffer("cats.csv", cats_csv,
-					  strlen(cats_csv), &e);
-	fx.te = xb_tenants_load_buffer("tenants.csv", tenants_csv,
-				       strlen(tenants_csv), &e);
+	fx.co = xb_countries_load(XB_TABLE_TEXT("countries.csv", countries_csv,
+						strlen(countries_csv)), &e);
+	fx.ca = xb_categories_load(XB_TABLE_TEXT("cats.csv", cats_csv,
+						 strlen(cats_csv)), &e);
+	fx.te = xb_tenants_load(XB_TABLE_TEXT("tenants.csv", tenants_csv,
+					      strlen(tenants_csv)), &e);
 	if (fx.co && fx.ca && fx.te)
-		fx.p = xb_policy_load_buffer("qos.csv", qos_csv,
-					     strlen(qos_csv), "approvals.csv",
-					     approvals_csv,
-					     strlen(approvals_csv), fx.co,
-					     fx.ca, fx.te, &e);
+		fx.p = xb_policy_load(
+			XB_TABLE_TEXT("qos.csv", qos_csv, strlen(qos_csv)),
+			XB_TABLE_TEXT("approvals.csv", approvals_csv,
+				      strlen(approvals_csv)),
+			fx.co, fx.ca, fx.te, &e);
 	xb_errors_print(&e, stderr);
 	xb_errors_free(&e);
 	return fx.p != NULL ? 0 : -1;
