@@ -71,8 +71,14 @@ usage(FILE *f)
 		"      --stats-json FILE    write the final statistics document\n"
 		"      --flow-log FILE      one JSON line per flow when it ends or at exit\n"
 		"      --clock wall|capture clock for meters, bands and timeouts\n"
-		"      --verify-events FILE check an event log's hash chain, exit 0\n"
-		"                           (intact) or 1 (changed; the line is printed)\n"
+		"      --verify-events FILE check an event log: hash chain and seq, exit 0\n"
+		"                           (intact), 1 (changed; the line is printed) or\n"
+		"                           3 (unreadable); with it:\n"
+		"        --events-key KEYFILE   also check every line's hmac ([events] key)\n"
+		"        --events-anchor SEQ:HASH|USAGE_CSV  the log must reach that line\n"
+		"                           with that hash (from syslog's \"event log\n"
+		"                           anchor\" or a usage file's \"# events\" line);\n"
+		"                           repeatable\n"
 		"      --progress / --no-progress  live progress line (default: on a tty)\n"
 		"      --stages io|parse|flow|all  benchmark: run the pipeline up to a stage\n"
 		"                           and forward everything (default: all)\n"
@@ -122,6 +128,8 @@ enum {
 	OPT_STAGES,
 	OPT_NO_PROGRESS,
 	OPT_VERIFY_EVENTS,
+	OPT_EVENTS_KEY,
+	OPT_EVENTS_ANCHOR,
 };
 
 /* Returns 0 to run, 1 to exit 0 (help/version), <0 = -exit code. */
@@ -143,6 +151,8 @@ parse_options(int argc, char **argv, struct xb_options *o)
 		{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{"verify-events", required_argument, NULL, OPT_VERIFY_EVENTS},
+		{"events-key", required_argument, NULL, OPT_EVENTS_KEY},
+		{"events-anchor", required_argument, NULL, OPT_EVENTS_ANCHOR},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -237,6 +247,15 @@ parse_options(int argc, char **argv, struct xb_options *o)
 		case OPT_VERIFY_EVENTS:
 			o->verify_events = optarg;
 			break;
+		case OPT_EVENTS_KEY:
+			o->events_key = optarg;
+			break;
+		case OPT_EVENTS_ANCHOR:
+			if (o->nevents_anchor == RTE_DIM(o->events_anchor))
+				return usage_error("too many --events-anchor options (at most %s)",
+						   "16");
+			o->events_anchor[o->nevents_anchor++] = optarg;
+			break;
 		case OPT_VERSION:
 			printf("xbgw %s (DPDK %s)\n", XBGW_VERSION, rte_version());
 			return 1;
@@ -261,6 +280,10 @@ parse_options(int argc, char **argv, struct xb_options *o)
 		return usage_error("%s", "--loops/--duration need --replay");
 	if (o->nreplay == 0 && o->clock_capture)
 		return usage_error("%s", "--clock capture needs --replay");
+	if (o->verify_events == NULL &&
+	    (o->events_key != NULL || o->nevents_anchor > 0))
+		return usage_error("%s",
+				   "--events-key/--events-anchor need --verify-events");
 	return 0;
 }
 
@@ -426,7 +449,10 @@ main(int argc, char **argv)
 	if (rc < 0)
 		return -rc;
 	if (app.opt.verify_events != NULL) /* a file check: no EAL needed */
-		return xb_ops_verify_events(app.opt.verify_events);
+		return xb_ops_verify_events(app.opt.verify_events,
+					    app.opt.events_key,
+					    app.opt.events_anchor,
+					    app.opt.nevents_anchor);
 
 	eal_argc = build_eal_args(split, argv, app.opt.nreplay > 0,
 				  app.opt.check_config, eal_argv,
@@ -603,6 +629,8 @@ checkpoint(struct xb_app *app)
 	struct xb_errors errs;
 
 	xb_errors_init(&errs);
+	/* The event log's durable head goes into the checkpoint. */
+	xb_ops_anchor_events(app);
 	if (xb_billing_checkpoint(app, &errs) < 0) {
 		RTE_LOG(ERR, USER1, "usage checkpoint failed:\n");
 		xb_errors_print(&errs, stderr);

@@ -440,7 +440,7 @@ run_one() {
 }
 
 # xbgw config: the default one with the bench ports; relative paths of
-# [tables], [state] and [events] are made absolute (against config/) so the
+# [tables], [state] and [events] (file, key) are made absolute (against config/) so the
 # copy in $tmp still finds the repository's tables.
 conf=$tmp/xbgw.conf
 awk -v mbufs=$mbufs -v dir="$src/config" '
@@ -456,7 +456,7 @@ awk -v mbufs=$mbufs -v dir="$src/config" '
 	}
 	/^[ \t]*\[/ { sec = $0; gsub(/[][ \t]/, "", sec) }
 	sec == "ports" && /^[ \t;]*(pairs|mbufs)[ \t]*=/ { next }
-	(sec == "tables" || (sec == "state" && $1 == "dir") || (sec == "events" && $1 == "file")) &&
+	(sec == "tables" || (sec == "state" && $1 == "dir") || (sec == "events" && ($1 == "file" || $1 == "key"))) &&
 	    /^[ \t]*[a-z_]+[ \t]*=/ {
 		k = $0; sub(/[ \t]*=.*/, "", k); gsub(/[ \t]/, "", k)
 		v = $0; sub(/^[^=]*=[ \t]*/, "", v)

@@ -42,6 +42,9 @@ struct xb_options {
 	bool clock_capture;
 	uint8_t stages;      /* enum xb_stages: benchmark per stage */
 	const char *verify_events; /* --verify-events FILE */
+	const char *events_key;    /* --events-key KEYFILE */
+	const char *events_anchor[16]; /* --events-anchor SEQ:HASH|FILE */
+	unsigned int nevents_anchor;
 	int progress;        /* -1 auto (tty), 0 off, 1 on */
 };
 

@@ -334,6 +334,22 @@ xb_billing_fold(struct xb_app *app, const struct xb_ruleset *rs, bool live)
 	}
 }
 
+void
+xb_billing_set_events_anchor(struct xb_app *app, uint64_t seq,
+			     const char *hash)
+{
+	if (app->billing != NULL)
+		xb_usage_set_anchor(app->billing->usage, seq, hash);
+}
+
+uint64_t
+xb_billing_events_anchor(const struct xb_app *app, char hash[65])
+{
+	return app->billing != NULL
+		       ? xb_usage_anchor_of_files(app->billing->usage, hash)
+		       : 0;
+}
+
 int
 xb_billing_checkpoint(struct xb_app *app, struct xb_errors *errs)
 {

@@ -52,6 +52,16 @@ void xb_billing_fold(struct xb_app *app, const struct xb_ruleset *rs,
 /* Forget rs (after its last fold, before it is freed). */
 void xb_billing_detach(struct xb_app *app, const struct xb_ruleset *rs);
 
+/* The event log's durable head, written into every usage checkpoint from
+ * now on ("# events seq hash", app/ctl/xb_usage.h); hash: 64 hex digits.
+ * Main lcore. */
+void xb_billing_set_events_anchor(struct xb_app *app, uint64_t seq,
+				  const char *hash);
+
+/* The newest event-log head held by the open months' record files (at
+ * start: what the last run checkpointed); 0 when none.  Main lcore. */
+uint64_t xb_billing_events_anchor(const struct xb_app *app, char hash[65]);
+
 /* Write the usage records to the state dir if configured (atomic). */
 int xb_billing_checkpoint(struct xb_app *app, struct xb_errors *errs);
 

@@ -4,10 +4,13 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <rte_cfgfile.h>
 #include <rte_common.h>
@@ -42,7 +45,7 @@ static const struct {
 	{"ipfix", {"collector", "active_timeout"}},
 	{"prometheus", {"listen"}},
 	{"state", {"dir"}},
-	{"events", {"file"}},
+	{"events", {"file", "key"}},
 	{"afxdp", {"host_macs", "host_addresses"}},
 };
 
@@ -581,6 +584,23 @@ xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
 	v = rte_cfgfile_get_entry(f, "events", "file");
 	if (v != NULL && resolve_path(dir, v, cfg->events_file, PATH_MAX) < 0)
 		cfg_error(errs, path, "events", "file", "path too long");
+	v = rte_cfgfile_get_entry(f, "events", "key");
+	if (v != NULL && resolve_path(dir, v, cfg->events_key, PATH_MAX) < 0) {
+		cfg_error(errs, path, "events", "key", "path too long");
+	} else if (v != NULL) {
+		unsigned char key[XB_CONFIG_KEY_MAX];
+		char why[PATH_MAX + 128];
+		size_t klen;
+		bool loose;
+
+		if (cfg->events_file[0] == '\0')
+			cfg_error(errs, path, "events", "key",
+				  "a key without [events] file (got key, expected file = PATH as well)");
+		else if (xb_config_read_key(cfg->events_key, true, key, &klen,
+					    &loose, why, sizeof(why)) < 0)
+			cfg_error(errs, path, "events", "key", "%s", why);
+		explicit_bzero(key, sizeof(key));
+	}
 
 	/* [afxdp]: a list given replaces "auto" unless it says auto too */
 	xb_afxdp_hosts_default(&cfg->afxdp);
@@ -601,4 +621,77 @@ xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
 
 	rte_cfgfile_close(f);
 	return xb_errors_count(errs) == before ? 0 : -1;
+}
+
+int
+xb_config_read_key(const char *path, bool strict, unsigned char *key,
+		   size_t *len, bool *loose, char *why, size_t whylen)
+{
+	struct stat st;
+	size_t got = 0;
+	int fd;
+
+	*len = 0;
+	*loose = false;
+	why[0] = '\0';
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, whylen, "%s: cannot read the key: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if ((st.st_mode & 077) != 0) {
+		*loose = true;
+		snprintf(why, whylen,
+			 "%s: group or others may access the key (mode %04o, expected 0600 or 0400: chmod 600 %s)",
+			 path, (unsigned int)(st.st_mode & 07777), path);
+		if (strict) {
+			close(fd);
+			return -1;
+		}
+	}
+	while (got < XB_CONFIG_KEY_MAX) {
+		ssize_t r = read(fd, key + got, XB_CONFIG_KEY_MAX - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(why, whylen, "%s: cannot read the key: %s",
+				 path, strerror(errno));
+			close(fd);
+			explicit_bzero(key, got);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got == XB_CONFIG_KEY_MAX) {
+		char extra;
+
+		if (read(fd, &extra, 1) == 1) {
+			snprintf(why, whylen,
+				 "%s: key too long (got more than %u bytes, expected %u..%u)",
+				 path, XB_CONFIG_KEY_MAX, XB_CONFIG_KEY_MIN,
+				 XB_CONFIG_KEY_MAX);
+			close(fd);
+			explicit_bzero(key, got);
+			return -1;
+		}
+	}
+	close(fd);
+	if (got < XB_CONFIG_KEY_MIN) {
+		snprintf(why, whylen,
+			 "%s: key too short (got %zu bytes, expected %u..%u, e.g. head -c 32 /dev/urandom > %s)",
+			 path, got, XB_CONFIG_KEY_MIN, XB_CONFIG_KEY_MAX, path);
+		explicit_bzero(key, got);
+		return -1;
+	}
+	*len = got;
+	return 0;
 }

@@ -19,7 +19,8 @@
  *   [ipfix]      collector = HOST:PORT
  *   [prometheus] listen = HOST:PORT
  *   [state]      dir = PATH
- *   [events]     file = PATH
+ *   [events]     file = PATH, key = FILE (HMAC key of the event log: the
+ *                file's bytes, 32..4096 of them, mode 0600 or stricter)
  *   [afxdp]      host_macs = auto|MAC[,..], host_addresses = auto|ADDR[,..]
  *                (frames for these stay with the kernel; default auto:
  *                the AF_XDP interface's own MAC and addresses)
@@ -94,6 +95,7 @@ struct xb_config {
 	char prometheus_listen[128];
 	char state_dir[PATH_MAX];
 	char events_file[PATH_MAX];
+	char events_key[PATH_MAX]; /* "" = lines carry no hmac */
 	/* [afxdp] */
 	struct xb_afxdp_hosts afxdp;
 };
@@ -104,6 +106,22 @@ struct xb_config {
  */
 int xb_config_load(const char *path, struct xb_config *cfg,
 		   struct xb_errors *errs);
+
+/* Size limits of an HMAC key file, bytes. */
+#define XB_CONFIG_KEY_MIN 32
+#define XB_CONFIG_KEY_MAX 4096
+
+/*
+ * Read an HMAC key file ([events] key, --events-key): a regular file of
+ * XB_CONFIG_KEY_MIN..XB_CONFIG_KEY_MAX bytes, used as they are (a trailing
+ * newline is part of the key).  A file group or others may read or write
+ * is refused when strict (the live config), only reported in *why with
+ * *loose set otherwise (an auditor's copy).  Returns 0 with the key in
+ * key[0..*len), or -1 with the reason in why.  key must hold
+ * XB_CONFIG_KEY_MAX bytes; the caller wipes it after use.  Any thread.
+ */
+int xb_config_read_key(const char *path, bool strict, unsigned char *key,
+		       size_t *len, bool *loose, char *why, size_t whylen);
 
 /* Split "IN:OUT" where either side may be a PCI address holding colons. */
 int xb_config_split_pair(const char *text, struct xb_port_pair *pair);

@@ -2,6 +2,7 @@
 /* Durable usage records: see xb_usage.h for the format and the argument. */
 #include "xb_usage.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -23,6 +24,7 @@
 #define MAX_OPEN_MONTHS 4 /* the current one, and a late previous one */
 #define TRAILER "# sha256 "
 #define TRAILER_LEN (sizeof(TRAILER) - 1 + 64 + 1)
+#define EVENTS_LINE "# events "
 
 struct month {
 	uint32_t month; /* 0: slot free */
@@ -31,11 +33,16 @@ struct month {
 	unsigned int n, cap;
 	uint32_t *slots; /* open addressing: record index + 1, 0 = empty */
 	unsigned int nslots;
+	/* The event-log head in the month's file (written or loaded). */
+	uint64_t anchor_seq;
+	char anchor_hash[65];
 };
 
 struct xb_usage {
 	char dir[PATH_MAX - 64]; /* room for /usage-YYYY-MM.csv.corrupt */
 	struct month months[MAX_OPEN_MONTHS];
+	uint64_t anchor_seq; /* 0: no event-log head to write */
+	char anchor_hash[65];
 };
 
 static const char *const usage_cols[] = {
@@ -431,6 +438,9 @@ month_write(struct xb_usage *u, struct month *m, bool closed,
 	}
 	if (closed)
 		bprintf(&b, "# closed\n");
+	if (u->anchor_seq != 0)
+		bprintf(&b, EVENTS_LINE "%" PRIu64 " %s\n", u->anchor_seq,
+			u->anchor_hash);
 	if (!b.oom)
 		sha256_hex(b.p, b.len, hex);
 	bprintf(&b, TRAILER "%s\n", hex);
@@ -464,6 +474,52 @@ month_write(struct xb_usage *u, struct month *m, bool closed,
 		return rc;
 	}
 	m->dirty = false;
+	m->anchor_seq = u->anchor_seq;
+	memcpy(m->anchor_hash, u->anchor_hash, sizeof(m->anchor_hash));
+	return 0;
+}
+
+static bool
+anchor_stale(const struct xb_usage *u, const struct month *m)
+{
+	return u->anchor_seq != 0 &&
+	       (m->anchor_seq != u->anchor_seq ||
+		strcmp(m->anchor_hash, u->anchor_hash) != 0);
+}
+
+uint64_t
+xb_usage_anchor_of_files(const struct xb_usage *u, char hash[65])
+{
+	uint64_t best = 0;
+
+	for (unsigned int i = 0; i < MAX_OPEN_MONTHS; i++) {
+		const struct month *m = &u->months[i];
+
+		if (m->month != 0 && m->anchor_seq > best) {
+			best = m->anchor_seq;
+			memcpy(hash, m->anchor_hash, 65);
+		}
+	}
+	return best;
+}
+
+int
+xb_usage_set_anchor(struct xb_usage *u, uint64_t seq, const char *hash)
+{
+	if (seq == 0) {
+		u->anchor_seq = 0;
+		u->anchor_hash[0] = '\0';
+		return 0;
+	}
+	if (hash == NULL || strlen(hash) != 64)
+		return -EINVAL;
+	for (int i = 0; i < 64; i++) {
+		if (!isxdigit((unsigned char)hash[i]))
+			return -EINVAL;
+		u->anchor_hash[i] = (char)tolower((unsigned char)hash[i]);
+	}
+	u->anchor_hash[64] = '\0';
+	u->anchor_seq = seq;
 	return 0;
 }
 
@@ -478,7 +534,7 @@ xb_usage_checkpoint(struct xb_usage *u, struct xb_errors *errs)
 		struct month *m = &u->months[i];
 		int r;
 
-		if (m->month == 0 || !m->dirty)
+		if (m->month == 0 || (!m->dirty && !anchor_stale(u, m)))
 			continue;
 		r = month_write(u, m, false, errs);
 		if (r < 0 && rc == 0)
@@ -563,6 +619,94 @@ static const struct xb_table usage_table = {
 	.row = usage_row,
 };
 
+/* Trailer: the last line, "# sha256 <hex>\n", over all bytes before.
+ * Returns 0 with *body the length before it, or -EBADMSG (reported). */
+static int
+check_trailer(const char *path, const char *text, size_t len, size_t *body,
+	      struct xb_errors *errs)
+{
+	char hex[65];
+	const char *tl;
+	unsigned int lines = 1;
+
+	if (len < TRAILER_LEN || text[len - 1] != '\n') {
+		xb_errors_add(errs, path, 0,
+			      "torn or truncated record file (no sha256 trailer line at the end)");
+		return -EBADMSG;
+	}
+	*body = len - TRAILER_LEN;
+	tl = text + *body;
+	for (size_t i = 0; i < *body; i++)
+		lines += text[i] == '\n';
+	if ((*body > 0 && text[*body - 1] != '\n') ||
+	    memcmp(tl, TRAILER, sizeof(TRAILER) - 1) != 0) {
+		xb_errors_add(errs, path, lines,
+			      "torn or truncated record file (no sha256 trailer line at the end)");
+		return -EBADMSG;
+	}
+	sha256_hex(text, *body, hex);
+	if (strncasecmp(tl + sizeof(TRAILER) - 1, hex, 64) != 0) {
+		xb_errors_add(errs, path, lines,
+			      "corrupted record file (sha256 got %.64s in the trailer, expected %s for the content)",
+			      tl + sizeof(TRAILER) - 1, hex);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* The last "# events <seq> <hex>" line in text[0..len); 0 or -ENOENT. */
+static int
+find_anchor(const char *text, size_t len, uint64_t *seq, char hash[65])
+{
+	int rc = -ENOENT;
+
+	for (size_t at = 0; at < len;) {
+		const char *l = text + at;
+		const char *nl = memchr(l, '\n', len - at);
+		size_t ll = nl != NULL ? (size_t)(nl - l) : len - at;
+		const size_t kl = sizeof(EVENTS_LINE) - 1;
+
+		if (ll > kl && memcmp(l, EVENTS_LINE, kl) == 0) {
+			char tmp[128], h[65];
+			unsigned long long s;
+			char extra;
+
+			if (ll < sizeof(tmp)) {
+				memcpy(tmp, l + kl, ll - kl);
+				tmp[ll - kl] = '\0';
+				if (sscanf(tmp, "%llu %64[0-9a-fA-F]%c", &s, h,
+					   &extra) == 2 &&
+				    strlen(h) == 64 && s > 0) {
+					*seq = s;
+					for (int i = 0; i < 65; i++)
+						hash[i] = (char)tolower(
+							(unsigned char)h[i]);
+					rc = 0;
+				}
+			}
+		}
+		at += ll + 1;
+	}
+	return rc;
+}
+
+int
+xb_usage_read_anchor(const char *path, uint64_t *seq, char hash[65],
+		     struct xb_errors *errs)
+{
+	size_t len, body;
+	char *text = xb_csv_read_file(path, &len, NULL);
+	int rc;
+
+	if (text == NULL)
+		return errno ? -errno : -EIO;
+	rc = check_trailer(path, text, len, &body, errs);
+	if (rc == 0)
+		rc = find_anchor(text, body, seq, hash);
+	free(text);
+	return rc;
+}
+
 /*
  * Read and verify one record file into m.  Returns 0, -ENOENT when the file
  * does not exist, -EBADMSG when it is torn or corrupted (reported), or
@@ -572,42 +716,20 @@ static int
 load_file(const char *path, struct month *m, struct xb_errors *errs)
 {
 	struct load_ctx lc;
-	char *text, hex[65];
+	char *text;
 	size_t len, body;
-	const char *tl;
-	unsigned int lines = 1;
 	int rc = 0;
 
 	/* A missing file is not an error to report: the month is new. */
 	text = xb_csv_read_file(path, &len, NULL);
 	if (text == NULL)
 		return -errno;
-	/* Trailer: the last line, "# sha256 <hex>\n", over all bytes before. */
-	if (len < TRAILER_LEN || text[len - 1] != '\n') {
-		xb_errors_add(errs, path, 0,
-			      "torn or truncated record file (no sha256 trailer line at the end)");
+	if (check_trailer(path, text, len, &body, errs) < 0) {
 		free(text);
 		return -EBADMSG;
 	}
-	body = len - TRAILER_LEN;
-	tl = text + body;
-	for (size_t i = 0; i < body; i++)
-		lines += text[i] == '\n';
-	if ((body > 0 && text[body - 1] != '\n') ||
-	    memcmp(tl, TRAILER, sizeof(TRAILER) - 1) != 0) {
-		xb_errors_add(errs, path, lines,
-			      "torn or truncated record file (no sha256 trailer line at the end)");
-		free(text);
-		return -EBADMSG;
-	}
-	sha256_hex(text, body, hex);
-	if (strncasecmp(tl + sizeof(TRAILER) - 1, hex, 64) != 0) {
-		xb_errors_add(errs, path, lines,
-			      "corrupted record file (sha256 got %.64s in the trailer, expected %s for the content)",
-			      tl + sizeof(TRAILER) - 1, hex);
-		free(text);
-		return -EBADMSG;
-	}
+	if (find_anchor(text, body, &m->anchor_seq, m->anchor_hash) < 0)
+		m->anchor_seq = 0;
 	lc.m = m;
 	snprintf(lc.want_month, sizeof(lc.want_month), "%04u-%02u",
 		 (m->month / 100) % 10000, m->month % 100);

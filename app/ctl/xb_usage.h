@@ -16,6 +16,9 @@
  *   2026-11,acme-pay,SG,finance,peak,1200,1500000,2500000,3750,USD
  *   ...
  *   # closed                  (only once the month is over)
+ *   # events <seq> <64 hex>   (the event log's durable head when written:
+ *                             the seq of its last line and that line's
+ *                             SHA-256; only with an event log)
  *   # sha256 <64 hex digits>  (SHA-256 of every byte before this line)
  *
  *   month        YYYY-MM, local time
@@ -29,6 +32,10 @@
  *   currency     ISO 4217 code ("XXX": no tariff row matched)
  *
  * Records are sorted by key, so consecutive checkpoints diff cleanly.
+ * Readers skip '#' lines, so a file with or without the "# events" line
+ * loads the same; the line is an anchor for `xbgw --verify-events FILE
+ * --events-anchor usage-M.csv` (app/ops/xb_events.h): a copy of the
+ * event log's head kept outside the log.
  *
  * Checkpoint (xb_usage_checkpoint): for each month changed since its last
  * checkpoint, write usage-M.csv.tmp, fsync it, hard-link the current
@@ -114,6 +121,32 @@ int xb_usage_add(struct xb_usage *u, uint32_t yyyymm, const char *tenant,
 		 const char *country, const char *category, const char *band,
 		 uint64_t price_micros_per_gb, const char *currency,
 		 uint64_t packets, uint64_t bytes);
+
+/*
+ * The event log's head for the next checkpoints ("# events seq hash"):
+ * seq of its last durable line, hash the hex SHA-256 of that line (64
+ * hex digits).  A month whose file holds another head is rewritten at the
+ * next checkpoint even when its records did not change.  seq 0 clears it.
+ * Returns 0 or -EINVAL.
+ */
+int xb_usage_set_anchor(struct xb_usage *u, uint64_t seq, const char *hash);
+
+/*
+ * The newest event-log head among the open months' files (as loaded, or
+ * as last written): returns its seq with the hash in hash, or 0 when none
+ * holds one.
+ */
+uint64_t xb_usage_anchor_of_files(const struct xb_usage *u, char hash[65]);
+
+/*
+ * The "# events" head of a record file (any file this module wrote:
+ * usage-M.csv, .prev, .corrupt), after checking its sha256 trailer.
+ * Returns 0 with *seq and hash (65 bytes, lower-case hex), -ENOENT when
+ * the file has no such line, -EBADMSG when its trailer does not match (the
+ * reason in errs), or another negative errno when it cannot be read.
+ */
+int xb_usage_read_anchor(const char *path, uint64_t *seq, char hash[65],
+			 struct xb_errors *errs);
 
 /*
  * Write every open month changed since its last checkpoint (see the top

@@ -2,16 +2,20 @@
 #include "xb_ops.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_log.h>
 
 #include "xb_app.h"
+#include "xb_billing.h"
 #include "xb_control.h"
 #include "xb_events.h"
 #include "xb_flowlog.h"
@@ -19,15 +23,23 @@
 #include "xb_ipfix.h"
 #include "xb_prometheus.h"
 #include "xb_telemetry.h"
+#include "xb_usage.h"
 
 /* IPFIX observation domain of this exporter. */
 #define XB_IPFIX_DOMAIN 1
+/* Event lines other than start/stop/reload/quota are fdatasync'd within
+ * this many ns (group commit on the main lcore). */
+#define XB_EVENTS_SYNC_NS 100000000ull
+
+_Static_assert(XB_CONFIG_KEY_MAX <= XB_EVENTS_KEY_MAX,
+	       "a key the config accepts must fit the event log");
 
 static struct {
 	struct xb_events *events;
 	struct xb_ipfix *ipfix;
 	struct xb_prom *prom;
 	uint64_t now_ns; /* for the drain callback */
+	uint64_t last_sync_ns; /* event log group commit */
 } ops;
 
 uint64_t
@@ -67,17 +79,57 @@ xb_ops_start(struct xb_app *app, char *err, size_t errlen)
 	const struct xb_config *cfg = &app->cfg;
 
 	if (cfg->events_file[0] != '\0') {
-		ops.events = xb_events_open(cfg->events_file, true, err, errlen);
+		unsigned char key[XB_CONFIG_KEY_MAX];
+		size_t keylen = 0;
+		const char *problem;
+		struct xb_events_head anchor;
+		char why[256];
+		bool loose;
+		struct xb_event_field f[7] = {
+			XB_EV_STR("version", XBGW_VERSION),
+			XB_EV_STR("config", cfg->path),
+			XB_EV_U64("generation", app->generation),
+			XB_EV_U64("workers", app->nworkers),
+			XB_EV_BOOL("keyed", cfg->events_key[0] != '\0'),
+		};
+		unsigned int nf = 5;
+
+		/* The key file was checked at config load; read it again
+		 * here, as strictly, and keep it only inside the log. */
+		if (cfg->events_key[0] != '\0' &&
+		    xb_config_read_key(cfg->events_key, true, key, &keylen,
+				       &loose, err, errlen) < 0)
+			return -1;
+		ops.events = xb_events_open(cfg->events_file,
+					    keylen ? key : NULL, keylen, true,
+					    err, errlen);
+		explicit_bzero(key, sizeof(key));
 		if (ops.events == NULL)
 			return -1;
-		xb_ops_event(XB_EVENT_START,
-			     (struct xb_event_field[]){
-				     XB_EV_STR("version", XBGW_VERSION),
-				     XB_EV_STR("config", cfg->path),
-				     XB_EV_U64("generation", app->generation),
-				     XB_EV_U64("workers", app->nworkers),
-			     },
-			     4);
+		problem = xb_events_resume_problem(ops.events);
+		if (xb_events_resumed_seq(ops.events) > 0)
+			RTE_LOG(NOTICE, USER1,
+				"events: %s continues after seq %" PRIu64 "\n",
+				cfg->events_file,
+				xb_events_resumed_seq(ops.events));
+		if (problem != NULL) {
+			RTE_LOG(WARNING, USER1, "events: %s: %s\n",
+				cfg->events_file, problem);
+			f[nf++] = XB_EV_STR("resume_problem", problem);
+		}
+		/* The last run's usage checkpoint anchors the log: a log cut
+		 * while xbgw was down shows here, before the next checkpoint
+		 * replaces that anchor. */
+		anchor.seq = xb_billing_events_anchor(app, anchor.hash);
+		if (xb_events_check_resumed(ops.events, &anchor, why,
+					    sizeof(why)) != 0) {
+			RTE_LOG(ERR, USER1, "events: %s: %s\n",
+				cfg->events_file, why);
+			f[nf++] = XB_EV_STR("anchor_problem", why);
+		}
+		xb_ops_event(XB_EVENT_START, f, nf);
+		ops.last_sync_ns = xb_ops_unix_ns();
+		xb_ops_anchor_events(app);
 	}
 	if (cfg->ipfix_collector[0] != '\0') {
 		ops.ipfix = xb_ipfix_open(cfg->ipfix_collector, XB_IPFIX_DOMAIN,
@@ -254,9 +306,33 @@ xb_ops_drain_flows(struct xb_app *app, struct xb_flowrec_ring *r)
 void
 xb_ops_poll(struct xb_app *app)
 {
+	uint64_t now = xb_ops_unix_ns();
+
 	(void)app;
 	if (ops.ipfix != NULL)
-		xb_ipfix_tick(ops.ipfix, xb_ops_unix_ns());
+		xb_ipfix_tick(ops.ipfix, now);
+	/* Group commit: unsynced event lines reach the disk within
+	 * XB_EVENTS_SYNC_NS (start, stop, reload and quota lines were
+	 * synced when written). */
+	if (ops.events != NULL && now - ops.last_sync_ns >= XB_EVENTS_SYNC_NS) {
+		if (xb_events_unsynced(ops.events) &&
+		    xb_events_sync(ops.events, NULL) < 0)
+			RTE_LOG(ERR, USER1, "events: cannot sync the event log\n");
+		ops.last_sync_ns = now;
+	}
+}
+
+void
+xb_ops_anchor_events(struct xb_app *app)
+{
+	struct xb_events_head h;
+
+	if (ops.events == NULL)
+		return;
+	if (xb_events_publish_head(ops.events, &h) < 0)
+		RTE_LOG(ERR, USER1, "events: cannot sync the event log\n");
+	/* Only durable lines are ever anchored. */
+	xb_billing_set_events_anchor(app, h.seq, h.hash);
 }
 
 void
@@ -319,6 +395,8 @@ xb_ops_stop(struct xb_app *app)
 	xb_prom_stop(ops.prom);
 	ops.prom = NULL;
 	if (ops.events != NULL) {
+		struct xb_errors errs;
+
 		xb_ops_event(XB_EVENT_STOP,
 			     (struct xb_event_field[]){
 				     XB_EV_U64("generation", app->generation),
@@ -327,6 +405,15 @@ xb_ops_stop(struct xb_app *app)
 					       app->reloads_failed),
 			     },
 			     3);
+		/* The last checkpoint anchors the stop line too, so a log
+		 * cut anywhere after a clean stop fails verification. */
+		xb_ops_anchor_events(app);
+		xb_errors_init(&errs);
+		if (xb_billing_checkpoint(app, &errs) < 0) {
+			RTE_LOG(ERR, USER1, "usage checkpoint failed:\n");
+			xb_errors_print(&errs, stderr);
+		}
+		xb_errors_free(&errs);
 		xb_events_close(ops.events);
 		ops.events = NULL;
 	}
@@ -342,21 +429,104 @@ xb_ops_stop(struct xb_app *app)
 	xb_control_unlock();
 }
 
-int
-xb_ops_verify_events(const char *path)
+/* One --events-anchor: "SEQ:HASH", or a usage record file holding a
+ * "# events" line.  Returns 0, or the exit code. */
+static int
+load_anchor(const char *arg, struct xb_events_head *h)
 {
-	unsigned int bad = 0;
-	int rc = xb_events_verify(path, &bad);
+	struct xb_errors errs;
+	const char *p = arg;
+	int rc;
 
-	if (rc == 0) {
-		printf("%s: OK (hash chain intact)\n", path);
-		return 0;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p != arg && *p == ':') {
+		if (xb_events_parse_anchor(arg, h) == 0)
+			return 0;
+		fprintf(stderr,
+			"xbgw: --events-anchor: got \"%s\", expected SEQ:HASH (seq >= 1, 64 hex digits) or a usage record file\n",
+			arg);
+		return XB_EXIT_USAGE;
+	}
+	xb_errors_init(&errs);
+	rc = xb_usage_read_anchor(arg, &h->seq, h->hash, &errs);
+	if (rc == -ENOENT && access(arg, R_OK) == 0) {
+		fprintf(stderr,
+			"xbgw: %s: no \"# events SEQ HASH\" line (a usage file written without an event log, or by an older xbgw)\n",
+			arg);
+	} else if (rc == -EBADMSG) {
+		fprintf(stderr, "xbgw: the anchor file cannot be trusted:\n");
+		xb_errors_print(&errs, stderr);
+	} else if (rc < 0) {
+		fprintf(stderr, "xbgw: %s: %s\n", arg, strerror(-rc));
+	}
+	xb_errors_free(&errs);
+	return rc < 0 ? XB_EXIT_RUNTIME : 0;
+}
+
+int
+xb_ops_verify_events(const char *path, const char *key_file,
+		     const char *const *anchor_args, unsigned int nanchors)
+{
+	struct xb_events_head anchors[XB_OPS_MAX_ANCHORS];
+	unsigned char key[XB_CONFIG_KEY_MAX];
+	struct xb_events_check c = {0};
+	struct xb_events_report r;
+	char why[PATH_MAX + 256];
+	int rc;
+
+	if (nanchors > XB_OPS_MAX_ANCHORS)
+		nanchors = XB_OPS_MAX_ANCHORS;
+	for (unsigned int i = 0; i < nanchors; i++) {
+		rc = load_anchor(anchor_args[i], &anchors[i]);
+		if (rc != 0)
+			return rc;
+	}
+	c.anchors = anchors;
+	c.nanchors = nanchors;
+	if (key_file != NULL) {
+		bool loose;
+
+		if (xb_config_read_key(key_file, false, key, &c.keylen, &loose,
+				       why, sizeof(why)) < 0) {
+			fprintf(stderr, "xbgw: --events-key %s\n", why);
+			return XB_EXIT_RUNTIME;
+		}
+		if (loose)
+			fprintf(stderr, "xbgw: warning: %s\n", why);
+		c.key = key;
+	}
+	rc = xb_events_check(path, &c, &r);
+	explicit_bzero(key, sizeof(key));
+	if (rc < 0) {
+		fprintf(stderr, "xbgw: %s: %s\n", path, strerror(-rc));
+		return XB_EXIT_RUNTIME;
 	}
 	if (rc == 1) {
-		printf("%s:%u: hash chain broken (\"prev\" is not the SHA-256 of line %u): the log was changed at or before this line\n",
-		       path, bad, bad - 1);
+		printf("%s:%" PRIu64 ": %s\n", path, r.bad_line, r.why);
 		return 1;
 	}
-	fprintf(stderr, "xbgw: %s: %s\n", path, strerror(-rc));
-	return 3;
+	printf("%s: OK (hash chain intact, %" PRIu64 " line%s", path, r.lines,
+	       r.lines == 1 ? "" : "s");
+	if (r.first_seq != 0)
+		printf(", seq %" PRIu64 "..%" PRIu64, r.first_seq, r.lines);
+	if (r.first_keyed != 0)
+		printf(", hmac verified on lines %" PRIu64 "..%" PRIu64,
+		       r.first_keyed, r.lines);
+	for (unsigned int i = 0; i < nanchors; i++)
+		printf(", anchor %" PRIu64 ":%.12s... reached", anchors[i].seq,
+		       anchors[i].hash);
+	printf(")\n");
+	if (r.lines > 0 && r.first_seq > 1)
+		printf("note: lines 1..%" PRIu64 " predate \"seq\" and \"hmac\"\n",
+		       r.first_seq - 1);
+	else if (r.first_keyed > 1)
+		printf("note: lines 1..%" PRIu64 " carry no hmac (written before the key was set); the first keyed line's \"prev\" covers them\n",
+		       r.first_keyed - 1);
+	if (key_file == NULL && nanchors == 0)
+		printf("note: without --events-key or --events-anchor, a log rewritten with recomputed hashes, or cut at its end, passes too\n");
+	else if (nanchors == 0)
+		printf("note: without --events-anchor, lines cut off the end of the log cannot be seen (last line: seq %" PRIu64 "%s)\n",
+		       r.head.seq, r.ends_with_stop ? ", a stop event" : "");
+	return 0;
 }

@@ -23,8 +23,8 @@ struct xb_app;
 
 /*
  * After the config and the first ruleset are loaded, before workers
- * start: open the event log ([events] file; also syslog) and emit
- * "start", open the IPFIX exporter ([ipfix] collector), start the
+ * start: open the event log ([events] file and key; also syslog), emit
+ * "start" and anchor it, open the IPFIX exporter ([ipfix] collector), start the
  * Prometheus endpoint ([prometheus] listen), register the /xbgw/
  * telemetry commands ([telemetry] enabled) and give each worker its flow
  * snapshot buffer.  Returns 0, or -1 with a message in err.  Main lcore.
@@ -53,15 +53,31 @@ void xb_ops_event(const char *type, const struct xb_event_field *fields,
 		  unsigned int n);
 
 /* After the workers stopped and the last records were drained: flush
- * IPFIX, stop the Prometheus thread, emit "stop", close the log.  Main
+ * IPFIX, stop the Prometheus thread, emit "stop", checkpoint the usage
+ * records once more (anchoring the stop line), close the log.  Main
  * lcore. */
 void xb_ops_stop(struct xb_app *app);
 
 /* Wall clock, unix ns. */
 uint64_t xb_ops_unix_ns(void);
 
-/* --verify-events FILE: print the verdict; returns the exit code (0 ok,
- * 1 tampered, 3 unreadable). */
-int xb_ops_verify_events(const char *path);
+/* Before each usage checkpoint (and at start and stop): fdatasync the
+ * event log, send its head to syslog when it moved, and hand it to billing
+ * for the checkpoint's "# events" line.  Only durable lines are anchored.
+ * Main lcore. */
+void xb_ops_anchor_events(struct xb_app *app);
+
+/* Most --events-anchor options on one command line. */
+#define XB_OPS_MAX_ANCHORS 16
+
+/*
+ * --verify-events FILE [--events-key KEYFILE] [--events-anchor A]..: print
+ * the verdict ("FILE: OK (...)", or "FILE:N: why" for the first bad line);
+ * returns the exit code: 0 intact, 1 tampered, 2 a malformed SEQ:HASH,
+ * 3 the log, the key or an anchor file cannot be read or used.  An anchor
+ * is "SEQ:HASH" or a usage record file with a "# events" line.
+ */
+int xb_ops_verify_events(const char *path, const char *key_file,
+			 const char *const *anchors, unsigned int nanchors);
 
 #endif /* XB_OPS_H */

@@ -510,11 +510,95 @@ test_crash_loop(void **state)
 	remove_dir(dir);
 }
 
+/* The event log's head in every checkpoint: "# events SEQ HASH" before the
+ * sha256 trailer; a moved head rewrites an unchanged month; readers skip
+ * the line; xb_usage_read_anchor checks the trailer first. */
+static void
+test_events_anchor(void **state)
+{
+	static const char H1[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+	static const char H2[] = "5BDCC146BF60754E6A042426089575C75A003F089D2739839DEC58B964EC3843";
+	char dir[64], path[256], prev[300], hash[65];
+	struct xb_errors e;
+	struct xb_usage *u;
+	struct stat st;
+	const char *text;
+	uint64_t seq;
+	FILE *f;
+
+	(void)state;
+	make_dir(dir, sizeof(dir));
+	xb_errors_init(&e);
+	u = xb_usage_create(dir);
+	xb_usage_path(u, NOV, path, sizeof(path));
+	snprintf(prev, sizeof(prev), "%s.prev", path);
+	assert_int_equal(xb_usage_set_anchor(u, 5, "xyz"), -EINVAL);
+	assert_int_equal(xb_usage_set_anchor(u, 5, H1 + 1), -EINVAL);
+	assert_int_equal(xb_usage_open(u, NOV, &e), XB_USAGE_NEW);
+	add_ok(u, NOV, "t", "SG", "c", "peak", 1000000, "USD", 1, 100);
+	/* Without an anchor: the old format, and no anchor to read. */
+	assert_int_equal(xb_usage_checkpoint(u, &e), 0);
+	assert_null(strstr(read_text(path), "# events"));
+	assert_int_equal(xb_usage_read_anchor(path, &seq, hash, &e), -ENOENT);
+	/* With one. */
+	assert_int_equal(xb_usage_set_anchor(u, 5, H1), 0);
+	assert_int_equal(xb_usage_checkpoint(u, &e), 0);
+	text = read_text(path);
+	assert_non_null(strstr(text, "2026-11,t,SG,c,peak,1,100,1000000,0,USD\n"
+				     "# events 5 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
+				     "# sha256 "));
+	assert_int_equal(xb_usage_read_anchor(path, &seq, hash, &e), 0);
+	assert_int_equal(seq, 5);
+	assert_string_equal(hash, H1);
+	/* Nothing changed: nothing written (the .prev is not remade). */
+	assert_int_equal(unlink(prev), 0);
+	assert_int_equal(xb_usage_checkpoint(u, &e), 0);
+	assert_int_equal(stat(prev, &st), -1);
+	/* The head moved: the month is rewritten, records unchanged. */
+	assert_int_equal(xb_usage_set_anchor(u, 9, H2), 0);
+	assert_int_equal(xb_usage_checkpoint(u, &e), 0);
+	assert_int_equal(xb_usage_read_anchor(path, &seq, hash, &e), 0);
+	assert_int_equal(seq, 9);
+	assert_string_equal(hash, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	assert_int_equal(xb_usage_read_anchor(prev, &seq, hash, &e), 0);
+	assert_int_equal(seq, 5);
+	/* Closing: "# closed", then the head, then the trailer. */
+	assert_int_equal(xb_usage_close(u, NOV, &e), 0);
+	assert_non_null(strstr(read_text(path), "# closed\n# events 9 5bdcc146"));
+	assert_int_equal(xb_errors_count(&e), 0);
+	xb_usage_free(u);
+
+	/* A resumed month loads as before; the same head is not rewritten. */
+	u = xb_usage_create(dir);
+	assert_int_equal(xb_usage_open(u, NOV, &e), XB_USAGE_RESUMED);
+	assert_int_equal(xb_errors_count(&e), 0);
+	assert_int_equal(xb_usage_get(u, NOV, 0)->bytes, 100);
+	assert_int_equal(xb_usage_set_anchor(u, 9, H2), 0);
+	assert_int_equal(unlink(prev), 0);
+	assert_int_equal(xb_usage_checkpoint(u, &e), 0);
+	assert_int_equal(stat(prev, &st), -1);
+	xb_usage_free(u);
+
+	/* An anchor in a file whose trailer does not match is refused. */
+	f = fopen(path, "r+");
+	assert_non_null(f);
+	fseek(f, 60, SEEK_SET);
+	fputc('X', f);
+	fclose(f);
+	assert_int_equal(xb_usage_read_anchor(path, &seq, hash, &e), -EBADMSG);
+	assert_true(xb_errors_count(&e) > 0);
+	assert_true(xb_usage_read_anchor("/nonexistent/usage.csv", &seq, hash,
+					 &e) < 0);
+	xb_errors_free(&e);
+	remove_dir(dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_events_anchor),
 		cmocka_unit_test(test_corruption),
 		cmocka_unit_test(test_both_bad),
 		cmocka_unit_test(test_bad_content),
