@@ -17,7 +17,7 @@
  *   [tariff]     utc_offset = +08:00
  *   [telemetry]  enabled = yes|no
  *   [ipfix]      collector = HOST:PORT
- *   [prometheus] listen = HOST:PORT
+ *   [prometheus] listen = PORT (loopback) | HOST:PORT | [IPv6]:PORT
  *   [state]      dir = PATH
  *   [events]     file = PATH
  *   [afxdp]      host_macs = auto|MAC[,..], host_addresses = auto|ADDR[,..]
