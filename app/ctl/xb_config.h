@@ -17,7 +17,7 @@
  *   [tariff]     utc_offset = +08:00
  *   [telemetry]  enabled = yes|no
  *   [ipfix]      collector = HOST:PORT
- *   [prometheus] listen = HOST:PORT
+ *   [prometheus] listen = PORT (loopback) | HOST:PORT | [IPv6]:PORT
  *   [state]      dir = PATH
  *   [events]     file = PATH, key = FILE (HMAC key of the event log: the
  *                file's bytes, 32..4096 of them, mode 0600 or stricter)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The control plane's two meeting points with the threads beside it (the
- * Prometheus server thread and DPDK's telemetry threads):
+ * Prometheus server's render thread and DPDK's telemetry threads):
  *
  * - The control lock.  The main lcore holds it for the whole of a reload
  *   (a ruleset built and swapped in, the old one queued as retiring), of a

@@ -60,9 +60,9 @@ xb_ops_event(const char *type, const struct xb_event_field *fields,
 		RTE_LOG(ERR, USER1, "events: cannot write the event log\n");
 }
 
-/* Prometheus render callback (server thread): the lock keeps rulesets
- * and totals still; a scrape during a long reload waits up to 5 s, then
- * gets 503. */
+/* Prometheus render callback (the server's render thread, never while a
+ * client is being written to): the lock keeps rulesets and totals still;
+ * a scrape during a long reload waits up to 5 s, then gets 503. */
 static int
 prom_render(void *ctx, FILE *out)
 {
@@ -138,12 +138,12 @@ xb_ops_start(struct xb_app *app, char *err, size_t errlen)
 			return -1;
 	}
 	if (cfg->prometheus_listen[0] != '\0') {
-		ops.prom = xb_prom_start(cfg->prometheus_listen, prom_render, app,
-					 err, errlen);
+		ops.prom = xb_prom_start(cfg->prometheus_listen, NULL,
+					 prom_render, app, err, errlen);
 		if (ops.prom == NULL)
 			return -1;
-		RTE_LOG(NOTICE, USER1, "prometheus: http://%s/metrics (port %u)\n",
-			cfg->prometheus_listen, xb_prom_port(ops.prom));
+		RTE_LOG(NOTICE, USER1, "prometheus: %s\n",
+			xb_prom_url(ops.prom));
 	}
 	if (cfg->telemetry) {
 		/* Workers are not running yet: plain stores suffice. */

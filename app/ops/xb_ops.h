@@ -3,8 +3,8 @@
  * Operations glue: the event log, IPFIX export, the Prometheus endpoint and
  * the DPDK telemetry commands, wired into the main lcore's loop with a few
  * hook calls from main.c.  Everything here runs on the main lcore, on the
- * Prometheus server thread or on DPDK's telemetry threads; never on a
- * worker.
+ * Prometheus server's threads (I/O and render) or on DPDK's telemetry
+ * threads; never on a worker.
  *
  * The control lock and the /xbgw/reload mailbox it shares with the
  * Prometheus and telemetry threads are app/ctl/xb_control.h.
@@ -53,7 +53,7 @@ void xb_ops_event(const char *type, const struct xb_event_field *fields,
 		  unsigned int n);
 
 /* After the workers stopped and the last records were drained: flush
- * IPFIX, stop the Prometheus thread, emit "stop", checkpoint the usage
+ * IPFIX, stop the Prometheus threads, emit "stop", checkpoint the usage
  * records once more (anchoring the stop line), close the log.  Main
  * lcore. */
 void xb_ops_stop(struct xb_app *app);
