@@ -7,13 +7,16 @@
  * The main lcore is the control plane (config, replay feeding, progress,
  * outputs); every other lcore is a worker running xb_worker_main().
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_bus_vdev.h>
@@ -33,6 +36,7 @@
 #include "xb_control.h"
 #include "xb_events.h"
 #include "xb_flow.h"
+#include "xb_pcapout.h"
 #include "xb_prefix.h"
 #include "xb_ops.h"
 #include "xb_rules.h"
@@ -287,6 +291,88 @@ parse_options(int argc, char **argv, struct xb_options *o)
 	return 0;
 }
 
+/*
+ * Can an output file be written?  Checked before EAL starts, so a bad
+ * path costs no run (the statistics document is written only at the end).
+ * An existing regular file is opened for writing without truncation and
+ * left as it is until the run writes it; a file that does not exist is
+ * created and removed again, so a run that fails later leaves none behind;
+ * a FIFO or a device is only checked with access(), since opening it
+ * could block or be seen by its reader.  Returns 0, else the errno.
+ */
+static int
+output_writable(const char *path)
+{
+	struct stat st, lst;
+	int fd;
+
+	if (path[0] == '\0')
+		return ENOENT;
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return EISDIR;
+		if (!S_ISREG(st.st_mode))
+			return access(path, W_OK) == 0 ? 0 : errno;
+		fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0)
+			return errno;
+		close(fd);
+		return 0;
+	}
+	if (errno != ENOENT)
+		return errno;
+	fd = open(path, O_WRONLY | O_CREAT | O_NOCTTY | O_CLOEXEC, 0666);
+	if (fd < 0)
+		return errno;
+	close(fd);
+	/* Ours to remove, unless the path is a symlink (its target stays). */
+	if (lstat(path, &lst) == 0 && S_ISREG(lst.st_mode))
+		unlink(path);
+	return 0;
+}
+
+/* Every output path (--stats-json, --flow-log, --pcap-out) writable and
+ * distinct?  Returns 0 or -XB_EXIT_USAGE after one line on stderr. */
+static int
+check_outputs(const struct xb_options *o)
+{
+	const struct {
+		const char *opt, *path;
+	} out[] = {
+		{"--stats-json", o->stats_json},
+		{"--flow-log", o->flow_log},
+		{"--pcap-out", o->pcap_out},
+	};
+
+	for (unsigned int i = 0; i < RTE_DIM(out); i++) {
+		int err;
+
+		if (out[i].path == NULL)
+			continue;
+		for (unsigned int j = 0; j < i; j++) {
+			struct stat a, b;
+
+			if (out[j].path != NULL &&
+			    (strcmp(out[i].path, out[j].path) == 0 ||
+			     (stat(out[i].path, &a) == 0 &&
+			      stat(out[j].path, &b) == 0 && S_ISREG(a.st_mode) &&
+			      a.st_dev == b.st_dev && a.st_ino == b.st_ino))) {
+				fprintf(stderr,
+					"xbgw: %s and %s name the same file: %s\n",
+					out[j].opt, out[i].opt, out[i].path);
+				return -XB_EXIT_USAGE;
+			}
+		}
+		err = output_writable(out[i].path);
+		if (err != 0) {
+			fprintf(stderr, "xbgw: %s: cannot write \"%s\": %s\n",
+				out[i].opt, out[i].path, strerror(err));
+			return -XB_EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
 /* Hugepages reserved and free?  Otherwise run on 4 KB pages. */
 static bool
 hugepages_available(uint64_t need_mb)
@@ -353,6 +439,25 @@ with_xdp_prog(char *arg)
 	return out; /* lives as long as EAL's argv */
 }
 
+/* The value of EAL option name ("--file-prefix") among the user's EAL
+ * arguments, as "--name=V" or "--name V"; NULL when absent. */
+static const char *
+user_eal_value(int user_argc, char **user_argv, const char *name)
+{
+	size_t l = strlen(name);
+	const char *v = NULL;
+
+	for (int i = 1; i < user_argc; i++) {
+		if (strncmp(user_argv[i], name, l) != 0)
+			continue;
+		if (user_argv[i][l] == '=')
+			v = user_argv[i] + l + 1;
+		else if (user_argv[i][l] == '\0' && i + 1 < user_argc)
+			v = user_argv[i + 1];
+	}
+	return v;
+}
+
 /*
  * EAL arguments: the user's when given, else defaults that work on any
  * machine: every core in the affinity mask, a private file prefix,
@@ -362,13 +467,25 @@ static int
 build_eal_args(int user_argc, char **user_argv, bool replay, bool check_only,
 	       char **out, int max)
 {
-	static char prefix[64], mem[16];
+	static char prefix[PATH_MAX], mem[16];
 	int n = 0;
 
 	out[n++] = user_argv[0];
 	if (check_only) {
+		const char *p = user_eal_value(user_argc, user_argv,
+					       "--file-prefix");
+
 		/* Validation needs EAL memory for rte_fib/rte_acl, nothing
-		 * else: no devices, no hugepages, no shared files. */
+		 * else: no devices, no hugepages, no shared files.  Its
+		 * runtime directory is still made, under a private prefix
+		 * (the user's, if given) so that removing it at exit can
+		 * touch no other process's. */
+		if (p != NULL)
+			snprintf(prefix, sizeof(prefix), "--file-prefix=%s", p);
+		else
+			snprintf(prefix, sizeof(prefix), "--file-prefix=xbgw%d",
+				 (int)getpid());
+		out[n++] = prefix;
 		out[n++] = "-l";
 		out[n++] = "0";
 		out[n++] = "--no-huge";
@@ -407,6 +524,78 @@ build_eal_args(int user_argc, char **user_argv, bool replay, bool check_only,
 	return n;
 }
 
+/*
+ * The runtime directory EAL makes for the process (/var/run/dpdk/PREFIX,
+ * or under $XDG_RUNTIME_DIR): DPDK 22.11 leaves it behind at exit with
+ * its config, fbarray_* and hugepage_info files (about 1.8 MB, in RAM on
+ * a tmpfs).  remove_runtime_dir() runs from atexit(), registered before
+ * rte_eal_init(), so it runs after every exit handler EAL registers (the
+ * telemetry socket is unlinked by one), after rte_eal_cleanup() on every
+ * path out of main() and after rte_exit().  It acts only when xbgw was
+ * the primary process of that directory and removes only the files EAL
+ * makes there, then the directory itself; with --no-shconf or
+ * --in-memory (files not shared, so the prefix may be shared with another
+ * process) it only removes the directory when it is empty.
+ */
+static struct {
+	bool armed;
+	bool files;
+	char dir[PATH_MAX];
+} runtime_dir;
+
+static bool
+eal_runtime_file(const char *name)
+{
+	return strcmp(name, "config") == 0 ||
+	       strcmp(name, "hugepage_info") == 0 ||
+	       strcmp(name, "mp_socket") == 0 ||
+	       strcmp(name, "dpdk_telemetry.v2") == 0 ||
+	       strcmp(name, "telemetry") == 0 ||
+	       strncmp(name, "fbarray_", 8) == 0;
+}
+
+static void
+remove_runtime_dir(void)
+{
+	DIR *d;
+
+	if (!runtime_dir.armed)
+		return;
+	runtime_dir.armed = false;
+	d = runtime_dir.files ? opendir(runtime_dir.dir) : NULL;
+	if (d != NULL) {
+		struct dirent *e;
+
+		while ((e = readdir(d)) != NULL)
+			if (eal_runtime_file(e->d_name))
+				unlinkat(dirfd(d), e->d_name, 0);
+		closedir(d);
+	}
+	rmdir(runtime_dir.dir); /* fails, harmlessly, if anything is left */
+}
+
+/* Called once rte_eal_init() has returned.  own_prefix: the file prefix
+ * is xbgw's private one (xbgw<pid>), so the directory is this process's
+ * even when EAL failed half-way. */
+static void
+arm_runtime_dir_removal(char **eal_argv, int eal_argc, bool init_ok,
+			bool own_prefix)
+{
+	const char *dir = rte_eal_get_runtime_dir();
+
+	if (dir == NULL || dir[0] == '\0')
+		return;
+	if (init_ok ? rte_eal_process_type() != RTE_PROC_PRIMARY : !own_prefix)
+		return;
+	runtime_dir.files = true;
+	for (int i = 1; i < eal_argc; i++)
+		if (strcmp(eal_argv[i], "--no-shconf") == 0 ||
+		    strcmp(eal_argv[i], "--in-memory") == 0)
+			runtime_dir.files = false;
+	snprintf(runtime_dir.dir, sizeof(runtime_dir.dir), "%s", dir);
+	runtime_dir.armed = true;
+}
+
 static double
 now_s(void)
 {
@@ -424,6 +613,8 @@ main(int argc, char **argv)
 {
 	static struct xb_app app;
 	char *eal_argv[128];
+	sigset_t sigs;
+	bool own_prefix;
 	int split = argc, eal_argc, rc;
 	int app_argc;
 	char **app_argv;
@@ -454,22 +645,46 @@ main(int argc, char **argv)
 					    app.opt.events_anchor,
 					    app.opt.nevents_anchor);
 
+	/* Output paths are checked before anything runs: a bad one is a
+	 * usage error now, not a failure after the whole run. */
+	if (!app.opt.check_config) {
+		rc = check_outputs(&app.opt);
+		if (rc < 0)
+			return -rc;
+	}
+
 	eal_argc = build_eal_args(split, argv, app.opt.nreplay > 0,
 				  app.opt.check_config, eal_argv,
 				  (int)RTE_DIM(eal_argv));
+	/* Runs after EAL's own exit handlers (registered by rte_eal_init). */
+	atexit(remove_runtime_dir);
+	/* No SIGINT/SIGTERM/SIGHUP while EAL starts (the threads it makes
+	 * keep them blocked, so the main thread takes them); one that comes
+	 * meanwhile is handled once the handlers are in place, so the run
+	 * still ends through the exit path that cleans up. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	own_prefix = user_eal_value(split, argv, "--file-prefix") == NULL &&
+		     (split == 1 || app.opt.check_config);
 	if (rte_eal_init(eal_argc, eal_argv) < 0) {
 		fprintf(stderr, "xbgw: EAL initialisation failed: %s\n",
 			rte_strerror(rte_errno));
+		arm_runtime_dir_removal(eal_argv, eal_argc, false, own_prefix);
 		return XB_EXIT_RUNTIME;
 	}
+	arm_runtime_dir_removal(eal_argv, eal_argc, true, own_prefix);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	sigprocmask(SIG_UNBLOCK, &sigs, NULL);
 	if (app.opt.check_config) {
 		rc = xb_check_config(&app.opt);
 		rte_eal_cleanup();
 		return rc;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
 	rc = xb_run(&app);
 	rte_eal_cleanup();
 	return rc;
@@ -504,26 +719,29 @@ xb_check_config(const struct xb_options *o)
 
 /* ---- run --------------------------------------------------------------- */
 
+/*
+ * Where replay's forwarded frames go: with --pcap-out, xbgw's own writer
+ * (drivers/xb_pcapout.h: a ring port the main lcore drains into the file,
+ * with each frame's capture timestamp under --clock capture; net_pcap
+ * would stamp the time of sending); otherwise a net_null sink.
+ */
 static int
-create_sink(const char *pcap_out, uint16_t *port, char *err, size_t errlen)
+create_sink(struct xb_app *app, uint16_t *port, char *err, size_t errlen)
 {
-	char name[64], args[PATH_MAX + 16];
-
+	const char *name = "net_null_xbgw_out";
 	int rc;
 
-	if (pcap_out != NULL) {
-		if (strchr(pcap_out, ',') != NULL) {
-			snprintf(err, errlen,
-				 "--pcap-out: a path with a comma is not supported");
+	if (app->opt.pcap_out != NULL) {
+		app->pcap_out = xb_pcapout_create(
+			app->opt.pcap_out, app->mp, app->nworkers, app->cap.nano,
+			app->opt.clock_capture ? app->ts_offset : -1,
+			app->ts_flag, err, errlen);
+		if (app->pcap_out == NULL)
 			return -1;
-		}
-		snprintf(name, sizeof(name), "net_pcap_xbgw_out");
-		snprintf(args, sizeof(args), "tx_pcap=%s", pcap_out);
-	} else {
-		snprintf(name, sizeof(name), "net_null_xbgw_out");
-		snprintf(args, sizeof(args), "no-rx=1");
+		*port = xb_pcapout_port(app->pcap_out);
+		return 0;
 	}
-	rc = rte_vdev_init(name, args);
+	rc = rte_vdev_init(name, "no-rx=1");
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot create port %s: %s", name,
 			 rte_strerror(-rc));
@@ -886,8 +1104,7 @@ xb_run(struct xb_app *app)
 			return XB_EXIT_RUNTIME;
 		}
 		in_port = xb_replay_port(app->replay);
-		if (create_sink(app->opt.pcap_out, &out_port, err, sizeof(err)) <
-		    0) {
+		if (create_sink(app, &out_port, err, sizeof(err)) < 0) {
 			fprintf(stderr, "xbgw: %s\n", err);
 			return XB_EXIT_RUNTIME;
 		}
@@ -1014,6 +1231,12 @@ xb_run(struct xb_app *app)
 			break;
 		if (app->replay != NULL) {
 			unsigned int fed = xb_replay_feed(app->replay, 4096);
+			/* Forwarded frames to --pcap-out: written here, on
+			 * the main lcore, never on a worker. */
+			unsigned int written =
+				app->pcap_out != NULL
+					? xb_pcapout_drain(app->pcap_out, 8192)
+					: 0;
 
 			if (app->opt.duration_s > 0 &&
 			    t - t0 >= app->opt.duration_s)
@@ -1025,7 +1248,7 @@ xb_run(struct xb_app *app)
 				if (s.rx_pkts >= xb_replay_fed(app->replay))
 					break;
 			}
-			if (fed == 0)
+			if (fed == 0 && written == 0)
 				rte_delay_us_sleep(50);
 		} else {
 			rte_delay_us_sleep(10000);
@@ -1063,6 +1286,23 @@ xb_run(struct xb_app *app)
 	}
 	rte_eal_mp_wait_lcore();
 	drain_flow_logs(app);
+	/* The workers flushed their TX buffers before stopping: every
+	 * forwarded frame is in --pcap-out's ring or already written. */
+	if (app->pcap_out != NULL) {
+		struct xb_counters s;
+
+		xb_stats_sum(app, &s);
+		if (xb_pcapout_close(app->pcap_out, err, sizeof(err)) < 0) {
+			fprintf(stderr, "xbgw: %s\n", err);
+			rc = XB_EXIT_RUNTIME;
+		} else if (xb_pcapout_written(app->pcap_out) != s.tx_pkts) {
+			fprintf(stderr,
+				"xbgw: --pcap-out %s: %" PRIu64 " frames written, %" PRIu64 " forwarded\n",
+				app->opt.pcap_out,
+				xb_pcapout_written(app->pcap_out), s.tx_pkts);
+			rc = XB_EXIT_RUNTIME;
+		}
+	}
 	/* Workers are stopped (offline: every grace period is over): a
 	 * ruleset still retiring is reclaimed, and the last fold is
 	 * complete, and durable. */
@@ -1091,6 +1331,8 @@ xb_run(struct xb_app *app)
 		xb_port_stop(app->ports[p].port);
 	xb_replay_free(app->replay);
 	app->replay = NULL;
+	xb_pcapout_free(app->pcap_out);
+	app->pcap_out = NULL;
 	app->mbufs_in_use_at_exit =
 		rte_mempool_in_use_count(app->mp);
 

@@ -5,6 +5,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* Is the open savefile a nanosecond pcap?  Read from its magic with
+ * pread, which leaves libpcap's file position alone (a pipe cannot be
+ * read twice: pread fails there and the timestamps decide instead). */
+static bool
+nano_magic(pcap_t *p)
+{
+	FILE *f = pcap_file(p);
+	uint8_t m[4];
+
+	if (f == NULL || pread(fileno(f), m, sizeof(m), 0) != (ssize_t)sizeof(m))
+		return false;
+	return (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0x3c && m[3] == 0x4d) ||
+	       (m[0] == 0x4d && m[1] == 0x3c && m[2] == 0xb2 && m[3] == 0xa1);
+}
 
 static int
 grow(struct xb_capture *cap, uint64_t *cap_frames, size_t *cap_bytes,
@@ -75,6 +91,8 @@ xb_capture_load(struct xb_capture *cap, const char *const *files,
 			pcap_close(p);
 			goto fail;
 		}
+		if (nano_magic(p))
+			cap->nano = true;
 		while ((rc = pcap_next_ex(p, &h, &bytes)) == 1) {
 			if (grow(cap, &cap_frames, &cap_bytes, h->caplen) < 0) {
 				snprintf(err, errlen, "%s: out of memory",
@@ -91,6 +109,8 @@ xb_capture_load(struct xb_capture *cap, const char *const *files,
 				(uint64_t)h->ts.tv_usec; /* ns precision */
 			if (h->caplen < h->len)
 				cap->truncated++;
+			if (h->ts.tv_usec % 1000 != 0)
+				cap->nano = true;
 			cap->data_len += h->caplen;
 			cap->bytes += h->caplen;
 			if (cap->count == 0 || cap->ts_ns[cap->count] < cap->first_ns)

@@ -8,6 +8,7 @@
 #ifndef XB_CAPTURE_H
 #define XB_CAPTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,10 @@ struct xb_capture {
 	uint64_t bytes;     /* sum of len[] */
 	uint64_t truncated; /* frames whose captured length < wire length */
 	uint64_t first_ns, last_ns;
+	/* Nanosecond resolution: some input is a nanosecond pcap (its magic
+	 * says so) or holds a timestamp with sub-microsecond digits (pcapng
+	 * with a finer if_tsresol).  --pcap-out then writes nanoseconds. */
+	bool nano;
 };
 
 /*

@@ -29,6 +29,8 @@ enum xb_exit {
 
 #define XB_MAX_REPLAY_FILES 64
 
+struct xb_pcapout;
+
 struct xb_options {
 	const char *config;
 	bool check_config;
@@ -56,6 +58,7 @@ struct xb_app {
 	struct rte_mempool *mp;
 	struct xb_capture cap;
 	struct xb_replay *replay;
+	struct xb_pcapout *pcap_out; /* --pcap-out's writer, or NULL */
 	struct xb_port_info ports[XB_MAX_PORTS];
 	unsigned int nports;
 	uint64_t tsc_hz;

@@ -9,9 +9,21 @@
 #define TEST_EAL_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
+
+static char test_eal_runtime_dir[4096];
+
+/* At exit, after EAL's own exit handlers (the telemetry socket's
+ * unlink): the runtime directory, empty with --no-shconf, goes too. */
+static inline void
+test_eal_remove_runtime_dir(void)
+{
+	if (test_eal_runtime_dir[0] != '\0')
+		rmdir(test_eal_runtime_dir);
+}
 
 /* 0, or -1 with a message on stderr.  mem_mb: the -m argument. */
 static inline int
@@ -24,10 +36,13 @@ test_eal_init(const char *name, const char *mem_mb)
 
 	snprintf(prefix, sizeof(prefix), "--file-prefix=xbgw_%s_%d", name,
 		 (int)getpid());
+	atexit(test_eal_remove_runtime_dir);
 	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv) < 0) {
 		fprintf(stderr, "%s: EAL init failed\n", name);
 		return -1;
 	}
+	snprintf(test_eal_runtime_dir, sizeof(test_eal_runtime_dir), "%s",
+		 rte_eal_get_runtime_dir());
 	return 0;
 }
 
