@@ -43,6 +43,7 @@ static const struct {
 	{"prometheus", {"listen"}},
 	{"state", {"dir"}},
 	{"events", {"file"}},
+	{"flowlog", {"file"}},
 	{"afxdp", {"host_macs", "host_addresses"}},
 };
 
@@ -581,6 +582,9 @@ xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
 	v = rte_cfgfile_get_entry(f, "events", "file");
 	if (v != NULL && resolve_path(dir, v, cfg->events_file, PATH_MAX) < 0)
 		cfg_error(errs, path, "events", "file", "path too long");
+	v = rte_cfgfile_get_entry(f, "flowlog", "file");
+	if (v != NULL && resolve_path(dir, v, cfg->flowlog_file, PATH_MAX) < 0)
+		cfg_error(errs, path, "flowlog", "file", "path too long");
 
 	/* [afxdp]: a list given replaces "auto" unless it says auto too */
 	xb_afxdp_hosts_default(&cfg->afxdp);

@@ -20,6 +20,8 @@
  *   [prometheus] listen = HOST:PORT
  *   [state]      dir = PATH
  *   [events]     file = PATH
+ *   [flowlog]    file = PATH (the flow log, appended; --flow-log
+ *                overrides it)
  *   [afxdp]      host_macs = auto|MAC[,..], host_addresses = auto|ADDR[,..]
  *                (frames for these stay with the kernel; default auto:
  *                the AF_XDP interface's own MAC and addresses)
@@ -94,6 +96,7 @@ struct xb_config {
 	char prometheus_listen[128];
 	char state_dir[PATH_MAX];
 	char events_file[PATH_MAX];
+	char flowlog_file[PATH_MAX]; /* [flowlog] file, "" = none */
 	/* [afxdp] */
 	struct xb_afxdp_hosts afxdp;
 };

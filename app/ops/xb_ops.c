@@ -17,6 +17,7 @@
 #include "xb_flowlog.h"
 #include "xb_flowsnap.h"
 #include "xb_ipfix.h"
+#include "xb_log.h"
 #include "xb_prometheus.h"
 #include "xb_telemetry.h"
 
@@ -45,7 +46,7 @@ xb_ops_event(const char *type, const struct xb_event_field *fields,
 {
 	if (ops.events != NULL &&
 	    xb_events_emit(ops.events, type, xb_ops_unix_ns(), fields, n) < 0)
-		RTE_LOG(ERR, USER1, "events: cannot write the event log\n");
+		XB_LOG(ERR, "events: cannot write the event log\n");
 }
 
 /* Prometheus render callback (server thread): the lock keeps rulesets
@@ -90,7 +91,7 @@ xb_ops_start(struct xb_app *app, char *err, size_t errlen)
 					 err, errlen);
 		if (ops.prom == NULL)
 			return -1;
-		RTE_LOG(NOTICE, USER1, "prometheus: http://%s/metrics (port %u)\n",
+		XB_LOG(NOTICE, "prometheus: http://%s/metrics (port %u)\n",
 			cfg->prometheus_listen, xb_prom_port(ops.prom));
 	}
 	if (cfg->telemetry) {
@@ -307,8 +308,7 @@ xb_ops_stop(struct xb_app *app)
 
 		xb_ipfix_flush(ops.ipfix, xb_ops_unix_ns());
 		xb_ipfix_get_stats(ops.ipfix, &st);
-		RTE_LOG(INFO, USER1,
-			"ipfix: %lu flows, %lu records in %lu messages, %lu send errors\n",
+		XB_LOG(INFO, "ipfix: %lu flows, %lu records in %lu messages, %lu send errors\n",
 			(unsigned long)st.flows, (unsigned long)st.data_records,
 			(unsigned long)st.messages, (unsigned long)st.send_errors);
 		xb_ipfix_close(ops.ipfix);
