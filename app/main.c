@@ -394,9 +394,10 @@ build_eal_args(int user_argc, char **user_argv, bool replay, bool check_only,
 		return n;
 	}
 	/* DPDK 22.11 warns at every start that it creates no legacy
-	 * telemetry socket (xbgw registers no legacy command; the v2 socket
-	 * that xbgwctl uses is there): telemetry logs errors only.  Given
-	 * first, so a --log-level of the user's own still wins. */
+	 * telemetry socket (xbgw registers no legacy command; the v2 socket,
+	 * which dpdk-telemetry.py and the tests use, is there): telemetry
+	 * logs errors only.  Given first, so a --log-level of the user's own
+	 * still wins. */
 	out[n++] = "--log-level=lib.telemetry:error";
 	if (user_argc > 1) {
 		for (int i = 1; i < user_argc && n < max - 1; i++) {
