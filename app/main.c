@@ -30,19 +30,31 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_version.h>
 
+#ifdef XBGW_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
 #include "xb_afxdp.h"
 #include "xb_app.h"
 #include "xb_billing.h"
 #include "xb_control.h"
 #include "xb_events.h"
 #include "xb_flow.h"
+#include "xb_log.h"
 #include "xb_pcapout.h"
 #include "xb_prefix.h"
 #include "xb_ops.h"
 #include "xb_rules.h"
 #include "xb_stats.h"
 
-#define DEFAULT_CONFIG "config/xbgw.conf"
+/* The default config: the installed one (the build passes this
+ * install's <confdir>/xbgw.conf), or, for the binary of a build tree, the
+ * source tree's, relative to the current directory (the README's commands
+ * run from the source root). */
+#ifndef XBGW_DEFAULT_CONFIG
+#define XBGW_DEFAULT_CONFIG "/etc/xbgw/xbgw.conf"
+#endif
+#define SOURCE_TREE_CONFIG "config/xbgw.conf"
 /* Per worker: flows that may be reassembling a name at once, and the
  * DNS answer cache. */
 #define XB_NAME_SLOTS 4096
@@ -50,14 +62,42 @@
 
 static volatile sig_atomic_t quit_signal;
 static volatile sig_atomic_t reload_signal;
+static volatile sig_atomic_t reopen_signal;
 
+/* SIGHUP: reload the tables and reopen the flow log; SIGUSR1: reopen the
+ * flow log only (logrotate); SIGINT/SIGTERM: stop. */
 static void
 on_signal(int sig)
 {
-	if (sig == SIGHUP)
+	if (sig == SIGHUP) {
 		reload_signal = 1;
-	else
+		reopen_signal = 1;
+	} else if (sig == SIGUSR1) {
+		reopen_signal = 1;
+	} else {
 		quit_signal = 1;
+	}
+}
+
+/* Is this process the binary of xbgw's build tree (not an installed
+ * one)? */
+static bool
+from_build_tree(void)
+{
+	char exe[PATH_MAX];
+	ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (l <= 0)
+		return false;
+	exe[l] = '\0';
+	return strncmp(exe, XBGW_BUILD_ROOT "/", strlen(XBGW_BUILD_ROOT) + 1) ==
+	       0;
+}
+
+static const char *
+default_config(void)
+{
+	return from_build_tree() ? SOURCE_TREE_CONFIG : XBGW_DEFAULT_CONFIG;
 }
 
 static void
@@ -74,6 +114,7 @@ usage(FILE *f)
 		"      --pcap-out FILE      write forwarded packets (pcap)\n"
 		"      --stats-json FILE    write the final statistics document\n"
 		"      --flow-log FILE      one JSON line per flow when it ends or at exit\n"
+		"                           (overrides [flowlog] file; truncated at start)\n"
 		"      --clock wall|capture clock for meters, bands and timeouts\n"
 		"      --verify-events FILE check an event log: hash chain and seq, exit 0\n"
 		"                           (intact), 1 (changed; the line is printed) or\n"
@@ -89,8 +130,10 @@ usage(FILE *f)
 		"      --version, --help\n"
 		"Without EAL options, xbgw picks defaults (all cores, hugepages when\n"
 		"reserved, else --no-huge; --no-pci in replay mode).\n"
+		"Signals: HUP reloads the tables and reopens the flow log, USR1\n"
+		"reopens the flow log, INT/TERM stop.\n"
 		"Exit codes: 0 ok, 1 config error, 2 usage error, 3 runtime failure.\n",
-		DEFAULT_CONFIG);
+		default_config());
 }
 
 static int
@@ -164,7 +207,7 @@ parse_options(int argc, char **argv, struct xb_options *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->config = DEFAULT_CONFIG;
+	o->config = default_config();
 	o->loops = 1;
 	o->progress = -1;
 	optind = 1;
@@ -400,18 +443,11 @@ static const char *
 xdp_prog_path(void)
 {
 	const char *env = getenv("XBGW_XDP_PROG");
-	char exe[PATH_MAX];
-	ssize_t l;
 
 	if (env != NULL && env[0] != '\0')
 		return env;
-	l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (l > 0 && XBGW_XDP_OBJ_BUILD[0] != '\0') {
-		exe[l] = '\0';
-		if (strncmp(exe, XBGW_BUILD_ROOT "/",
-			    strlen(XBGW_BUILD_ROOT) + 1) == 0)
-			return XBGW_XDP_OBJ_BUILD;
-	}
+	if (XBGW_XDP_OBJ_BUILD[0] != '\0' && from_build_tree())
+		return XBGW_XDP_OBJ_BUILD;
 	return XBGW_XDP_OBJ_INSTALL;
 }
 
@@ -497,6 +533,12 @@ build_eal_args(int user_argc, char **user_argv, bool replay, bool check_only,
 		out[n++] = "--log-level=*:error";
 		return n;
 	}
+	/* DPDK 22.11 warns at every start that it creates no legacy
+	 * telemetry socket (xbgw registers no legacy command; the v2 socket,
+	 * which dpdk-telemetry.py and the tests use, is there): telemetry
+	 * logs errors only.  Given first, so a --log-level of the user's own
+	 * still wins. */
+	out[n++] = "--log-level=lib.telemetry:error";
 	if (user_argc > 1) {
 		for (int i = 1; i < user_argc && n < max - 1; i++) {
 			bool vdev = strncmp(user_argv[i], "--vdev=", 7) == 0 ||
@@ -510,7 +552,6 @@ build_eal_args(int user_argc, char **user_argv, bool replay, bool check_only,
 	snprintf(prefix, sizeof(prefix), "--file-prefix=xbgw%d", (int)getpid());
 	out[n++] = prefix;
 	out[n++] = "--log-level=lib.eal:warning";
-	out[n++] = "--log-level=lib.telemetry:warning";
 	if (replay)
 		out[n++] = "--no-pci";
 	if (hugepages_available(1024)) {
@@ -653,12 +694,13 @@ main(int argc, char **argv)
 			return -rc;
 	}
 
+	xb_log_stream_open(); /* each log line once in the journal */
 	eal_argc = build_eal_args(split, argv, app.opt.nreplay > 0,
 				  app.opt.check_config, eal_argv,
 				  (int)RTE_DIM(eal_argv));
 	/* Runs after EAL's own exit handlers (registered by rte_eal_init). */
 	atexit(remove_runtime_dir);
-	/* No SIGINT/SIGTERM/SIGHUP while EAL starts (the threads it makes
+	/* No SIGINT/SIGTERM/SIGHUP/SIGUSR1 while EAL starts (the threads it makes
 	 * keep them blocked, so the main thread takes them); one that comes
 	 * meanwhile is handled once the handlers are in place, so the run
 	 * still ends through the exit path that cleans up. */
@@ -666,6 +708,7 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	own_prefix = user_eal_value(split, argv, "--file-prefix") == NULL &&
 		     (split == 1 || app.opt.check_config);
@@ -679,6 +722,7 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
+	signal(SIGUSR1, on_signal);
 	sigprocmask(SIG_UNBLOCK, &sigs, NULL);
 	if (app.opt.check_config) {
 		rc = xb_check_config(&app.opt);
@@ -850,7 +894,7 @@ checkpoint(struct xb_app *app)
 	/* The event log's durable head goes into the checkpoint. */
 	xb_ops_anchor_events(app);
 	if (xb_billing_checkpoint(app, &errs) < 0) {
-		RTE_LOG(ERR, USER1, "usage checkpoint failed:\n");
+		XB_LOG(ERR, "usage checkpoint failed:\n");
 		xb_errors_print(&errs, stderr);
 	}
 	xb_errors_free(&errs);
@@ -901,6 +945,112 @@ quota_event(struct xb_app *app, const struct xb_tenant *t, uint32_t month)
 	xb_ops_event(XB_EVENT_QUOTA, f, RTE_DIM(f));
 }
 
+/* ---- systemd: readiness, stopping, watchdog ---------------------------- */
+
+/*
+ * Type=notify: READY=1 once the workers run, STOPPING=1 when they are
+ * told to stop, and, when the unit sets WatchdogSec=, WATCHDOG=1 every
+ * half period from the main lcore's periodic work, but only while every
+ * worker's poll counter has advanced since the previous ping: a stalled
+ * worker (or a stalled main lcore) stops the pings and systemd restarts
+ * the service.  Without libsystemd at build time, or outside systemd
+ * ($NOTIFY_SOCKET unset), these do nothing.
+ */
+static struct {
+	uint64_t interval_us;  /* WatchdogSec, 0: no watchdog */
+	double last;           /* time of the last check (now_s()) */
+	uint64_t polls[RTE_MAX_LCORE];
+	bool stalled;          /* a stall was logged (once per stall) */
+	bool stopping;
+} sd;
+
+static void
+sd_say(const char *what)
+{
+#ifdef XBGW_HAVE_SYSTEMD
+	sd_notify(0, what);
+#else
+	(void)what;
+#endif
+}
+
+static void
+sd_ready(struct xb_app *app, double t)
+{
+#ifdef XBGW_HAVE_SYSTEMD
+	if (sd_watchdog_enabled(0, &sd.interval_us) <= 0)
+		sd.interval_us = 0;
+	sd_notifyf(0, "READY=1\nSTATUS=%u workers, ruleset generation %u",
+		   app->nworkers, app->generation);
+#else
+	(void)app;
+#endif
+	sd.last = t;
+}
+
+static void
+sd_watchdog(struct xb_app *app, double t)
+{
+	unsigned int stalled = UINT32_MAX;
+
+	if (sd.interval_us == 0 || sd.stopping ||
+	    t - sd.last < (double)sd.interval_us / 2e6)
+		return;
+	sd.last = t;
+	for (unsigned int i = 0; i < app->nworkers; i++) {
+		uint64_t p = __atomic_load_n(&app->workers[i]->c.polls,
+					     __ATOMIC_RELAXED);
+
+		if (p == sd.polls[i])
+			stalled = i;
+		sd.polls[i] = p;
+	}
+	if (stalled == UINT32_MAX) {
+		sd_say("WATCHDOG=1");
+		sd.stalled = false;
+	} else if (!sd.stalled) {
+		XB_LOG(ERR, "worker %u (lcore %u) made no progress: watchdog not fed\n",
+		       stalled, app->workers[stalled]->lcore_id);
+		sd.stalled = true;
+	}
+}
+
+/* ---- the flow log ----------------------------------------------------- */
+
+/* --flow-log FILE (truncated at start: one run, one file), else [flowlog]
+ * file (appended: a service's log across restarts). */
+static const char *
+flow_log_path(const struct xb_app *app)
+{
+	if (app->opt.flow_log != NULL)
+		return app->opt.flow_log;
+	return app->cfg.flowlog_file[0] != '\0' ? app->cfg.flowlog_file : NULL;
+}
+
+/* SIGUSR1 / SIGHUP: after logrotate renamed the file, records go to a new
+ * one of the same name (appended if it exists).  On failure the old file
+ * stays in use. */
+static void
+reopen_flow_log(struct xb_app *app)
+{
+	const char *path = flow_log_path(app);
+	FILE *f;
+
+	if (app->flow_log == NULL || path == NULL)
+		return;
+	f = fopen(path, "a");
+	if (f == NULL) {
+		XB_LOG(ERR, "flow log %s: cannot reopen (%s), writing on to the old file\n",
+		       path, strerror(errno));
+		return;
+	}
+	if (fclose(app->flow_log) != 0)
+		XB_LOG(ERR, "flow log: closing the old file: %s\n",
+		       strerror(errno));
+	app->flow_log = f;
+	XB_LOG(INFO, "flow log %s reopened\n", path);
+}
+
 /* Every pass: reclaim a ruleset a reload retired once its grace period is
  * over.  Every 0.1 s: fold usage (of the active ruleset and of one still
  * retiring) under the control lock (Prometheus reads the records).  Once a
@@ -945,6 +1095,7 @@ periodic(struct xb_app *app, double t, double *last_fold,
 		*last_red = red;
 		*last_second = t;
 	}
+	sd_watchdog(app, t);
 }
 
 static void
@@ -954,20 +1105,29 @@ do_reload(struct xb_app *app)
 	int rc;
 
 	xb_errors_init(&errs);
+	/* A long rebuild must not starve the watchdog: ping before it, as
+	 * the workers ran until now. */
+	sd_say("RELOADING=1");
+	sd.last = 0;
+	sd_watchdog(app, now_s());
 	xb_ops_reload_begin(app); /* keeps telemetry/Prometheus off */
 	rc = xb_rules_reload(app, &errs);
 	if (rc == 0) {
-		RTE_LOG(NOTICE, USER1, "reload: ruleset generation %u active\n",
+		XB_LOG(NOTICE, "reload: ruleset generation %u active\n",
 			app->generation);
 	} else {
 		app->reloads_failed++;
-		RTE_LOG(ERR, USER1,
-			"reload failed, generation %u stays active:\n",
+		XB_LOG(ERR, "reload failed, generation %u stays active:\n",
 			app->generation);
 		xb_errors_print(&errs, stderr);
 	}
 	xb_ops_reload_end(app, rc, &errs); /* event, telemetry answer */
 	xb_errors_free(&errs);
+#ifdef XBGW_HAVE_SYSTEMD
+	sd_notifyf(0, "READY=1\nSTATUS=%u workers, ruleset generation %u%s",
+		   app->nworkers, app->generation,
+		   rc == 0 ? "" : " (last reload failed)");
+#endif
 }
 
 /* Ports of the live pairs: inside, channel and, where named, public. */
@@ -1072,10 +1232,11 @@ xb_run(struct xb_app *app)
 		return XB_EXIT_CONFIG;
 	}
 	xb_errors_free(&errs);
-	if (app->opt.flow_log != NULL) {
-		app->flow_log = fopen(app->opt.flow_log, "w");
+	if (flow_log_path(app) != NULL) {
+		app->flow_log = fopen(flow_log_path(app),
+				      app->opt.flow_log != NULL ? "w" : "a");
 		if (app->flow_log == NULL) {
-			fprintf(stderr, "xbgw: %s: %s\n", app->opt.flow_log,
+			fprintf(stderr, "xbgw: %s: %s\n", flow_log_path(app),
 				strerror(errno));
 			return XB_EXIT_RUNTIME;
 		}
@@ -1224,6 +1385,7 @@ xb_run(struct xb_app *app)
 	progress = app->opt.progress < 0 ? isatty(STDERR_FILENO)
 					 : app->opt.progress;
 	t0 = now_s();
+	sd_ready(app, t0);
 	for (;;) {
 		double t = now_s();
 
@@ -1260,6 +1422,10 @@ xb_run(struct xb_app *app)
 		 * is reclaimed (one ruleset retires at a time, xb_rules.h):
 		 * normally already the case; else the request stays posted
 		 * for the next pass, which polls the reclaim again. */
+		if (reopen_signal) {
+			reopen_signal = 0;
+			reopen_flow_log(app);
+		}
 		if ((reload_signal || xb_control_reload_requested()) &&
 		    xb_rules_retiring() == 0) {
 			reload_signal = 0;
@@ -1271,6 +1437,8 @@ xb_run(struct xb_app *app)
 		}
 	}
 	elapsed = now_s() - t0;
+	sd.stopping = true;
+	sd_say("STOPPING=1");
 	for (unsigned int i = 0; i < app->nworkers; i++)
 		atomic_store(&app->workers[i]->stop, true);
 	/* Workers flush their flow tables into the flow log at exit; keep
@@ -1314,7 +1482,7 @@ xb_run(struct xb_app *app)
 	}
 	checkpoint(app);
 	if (app->flow_log != NULL && fclose(app->flow_log) != 0) {
-		fprintf(stderr, "xbgw: %s: %s\n", app->opt.flow_log,
+		fprintf(stderr, "xbgw: %s: %s\n", flow_log_path(app),
 			strerror(errno));
 		rc = XB_EXIT_RUNTIME;
 	}

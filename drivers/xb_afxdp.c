@@ -14,6 +14,7 @@
 #include <rte_ethdev.h>
 #include <rte_log.h>
 
+#include "xb_log.h"
 #include "xb_port.h"
 
 struct afxdp_port {
@@ -230,8 +231,7 @@ xb_afxdp_attach(uint16_t port, const struct xb_afxdp_hosts *h, char *err,
 	p->id.prog_id = prog_id;
 	p->counters_fd = counters_fd;
 	counters_fd = -1;
-	RTE_LOG(NOTICE, USER1,
-		"port %u (%s): XDP program %s (id %u): %u host MAC(s), %u host address(es) go to the kernel\n",
+	XB_LOG(NOTICE, "port %u (%s): XDP program %s (id %u): %u host MAC(s), %u host address(es) go to the kernel\n",
 		port, iface, pinfo.name, prog_id, nmac, naddr);
 out:
 	close(macs_fd);

@@ -7,6 +7,8 @@
 #include <rte_ethdev.h>
 #include <rte_log.h>
 
+#include "xb_log.h"
+
 /*
  * A Toeplitz key whose 16-bit pattern repeats makes the hash symmetric:
  * swapping source and destination (addresses and ports) gives the same
@@ -92,7 +94,7 @@ xb_port_setup(uint16_t port, uint16_t rx_queues, uint16_t tx_queues,
 	if (mtu != RTE_ETHER_MTU && dev.max_mtu >= mtu) {
 		rc = rte_eth_dev_set_mtu(port, (uint16_t)mtu);
 		if (rc != 0 && rc != -ENOTSUP)
-			RTE_LOG(WARNING, USER1, "port %u: MTU %u not set: %s\n",
+			XB_LOG(WARNING, "port %u: MTU %u not set: %s\n",
 				port, mtu, rte_strerror(-rc));
 	}
 	rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd);
@@ -132,7 +134,7 @@ xb_port_setup(uint16_t port, uint16_t rx_queues, uint16_t tx_queues,
 	/* A bump in the wire forwards every frame, whatever its MAC. */
 	rc = rte_eth_promiscuous_enable(port);
 	if (rc != 0 && rc != -ENOTSUP)
-		RTE_LOG(WARNING, USER1, "port %u: promiscuous mode: %s\n", port,
+		XB_LOG(WARNING, "port %u: promiscuous mode: %s\n", port,
 			rte_strerror(-rc));
 	info->port = port;
 	info->rx_queues = rx_queues;
@@ -156,11 +158,11 @@ link_event(uint16_t port, enum rte_eth_event_type type, void *arg,
 	(void)ret;
 	if (rte_eth_link_get_nowait(port, &link) == 0) {
 		if (link.link_status)
-			RTE_LOG(NOTICE, USER1, "port %u: link up, %u Mbps, %s\n",
+			XB_LOG(NOTICE, "port %u: link up, %u Mbps, %s\n",
 				port, link.link_speed,
 				link.link_duplex ? "full duplex" : "half duplex");
 		else
-			RTE_LOG(NOTICE, USER1, "port %u: link down\n", port);
+			XB_LOG(NOTICE, "port %u: link down\n", port);
 	}
 	return 0;
 }

@@ -6,7 +6,8 @@ set -eu
 PKGS="build-essential meson ninja-build pkg-config python3 python3-pyelftools
 dpdk dpdk-dev libdpdk-dev dpdk-doc libhyperscan-dev libbpf-dev libxdp-dev
 libcmocka-dev libpcap-dev libssl-dev clang llvm libclang-rt-14-dev
-tcpdump tcpreplay iproute2 tshark nfdump prometheus"
+tcpdump tcpreplay iproute2 tshark nfdump prometheus
+libsystemd-dev systemd logrotate"
 
 missing=""
 for p in $PKGS; do

@@ -9,6 +9,7 @@
 #include <rte_log.h>
 
 #include "xb_app.h"
+#include "xb_log.h"
 #include "xb_usage.h"
 
 struct xb_billing_snap {
@@ -66,7 +67,7 @@ close_old_months(struct xb_app *app, uint32_t newest)
 		if (xb_usage_close(b->usage, m, &errs) < 0)
 			xb_errors_print(&errs, stderr);
 		else
-			RTE_LOG(NOTICE, USER1, "usage of %u closed\n", m);
+			XB_LOG(NOTICE, "usage of %u closed\n", m);
 		xb_errors_free(&errs);
 		b->months[i] = b->months[--b->nmonths];
 	}
@@ -107,18 +108,17 @@ open_month(struct xb_app *app, uint32_t month)
 	xb_errors_init(&errs);
 	rc = xb_usage_open(b->usage, month, &errs);
 	if (xb_errors_count(&errs) > 0) {
-		RTE_LOG(WARNING, USER1, "usage records of %u:\n", month);
+		XB_LOG(WARNING, "usage records of %u:\n", month);
 		xb_errors_print(&errs, stderr);
 	}
 	xb_errors_free(&errs);
 	if (rc < 0) {
-		RTE_LOG(ERR, USER1,
-			"usage records of %u cannot be resumed: %s; usage of that month is not recorded\n",
+		XB_LOG(ERR, "usage records of %u cannot be resumed: %s; usage of that month is not recorded\n",
 			month, strerror(-rc));
 		return -1;
 	}
 	if (rc == XB_USAGE_RESUMED || rc == XB_USAGE_FROM_PREV)
-		RTE_LOG(NOTICE, USER1, "usage of %u resumed from %s\n", month,
+		XB_LOG(NOTICE, "usage of %u resumed from %s\n", month,
 			rc == XB_USAGE_RESUMED ? "the records"
 					       : "the previous checkpoint");
 	b->months[b->nmonths++] = month;
@@ -310,7 +310,7 @@ xb_billing_fold(struct xb_app *app, const struct xb_ruleset *rs, bool live)
 	    now_month > xb_quota_month(rs->quota)) {
 		open_month(app, now_month);
 		if (begin_quota_period(app, rs, now_month) == 0)
-			RTE_LOG(NOTICE, USER1, "quota period %u begins\n",
+			XB_LOG(NOTICE, "quota period %u begins\n",
 				now_month);
 	}
 	while ((n = xb_quota_poll_crossed(rs->quota, crossed,
@@ -320,8 +320,7 @@ xb_billing_fold(struct xb_app *app, const struct xb_ruleset *rs, bool live)
 				xb_tenants_get(rs->tenants, crossed[i]);
 
 			b->crossings++;
-			RTE_LOG(NOTICE, USER1,
-				"tenant %s reached its monthly quota of %" PRIu64
+			XB_LOG(NOTICE, "tenant %s reached its monthly quota of %" PRIu64
 				" bytes: %s\n",
 				t->id, t->quota_bytes,
 				t->over_quota == XB_OVER_QUOTA_BLOCK ? "blocked"

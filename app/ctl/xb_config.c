@@ -46,6 +46,7 @@ static const struct {
 	{"prometheus", {"listen"}},
 	{"state", {"dir"}},
 	{"events", {"file", "key"}},
+	{"flowlog", {"file"}},
 	{"afxdp", {"host_macs", "host_addresses"}},
 };
 
@@ -601,6 +602,9 @@ xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
 			cfg_error(errs, path, "events", "key", "%s", why);
 		explicit_bzero(key, sizeof(key));
 	}
+	v = rte_cfgfile_get_entry(f, "flowlog", "file");
+	if (v != NULL && resolve_path(dir, v, cfg->flowlog_file, PATH_MAX) < 0)
+		cfg_error(errs, path, "flowlog", "file", "path too long");
 
 	/* [afxdp]: a list given replaces "auto" unless it says auto too */
 	xb_afxdp_hosts_default(&cfg->afxdp);

@@ -21,6 +21,8 @@
  *   [state]      dir = PATH
  *   [events]     file = PATH, key = FILE (HMAC key of the event log: the
  *                file's bytes, 32..4096 of them, mode 0600 or stricter)
+ *   [flowlog]    file = PATH (the flow log, appended; --flow-log
+ *                overrides it)
  *   [afxdp]      host_macs = auto|MAC[,..], host_addresses = auto|ADDR[,..]
  *                (frames for these stay with the kernel; default auto:
  *                the AF_XDP interface's own MAC and addresses)
@@ -96,6 +98,7 @@ struct xb_config {
 	char state_dir[PATH_MAX];
 	char events_file[PATH_MAX];
 	char events_key[PATH_MAX]; /* "" = lines carry no hmac */
+	char flowlog_file[PATH_MAX]; /* [flowlog] file, "" = none */
 	/* [afxdp] */
 	struct xb_afxdp_hosts afxdp;
 };

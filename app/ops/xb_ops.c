@@ -21,6 +21,7 @@
 #include "xb_flowlog.h"
 #include "xb_flowsnap.h"
 #include "xb_ipfix.h"
+#include "xb_log.h"
 #include "xb_prometheus.h"
 #include "xb_telemetry.h"
 #include "xb_usage.h"
@@ -57,7 +58,7 @@ xb_ops_event(const char *type, const struct xb_event_field *fields,
 {
 	if (ops.events != NULL &&
 	    xb_events_emit(ops.events, type, xb_ops_unix_ns(), fields, n) < 0)
-		RTE_LOG(ERR, USER1, "events: cannot write the event log\n");
+		XB_LOG(ERR, "events: cannot write the event log\n");
 }
 
 /* Prometheus render callback (the server's render thread, never while a
@@ -142,8 +143,7 @@ xb_ops_start(struct xb_app *app, char *err, size_t errlen)
 					 prom_render, app, err, errlen);
 		if (ops.prom == NULL)
 			return -1;
-		RTE_LOG(NOTICE, USER1, "prometheus: %s\n",
-			xb_prom_url(ops.prom));
+		XB_LOG(NOTICE, "prometheus: %s\n", xb_prom_url(ops.prom));
 	}
 	if (cfg->telemetry) {
 		/* Workers are not running yet: plain stores suffice. */
@@ -383,8 +383,7 @@ xb_ops_stop(struct xb_app *app)
 
 		xb_ipfix_flush(ops.ipfix, xb_ops_unix_ns());
 		xb_ipfix_get_stats(ops.ipfix, &st);
-		RTE_LOG(INFO, USER1,
-			"ipfix: %lu flows, %lu records in %lu messages, %lu send errors\n",
+		XB_LOG(INFO, "ipfix: %lu flows, %lu records in %lu messages, %lu send errors\n",
 			(unsigned long)st.flows, (unsigned long)st.data_records,
 			(unsigned long)st.messages, (unsigned long)st.send_errors);
 		xb_ipfix_close(ops.ipfix);
