@@ -109,12 +109,12 @@ xb_ops_start(struct xb_app *app, char *err, size_t errlen)
 			return -1;
 		problem = xb_events_resume_problem(ops.events);
 		if (xb_events_resumed_seq(ops.events) > 0)
-			RTE_LOG(NOTICE, USER1,
+			XB_LOG(NOTICE,
 				"events: %s continues after seq %" PRIu64 "\n",
 				cfg->events_file,
 				xb_events_resumed_seq(ops.events));
 		if (problem != NULL) {
-			RTE_LOG(WARNING, USER1, "events: %s: %s\n",
+			XB_LOG(WARNING, "events: %s: %s\n",
 				cfg->events_file, problem);
 			f[nf++] = XB_EV_STR("resume_problem", problem);
 		}
@@ -124,7 +124,7 @@ xb_ops_start(struct xb_app *app, char *err, size_t errlen)
 		anchor.seq = xb_billing_events_anchor(app, anchor.hash);
 		if (xb_events_check_resumed(ops.events, &anchor, why,
 					    sizeof(why)) != 0) {
-			RTE_LOG(ERR, USER1, "events: %s: %s\n",
+			XB_LOG(ERR, "events: %s: %s\n",
 				cfg->events_file, why);
 			f[nf++] = XB_EV_STR("anchor_problem", why);
 		}
@@ -317,7 +317,7 @@ xb_ops_poll(struct xb_app *app)
 	if (ops.events != NULL && now - ops.last_sync_ns >= XB_EVENTS_SYNC_NS) {
 		if (xb_events_unsynced(ops.events) &&
 		    xb_events_sync(ops.events, NULL) < 0)
-			RTE_LOG(ERR, USER1, "events: cannot sync the event log\n");
+			XB_LOG(ERR, "events: cannot sync the event log\n");
 		ops.last_sync_ns = now;
 	}
 }
@@ -330,7 +330,7 @@ xb_ops_anchor_events(struct xb_app *app)
 	if (ops.events == NULL)
 		return;
 	if (xb_events_publish_head(ops.events, &h) < 0)
-		RTE_LOG(ERR, USER1, "events: cannot sync the event log\n");
+		XB_LOG(ERR, "events: cannot sync the event log\n");
 	/* Only durable lines are ever anchored. */
 	xb_billing_set_events_anchor(app, h.seq, h.hash);
 }
@@ -409,7 +409,7 @@ xb_ops_stop(struct xb_app *app)
 		xb_ops_anchor_events(app);
 		xb_errors_init(&errs);
 		if (xb_billing_checkpoint(app, &errs) < 0) {
-			RTE_LOG(ERR, USER1, "usage checkpoint failed:\n");
+			XB_LOG(ERR, "usage checkpoint failed:\n");
 			xb_errors_print(&errs, stderr);
 		}
 		xb_errors_free(&errs);
