@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -582,6 +583,33 @@ xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
  * will resolve it (xb_ipfix_open, xb_prom_start: the same split, the same
  * getaddrinfo hints).
  */
+/* Can a socket bind res's address (port 0)?  Only EADDRNOTAVAIL says no:
+ * anything else is for the start to meet.  errno set when not. */
+static bool
+local_address(const struct addrinfo *res)
+{
+	struct sockaddr_storage ss;
+	int fd, rc, e;
+
+	if (res->ai_addrlen > sizeof(ss))
+		return true;
+	memcpy(&ss, res->ai_addr, res->ai_addrlen);
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = 0;
+	else if (ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&ss)->sin6_port = 0;
+	else
+		return true;
+	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return true;
+	rc = bind(fd, (struct sockaddr *)&ss, res->ai_addrlen);
+	e = errno;
+	close(fd);
+	errno = e;
+	return rc == 0 || e != EADDRNOTAVAIL;
+}
+
 static void
 check_hostport(const struct xb_config *cfg, const char *section,
 	       const char *key, const char *v, bool listener,
@@ -609,6 +637,13 @@ check_hostport(const struct xb_config *cfg, const char *section,
 			  "got \"%s\", expected a host that resolves (%s)", v,
 			  rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 		return;
+	}
+	/* A listener binds the first address: is it one of this host's?
+	 * Bound with port 0 (any), so the configured port stays free. */
+	if (listener && !local_address(res)) {
+		cfg_error(errs, cfg->path, section, key,
+			  "got \"%s\", expected an address of this host (%s)",
+			  v, strerror(errno));
 	}
 	freeaddrinfo(res);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The main configuration file (INI, DPDK's rte_cfgfile dialect).
+ * The main configuration file (INI, DPDK's rte_cfgfile dialect, read by
+ * xb_ini.h: every line's problem reported, a byte order mark accepted).
  *
  * Sections and keys (all optional but [tables]):
  *   [general]    home_net = PREFIX[,PREFIX..]   domestic side (default:

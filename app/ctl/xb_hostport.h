@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * "HOST:PORT" and "[IPv6]:PORT" splitting for the export settings
- * ([ipfix] collector, [prometheus] listen).  Reentrant.
+ * ([ipfix] collector, [prometheus] listen): the exporters (app/ops) and
+ * the config check (xb_config_check_env) split them with this one
+ * function, so what checks OK is what starts.  Reentrant.
  */
 #ifndef XB_HOSTPORT_H
 #define XB_HOSTPORT_H

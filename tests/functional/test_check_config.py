@@ -68,6 +68,10 @@ cases = [
     ("prometheus port", "[prometheus]\nlisten = 0.0.0.0:99999", "listen =",
      '[prometheus] listen: got "0.0.0.0:99999", expected HOST:PORT or '
      '[IPv6]:PORT with a port of 0..65535', False),
+    ("prometheus address of another host",
+     "[prometheus]\nlisten = 192.0.2.77:9100", "listen =",
+     '[prometheus] listen: got "192.0.2.77:9100", expected an address of '
+     'this host (Cannot assign requested address)', False),
     ("ipfix without a port", "[ipfix]\ncollector = nohost", "collector =",
      '[ipfix] collector: got "nohost", expected HOST:PORT or [IPv6]:PORT '
      'with a port of 1..65535', False),
