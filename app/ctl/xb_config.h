@@ -103,6 +103,9 @@ struct xb_config {
 /*
  * Load and validate the main config.  Every problem is recorded in errs as
  * "file:line: message"; returns 0 when there was none, -1 otherwise.
+ * Whatever parsed is set in cfg even then (cfg->read: the file could be
+ * read at all), so the tables whose paths parsed can still be checked.
+ * Reads only the file: what it names is xb_config_check_env()'s.
  */
 int xb_config_load(const char *path, struct xb_config *cfg,
 		   struct xb_errors *errs);
