@@ -744,12 +744,10 @@ xb_check_config(const struct xb_options *o)
 	int rc;
 
 	xb_errors_init(&errs);
-	rc = xb_config_load(o->config, &cfg, &errs);
-	if (rc == 0) {
-		/* Tables are checked by the same builder a live load uses. */
-		rc = xb_app_check_tables(&cfg, &errs);
-	}
-	if (xb_errors_count(&errs) > 0) {
+	/* The validation a start runs (xb_run), short of creating or
+	 * binding anything. */
+	rc = xb_app_config(o->config, &cfg, XB_CONFIG_CHECK, &errs);
+	if (rc < 0 || xb_errors_count(&errs) > 0) {
 		xb_errors_print(&errs, stdout);
 		printf("%s: %u error%s\n", o->config, xb_errors_count(&errs),
 		       xb_errors_count(&errs) == 1 ? "" : "s");
@@ -1187,7 +1185,10 @@ xb_run(struct xb_app *app)
 	app->tsc_hz = rte_get_tsc_hz();
 	app->ts_offset = -1;
 	xb_errors_init(&errs);
-	if (xb_config_load(app->opt.config, &app->cfg, &errs) < 0) {
+	/* Every configuration error is found here, before any port, thread
+	 * or file is touched, by the code --check-config runs: exit 1. */
+	if (xb_app_config(app->opt.config, &app->cfg, XB_CONFIG_START,
+			  &errs) < 0) {
 		xb_errors_print(&errs, stderr);
 		xb_errors_free(&errs);
 		return XB_EXIT_CONFIG;

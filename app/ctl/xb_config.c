@@ -6,14 +6,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_cfgfile.h>
 #include <rte_common.h>
+
+#include "xb_hostport.h"
+#include "xb_ini.h"
 
 const char *const xb_table_keys[XB_TABLE_MAX] = {
 	[XB_TABLE_COUNTRIES] = "countries",
@@ -51,55 +57,24 @@ static const struct {
 };
 
 /*
- * rte_cfgfile keeps no line numbers; find the line of [section] key by
- * scanning the text once more, so errors still point at file:line.
+ * rte_cfgfile keeps no line numbers: the line of [section] key (of
+ * [section] when key is NULL or not there) from the INI reader, which
+ * keeps them.  Only for messages, so reading the file again is fine.
  */
 static unsigned int
 find_line(const char *path, const char *section, const char *key)
 {
-	FILE *f = fopen(path, "r");
-	char line[1024];
-	char cur[128] = "";
-	unsigned int n = 0, sec_line = 0;
+	struct xb_ini *ini = xb_ini_load(path, NULL);
+	unsigned int line = 0;
 
-	if (f == NULL)
+	if (ini == NULL)
 		return 0;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *p = line;
-
-		n++;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p == '[') {
-			char *e = strchr(p, ']');
-
-			if (e != NULL) {
-				size_t l = (size_t)(e - p - 1);
-
-				if (l >= sizeof(cur))
-					l = sizeof(cur) - 1;
-				memcpy(cur, p + 1, l);
-				cur[l] = '\0';
-				if (strcasecmp(cur, section) == 0)
-					sec_line = n;
-			}
-			continue;
-		}
-		if (strcasecmp(cur, section) != 0 || key == NULL)
-			continue;
-		if (strncmp(p, key, strlen(key)) == 0) {
-			char *q = p + strlen(key);
-
-			while (*q == ' ' || *q == '\t')
-				q++;
-			if (*q == '=') {
-				fclose(f);
-				return n;
-			}
-		}
-	}
-	fclose(f);
-	return key == NULL ? sec_line : sec_line;
+	if (key != NULL)
+		line = xb_ini_line(ini, section, key);
+	if (line == 0)
+		line = xb_ini_line(ini, section, NULL);
+	xb_ini_free(ini);
+	return line;
 }
 
 static void
@@ -464,6 +439,7 @@ int
 xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
 {
 	unsigned int before = xb_errors_count(errs);
+	struct xb_ini *ini;
 	struct rte_cfgfile *f;
 	char dir_buf[PATH_MAX], *dir;
 	struct list_ctx lc = { .cfg = cfg };
@@ -483,18 +459,12 @@ xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
 	cfg->telemetry = true;
 	cfg->ipfix_active_timeout_s = 60;
 
-	FILE *probe = fopen(path, "r");
-	if (probe == NULL) {
-		xb_errors_add(errs, path, 0, "cannot open: %s", strerror(errno));
+	/* Every line's problem is recorded, and what parsed is read on. */
+	ini = xb_ini_load(path, errs);
+	if (ini == NULL)
 		return -1;
-	}
-	fclose(probe);
-	f = rte_cfgfile_load(path, 0);
-	if (f == NULL) {
-		xb_errors_add(errs, path, 0,
-			      "not a valid INI file (sections as [name], entries as key = value)");
-		return -1;
-	}
+	f = xb_ini_cfgfile(ini);
+	cfg->read = true;
 	snprintf(dir_buf, sizeof(dir_buf), "%s", path);
 	dir = dirname(dir_buf);
 	lc.dir = dir;
@@ -623,7 +593,229 @@ xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
 		cfg->afxdp.naddrs = xb_config_list(path, v, &l, &lc, errs);
 	}
 
-	rte_cfgfile_close(f);
+	xb_ini_free(ini);
+	return xb_errors_count(errs) == before ? 0 : -1;
+}
+
+/* ---- what the config names outside itself --------------------------- */
+
+/*
+ * [ipfix] collector, [prometheus] listen: HOST:PORT (port 1..65535; 0 too
+ * for a listener: any free port), and the host resolves as the exporter
+ * will resolve it (xb_ipfix_open, xb_prom_start: the same split, the same
+ * getaddrinfo hints).
+ */
+/* Can a socket bind res's address (port 0)?  Only EADDRNOTAVAIL says no:
+ * anything else is for the start to meet.  errno set when not. */
+static bool
+local_address(const struct addrinfo *res)
+{
+	struct sockaddr_storage ss;
+	int fd, rc, e;
+
+	if (res->ai_addrlen > sizeof(ss))
+		return true;
+	memcpy(&ss, res->ai_addr, res->ai_addrlen);
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = 0;
+	else if (ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&ss)->sin6_port = 0;
+	else
+		return true;
+	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return true;
+	rc = bind(fd, (struct sockaddr *)&ss, res->ai_addrlen);
+	e = errno;
+	close(fd);
+	errno = e;
+	return rc == 0 || e != EADDRNOTAVAIL;
+}
+
+static void
+check_hostport(const struct xb_config *cfg, const char *section,
+	       const char *key, const char *v, bool listener,
+	       struct xb_errors *errs)
+{
+	struct addrinfo hints = {
+		.ai_socktype = listener ? SOCK_STREAM : SOCK_DGRAM,
+		.ai_flags = listener ? AI_PASSIVE : 0,
+	};
+	struct addrinfo *res = NULL;
+	char host[128], port[16];
+	int rc;
+
+	if ((listener ? xb_hostport_split_listen(v, host, sizeof(host), port,
+						  sizeof(port))
+		      : xb_hostport_split(v, host, sizeof(host), port,
+					  sizeof(port), 0)) < 0) {
+		cfg_error(errs, cfg->path, section, key,
+			  listener ? "got \"%s\", expected PORT, HOST:PORT or [IPv6]:PORT with a port of 0..65535"
+				   : "got \"%s\", expected HOST:PORT or [IPv6]:PORT with a port of 1..65535",
+			  v);
+		return;
+	}
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0) {
+		cfg_error(errs, cfg->path, section, key,
+			  "got \"%s\", expected a host that resolves (%s)", v,
+			  rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return;
+	}
+	/* A listener binds the first address: is it one of this host's?
+	 * Bound with port 0 (any), so the configured port stays free. */
+	if (listener && !local_address(res)) {
+		cfg_error(errs, cfg->path, section, key,
+			  "got \"%s\", expected an address of this host (%s)",
+			  v, strerror(errno));
+	}
+	freeaddrinfo(res);
+}
+
+/*
+ * Can directory dir be used (created when missing)?  0, or -1 with *why
+ * set.  A directory that exists must be one, and writable; a missing one
+ * needs its nearest existing parent to be a writable directory.  With
+ * create, the missing levels are made (0750), parents first.
+ */
+static int
+dir_usable(const char *dir, bool create, char *why, size_t whylen)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	size_t len;
+	char *slash;
+
+	if (snprintf(p, sizeof(p), "%s", dir) >= (int)sizeof(p)) {
+		snprintf(why, whylen, "path too long");
+		return -1;
+	}
+	len = strlen(p);
+	while (len > 1 && p[len - 1] == '/')
+		p[--len] = '\0';
+	if (stat(p, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(why, whylen, "%s: not a directory", p);
+			return -1;
+		}
+		if (access(p, W_OK | X_OK) != 0) {
+			snprintf(why, whylen, "%s: %s", p, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (errno != ENOENT && errno != ENOTDIR) {
+		snprintf(why, whylen, "%s: %s", p, strerror(errno));
+		return -1;
+	}
+	/* Missing (or under a file): find the nearest level that exists. */
+	for (;;) {
+		char parent[PATH_MAX];
+
+		slash = strrchr(p, '/');
+		if (slash == NULL)
+			snprintf(parent, sizeof(parent), ".");
+		else if (slash == p)
+			snprintf(parent, sizeof(parent), "/");
+		else
+			snprintf(parent, sizeof(parent), "%.*s",
+				 (int)(slash - p), p);
+		if (stat(parent, &st) == 0) {
+			if (!S_ISDIR(st.st_mode)) {
+				snprintf(why, whylen, "%s: not a directory",
+					 parent);
+				return -1;
+			}
+			if (access(parent, W_OK | X_OK) != 0) {
+				snprintf(why, whylen, "%s: %s", parent,
+					 strerror(errno));
+				return -1;
+			}
+			break;
+		}
+		if (errno != ENOENT && errno != ENOTDIR) {
+			snprintf(why, whylen, "%s: %s", parent,
+				 strerror(errno));
+			return -1;
+		}
+		if (slash == NULL || slash == p)
+			break;
+		*slash = '\0';
+	}
+	if (!create)
+		return 0;
+	/* mkdir -p */
+	snprintf(p, sizeof(p), "%s", dir);
+	for (char *q = p + 1;; q++) {
+		if (*q != '/' && *q != '\0')
+			continue;
+		char c = *q;
+
+		*q = '\0';
+		if (mkdir(p, 0750) < 0 && errno != EEXIST) {
+			snprintf(why, whylen, "%s: %s", p, strerror(errno));
+			return -1;
+		}
+		*q = c;
+		if (c == '\0')
+			break;
+	}
+	if (access(dir, W_OK | X_OK) != 0) {
+		snprintf(why, whylen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+check_log_file(const struct xb_config *cfg, const char *section,
+	       const char *path, bool create, struct xb_errors *errs)
+{
+	char buf[PATH_MAX], why[PATH_MAX + 64];
+	struct stat st;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	if (dir_usable(dirname(buf), create, why, sizeof(why)) < 0) {
+		cfg_error(errs, cfg->path, section, "file",
+			  "got \"%s\", expected a file in a directory that exists or can be created (%s)",
+			  path, why);
+		return;
+	}
+	if (stat(path, &st) != 0)
+		return; /* created at start (append) */
+	if (!S_ISREG(st.st_mode))
+		cfg_error(errs, cfg->path, section, "file",
+			  "got \"%s\", expected a file (not a directory or device)",
+			  path);
+	else if (access(path, R_OK | W_OK) != 0)
+		cfg_error(errs, cfg->path, section, "file",
+			  "got \"%s\", expected a file that can be read and appended to (%s)",
+			  path, strerror(errno));
+}
+
+int
+xb_config_check_env(const struct xb_config *cfg, enum xb_config_mode mode,
+		    struct xb_errors *errs)
+{
+	unsigned int before = xb_errors_count(errs);
+	bool create = mode == XB_CONFIG_START;
+	char why[PATH_MAX + 64];
+
+	if (cfg->ipfix_collector[0] != '\0')
+		check_hostport(cfg, "ipfix", "collector", cfg->ipfix_collector,
+			       false, errs);
+	if (cfg->prometheus_listen[0] != '\0')
+		check_hostport(cfg, "prometheus", "listen",
+			       cfg->prometheus_listen, true, errs);
+	if (cfg->state_dir[0] != '\0' &&
+	    dir_usable(cfg->state_dir, create, why, sizeof(why)) < 0)
+		cfg_error(errs, cfg->path, "state", "dir",
+			  "got \"%s\", expected a writable directory that exists or can be created (%s)",
+			  cfg->state_dir, why);
+	if (cfg->events_file[0] != '\0')
+		check_log_file(cfg, "events", cfg->events_file, create, errs);
+	if (cfg->flowlog_file[0] != '\0')
+		check_log_file(cfg, "flowlog", cfg->flowlog_file, create, errs);
 	return xb_errors_count(errs) == before ? 0 : -1;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The main configuration file (INI, DPDK's rte_cfgfile dialect).
+ * The main configuration file (INI, DPDK's rte_cfgfile dialect, read by
+ * xb_ini.h: every line's problem reported, a byte order mark accepted).
  *
  * Sections and keys (all optional but [tables]):
  *   [general]    home_net = PREFIX[,PREFIX..]   domestic side (default:
@@ -70,6 +71,7 @@ struct xb_port_pair {
 
 struct xb_config {
 	char path[PATH_MAX];
+	bool read; /* the file was read: what parsed of it is set below */
 	/* [tables]: resolved paths; empty string = table not configured */
 	char geo[XB_MAX_GEO][PATH_MAX];
 	unsigned int ngeo;
@@ -106,6 +108,9 @@ struct xb_config {
 /*
  * Load and validate the main config.  Every problem is recorded in errs as
  * "file:line: message"; returns 0 when there was none, -1 otherwise.
+ * Whatever parsed is set in cfg even then (cfg->read: the file could be
+ * read at all), so the tables whose paths parsed can still be checked.
+ * Reads only the file: what it names is xb_config_check_env()'s.
  */
 int xb_config_load(const char *path, struct xb_config *cfg,
 		   struct xb_errors *errs);
@@ -125,6 +130,26 @@ int xb_config_load(const char *path, struct xb_config *cfg,
  */
 int xb_config_read_key(const char *path, bool strict, unsigned char *key,
 		       size_t *len, bool *loose, char *why, size_t whylen);
+
+/*
+ * What the config names outside itself, as a start will use it, short of
+ * binding ports: [ipfix] collector and [prometheus] listen parse as
+ * HOST:PORT (xb_hostport.h) and their host resolves; [state] dir and the
+ * directory of [events] file exist or can be created (every missing
+ * level), and are writable; [events] file, when it exists, is a file that
+ * can be read and appended to.  Each problem is recorded in errs as
+ * "file:line: [section] key: got X, expected Y (why)", the same message
+ * in either mode.  XB_CONFIG_CHECK (--check-config) creates nothing: a
+ * directory to be created needs its nearest existing parent writable;
+ * XB_CONFIG_START creates the missing directories (mkdir -p, mode 0750).
+ * Returns 0, or -1 when anything was recorded.  Control plane only.
+ */
+enum xb_config_mode {
+	XB_CONFIG_CHECK,
+	XB_CONFIG_START,
+};
+int xb_config_check_env(const struct xb_config *cfg, enum xb_config_mode mode,
+			struct xb_errors *errs);
 
 /* Split "IN:OUT" where either side may be a PCI address holding colons. */
 int xb_config_split_pair(const char *text, struct xb_port_pair *pair);

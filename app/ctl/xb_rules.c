@@ -61,6 +61,24 @@ xb_app_check_tables(const struct xb_config *cfg, struct xb_errors *errs)
 	return rs != NULL ? 0 : -1;
 }
 
+int
+xb_app_config(const char *path, struct xb_config *cfg,
+	      enum xb_config_mode mode, struct xb_errors *errs)
+{
+	unsigned int before = xb_errors_count(errs);
+
+	xb_config_load(path, cfg, errs);
+	if (!cfg->read)
+		return -1; /* nothing to go on */
+	xb_config_check_env(cfg, mode, errs);
+	/* The tables whose paths parsed, whatever else was wrong, so that
+	 * one pass reports every error.  A start whose config is clean
+	 * builds them once, live (xb_rules_start), with this same builder. */
+	if (mode == XB_CONFIG_CHECK || xb_errors_count(errs) != before)
+		xb_app_check_tables(cfg, errs);
+	return xb_errors_count(errs) == before ? 0 : -1;
+}
+
 struct xb_ruleset *
 xb_rules_build(const struct xb_app *app, uint32_t gen, struct xb_errors *errs)
 {

@@ -35,6 +35,7 @@
 
 #include <rte_rcu_qsbr.h>
 
+#include "xb_config.h"
 #include "xb_errors.h"
 #include "xb_ruleset.h"
 #include "xb_swap.h"
@@ -89,6 +90,22 @@ void xb_rules_billing_fold(struct xb_app *app);
 /* Validate the tables of cfg with the live builder (--check-config). */
 struct xb_config;
 int xb_app_check_tables(const struct xb_config *cfg, struct xb_errors *errs);
+
+/*
+ * The one validation of a configuration, for --check-config
+ * (XB_CONFIG_CHECK) and for a start (XB_CONFIG_START): load the main
+ * config at path into cfg (xb_config_load), check what it names outside
+ * itself (xb_config_check_env: addresses, directories, files; a start
+ * creates missing directories), and check every table whose path parsed
+ * with the live ruleset builder, even when the main config had errors, so
+ * that one pass reports them all (a start with a clean config leaves the
+ * tables to xb_rules_start, which builds them once with the same code).
+ * Every problem is recorded in errs as "file:line: message".  Returns 0,
+ * or -1 when anything was recorded: a configuration error (exit 1).
+ * Main lcore, EAL initialised.
+ */
+int xb_app_config(const char *path, struct xb_config *cfg,
+		  enum xb_config_mode mode, struct xb_errors *errs);
 
 /* At exit (workers stopped, control plane readers shut out): reclaim
  * whatever still retires, then fold and free the active ruleset. */

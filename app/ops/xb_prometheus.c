@@ -45,7 +45,6 @@
 #define LISTEN_BACKLOG 64
 #define DISCARD_MAX 4096 /* bytes read and thrown away per recv */
 #define LINGER_READS 16  /* recv calls per wake-up while lingering */
-#define LOOPBACK "127.0.0.1"
 #define CTYPE_TEXT "text/plain; charset=utf-8"
 #define CTYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
 
@@ -690,24 +689,6 @@ io_main(void *arg)
 
 /* ---- control thread ---- */
 
-/* "PORT", ":PORT", "HOST:PORT", "[V6]:PORT"; no host means loopback. */
-static int
-split_listen(const char *s, char *host, size_t hostlen, char *port,
-	     size_t portlen)
-{
-	char buf[160];
-
-	if (s[0] != '\0' && strspn(s, "0123456789") == strlen(s)) {
-		snprintf(buf, sizeof(buf), ":%s", s);
-		s = buf;
-	}
-	if (xb_hostport_split(s, host, hostlen, port, portlen, 1) < 0)
-		return -1;
-	if (host[0] == '\0')
-		snprintf(host, hostlen, "%s", LOOPBACK);
-	return 0;
-}
-
 static void
 limits_fill(struct xb_prom_limits *l, const struct xb_prom_limits *in)
 {
@@ -764,7 +745,7 @@ xb_prom_start(const char *listen_addr, const struct xb_prom_limits *lim,
 	struct xb_prom *p;
 	int one = 1, rc;
 
-	if (split_listen(listen_addr, host, sizeof(host), port,
+	if (xb_hostport_split_listen(listen_addr, host, sizeof(host), port,
 			 sizeof(port)) < 0) {
 		snprintf(err, errlen,
 			 "[prometheus] listen: got \"%s\", expected PORT, HOST:PORT or [IPv6]:PORT",

@@ -3,17 +3,23 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 int
 xb_table_read(struct xb_table_src *src, char **buf, struct xb_errors *errs)
 {
 	*buf = NULL;
-	if (src->text != NULL)
-		return 0;
-	*buf = xb_csv_read_file(src->name, &src->len, errs);
-	if (*buf == NULL)
-		return errno == ENOMEM ? -ENOMEM : -EINVAL;
-	src->text = *buf;
+	if (src->text == NULL) {
+		*buf = xb_csv_read_file(src->name, &src->len, errs);
+		if (*buf == NULL)
+			return errno == ENOMEM ? -ENOMEM : -EINVAL;
+		src->text = *buf;
+	}
+	/* A UTF-8 byte order mark (spreadsheets save one) is no data. */
+	if (src->len >= 3 && memcmp(src->text, "\xef\xbb\xbf", 3) == 0) {
+		src->text += 3;
+		src->len -= 3;
+	}
 	return 0;
 }
 

@@ -66,7 +66,9 @@ int xb_table_load(const struct xb_table *t, const struct xb_table_src *src,
 /*
  * Make src's text available before loading it: a file is read into a heap
  * buffer (*buf, which the caller frees after the last use of src; src->text
- * and len then point into it), a text is left as it is (*buf = NULL).  For
+ * and len then point into it), a text is left as it is (*buf = NULL); a
+ * UTF-8 byte order mark at the start is skipped (src->text and len move
+ * past it), so every table may come from a spreadsheet that saves one.  For
  * tables that look at their text first (geo sources detect their format)
  * or read several files before parsing any (bands and tariffs).  Returns
  * 0, or -ENOMEM / -EINVAL with "path: cannot open: ..." (or what else went

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "xb_config.h"
+#include "xb_ini.h"
 
 /* --- xb_config_list on its own --- */
 
@@ -268,6 +269,182 @@ test_config_list_errors(void **state)
 	assert_int_equal(cfg.afxdp.naddrs, 0);
 }
 
+/* --- the INI reader (xb_ini): dialect, line numbers, every error --- */
+
+static const struct {
+	const char *name;
+	const char *text;
+	const char *errors; /* joined with '\n', the text called "t.conf" */
+	/* What parsed: "section|key|value|line" ("section||-|line": the
+	 * section's own line), one a line */
+	const char *kept;
+} ini_cases[] = {
+	{ "the dialect", "; comment\n# comment\n\n [a] \n k = v ; note\n"
+	  "x=1\n\t[b]\r\nk = a\\;b\r\n",
+	  "", "a||-|4\na|k|v|5\na|x|1|6\nb||-|7\nb|k|a;b|8" },
+	{ "a byte order mark before the first section",
+	  "\xef\xbb\xbf[a]\nk = v\n", "", "a||-|1\na|k|v|2" },
+	{ "a byte order mark elsewhere is text", "[a]\n\xef\xbb\xbfk = v\n",
+	  "", "a|\xef\xbb\xbfk|v|2" },
+	{ "a line without =", "[a]\nk = v\nbroken line\nj = w\n",
+	  "t.conf:3: line without \"=\" (got \"broken line\", expected key = value, [section] or a comment)",
+	  "a|k|v|2\na|j|w|4" },
+	{ "a duplicate key: the first one stays",
+	  "[a]\nk = 1\nj = 2\nk = 3\n",
+	  "t.conf:4: [a] k: duplicate key (first at line 2)",
+	  "a|k|1|2\na|j|2|3" },
+	{ "a duplicate section: its keys join the first",
+	  "[a]\nk = 1\n[b]\nk = 2\n[a]\nj = 3\nk = 4\n",
+	  "t.conf:5: duplicate section [a] (first at line 1)\n"
+	  "t.conf:7: [a] k: duplicate key (first at line 2)",
+	  "a||-|1\na|k|1|2\na|j|3|6\nb|k|2|4" },
+	{ "a key before any section", "k = v\n[a]\n",
+	  "t.conf:1: key outside any section (got \"k\", expected a [section] line first)",
+	  "a||-|2" },
+	{ "section lines", "[a\n[]\n[b] c\n[c]\nk = v\n",
+	  "t.conf:1: section line without \"]\" (got \"[a\", expected [name])\n"
+	  "t.conf:2: empty section name (got \"[]\", expected [name])\n"
+	  "t.conf:3: text after \"]\" (got \"[b] c\", expected [name] alone on its line)",
+	  "c|k|v|5" },
+	{ "keys of a refused section are not reported again",
+	  "[a\nk = v\n", "t.conf:1: section line without \"]\" (got \"[a\", expected [name])",
+	  "" },
+	{ "empty key, empty value", "[a]\n= v\nk =\nj = ; only a comment\n",
+	  "t.conf:2: no key before \"=\" (got \"= v\", expected key = value)\n"
+	  "t.conf:3: [a] k: empty value (expected key = value)\n"
+	  "t.conf:4: [a] j: empty value (expected key = value)", "a||-|1" },
+	{ "no newline at the end, CRLF", "[a]\r\nk = v", "", "a|k|v|2" },
+};
+
+static void
+test_ini_cases(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(ini_cases) / sizeof(ini_cases[0]); i++) {
+		struct xb_errors errs;
+		struct xb_ini *ini;
+		char got[2048], kept[1024];
+		char *save = NULL, *item;
+
+		xb_errors_init(&errs);
+		ini = xb_ini_parse("t.conf", ini_cases[i].text,
+				   strlen(ini_cases[i].text), &errs);
+		assert_non_null(ini);
+		xb_errors_join(&errs, got, sizeof(got));
+		if (strcmp(got, ini_cases[i].errors) != 0)
+			fail_msg("%s: errors\n%s\nexpected\n%s", ini_cases[i].name,
+				 got, ini_cases[i].errors);
+		snprintf(kept, sizeof(kept), "%s", ini_cases[i].kept);
+		for (item = strtok_r(kept, "\n", &save); item != NULL;
+		     item = strtok_r(NULL, "\n", &save)) {
+			char *sec = item, *key = strchr(sec, '|');
+			char *val = strchr(key + 1, '|');
+			char *line = strchr(val + 1, '|');
+			const char *v;
+
+			*key++ = *val++ = *line++ = '\0';
+			if (*key == '\0') {
+				assert_true(rte_cfgfile_has_section(
+					xb_ini_cfgfile(ini), sec));
+				assert_int_equal(xb_ini_line(ini, sec, NULL),
+						 atoi(line));
+				continue;
+			}
+			v = rte_cfgfile_get_entry(xb_ini_cfgfile(ini), sec, key);
+			if (v == NULL || strcmp(v, val) != 0 ||
+			    xb_ini_line(ini, sec, key) != (unsigned int)atoi(line))
+				fail_msg("%s: [%s] %s = %s at %u, expected %s at %s",
+					 ini_cases[i].name, sec, key,
+					 v ? v : "(none)",
+					 xb_ini_line(ini, sec, key), val, line);
+		}
+		/* Nothing kept beyond what the case lists. */
+		if (ini_cases[i].kept[0] == '\0')
+			assert_int_equal(rte_cfgfile_num_sections(
+				xb_ini_cfgfile(ini), NULL, 0), 0);
+		xb_ini_free(ini);
+		xb_errors_free(&errs);
+	}
+}
+
+/* A file that cannot be read: one message, no ini. */
+static void
+test_ini_missing(void **state)
+{
+	struct xb_errors errs;
+	char got[256];
+
+	(void)state;
+	xb_errors_init(&errs);
+	assert_null(xb_ini_load("/nonexistent/x.conf", &errs));
+	xb_errors_join(&errs, got, sizeof(got));
+	assert_string_equal(got, "/nonexistent/x.conf: cannot open: No such file or directory");
+	xb_errors_free(&errs);
+}
+
+/* --- what the config names outside itself (xb_config_check_env) --- */
+
+static void
+test_config_env(void **state)
+{
+	static struct xb_config cfg;
+	char dir[] = "/tmp/xbgw_test_env.XXXXXX", file[600], want[4096];
+	char got[4096], sub[600];
+	struct xb_errors errs;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/file", dir);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fclose(f);
+
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(cfg.path, sizeof(cfg.path), "/nonexistent/x.conf");
+	snprintf(cfg.ipfix_collector, sizeof(cfg.ipfix_collector), "nohost");
+	snprintf(cfg.prometheus_listen, sizeof(cfg.prometheus_listen),
+		 "0.0.0.0:99999");
+	snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s/file/state", dir);
+	snprintf(cfg.events_file, sizeof(cfg.events_file), "%s", dir);
+	for (int mode = XB_CONFIG_CHECK; mode <= XB_CONFIG_START; mode++) {
+		xb_errors_init(&errs);
+		assert_int_equal(xb_config_check_env(&cfg, mode, &errs), -1);
+		xb_errors_join(&errs, got, sizeof(got));
+		snprintf(want, sizeof(want),
+			 "/nonexistent/x.conf: [ipfix] collector: got \"nohost\", expected HOST:PORT or [IPv6]:PORT with a port of 1..65535\n"
+			 "/nonexistent/x.conf: [prometheus] listen: got \"0.0.0.0:99999\", expected PORT, HOST:PORT or [IPv6]:PORT with a port of 0..65535\n"
+			 "/nonexistent/x.conf: [state] dir: got \"%s/file/state\", expected a writable directory that exists or can be created (%s/file: not a directory)\n"
+			 "/nonexistent/x.conf: [events] file: got \"%s\", expected a file (not a directory or device)",
+			 dir, dir, dir);
+		assert_string_equal(got, want);
+		xb_errors_free(&errs);
+	}
+
+	/* Addresses that parse and resolve; directories to be made: a check
+	 * makes none, a start makes every level. */
+	snprintf(cfg.ipfix_collector, sizeof(cfg.ipfix_collector),
+		 "127.0.0.1:4739");
+	snprintf(cfg.prometheus_listen, sizeof(cfg.prometheus_listen),
+		 "[::1]:0");
+	snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s/a/b/c", dir);
+	snprintf(cfg.events_file, sizeof(cfg.events_file), "%s/e/f/ev.log",
+		 dir);
+	xb_errors_init(&errs);
+	assert_int_equal(xb_config_check_env(&cfg, XB_CONFIG_CHECK, &errs), 0);
+	snprintf(sub, sizeof(sub), "%s/a", dir);
+	assert_int_not_equal(access(sub, F_OK), 0);
+	assert_int_equal(xb_config_check_env(&cfg, XB_CONFIG_START, &errs), 0);
+	assert_int_equal(access(cfg.state_dir, W_OK), 0);
+	snprintf(sub, sizeof(sub), "%s/e/f", dir);
+	assert_int_equal(access(sub, W_OK), 0);
+	assert_int_equal(xb_errors_count(&errs), 0);
+	xb_errors_free(&errs);
+	snprintf(sub, sizeof(sub),
+		 "rm -rf '%s'", dir);
+	assert_int_equal(system(sub), 0);
+}
+
 int
 main(void)
 {
@@ -275,6 +452,9 @@ main(void)
 		cmocka_unit_test(test_list_cases),
 		cmocka_unit_test(test_config_lists),
 		cmocka_unit_test(test_config_list_errors),
+		cmocka_unit_test(test_ini_cases),
+		cmocka_unit_test(test_ini_missing),
+		cmocka_unit_test(test_config_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

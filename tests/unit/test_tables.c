@@ -225,6 +225,18 @@ static const struct {
 	{ "a row function stops after saying why",
 	  "item,count\na,1\nstop,2\nb,3\n", -EINVAL, { .rows = 2, .sum = 1 },
 	  { "%s:3: item: got \"stop\", expected to go on" } },
+	{ "a UTF-8 byte order mark before the header is skipped",
+	  "\xef\xbb\xbfitem,count\na,10\n", 0,
+	  { .rows = 1, .sum = 10, .finished = 1, .fin_rows = 1,
+	    .fin_clean = true }, { NULL } },
+	{ "a byte order mark before a comment line is skipped",
+	  "\xef\xbb\xbf# saved by a spreadsheet\r\nitem,count\r\na,7\r\n", 0,
+	  { .rows = 1, .sum = 7, .finished = 1, .fin_rows = 1,
+	    .fin_clean = true }, { NULL } },
+	{ "a byte order mark anywhere else is data",
+	  "item,count\n\xef\xbb\xbf" "a,1\n", 0,
+	  { .rows = 1, .sum = 1, .finished = 1, .fin_rows = 1,
+	    .fin_clean = true }, { NULL } },
 	{ "a wrong header stops before any row", "count,item\n1,a\n",
 	  -EINVAL, { 0 },
 	  { "%s:1: bad header (got \"count,...\", expected \"item,count\")" } },
@@ -301,6 +313,22 @@ test_table_read(void **state)
 	assert_int_equal(xb_table_read(&src, &buf, &errs), 0);
 	assert_null(buf);
 	assert_string_equal(src.text, "abc");
+	errors_equal(&errs, NULL, 0);
+	/* A byte order mark is skipped, in a text as in a file. */
+	src.text = "\xef\xbb\xbfitem";
+	src.len = 7;
+	assert_int_equal(xb_table_read(&src, &buf, &errs), 0);
+	assert_null(buf);
+	assert_int_equal(src.len, 4);
+	assert_memory_equal(src.text, "item", 4);
+	path = fixture("bom.csv", "\xef\xbb\xbfitem,count\n");
+	src.name = path;
+	src.text = NULL;
+	assert_int_equal(xb_table_read(&src, &buf, &errs), 0);
+	assert_non_null(buf);
+	assert_ptr_equal(src.text, buf + 3);
+	assert_int_equal(src.len, strlen("item,count\n"));
+	free(buf);
 	errors_equal(&errs, NULL, 0);
 	/* A file that is not there. */
 	src.name = "/nonexistent/t.csv";

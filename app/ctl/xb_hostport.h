@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * "HOST:PORT" and "[IPv6]:PORT" splitting for the export settings
- * ([ipfix] collector, [prometheus] listen).  Reentrant.
+ * ([ipfix] collector, [prometheus] listen): the exporters (app/ops) and
+ * the config check (xb_config_check_env) split them with this one
+ * function, so what checks OK is what starts.  Reentrant.
  */
 #ifndef XB_HOSTPORT_H
 #define XB_HOSTPORT_H
@@ -41,6 +43,26 @@ xb_hostport_split(const char *s, char *host, size_t hostlen, char *port,
 	memcpy(host, h, (size_t)(hend - h));
 	host[hend - h] = '\0';
 	snprintf(port, portlen, "%s", colon + 1);
+	return 0;
+}
+
+/* A listener's address: "PORT", ":PORT", "HOST:PORT", "[V6]:PORT"
+ * (port 0 allowed: any); no host means loopback (127.0.0.1), so every
+ * interface has to be asked for (0.0.0.0 or [::]).  0 or -1. */
+static inline int
+xb_hostport_split_listen(const char *s, char *host, size_t hostlen,
+			 char *port, size_t portlen)
+{
+	char buf[160];
+
+	if (s[0] != '\0' && strspn(s, "0123456789") == strlen(s)) {
+		snprintf(buf, sizeof(buf), ":%s", s);
+		s = buf;
+	}
+	if (xb_hostport_split(s, host, hostlen, port, portlen, 1) < 0)
+		return -1;
+	if (host[0] == '\0')
+		snprintf(host, hostlen, "127.0.0.1");
 	return 0;
 }
 
