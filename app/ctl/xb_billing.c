@@ -23,9 +23,10 @@ struct xb_billing {
 	unsigned int nmonths;
 	/* The current month: the latest the clock in use, the workers' month
 	 * slots and the records on disk have reached; only moves forward.
-	 * Every earlier month is closed once no worker counts in it any more
-	 * (with the wall clock: at the latest when the clock is two months
-	 * on), and never reopened: what comes in for it is billed here. */
+	 * The previous month stays open (usage at the boundary, a restart);
+	 * every earlier one is closed (with the capture clock once no worker
+	 * counts in it any more) and never reopened: what comes in for it
+	 * is billed here. */
 	uint32_t current;
 	uint64_t late_packets, late_bytes; /* billed here for a closed month */
 	uint32_t late_logged[8];          /* months whose late traffic was
@@ -118,10 +119,11 @@ month_active(const struct xb_app *app, uint32_t m)
 	return false;
 }
 
-/* Close every open month before the current one that no worker counts in
- * any more (all: whether or not; the workers are stopped).  With the wall
- * clock, a month two behind is closed even if an idle worker still holds
- * it (what that worker folds later is billed late). */
+/* Close every open month before the previous one (the previous month
+ * stays open for the usage it still gets at the boundary, and resumes
+ * after a restart); with the capture clock, not while a worker still
+ * counts in it (the clock can be a burst ahead of the billing), unless
+ * all (the workers are stopped). */
 static void
 close_past_months(struct xb_app *app, bool all)
 {
@@ -130,9 +132,8 @@ close_past_months(struct xb_app *app, bool all)
 	for (unsigned int i = 0; i < b->nmonths;) {
 		uint32_t m = b->months[i];
 
-		if (m < b->current &&
-		    (all || !month_active(app, m) ||
-		     (!app->opt.clock_capture && m < month_prev(b->current))))
+		if (m < month_prev(b->current) &&
+		    (all || !app->opt.clock_capture || !month_active(app, m)))
 			close_month(app, i);
 		else
 			i++;
@@ -218,9 +219,9 @@ open_current(struct xb_app *app)
 	return rc;
 }
 
-/* The month that gets what a worker counted for month m: m itself while
- * it is open, else (a closed month) the current one; 0 when that cannot
- * be opened. */
+/* The month that gets what a worker counted for month m: m itself when it
+ * is open or can be (the current and the previous month), else (a closed
+ * month) the current one; 0 when that cannot be opened. */
 static uint32_t
 bill_month(struct xb_app *app, uint32_t m)
 {
@@ -229,6 +230,10 @@ bill_month(struct xb_app *app, uint32_t m)
 	if (month_is_open(b, m))
 		return m;
 	advance(b, m);
+	/* The previous month opens (resumes) unless a run closed it. */
+	if (m != b->current && m >= month_prev(b->current) &&
+	    open_month(app, m) == 0)
+		return m;
 	if (open_current(app) < 0)
 		return 0;
 	return b->current;

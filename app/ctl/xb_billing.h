@@ -15,8 +15,10 @@
  *
  * Months: the current month is the latest one the clock in use, the
  * workers' month slots and (at start) the record files have reached; it
- * only moves forward.  Every earlier month is closed once no worker
- * counts in it any more, and a closed month (this run, or a file marked
+ * only moves forward.  The month before it stays open (usage stamped
+ * at the boundary; it resumes after a restart); every earlier month is
+ * closed (with the capture clock, once no worker counts in it any more),
+ * and a closed month (this run, or a file marked
  * "# closed") is never reopened: usage that still comes in for it is
  * billed in the current month and reported (xb_billing_late(), a log
  * line once per month).
