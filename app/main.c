@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1049,6 +1050,20 @@ reopen_flow_log(struct xb_app *app)
 	XB_LOG(INFO, "flow log %s reopened\n", path);
 }
 
+/* Late packets the log has reported. */
+static uint64_t late_logged;
+
+/* Does a worker wait for a fold (its month switch, xb_worker.c)? */
+static bool
+fold_wanted(const struct xb_app *app)
+{
+	for (unsigned int i = 0; i < app->nworkers; i++)
+		if (atomic_load_explicit(&app->workers[i]->fold_wanted,
+					 memory_order_acquire))
+			return true;
+	return false;
+}
+
 /* Every pass: reclaim a ruleset a reload retired once its grace period is
  * over.  Every 0.1 s: fold usage (of the active ruleset and of one still
  * retiring) under the control lock (Prometheus reads the records).  Once a
@@ -1068,7 +1083,7 @@ periodic(struct xb_app *app, double t, double *last_fold,
 		xb_rules_reclaim(app);
 		xb_control_unlock();
 	}
-	if (t - *last_fold >= 0.1) {
+	if (t - *last_fold >= 0.1 || fold_wanted(app)) {
 		if (xb_control_lock_timed(1000) == 0) {
 			xb_rules_billing_fold(app);
 			xb_control_unlock();
@@ -1081,6 +1096,12 @@ periodic(struct xb_app *app, double t, double *last_fold,
 
 		checkpoint(app);
 		xb_stats_sum(app, &s);
+		if (s.usage_late_pkts + s.usage_held_pkts > late_logged) {
+			XB_LOG(WARNING, "usage: %" PRIu64 " packets stamped in another month than the current %u (late: a closed month; held: a later one at stop) billed in the current month (usage_late in the statistics)\n",
+				s.usage_late_pkts + s.usage_held_pkts - late_logged,
+				xb_billing_current(app));
+			late_logged = s.usage_late_pkts + s.usage_held_pkts;
+		}
 		red = s.drop[XB_DROP_METER_RED];
 		if (red - *last_red > 0) {
 			struct xb_event_field f[] = {
@@ -1450,8 +1471,13 @@ xb_run(struct xb_app *app)
 		for (unsigned int i = 0; i < app->nworkers; i++)
 			if (!atomic_load(&app->workers[i]->flushed))
 				all = false;
-		if (!all)
+		if (!all) {
+			/* A worker in a month switch gives way to its stop
+			 * flag; fold for it all the same. */
+			periodic(app, now_s(), &last_fold, &last_checkpoint,
+				 &last_red);
 			rte_delay_us_sleep(100);
+		}
 	}
 	rte_eal_mp_wait_lcore();
 	drain_flow_logs(app);
@@ -1479,6 +1505,7 @@ xb_run(struct xb_app *app)
 	if (xb_control_lock_timed(5000) == 0) {
 		xb_rules_reclaim(app);
 		xb_rules_billing_fold(app);
+		xb_billing_settle(app); /* months before the current: closed */
 		xb_control_unlock();
 	}
 	checkpoint(app);

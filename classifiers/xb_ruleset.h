@@ -63,14 +63,17 @@ struct xb_pkt_bytes {
 
 /*
  * Usage of forwarded packets, per (tenant, country, category, band), in
- * two month slots (month parity) so that traffic on both sides of a month
- * boundary is billed to its own month.  The worker tags a slot with the
- * month it counts (YYYYMM) before using it; the control plane folds the
- * monotonic counters as deltas.  Before a worker reuses a slot for a new
- * month it marks the slot's old month as closing and waits until the
- * control plane acknowledges a fold made after that mark (see
- * app/ctl/xb_billing.c); with a wall clock that wait never happens, as a slot
- * is reused only two months later.
+ * two month slots so that traffic on both sides of a month boundary is
+ * billed to its own month.  A worker's month only moves forward (a packet
+ * stamped with an earlier month is billed in the current one, as late).
+ * The worker tags a slot with the month it counts (YYYYMM) before using
+ * it; the control plane folds the monotonic counters as deltas.  When the
+ * worker moves to a new month it tags the other slot with it and marks
+ * the slot it leaves as closing; the control plane folds that slot once
+ * more and acknowledges.  A slot is reused only after that ack (see
+ * app/ctl/xb_billing.c); the worker's wait for it (only when two month
+ * switches come within one fold, as a capture's clock can do) watches the
+ * worker's stop flag.
  */
 struct xb_usage_slots {
 	_Atomic uint32_t month[2];   /* month the slot counts, 0 = unused */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "xb_billing.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,19 @@ struct xb_billing {
 	struct xb_usage *usage;
 	uint32_t months[XB_BILLING_MAX_MONTHS]; /* opened in the table */
 	unsigned int nmonths;
+	/* The current month: the latest the clock in use, the workers' month
+	 * slots and the records on disk have reached; only moves forward.
+	 * The previous month stays open (usage at the boundary, a restart);
+	 * every earlier one is closed (with the capture clock once no worker
+	 * counts in it any more) and never reopened: what comes in for it
+	 * is billed here. */
+	uint32_t current;
+	uint64_t late_packets, late_bytes; /* billed here for a closed month */
+	uint32_t late_logged[8];          /* months whose late traffic was
+					   * reported (once per month) */
+	unsigned int nlate_logged;
+	uint32_t open_failed;             /* last month whose open failure was
+					   * reported (once per month) */
 	struct xb_billing_snap snaps[2]; /* the active ruleset, a retiring one */
 	uint64_t crossings;
 	/* Records of months already closed, for this run's statistics. */
@@ -34,42 +48,96 @@ month_prev(uint32_t m)
 	return m % 100 == 1 ? (m / 100 - 1) * 100 + 12 : m - 1;
 }
 
-/* Close months older than the one before `newest`: their file is written
- * one last time, marked closed, and their records move to the archive. */
+static uint32_t
+month_after(uint32_t m)
+{
+	return m % 100 == 12 ? (m / 100 + 1) * 100 + 1 : m + 1;
+}
+
+static bool
+month_is_open(const struct xb_billing *b, uint32_t m)
+{
+	for (unsigned int i = 0; i < b->nmonths; i++)
+		if (b->months[i] == m)
+			return true;
+	return false;
+}
+
+/* Close open month i: its file is written one last time, marked closed,
+ * and its records move to the archive. */
 static void
-close_old_months(struct xb_app *app, uint32_t newest)
+close_month(struct xb_app *app, unsigned int i)
 {
 	struct xb_billing *b = app->billing;
-	uint32_t keep = month_prev(newest);
+	uint32_t m = b->months[i];
+	struct xb_errors errs;
+	unsigned int n = xb_usage_count(b->usage, m);
+
+	if (b->narchive + n > b->carchive) {
+		unsigned int cap = (b->narchive + n) * 2;
+		void *a = realloc(b->archive, cap * sizeof(*b->archive));
+
+		if (a != NULL) {
+			b->archive = a;
+			b->carchive = cap;
+		}
+	}
+	for (unsigned int k = 0; k < n && b->narchive < b->carchive; k++)
+		b->archive[b->narchive++] = *xb_usage_get(b->usage, m, k);
+	xb_errors_init(&errs);
+	if (xb_usage_close(b->usage, m, &errs) < 0)
+		xb_errors_print(&errs, stderr);
+	else
+		XB_LOG(NOTICE, "usage of %u closed\n", m);
+	xb_errors_free(&errs);
+	b->months[i] = b->months[--b->nmonths];
+}
+
+/* Does a worker still count in month m (a slot tagged m that is not
+ * closing-and-acknowledged), in a ruleset billing folds? */
+static bool
+month_active(const struct xb_app *app, uint32_t m)
+{
+	const struct xb_billing *b = app->billing;
+
+	for (int i = 0; i < 2; i++) {
+		const struct xb_ruleset *rs = b->snaps[i].rs;
+
+		for (unsigned int w = 0; rs != NULL && w < app->nworkers; w++) {
+			struct xb_usage_slots *u =
+				(struct xb_usage_slots *)&rs->counters[w].usage;
+
+			for (int k = 0; k < 2; k++)
+				if (atomic_load_explicit(&u->month[k],
+							 memory_order_acquire) == m &&
+				    !(atomic_load_explicit(&u->closing[k],
+							   memory_order_acquire) == m &&
+				      atomic_load_explicit(&u->ack[k],
+							   memory_order_acquire) == m))
+					return true;
+		}
+	}
+	return false;
+}
+
+/* Close every open month before the previous one (the previous month
+ * stays open for the usage it still gets at the boundary, and resumes
+ * after a restart); with the capture clock, not while a worker still
+ * counts in it (the clock can be a burst ahead of the billing), unless
+ * all (the workers are stopped). */
+static void
+close_past_months(struct xb_app *app, bool all)
+{
+	struct xb_billing *b = app->billing;
 
 	for (unsigned int i = 0; i < b->nmonths;) {
 		uint32_t m = b->months[i];
-		struct xb_errors errs;
-		unsigned int n;
 
-		if (m >= keep) {
-			i++;
-			continue;
-		}
-		n = xb_usage_count(b->usage, m);
-		if (b->narchive + n > b->carchive) {
-			unsigned int cap = (b->narchive + n) * 2;
-			void *a = realloc(b->archive, cap * sizeof(*b->archive));
-
-			if (a != NULL) {
-				b->archive = a;
-				b->carchive = cap;
-			}
-		}
-		for (unsigned int k = 0; k < n && b->narchive < b->carchive; k++)
-			b->archive[b->narchive++] = *xb_usage_get(b->usage, m, k);
-		xb_errors_init(&errs);
-		if (xb_usage_close(b->usage, m, &errs) < 0)
-			xb_errors_print(&errs, stderr);
+		if (m < month_prev(b->current) &&
+		    (all || !app->opt.clock_capture || !month_active(app, m)))
+			close_month(app, i);
 		else
-			XB_LOG(NOTICE, "usage of %u closed\n", m);
-		xb_errors_free(&errs);
-		b->months[i] = b->months[--b->nmonths];
+			i++;
 	}
 }
 
@@ -99,23 +167,27 @@ open_month(struct xb_app *app, uint32_t month)
 	struct xb_errors errs;
 	int rc;
 
-	for (unsigned int i = 0; i < b->nmonths; i++)
-		if (b->months[i] == month)
-			return 0;
-	close_old_months(app, month);
+	if (month_is_open(b, month))
+		return 0;
 	if (b->nmonths == XB_BILLING_MAX_MONTHS)
-		return -1;
+		return -ENOSPC;
 	xb_errors_init(&errs);
 	rc = xb_usage_open(b->usage, month, &errs);
-	if (xb_errors_count(&errs) > 0) {
+	if (rc == -EROFS) {
+		xb_errors_free(&errs);
+		return rc; /* closed in an earlier run: never reopened */
+	}
+	if (xb_errors_count(&errs) > 0 && b->open_failed != month) {
 		XB_LOG(WARNING, "usage records of %u:\n", month);
 		xb_errors_print(&errs, stderr);
 	}
 	xb_errors_free(&errs);
 	if (rc < 0) {
-		XB_LOG(ERR, "usage records of %u cannot be resumed: %s; usage of that month is not recorded\n",
-			month, strerror(-rc));
-		return -1;
+		if (b->open_failed != month)
+			XB_LOG(ERR, "usage records of %u cannot be resumed: %s; usage of that month is not recorded\n",
+				month, strerror(-rc));
+		b->open_failed = month;
+		return rc;
 	}
 	if (rc == XB_USAGE_RESUMED || rc == XB_USAGE_FROM_PREV)
 		XB_LOG(NOTICE, "usage of %u resumed from %s\n", month,
@@ -123,6 +195,83 @@ open_month(struct xb_app *app, uint32_t month)
 					       : "the previous checkpoint");
 	b->months[b->nmonths++] = month;
 	return 0;
+}
+
+/* Move the current month forward to m (never back). */
+static void
+advance(struct xb_billing *b, uint32_t m)
+{
+	if (m > b->current)
+		b->current = m;
+}
+
+/* Open the current month; one a previous run closed moves it on. */
+static int
+open_current(struct xb_app *app)
+{
+	struct xb_billing *b = app->billing;
+	int rc;
+
+	if (b->current == 0)
+		return -ENOENT;
+	while ((rc = open_month(app, b->current)) == -EROFS)
+		b->current = month_after(b->current);
+	return rc;
+}
+
+/* The month that gets what a worker counted for month m: m itself when it
+ * is open or can be (the current and the previous month), else (a closed
+ * month) the current one; 0 when that cannot be opened. */
+static uint32_t
+bill_month(struct xb_app *app, uint32_t m)
+{
+	struct xb_billing *b = app->billing;
+
+	if (month_is_open(b, m))
+		return m;
+	advance(b, m);
+	/* The previous month opens (resumes) unless a run closed it. */
+	if (m != b->current && m >= month_prev(b->current) &&
+	    open_month(app, m) == 0)
+		return m;
+	if (open_current(app) < 0)
+		return 0;
+	return b->current;
+}
+
+static void
+report_late(struct xb_billing *b, uint32_t stamped, uint64_t packets,
+	    uint64_t bytes)
+{
+	b->late_packets += packets;
+	b->late_bytes += bytes;
+	for (unsigned int i = 0; i < b->nlate_logged && i < RTE_DIM(b->late_logged);
+	     i++)
+		if (b->late_logged[i] == stamped)
+			return;
+	b->late_logged[b->nlate_logged++ % RTE_DIM(b->late_logged)] = stamped;
+	XB_LOG(WARNING, "usage of %u came after the month was closed: billed in %u (late; see usage_late in the statistics)\n",
+		stamped, b->current);
+}
+
+void
+xb_billing_late(const struct xb_app *app, uint64_t *packets, uint64_t *bytes)
+{
+	*packets = app->billing ? app->billing->late_packets : 0;
+	*bytes = app->billing ? app->billing->late_bytes : 0;
+}
+
+uint32_t
+xb_billing_current(const struct xb_app *app)
+{
+	return app->billing ? app->billing->current : 0;
+}
+
+void
+xb_billing_settle(struct xb_app *app)
+{
+	if (app->billing != NULL)
+		close_past_months(app, true);
 }
 
 int
@@ -143,6 +292,9 @@ xb_billing_init(struct xb_app *app, struct xb_errors *errs)
 		free(b);
 		return -1;
 	}
+	/* A restart starts at the latest month on record: a month before
+	 * it is over, and not reopened. */
+	b->current = xb_usage_latest_month(b->usage);
 	app->billing = b;
 	return 0;
 }
@@ -222,8 +374,9 @@ xb_billing_attach(struct xb_app *app, struct xb_ruleset *rs,
 	 * this fold and the swap (a few ms) is the only lag. */
 	if (running != NULL)
 		xb_billing_fold(app, running, true);
-	open_month(app, month);
-	return begin_quota_period(app, rs, month);
+	advance(b, month);
+	open_current(app);
+	return begin_quota_period(app, rs, b->current);
 }
 
 void
@@ -236,8 +389,9 @@ xb_billing_detach(struct xb_app *app, const struct xb_ruleset *rs)
 }
 
 static void
-fold_cells(struct xb_app *app, const struct xb_ruleset *rs, uint32_t month,
-	   const struct xb_pkt_bytes *cells, struct xb_pkt_bytes *snap)
+fold_cells(struct xb_app *app, const struct xb_ruleset *rs, uint32_t stamped,
+	   uint32_t month, const struct xb_pkt_bytes *cells,
+	   struct xb_pkt_bytes *snap)
 {
 	struct xb_usage *u = app->billing->usage;
 	unsigned int nb = rs->nbands, ncat = rs->ncategories,
@@ -268,6 +422,8 @@ fold_cells(struct xb_app *app, const struct xb_ruleset *rs, uint32_t month,
 			     xb_categories_id(rs->categories, cat),
 			     xb_tariff_band_name(rs->tariff, band), price,
 			     currency, dp, db);
+		if (month != stamped)
+			report_late(app->billing, stamped, dp, db);
 	}
 }
 
@@ -282,6 +438,18 @@ xb_billing_fold(struct xb_app *app, const struct xb_ruleset *rs, bool live)
 
 	if (b == NULL || rs == NULL || (s = find_snap(b, rs)) == NULL)
 		return;
+	/* The current month follows the clock in use and what the workers
+	 * count. */
+	now_month = xb_month_of(xb_billing_now(app), rs->utc_offset_s);
+	advance(b, now_month);
+	for (unsigned int w = 0; w < app->nworkers; w++) {
+		struct xb_usage_slots *u =
+			(struct xb_usage_slots *)&rs->counters[w].usage;
+
+		for (int k = 0; k < 2; k++)
+			advance(b, atomic_load_explicit(&u->month[k],
+							memory_order_acquire));
+	}
 	for (unsigned int w = 0; w < app->nworkers; w++) {
 		struct xb_usage_slots *u =
 			(struct xb_usage_slots *)&rs->counters[w].usage;
@@ -293,26 +461,32 @@ xb_billing_fold(struct xb_app *app, const struct xb_ruleset *rs, bool live)
 				&u->closing[k], memory_order_acquire);
 			uint32_t m = atomic_load_explicit(&u->month[k],
 							  memory_order_acquire);
+			uint32_t to;
 
-			if (m == 0 || open_month(app, m) < 0)
+			if (m == 0)
 				continue;
-			fold_cells(app, rs, m, u->cells[k], s->snap[w][k]);
+			/* Folded after its closing mark already: what the
+			 * cells gain from now on is the next month's, once
+			 * the worker has tagged the slot with it. */
 			if (closing == m &&
 			    atomic_load_explicit(&u->ack[k],
-						 memory_order_relaxed) != m)
+						 memory_order_relaxed) == m)
+				continue;
+			if ((to = bill_month(app, m)) == 0)
+				continue;
+			fold_cells(app, rs, m, to, u->cells[k], s->snap[w][k]);
+			if (closing == m)
 				atomic_store_explicit(&u->ack[k], m,
 						      memory_order_release);
 		}
 	}
-	/* Quota periods follow the clock in use. */
-	now_month = xb_month_of(xb_billing_now(app), rs->utc_offset_s);
-	if (live && now_month != xb_quota_month(rs->quota) &&
-	    now_month > xb_quota_month(rs->quota)) {
-		open_month(app, now_month);
-		if (begin_quota_period(app, rs, now_month) == 0)
-			XB_LOG(NOTICE, "quota period %u begins\n",
-				now_month);
-	}
+	close_past_months(app, false);
+	/* Quota periods follow the current month. */
+	if (live && b->current > xb_quota_month(rs->quota) &&
+	    open_current(app) == 0 &&
+	    begin_quota_period(app, rs, b->current) == 0)
+		XB_LOG(NOTICE, "quota period %u begins\n",
+			b->current);
 	while ((n = xb_quota_poll_crossed(rs->quota, crossed,
 					  RTE_DIM(crossed))) > 0) {
 		for (unsigned int i = 0; i < n; i++) {

@@ -13,6 +13,16 @@
  * loses what was counted since the last checkpoint (one interval); a
  * restart resumes the month from the records.
  *
+ * Months: the current month is the latest one the clock in use, the
+ * workers' month slots and (at start) the record files have reached; it
+ * only moves forward.  The month before it stays open (usage stamped
+ * at the boundary; it resumes after a restart); every earlier month is
+ * closed (with the capture clock, once no worker counts in it any more),
+ * and a closed month (this run, or a file marked
+ * "# closed") is never reopened: usage that still comes in for it is
+ * billed in the current month and reported (xb_billing_late(), a log
+ * line once per month).
+ *
  * Thread safety: main lcore only.
  */
 #ifndef XB_BILLING_H
@@ -24,11 +34,12 @@
 
 #include "xb_errors.h"
 #include "xb_ruleset.h"
+#include "xb_usage.h"
 
 struct xb_app;
 
-/* Months kept open in the usage table at once. */
-#define XB_BILLING_MAX_MONTHS 12
+/* Months kept open in the usage table at once: as many as it holds. */
+#define XB_BILLING_MAX_MONTHS XB_USAGE_MAX_OPEN_MONTHS
 
 /* Open the usage table (in memory when state_dir is empty). */
 int xb_billing_init(struct xb_app *app, struct xb_errors *errs);
@@ -75,6 +86,18 @@ struct xb_usage_rec;
 void xb_billing_foreach(const struct xb_app *app,
 			void (*fn)(void *ctx, const struct xb_usage_rec *r),
 			void *ctx);
+
+/* Usage that came in for a month already closed and was billed in the
+ * current month instead (this run). */
+void xb_billing_late(const struct xb_app *app, uint64_t *packets,
+		     uint64_t *bytes);
+
+/* The current month (YYYYMM; 0 before any). */
+uint32_t xb_billing_current(const struct xb_app *app);
+
+/* The workers are stopped and folded for the last time: close every
+ * month before the current one. */
+void xb_billing_settle(struct xb_app *app);
 
 /* The clock in use on the control plane (capture time in replay with
  * --clock capture: the latest packet time any worker has seen). */

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -21,7 +22,7 @@
 #include "xb_table.h"
 #include "xb_tariff.h"
 
-#define MAX_OPEN_MONTHS 4 /* the current one, and a late previous one */
+#define MAX_OPEN_MONTHS XB_USAGE_MAX_OPEN_MONTHS
 #define TRAILER "# sha256 "
 #define TRAILER_LEN (sizeof(TRAILER) - 1 + 64 + 1)
 #define EVENTS_LINE "# events "
@@ -713,7 +714,8 @@ xb_usage_read_anchor(const char *path, uint64_t *seq, char hash[65],
  * another negative errno.
  */
 static int
-load_file(const char *path, struct month *m, struct xb_errors *errs)
+load_file(const char *path, struct month *m, bool *closed,
+	  struct xb_errors *errs)
 {
 	struct load_ctx lc;
 	char *text;
@@ -730,6 +732,9 @@ load_file(const char *path, struct month *m, struct xb_errors *errs)
 	}
 	if (find_anchor(text, body, &m->anchor_seq, m->anchor_hash) < 0)
 		m->anchor_seq = 0;
+	/* The final checkpoint of a month that is over ends "# closed". */
+	*closed = body >= 9 && (body == 9 || text[body - 10] == '\n') &&
+		  memcmp(text + body - 9, "# closed\n", 9) == 0;
 	lc.m = m;
 	snprintf(lc.want_month, sizeof(lc.want_month), "%04u-%02u",
 		 (m->month / 100) % 10000, m->month % 100);
@@ -752,6 +757,7 @@ xb_usage_open(struct xb_usage *u, uint32_t yyyymm, struct xb_errors *errs)
 {
 	char path[PATH_MAX], prev[PATH_MAX + 8], bad[PATH_MAX + 16];
 	struct month *m;
+	bool closed = false;
 	int rc, rp;
 
 	if (yyyymm < 100001 || yyyymm % 100 < 1 || yyyymm % 100 > 12)
@@ -769,11 +775,19 @@ xb_usage_open(struct xb_usage *u, uint32_t yyyymm, struct xb_errors *errs)
 		return XB_USAGE_NEW;
 	xb_usage_path(u, yyyymm, path, sizeof(path));
 	snprintf(prev, sizeof(prev), "%s.prev", path);
-	rc = load_file(path, m, errs);
+	rc = load_file(path, m, &closed, errs);
+	if (rc == 0 && closed) {
+		month_free(m);
+		return -EROFS;
+	}
 	if (rc == 0)
 		return XB_USAGE_RESUMED;
 	month_reset(m, yyyymm);
-	rp = load_file(prev, m, errs);
+	rp = load_file(prev, m, &closed, errs);
+	if (rp == 0 && closed) {
+		month_free(m);
+		return -EROFS;
+	}
 	if (rc == -ENOENT && rp == -ENOENT)
 		return XB_USAGE_NEW;
 	if (rp == 0) {
@@ -800,4 +814,27 @@ xb_usage_open(struct xb_usage *u, uint32_t yyyymm, struct xb_errors *errs)
 		      "no usable record file for the month (it and %s are bad): refusing to start the month from zero",
 		      prev);
 	return rc == -ENOENT ? -EBADMSG : rc;
+}
+
+uint32_t
+xb_usage_latest_month(const struct xb_usage *u)
+{
+	uint32_t latest = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (u->dir[0] == '\0' || (d = opendir(u->dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		unsigned int y, mo;
+		char tail[16];
+		int n = sscanf(de->d_name, "usage-%4u-%2u.cs%15s", &y, &mo, tail);
+
+		if (n == 3 && (strcmp(tail, "v") == 0 ||
+			       strcmp(tail, "v.prev") == 0) &&
+		    y >= 1000 && mo >= 1 && mo <= 12 && y * 100 + mo > latest)
+			latest = y * 100 + mo;
+	}
+	closedir(d);
+	return latest;
 }

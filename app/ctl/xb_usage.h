@@ -70,6 +70,9 @@
 #include "xb_errors.h"
 
 #define XB_USAGE_ID_MAX 31 /* longest tenant / category / band name */
+/* Months open at once (billing keeps the current one, and the one before
+ * while a worker still counts it; more only with several rulesets). */
+#define XB_USAGE_MAX_OPEN_MONTHS 12
 
 struct xb_usage;
 
@@ -106,6 +109,9 @@ void xb_usage_free(struct xb_usage *u);
  * in errs as "file:line: message").  A bad file that was skipped in favour
  * of .prev is reported in errs too (the return value says FROM_PREV).
  * Opening an open month returns XB_USAGE_RESUMED without reading.
+ * A month whose file (or, that file being bad, its .prev) is a final
+ * checkpoint ("# closed") is over and never reopened: -EROFS, nothing
+ * opened.  -ENOSPC: XB_USAGE_MAX_OPEN_MONTHS months are open.
  */
 int xb_usage_open(struct xb_usage *u, uint32_t yyyymm,
 		  struct xb_errors *errs);
@@ -173,6 +179,10 @@ const struct xb_usage_rec *xb_usage_get(const struct xb_usage *u,
 /* Sum of a tenant's bytes in an open month (quota resume). */
 uint64_t xb_usage_tenant_bytes(const struct xb_usage *u, uint32_t yyyymm,
 			       const char *tenant);
+
+/* The latest month with a record file (or .prev) in the state dir
+ * (YYYYMM), 0 when none or no dir: where a restart's billing starts. */
+uint32_t xb_usage_latest_month(const struct xb_usage *u);
 
 /* Path of the month's record file into buf ("<dir>/usage-YYYY-MM.csv"). */
 void xb_usage_path(const struct xb_usage *u, uint32_t yyyymm, char *buf,

@@ -398,61 +398,99 @@ remark_dscp(struct xb_worker *w, struct rte_mbuf *m,
 }
 
 /*
- * Move the worker's usage counting to the month of now (ns; rare: the
- * first packet under a ruleset, and month boundaries).  A slot is reused
- * only after the control plane has folded what it held (see
- * xb_ruleset.h).
+ * Move the worker's usage counting to a new month (rare: the first
+ * packet under a ruleset, and the clock reaching a later month).  The
+ * worker's month only moves forward (w->usage_month, kept across
+ * rulesets): a packet stamped with an earlier month is billed in the
+ * current one (see acct_refresh).  Of the two slots, one counts the
+ * current month; the other held the month before, marked closing when
+ * left, and is reused only once the control plane has acknowledged a
+ * fold made after that mark (see xb_ruleset.h, app/ctl/xb_billing.c).
+ * That wait is short (the worker asks for the fold, the main lcore polls
+ * the request every pass) and watches the stop flag: when stop is set
+ * before the ack, the worker stays in its month (returns false; the
+ * caller bills the packet there and counts it as held).
  */
-static void
+static bool
 usage_month_switch(struct xb_worker *w, const struct xb_ruleset *rs,
 		   struct xb_usage_slots *u, uint64_t now)
 {
 	uint32_t m = xb_month_of(now, rs->utc_offset_s);
-	unsigned int s = m & 1;
-	uint32_t old = atomic_load_explicit(&u->month[s], memory_order_relaxed);
 
-	if (w->usage_rs == rs && w->month_end_ns != 0) {
-		/* Leaving a month: mark it so the control plane can close
-		 * it once folded. */
-		uint32_t left = atomic_load_explicit(&u->month[w->usage_slot],
-						     memory_order_relaxed);
-		if (left != m)
-			atomic_store_explicit(&u->closing[w->usage_slot], left,
+	if (m < w->usage_month)
+		m = w->usage_month;
+	if (w->usage_rs != rs) {
+		/* A ruleset's slots start unused; the retired ruleset is
+		 * folded one last time after its grace period. */
+		atomic_store_explicit(&u->month[0], m, memory_order_release);
+		w->usage_rs = rs;
+		w->usage_slot = 0;
+	} else if (m != w->usage_month) {
+		unsigned int k = w->usage_slot, k2 = k ^ 1u;
+		uint32_t old = atomic_load_explicit(&u->month[k2],
+						    memory_order_relaxed);
+
+		if (old != 0 && atomic_load_explicit(&u->ack[k2],
+						     memory_order_acquire) != old) {
+			atomic_store_explicit(&w->fold_wanted, true,
 					      memory_order_release);
-	}
-	if (old != m) {
-		if (old != 0) {
-			atomic_store_explicit(&u->closing[s], old,
-					      memory_order_release);
-			while (atomic_load_explicit(&u->ack[s],
-						    memory_order_acquire) != old)
+			while (atomic_load_explicit(&u->ack[k2],
+						    memory_order_acquire) != old) {
+				if (atomic_load_explicit(&w->stop,
+							 memory_order_acquire)) {
+					atomic_store_explicit(&w->fold_wanted,
+							      false,
+							      memory_order_relaxed);
+					return false;
+				}
 				rte_pause();
+			}
+			atomic_store_explicit(&w->fold_wanted, false,
+					      memory_order_relaxed);
 		}
-		atomic_store_explicit(&u->month[s], m, memory_order_release);
+		atomic_store_explicit(&u->month[k2], m, memory_order_release);
+		/* Nothing more is counted in slot k: the control plane
+		 * folds it once more and acknowledges. */
+		atomic_store_explicit(&u->closing[k], w->usage_month,
+				      memory_order_release);
+		w->usage_slot = k2;
 	}
-	w->usage_rs = rs;
-	w->usage_slot = s;
+	w->usage_month = m;
 	w->month_start_ns = xb_month_start_ns(m, rs->utc_offset_s);
 	w->month_end_ns = xb_month_start_ns(xb_month_next(m), rs->utc_offset_s);
+	return true;
 }
 
 /*
- * Account from now (ns) on under rs: the usage month (switched when
- * left) and the tariff band of the current minute.  Rare: the first
- * packet under a ruleset, then once a minute.
+ * Account from now (ns) on under rs: the usage month (moved forward when
+ * the clock reaches a later one) and the tariff band of the current
+ * minute.  Rare: the first packet under a ruleset, then once a minute;
+ * every packet stamped before the current month (late: billed in the
+ * current month, returns 1) or after it while the month switch gave way
+ * to the stop flag (held: billed in the current month, returns 2).
+ * Returns 0 otherwise.
  */
-static void
+static int
 acct_refresh(struct xb_worker *w, const struct xb_ruleset *rs,
 	     struct xb_usage_slots *u, uint64_t now)
 {
 	uint64_t from, until;
 
-	if (w->usage_rs != rs || now < w->month_start_ns ||
-	    now >= w->month_end_ns)
-		usage_month_switch(w, rs, u, now);
+	if (w->usage_rs != rs || now >= w->month_end_ns) {
+		if (!usage_month_switch(w, rs, u, now)) {
+			w->acct_from_ns = w->acct_until_ns = 0;
+			return 2;
+		}
+	}
 	w->band = xb_tariff_band_minute(rs->tariff, now, &from, &until);
+	if (now < w->month_start_ns) {
+		/* Every late packet comes back here, to be counted. */
+		w->acct_from_ns = w->acct_until_ns = 0;
+		return 1;
+	}
 	w->acct_from_ns = from > w->month_start_ns ? from : w->month_start_ns;
 	w->acct_until_ns = until < w->month_end_ns ? until : w->month_end_ns;
+	return 0;
 }
 
 /*
@@ -514,7 +552,18 @@ enforce(struct xb_worker *w, const struct xb_ruleset *rs,
 		remark_dscp(w, m, pi, dscp);
 	if (unlikely(w->usage_rs != rs || now < w->acct_from_ns ||
 		     now >= w->acct_until_ns))
-		acct_refresh(w, rs, (struct xb_usage_slots *)&cnt->usage, now);
+	{
+		int r = acct_refresh(w, rs, (struct xb_usage_slots *)&cnt->usage,
+				     now);
+
+		if (r == 1) {
+			w->c.usage_late_pkts++;
+			w->c.usage_late_bytes += len;
+		} else if (r == 2) {
+			w->c.usage_held_pkts++;
+			w->c.usage_held_bytes += len;
+		}
+	}
 	cell = &cnt->usage.cells[w->usage_slot]
 		       [xb_ruleset_usage_cell(rs, tenant, country, category,
 					      w->band)];

@@ -62,6 +62,12 @@ struct xb_counters {
 	uint64_t meter_yellow;
 	uint64_t over_quota;      /* packets that got their over_quota action */
 	uint64_t dscp_remarked;
+	/* Forwarded packets billed in a month other than their own: late
+	 * ones (stamped before the worker's current month, billed in it)
+	 * and held ones (stamped in a later month while a stop cut the
+	 * month switch short, billed in the current one). */
+	uint64_t usage_late_pkts, usage_late_bytes;
+	uint64_t usage_held_pkts, usage_held_bytes;
 	uint64_t by_action_pkts[XB_ACT_MAX];
 	uint64_t by_action_bytes[XB_ACT_MAX];
 } __rte_cache_aligned;
@@ -120,8 +126,10 @@ struct xb_worker {
 	 * feeder and billing (--clock capture).  The stages themselves are
 	 * passed their time. */
 	uint64_t now_ns;
-	/* Usage month in force for usage_rs: [month_start, month_end) in ns,
-	 * counted in month slot usage_slot (see struct xb_usage_slots). */
+	/* Usage month in force (YYYYMM, only moves forward; 0: none yet):
+	 * [month_start, month_end) in ns, counted in month slot usage_slot
+	 * of usage_rs (see struct xb_usage_slots). */
+	uint32_t usage_month;
 	const struct xb_ruleset *usage_rs;
 	uint64_t month_start_ns, month_end_ns;
 	unsigned int usage_slot;
@@ -132,6 +140,9 @@ struct xb_worker {
 	atomic_bool stop;
 	atomic_bool running;
 	atomic_bool flushed;             /* exit flush done */
+	/* Set while the worker waits for a fold to acknowledge a month slot
+	 * (usage_month_switch): the main lcore folds at once. */
+	atomic_bool fold_wanted;
 } __rte_cache_aligned;
 
 /* lcore entry point; arg is a struct xb_worker. */

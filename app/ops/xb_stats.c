@@ -71,6 +71,10 @@ add(struct xb_counters *sum, const struct xb_counters *c)
 	sum->meter_yellow += rd(&c->meter_yellow);
 	sum->over_quota += rd(&c->over_quota);
 	sum->dscp_remarked += rd(&c->dscp_remarked);
+	sum->usage_late_pkts += rd(&c->usage_late_pkts);
+	sum->usage_late_bytes += rd(&c->usage_late_bytes);
+	sum->usage_held_pkts += rd(&c->usage_held_pkts);
+	sum->usage_held_bytes += rd(&c->usage_held_bytes);
 	for (unsigned int a = 0; a < XB_ACT_MAX; a++) {
 		sum->by_action_pkts[a] += rd(&c->by_action_pkts[a]);
 		sum->by_action_bytes[a] += rd(&c->by_action_bytes[a]);
@@ -161,6 +165,21 @@ xb_stats_write_json(const struct xb_app *app, FILE *f, bool pretty)
 	xb_json_u64(&j, "dscp_remarked", s.dscp_remarked);
 	xb_json_object_end(&j);
 	write_usage(app, &j);
+	{
+		uint64_t lp, lb;
+
+		/* Billed in the current month for an earlier (closed) one:
+		 * stamped before the worker's month, or folded after its
+		 * month closed; held: stamped in a later month while a stop
+		 * cut the worker's month switch short. */
+		xb_billing_late(app, &lp, &lb);
+		xb_json_object_begin(&j, "usage_late");
+		xb_json_u64(&j, "packets", s.usage_late_pkts + lp);
+		xb_json_u64(&j, "bytes", s.usage_late_bytes + lb);
+		xb_json_u64(&j, "held_packets", s.usage_held_pkts);
+		xb_json_u64(&j, "held_bytes", s.usage_held_bytes);
+		xb_json_object_end(&j);
+	}
 	xb_json_u64(&j, "mbufs_in_use_at_exit", app->mbufs_in_use_at_exit);
 	xb_json_object_begin(&j, "flows");
 	xb_json_u64(&j, "new", s.flows_new);

@@ -353,11 +353,12 @@ test_rollover(void **state)
 	assert_non_null(strstr(read_text(path),
 			       "2026-12,t,SG,c,night,2,2000,500000,1,USD\n# sha256 "));
 	xb_usage_free(u);
-	/* Both months resume independently. */
+	/* The open month resumes; the closed one is over, never reopened. */
 	u = xb_usage_create(dir);
-	assert_int_equal(xb_usage_open(u, NOV, &e), XB_USAGE_RESUMED);
+	assert_int_equal(xb_usage_latest_month(u), DEC);
+	assert_int_equal(xb_usage_open(u, NOV, &e), -EROFS);
+	assert_false(xb_usage_is_open(u, NOV));
 	assert_int_equal(xb_usage_open(u, DEC, &e), XB_USAGE_RESUMED);
-	assert_int_equal(xb_usage_tenant_bytes(u, NOV, "t"), 5000);
 	assert_int_equal(xb_usage_tenant_bytes(u, DEC, "t"), 2000);
 	assert_int_equal(xb_usage_open(u, 202613, &e), -EINVAL);
 	assert_int_equal(xb_errors_count(&e), 0);
