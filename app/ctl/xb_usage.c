@@ -732,9 +732,10 @@ load_file(const char *path, struct month *m, bool *closed,
 	}
 	if (find_anchor(text, body, &m->anchor_seq, m->anchor_hash) < 0)
 		m->anchor_seq = 0;
-	/* The final checkpoint of a month that is over ends "# closed". */
-	*closed = body >= 9 && (body == 9 || text[body - 10] == '\n') &&
-		  memcmp(text + body - 9, "# closed\n", 9) == 0;
+	/* The final checkpoint of a month that is over has a "# closed"
+	 * line after its records (the event-log anchor may follow it). */
+	*closed = (body >= 9 && memcmp(text, "# closed\n", 9) == 0) ||
+		  memmem(text, body, "\n# closed\n", 10) != NULL;
 	lc.m = m;
 	snprintf(lc.want_month, sizeof(lc.want_month), "%04u-%02u",
 		 (m->month / 100) % 10000, m->month % 100);

@@ -571,9 +571,6 @@ test_events_anchor(void **state)
 	assert_string_equal(hash, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 	assert_int_equal(xb_usage_read_anchor(prev, &seq, hash, &e), 0);
 	assert_int_equal(seq, 5);
-	/* Closing: "# closed", then the head, then the trailer. */
-	assert_int_equal(xb_usage_close(u, NOV, &e), 0);
-	assert_non_null(strstr(read_text(path), "# closed\n# events 9 5bdcc146"));
 	assert_int_equal(xb_errors_count(&e), 0);
 	xb_usage_free(u);
 
@@ -586,6 +583,16 @@ test_events_anchor(void **state)
 	assert_int_equal(unlink(prev), 0);
 	assert_int_equal(xb_usage_checkpoint(u, &e), 0);
 	assert_int_equal(stat(prev, &st), -1);
+	/* Closing: "# closed", then the head, then the trailer; the head
+	 * after "# closed" does not make the month reopenable. */
+	assert_int_equal(xb_usage_close(u, NOV, &e), 0);
+	assert_non_null(strstr(read_text(path), "# closed\n# events 9 5bdcc146"));
+	assert_int_equal(xb_usage_read_anchor(path, &seq, hash, &e), 0);
+	assert_int_equal(seq, 9);
+	xb_usage_free(u);
+	u = xb_usage_create(dir);
+	assert_int_equal(xb_usage_open(u, NOV, &e), -EROFS);
+	assert_int_equal(xb_errors_count(&e), 0);
 	xb_usage_free(u);
 
 	/* An anchor in a file whose trailer does not match is refused. */
