@@ -39,6 +39,10 @@ enum slot_phase {
 /* TCP ports whose streams must show a name (the stream type itself is
  * decided from the first byte, on any port). */
 #define SKIP_MAX XB_NAME_MAX_PKTS_ALL
+/* Client packets a connection first seen mid-stream on a name port may
+ * send before one looks like its stream's start (a ClientHello or a
+ * request overtaken by a later segment); then it is unnamed. */
+#define XB_NAME_MIDSTREAM_PKTS 2
 
 struct slot {
 	uint32_t prev, next; /* busy list (allocation order) or free list */
@@ -719,10 +723,15 @@ stream_put(struct xb_name_ctx *ctx, struct xb_name_flow *nf, struct slot *s,
 		return XB_NAME_MORE;
 	if (s->kind == K_TCP_PENDING) {
 		/* Offset 0 is the stream's start once the handshake said so
-		 * or an older segment moved the window. */
+		 * or an older segment moved the window.  A connection first
+		 * seen mid-stream gets a few packets for a start that came
+		 * out of order; what passes meanwhile is bounded. */
 		if (s->midstream && !s->shifted &&
-		    !looks_like_start(s->r.data, pre))
+		    !looks_like_start(s->r.data, pre)) {
+			if (++s->pkts_all > XB_NAME_MIDSTREAM_PKTS)
+				return unnamed(ctx, nf);
 			return XB_NAME_MORE;
+		}
 		s->kind = (uint8_t)tcp_kind(pi, s->r.data, pre);
 		if (!s->kind)
 			return s->midstream || is_name_port(pi->dport)

@@ -796,6 +796,10 @@ test_slots(void **state)
 	struct xb_name_flow sl = {0};
 	int rc = XB_NAME_MORE;
 	size_t k;
+	struct xb_pkt_info syn = tcp_pi(40000, 443, 99);
+	syn.tcp_flags = 0x02; /* the handshake gives the stream's start */
+	assert_int_equal(xb_name_feed(ctx, &sl, &syn, 0, 0, NULL, 0, 0, &out),
+			 XB_NAME_MORE);
 	for (k = 0; k < n && rc == XB_NAME_MORE; k++) {
 		struct xb_pkt_info pi = tcp_pi(40000, 443, 100 + (uint32_t)k);
 		rc = xb_name_feed(ctx, &sl, &pi, 0, 0, rec + k, 1, 0, &out);
