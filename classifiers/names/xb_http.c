@@ -121,16 +121,30 @@ is_method_char(uint8_t c)
 	return (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
 }
 
-/* RFC 9110 5.6.2 tchar: the bytes of a field name or a coding. */
+/* RFC 9110 5.6.2 tchar, the bytes of a field name or a coding: a table,
+ * since field names are read byte by byte. */
+static const uint8_t tchar_table[256] = {
+	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
+	['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1,
+	['`'] = 1, ['|'] = 1, ['~'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+	['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+	['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1,
+};
+
 static inline int
 is_tchar(uint8_t c)
 {
-	static const char extra[] = "!#$%&'*+-.^_`|~";
-
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return 1;
-	return c != 0 && memchr(extra, c, sizeof(extra) - 1) != NULL;
+	return tchar_table[c];
 }
 
 /* Bytes allowed inside a field value or a target besides the delimiters
@@ -147,29 +161,39 @@ lower(uint8_t c)
 	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
 }
 
-static int
-tok_is(const struct xb_http_stream *s, const char *w)
-{
-	size_t n = strlen(w);
-
-	return s->tok_len == n && memcmp(s->tok, w, n) == 0;
-}
+/* tok equals the literal w (a macro: the length and compare are
+ * constants the compiler folds). */
+#define tok_is(s, w)                                                      \
+	((s)->tok_len == sizeof(w) - 1 && memcmp((s)->tok, w, sizeof(w) - 1) == 0)
 
 /* Methods that make a request line HTTP before its version is seen. */
 static int
 known_method(const struct xb_http_stream *s)
 {
-	static const char *const m[] = {
-		"GET",      "HEAD",      "POST",  "PUT",    "DELETE",
-		"CONNECT",  "OPTIONS",   "TRACE", "PATCH",  "PRI",
-		"PROPFIND", "PROPPATCH", "MKCOL", "COPY",   "MOVE",
-		"LOCK",     "UNLOCK",    "SEARCH", "REPORT", "MKCALENDAR",
-	};
-
-	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
-		if (tok_is(s, m[i]))
-			return 1;
-	return 0;
+	switch (s->tok_len) {
+	case 3:
+		return tok_is(s, "GET") || tok_is(s, "PUT") || tok_is(s, "PRI");
+	case 4:
+		return tok_is(s, "HEAD") || tok_is(s, "POST") ||
+		       tok_is(s, "COPY") || tok_is(s, "MOVE") ||
+		       tok_is(s, "LOCK");
+	case 5:
+		return tok_is(s, "TRACE") || tok_is(s, "PATCH") ||
+		       tok_is(s, "MKCOL");
+	case 6:
+		return tok_is(s, "DELETE") || tok_is(s, "UNLOCK") ||
+		       tok_is(s, "SEARCH") || tok_is(s, "REPORT");
+	case 7:
+		return tok_is(s, "CONNECT") || tok_is(s, "OPTIONS");
+	case 8:
+		return tok_is(s, "PROPFIND");
+	case 9:
+		return tok_is(s, "PROPPATCH");
+	case 10:
+		return tok_is(s, "MKCALENDAR");
+	default:
+		return 0;
+	}
 }
 
 /* A byte no host name or address has (RFC 3986 reg-name / IP-literal
@@ -677,11 +701,15 @@ xb_http_stream_feed(struct xb_http_stream *s, const uint8_t *p, uint32_t n,
 			break;
 		case ST_FIELD_NAME:
 			if (is_tchar(c)) {
-				/* Long names are no name of interest: keep
-				 * counting, stop storing. */
-				if (s->tok_len < sizeof(s->tok))
-					s->tok[s->tok_len++] = (char)lower(c);
-				i++;
+				/* The run of name bytes in one loop.  Long
+				 * names are no name of interest: counted, not
+				 * stored. */
+				for (k = 0; i + k < n && is_tchar(p[i + k]); k++)
+					if (s->tok_len < sizeof(s->tok))
+						s->tok[s->tok_len++] =
+							(char)lower(p[i + k]);
+				s->count += k - 1;
+				i += k;
 				break;
 			}
 			if (c != ':') {
