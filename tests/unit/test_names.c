@@ -490,14 +490,14 @@ static const struct {
 	 XB_NAME_FOUND, "abs.example"},
 	{"CONNECT proxy.example:443 HTTP/1.1\r\nHost: proxy.example:443\r\n\r\n",
 	 XB_NAME_FOUND, "proxy.example"},
-	{"GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", XB_NAME_GIVE_UP, NULL},
+	{"GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", XB_NAME_UNNAMED, NULL},
 	{"GET / HTTP/1.1\r\nAccept: */*\r\n", XB_NAME_MORE, NULL},
 	{"GET / HTTP/1.1\r\nHost: partial.exa", XB_NAME_MORE, NULL},
 	{"GE", XB_NAME_MORE, NULL},
 	{"HTTP/1.1 200 OK\r\n\r\n", XB_NAME_GIVE_UP, NULL},
 	{"get / HTTP/1.1\r\nHost: x\r\n\r\n", XB_NAME_GIVE_UP, NULL},
-	{"GET / FTP/1.0\r\nHost: x\r\n\r\n", XB_NAME_GIVE_UP, NULL},
-	{"GET / HTTP/1.1\r\nHost: \r\n\r\n", XB_NAME_GIVE_UP, NULL},
+	{"GET / FTP/1.0\r\nHost: x\r\n\r\n", XB_NAME_UNNAMED, NULL},
+	{"GET / HTTP/1.1\r\nHost: \r\n\r\n", XB_NAME_UNNAMED, NULL},
 	{"SSH-2.0-OpenSSH_9.2\r\n", XB_NAME_GIVE_UP, NULL},
 };
 
