@@ -66,6 +66,8 @@ struct slot {
 	uint32_t scan;      /* TLS: next record header; HTTP: next byte */
 	uint32_t hs_have;   /* TLS: handshake bytes in the records walked */
 	uint32_t hs_need;   /* TLS: 4 + ClientHello length, 0: not known */
+	uint32_t fed;       /* HTTP: window bytes given to the request parser */
+	struct xb_http_stream http; /* HTTP: every request of the connection */
 	struct xb_quic_keys keys;
 	struct xb_reasm r;
 	uint32_t bits[XB_NAME_BUF / 32];
@@ -164,6 +166,7 @@ slot_alloc(struct xb_name_ctx *ctx, struct xb_name_flow *nf)
 	s->base_seq = 0;
 	s->verify_end = 0;
 	s->scan = s->hs_have = s->hs_need = 0;
+	s->fed = 0;
 	s->keys.valid = 0;
 	xb_reasm_init(&s->r, s->data, s->bits, XB_NAME_BUF);
 	nf->slot = (uint32_t)s->gen << 16 | i;
@@ -575,6 +578,73 @@ seq_ge(uint32_t a, uint32_t b)
 }
 
 /*
+ * HTTP: the connection's requests, one after the other, from the window's
+ * contiguous bytes not yet given to the parser.  A name is reported as
+ * soon as its request head ends (the rest is parsed on the next call);
+ * the slot stays, watching every request of the connection.
+ */
+static int
+http_feed(struct xb_name_ctx *ctx, struct xb_name_flow *nf, struct slot *s,
+	  const struct xb_pkt_info *pi, struct xb_name *out)
+{
+	while (s->fed < s->r.prefix) {
+		uint32_t used = 0;
+		int rc = xb_http_stream_feed(&s->http, s->r.data + s->fed,
+					     s->r.prefix - s->fed, out, &used);
+		s->fed += used;
+		switch (rc) {
+		case XB_NAME_MORE:
+			break;
+		case XB_NAME_FOUND:
+			ctx->st.found[XB_NAME_SRC_HTTP]++;
+			return XB_NAME_FOUND;
+		case XB_NAME_UNNAMED:
+			out->len = 0;
+			return unnamed(ctx, nf);
+		default:
+			/* Not HTTP (nothing named yet: a name port wanted
+			 * one), or a tunnel after CONNECT / Upgrade: the
+			 * names reported stand. */
+			out->len = 0;
+			if (xb_http_stream_requests(&s->http) == 0 &&
+			    (s->midstream || is_name_port(pi->dport)))
+				return unnamed(ctx, nf);
+			return finish(ctx, nf, XB_NAME_GIVE_UP);
+		}
+		if (used == 0)
+			break;
+	}
+	return XB_NAME_MORE;
+}
+
+/*
+ * The server acknowledged the client's stream up to ack: those bytes can
+ * no longer be replaced, so an HTTP window drops what it has parsed of
+ * them (in steps of half a window, so the move stays cheap per byte).
+ */
+static void
+http_acked(struct slot *s, uint32_t ack)
+{
+	int32_t acked = (int32_t)(ack - s->base_seq);
+	uint32_t slide;
+
+	if (acked <= 0)
+		return;
+	slide = (uint32_t)acked < s->fed ? (uint32_t)acked : s->fed;
+	slide &= ~31u; /* whole bitmap words */
+	if (slide < s->r.cap / 2)
+		return;
+	memmove(s->r.data, s->r.data + slide, s->r.high - slide);
+	memmove(s->r.bits, s->r.bits + slide / 32,
+		(s->r.cap - slide) / 8);
+	memset(s->r.bits + (s->r.cap - slide) / 32, 0, slide / 8);
+	s->r.high -= slide;
+	s->r.prefix -= slide;
+	s->fed -= slide;
+	s->base_seq += slide;
+}
+
+/*
  * Whether the stream's first message is whole in the prefix [0, pre) (or
  * can no longer be: the parser then says why), following it from where
  * the previous call stopped.
@@ -709,6 +779,29 @@ stream_put(struct xb_name_ctx *ctx, struct xb_name_flow *nf, struct slot *s,
 	}
 	if (s->phase == P_VERIFY && off >= s->verify_end)
 		return XB_NAME_MORE; /* past the name-bearing bytes */
+	if (s->kind == K_HTTP && (uint64_t)off + len > s->r.cap &&
+	    off == s->r.high && s->r.prefix == s->r.high &&
+	    s->fed == s->r.prefix) {
+		/* In order, past a window that is all parsed (a large body
+		 * the server has not acknowledged yet): the parser takes it
+		 * straight, and the window restarts after it. */
+		uint32_t used = 0;
+		int rc = xb_http_stream_feed(&s->http, payload, len, out, &used);
+		s->base_seq += (uint32_t)off + used;
+		xb_reasm_reset(&s->r);
+		s->fed = 0;
+		if (used < len)
+			xb_reasm_put(&s->r, 0, payload + used, len - used);
+		if (rc == XB_NAME_FOUND) {
+			ctx->st.found[XB_NAME_SRC_HTTP]++;
+			return XB_NAME_FOUND;
+		}
+		if (rc == XB_NAME_UNNAMED)
+			return unnamed(ctx, nf);
+		if (rc == XB_NAME_GIVE_UP)
+			return finish(ctx, nf, XB_NAME_GIVE_UP);
+		return http_feed(ctx, nf, s, pi, out);
+	}
 	if ((uint64_t)off + len > s->r.cap && s->phase == P_SEEK &&
 	    (uint64_t)off < XB_NAME_BIG_BUF && !slot_grow(ctx, s)) {
 		if (s->big == 0)
@@ -719,6 +812,11 @@ stream_put(struct xb_name_ctx *ctx, struct xb_name_flow *nf, struct slot *s,
 		return evasive(ctx, nf);
 	if (s->phase == P_VERIFY)
 		return XB_NAME_MORE;
+	if (s->kind == K_HTTP) {
+		if (s->r.clipped)
+			return unnamed(ctx, nf); /* reordered past the window */
+		return http_feed(ctx, nf, s, pi, out);
+	}
 	if (pre == 0)
 		return XB_NAME_MORE;
 	if (s->kind == K_TCP_PENDING) {
@@ -737,6 +835,10 @@ stream_put(struct xb_name_ctx *ctx, struct xb_name_flow *nf, struct slot *s,
 			return s->midstream || is_name_port(pi->dport)
 				       ? unnamed(ctx, nf)
 				       : finish(ctx, nf, XB_NAME_GIVE_UP);
+		if (s->kind == K_HTTP) {
+			xb_http_stream_init(&s->http);
+			return http_feed(ctx, nf, s, pi, out);
+		}
 	}
 	if (!message_whole(s, pre)) {
 		if (pre >= XB_NAME_BIG_BUF || s->r.clipped) {
@@ -781,6 +883,12 @@ feed_tcp(struct xb_name_ctx *ctx, struct xb_name_flow *nf,
 		    seq_ge(pi->tcp_ack, s->base_seq + s->verify_end)) {
 			ctx->st.verified++;
 			return finish(ctx, nf, XB_NAME_MORE);
+		}
+		if (s && s->kind == K_HTTP) {
+			if (pi->tcp_flags & 0x10)
+				http_acked(s, pi->tcp_ack);
+			if (s->fed < s->r.prefix) /* requests left to parse */
+				return http_feed(ctx, nf, s, pi, out);
 		}
 		if (len == 0)
 			return XB_NAME_MORE;
@@ -838,6 +946,8 @@ feed_tcp(struct xb_name_ctx *ctx, struct xb_name_flow *nf,
 	s->kind = (uint8_t)kind;
 	s->dir = (int8_t)dir;
 	s->midstream = !start_known;
+	if (kind == K_HTTP)
+		xb_http_stream_init(&s->http);
 	s->base_seq = start_known ? nf->tcp_start : seq;
 	return stream_put(ctx, nf, s, pi, init_dir, now_ns,
 			  kind == K_TCP_PENDING ? off : 0, payload, len, out);

@@ -198,6 +198,43 @@ http_case("HTTP absolute-form target beats a benign Host",
                                        target="http://%s/pay" % h),
           cats=("finance",))
 
+
+
+@case("HTTP: the name in the second request of a keep-alive connection",
+      cats=("finance",), port=80)
+def http_second(c, host):
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+    return (c.handshake() +
+            [c.client(craft.http_request(craft.BENIGN_NAME)), c.server(ok),
+             c.client(b"POST /a HTTP/1.1\r\nHost: " +
+                      craft.BENIGN_NAME.encode() +
+                      b"\r\nContent-Length: 3\r\n\r\nabc" +
+                      craft.http_request(host)),
+             c.server(ok), c.client(craft.http_request(host)),
+             c.client(craft.http_request(host))])
+
+
+@case("HTTP request split across segments, the tail first",
+      cats=("finance",), port=80)
+def http_tail_first(c, host):
+    req = craft.http_request(host)
+    return (c.handshake() + [c.client(req[20:], off=20),
+                             c.client(req[:20], off=0)] +
+            [c.server(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+             c.client(req)])
+
+
+@case("HTTP decoy request with a bad checksum", cats=("evasive",), port=80)
+def http_decoy(c, host):
+    real = craft.http_request(host)
+    decoy = craft.http_request(craft.BENIGN_NAME).ljust(len(real),
+                                                        b" ")[:len(real)]
+    return (c.handshake() + [c.client(decoy, off=0, bad_csum=True),
+                             c.client(real, off=0)] +
+            [c.server(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+             c.client(real)])
+
+
 frames, expect = [], []
 cport = 41000
 for i, (name, fn, cats, benign_passes, port) in enumerate(CASES):
