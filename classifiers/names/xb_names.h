@@ -9,8 +9,8 @@
  *         of the original destination connection ID, CRYPTO frames
  *         reassembled; Google QUIC Q0xx (<= Q046) plaintext CHLO "SNI" tag
  *   HTTP  HTTP/1.x request Host header (absolute-form target as fallback)
- *   DNS   query name (UDP 53/5353, TCP 53), answers feed a per-lcore
- *         address -> name cache used for flows without a name of their own
+ *   DNS   query name (UDP 53/5353, TCP 53); answers are learnt apart
+ *         (xb_dns_learn, into the cache the workers share, xb_dns_cache)
  *
  * Names are lower-cased (ASCII), without a trailing dot, NUL-terminated.
  *
@@ -33,9 +33,9 @@ struct xb_name_ctx;
 
 /*
  * Create a per-lcore context: `slots` reassembly slots (each ~9 KB) for flows
- * whose name needs more than one packet, and a DNS answer cache of
- * `dns_cache_entries` entries (rounded up to a multiple of 4; 0 disables it).
- * All memory is allocated here.  Returns NULL on bad arguments (slots 0 or
+ * whose name needs more than one packet.  dns_cache_entries is ignored
+ * (the DNS cache moved out: xb_dns_cache.h).  All memory is allocated
+ * here.  Returns NULL on bad arguments (slots 0 or
  * > 65535) or allocation failure.  Control plane only.
  */
 struct xb_name_ctx *xb_name_ctx_create(unsigned int slots,
@@ -51,16 +51,14 @@ void xb_name_ctx_free(struct xb_name_ctx *ctx);
  *   dir:      0/1, which endpoint sent this packet; init_dir: the flow's
  *             initiator direction (its destination is the "server")
  *   payload, len: L4 payload bytes
- *   now_ns:   caller's clock, nanoseconds (DNS cache expiry)
+ *   now_ns:   caller's clock, nanoseconds
  * Returns XB_NAME_FOUND (*out filled), XB_NAME_MORE (call again with the
- * next packet) or XB_NAME_GIVE_UP.  When the flow reveals no name of its own
- * (not TLS/QUIC/HTTP/DNS, no SNI, limits hit) but the DNS cache knows the
- * server address, FOUND is returned with source XB_NAME_SRC_DNS_CACHE.
+ * next packet) or XB_NAME_GIVE_UP.  The DNS cache is not consulted here:
+ * the caller does, for flows that end without a name of their own.
  * The slot is released on FOUND and GIVE_UP.  A clearly foreign first
  * payload packet costs a few byte compares.  A TCP flow whose responder
  * sends payload first (server banner, or an entry created mid-connection)
- * gets up to 4 such packets before the initiator's bytes are looked at.  DNS responses are learnt into
- * the cache when they pass here; see also xb_name_dns_learn().
+ * gets up to 4 such packets before the initiator's bytes are looked at.
  * Per-lcore: only the thread owning ctx may call it.
  */
 int xb_name_feed(struct xb_name_ctx *ctx, uint32_t *slot,
@@ -82,30 +80,12 @@ xb_name_active(uint32_t slot)
 /* Flow ended before FOUND/GIVE_UP: free its slot (no-op for SLOT_NONE). */
 void xb_name_release(struct xb_name_ctx *ctx, uint32_t *slot);
 
-/*
- * Learn address -> name from a DNS response (UDP payload, or a TCP DNS
- * segment with its 2-byte length prefix when tcp is true).  Cheap to call
- * for every packet with source port 53: returns at once on non-responses.
- * Returns the number of addresses learnt.  Per-lcore.
- */
-int xb_name_dns_learn(struct xb_name_ctx *ctx, const uint8_t *payload,
-		      uint32_t len, bool tcp, uint64_t now_ns);
-
-/* Look up the cached name of an address (family 4 or 6; addr: 4 or 16
- * bytes, network order).  True and *out filled (source DNS_CACHE) when a
- * live entry exists.  Per-lcore. */
-bool xb_name_cache_lookup(struct xb_name_ctx *ctx, uint8_t family,
-			  const uint8_t *addr, uint64_t now_ns,
-			  struct xb_name *out);
-
 struct xb_name_stats {
 	uint64_t found[XB_NAME_SRC_COUNT]; /* by source */
 	uint64_t give_up;
 	uint64_t slot_reclaimed;   /* oldest slot taken for a new flow */
 	uint64_t slot_lost;        /* flow came back to a reclaimed slot */
 	uint64_t quic_decrypt_fail;
-	uint64_t dns_learnt;       /* cache insertions */
-	uint64_t cache_evicted;    /* live entries overwritten */
 };
 /* Snapshot of the counters.  Call from the owning lcore, or accept slightly
  * stale values from another thread (plain 64-bit loads). */
