@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,10 +57,12 @@
 #define XBGW_DEFAULT_CONFIG "/etc/xbgw/xbgw.conf"
 #endif
 #define SOURCE_TREE_CONFIG "config/xbgw.conf"
-/* Per worker: flows that may be reassembling a name at once, and the
- * DNS answer cache. */
+/* Per worker: flows that may be reassembling a name at once; the
+ * entries of its partition of the shared DNS answer cache (336 bytes
+ * each: 21 MiB); DNS queries in flight it remembers (64 bytes each). */
 #define XB_NAME_SLOTS 4096
 #define XB_DNS_CACHE_ENTRIES 65536
+#define XB_DNS_PENDING_QUERIES 16384
 
 static volatile sig_atomic_t quit_signal;
 static volatile sig_atomic_t reload_signal;
@@ -807,8 +810,21 @@ socket_free(void *p, void *arg)
 	rte_free(p);
 }
 
+/* A secret for a keyed hash, drawn at start (the kernel's random pool;
+ * should it fail, the TSC: unknown outside, if weaker). */
+static uint64_t
+start_secret(void)
+{
+	uint64_t v;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v))
+		return v;
+	return rte_rdtsc() * 0x9e3779b97f4a7c15ull;
+}
+
 /* Per-worker state, on the worker's NUMA node: flow table, name
- * extraction context, flow-log ring, clock base. */
+ * extraction context, flow-log ring, clock base; and the DNS answer
+ * cache the workers share (one partition each). */
 static int
 setup_worker_state(struct xb_app *app)
 {
@@ -816,6 +832,12 @@ setup_worker_state(struct xb_app *app)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
+	app->dns_cache = xb_dns_cache_create(app->nworkers, XB_DNS_CACHE_ENTRIES,
+					     start_secret());
+	if (app->dns_cache == NULL) {
+		fprintf(stderr, "xbgw: out of memory for the DNS cache\n");
+		return -1;
+	}
 	for (unsigned int i = 0; i < app->nworkers; i++) {
 		struct xb_worker *w = app->workers[i];
 		int socket = (int)rte_lcore_to_socket_id(w->lcore_id);
@@ -834,7 +856,10 @@ setup_worker_state(struct xb_app *app)
 
 		w->rules = &xb_rules_swap;
 		w->flows = xb_flow_table_create(&fp);
-		w->names = xb_name_ctx_create(XB_NAME_SLOTS, XB_DNS_CACHE_ENTRIES);
+		w->names = xb_name_ctx_create(XB_NAME_SLOTS, 0);
+		w->dns = xb_dns_learner_create(app->dns_cache, i,
+					       XB_DNS_PENDING_QUERIES,
+					       start_secret());
 		bool want_log = app->flow_log != NULL ||
 				xb_ops_want_flow_records(app); /* IPFIX */
 
@@ -845,7 +870,7 @@ setup_worker_state(struct xb_app *app)
 						   sizeof(*w->name_cache),
 						   RTE_CACHE_LINE_SIZE, socket);
 		if (w->flows == NULL || w->names == NULL || w->notices == NULL ||
-		    w->name_cache == NULL ||
+		    w->name_cache == NULL || w->dns == NULL ||
 		    (want_log && w->flowlog == NULL)) {
 			fprintf(stderr,
 				"xbgw: out of memory for worker state (flow table of %u entries)\n",
@@ -867,12 +892,15 @@ free_worker_state(struct xb_app *app)
 
 		xb_flow_table_free(w->flows);
 		xb_name_ctx_free(w->names);
+		xb_dns_learner_free(w->dns);
 		xb_flowrec_ring_free(w->flowlog);
 		xb_flowrec_ring_free(w->notices);
 		rte_free(w->name_cache);
 		rte_free(w);
 	}
 	app->nworkers = 0;
+	xb_dns_cache_free(app->dns_cache);
+	app->dns_cache = NULL;
 }
 
 static void

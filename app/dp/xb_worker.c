@@ -351,6 +351,129 @@ flow_live(void *ctx, struct xb_flow *f, uint64_t now_ns)
 	w->c.interim_records++;
 }
 
+/* ---- DNS cache: learnt from checked answers, shared by the workers ---- */
+
+/* The stable cache key of the flow's tenant (its id, not its index, which
+ * a reload may change). */
+static uint64_t
+dns_tenant_key(const struct xb_ruleset *rs, const struct xb_flow *f)
+{
+	return xb_dns_cache_tenant_key(
+		xb_tenants_get(rs->tenants, f->verdict.tenant)->id);
+}
+
+/* Whether an address lies in home_net (the domestic side): for the few
+ * DNS packets that need it outside classification. */
+static bool
+is_home(const struct xb_ruleset *rs, uint8_t family, const uint8_t *addr)
+{
+	uint32_t v;
+
+	if (family == 4) {
+		uint32_t ip;
+
+		memcpy(&ip, addr, 4);
+		v = xb_lpm_lookup4(rs->local, rte_be_to_cpu_32(ip));
+	} else {
+		v = xb_lpm_lookup6(rs->local, addr);
+	}
+	return (v & XB_LOCAL_HOME) != 0;
+}
+
+/*
+ * Which way a packet of DNS flow f goes (dir: its sender's endpoint in
+ * the key; role: its RX queue's port role): from the inside end to the
+ * outside one (a query may be remembered), the reverse (an answer may be
+ * learnt), or neither.  Live ports: the port it arrived on says where its
+ * sender is.  Replay: home_net says, for both ends.
+ */
+static enum xb_dns_path
+dns_path(const struct xb_ruleset *rs, const struct xb_flow *f, uint8_t dir,
+	 enum xb_role_hint role)
+{
+	uint8_t out = f->remote, in = (uint8_t)(f->remote ^ 1);
+	bool from_in = dir == in;
+
+	switch (role) {
+	case XB_DIR_FROM_INSIDE:
+		return from_in ? XB_DNS_TO_SERVER : XB_DNS_OTHER;
+	case XB_DIR_FROM_OUTSIDE:
+		return from_in ? XB_DNS_OTHER : XB_DNS_FROM_SERVER;
+	default:
+		if (!is_home(rs, f->key.family, f->key.addr[in]) ||
+		    is_home(rs, f->key.family, f->key.addr[out]))
+			return XB_DNS_OTHER;
+		return from_in ? XB_DNS_TO_SERVER : XB_DNS_FROM_SERVER;
+	}
+}
+
+/*
+ * A packet of a flow on port 53 (pi, m; dir its sender's endpoint in the
+ * key, role its port's, now its time, ns): queries from an inside client
+ * to an outside server are remembered, and an answer coming back that
+ * matches one is learnt into the shared cache under the client's tenant;
+ * every other answer is refused and counted (xb_dns_learn.h).
+ */
+static void
+learn_dns(struct xb_worker *w, const struct xb_ruleset *rs,
+	  const struct xb_flow *f, const struct xb_pkt_info *pi, uint8_t dir,
+	  enum xb_role_hint role, struct rte_mbuf *m, uint64_t now)
+{
+	uint8_t buf[2048];
+	uint32_t len = pi->payload_len < sizeof(buf) ? pi->payload_len
+						     : (uint32_t)sizeof(buf);
+	uint8_t in = (uint8_t)(f->remote ^ 1), out = f->remote;
+	struct xb_dns_flow fl;
+	const uint8_t *p;
+
+	if (w->dns == NULL || len == 0 ||
+	    pi->payload_off + len > rte_pktmbuf_pkt_len(m))
+		return;
+	p = rte_pktmbuf_read(m, pi->payload_off, len, buf);
+	if (p == NULL)
+		return;
+	fl.tenant = dns_tenant_key(rs, f);
+	fl.family = f->key.family;
+	fl.proto = f->key.proto;
+	fl.client_port = f->key.port[in];
+	fl.server_port = f->key.port[out];
+	memcpy(fl.client, f->key.addr[in], sizeof(fl.client));
+	memcpy(fl.server, f->key.addr[out], sizeof(fl.server));
+	xb_dns_learn_packet(w->dns, &fl, dns_path(rs, f, dir, role), p, len,
+			    now);
+}
+
+/*
+ * Name extraction ended with rc: when the flow showed no name of its own
+ * (GIVE_UP, UNNAMED) and its inside end opened it to the outside, the
+ * name its tenant's resolver gave the server address (any worker may have
+ * learnt it) goes into *name, source dns-cache: GIVE_UP becomes FOUND,
+ * UNNAMED stays (the evidence holds; the cached name replaces what the
+ * flow showed instead, e.g. an ECH outer name).  DNS flows themselves are
+ * left alone.  Returns the result to go on with.  At most once or twice
+ * per flow, never per packet.
+ */
+static int
+name_from_dns_cache(struct xb_worker *w, const struct xb_ruleset *rs,
+		    const struct xb_flow *f, int rc, uint64_t now,
+		    struct xb_name *name)
+{
+	uint8_t out = f->remote, in = (uint8_t)(f->remote ^ 1);
+	struct xb_name cached;
+
+	if ((rc != XB_NAME_GIVE_UP && rc != XB_NAME_UNNAMED) || w->dns == NULL ||
+	    f->init_dir != in || f->name_source != XB_NAME_SRC_NONE)
+		return rc;
+	for (int e = 0; e < 2; e++)
+		if (f->key.port[e] == 53 || f->key.port[e] == 5353)
+			return rc;
+	if (!xb_dns_learn_lookup(w->dns, dns_tenant_key(rs, f), f->key.family,
+				 f->key.addr[out], now, &cached))
+		return rc;
+	*name = cached;
+	return rc == XB_NAME_GIVE_UP ? XB_NAME_FOUND : rc;
+}
+
 /*
  * A ClientHello with ECH shows a name that may only be its provider's
  * cover: what the DNS cache learnt of the server (pi's destination) is
@@ -363,7 +486,10 @@ ech_cover(struct xb_worker *w, const struct xb_ruleset *rs,
 	struct xb_name known;
 	int cat;
 
-	if (!xb_name_cache_lookup(w->names, pi->family, pi->dst, now, &known))
+	(void)pi;
+	if (w->dns == NULL ||
+	    !xb_dns_learn_lookup(w->dns, dns_tenant_key(rs, f), f->key.family,
+				 f->key.addr[f->remote], now, &known))
 		return;
 	cat = name_category(w, rs, known.str);
 	if (cat >= 0)
@@ -406,6 +532,7 @@ extract_name(struct xb_worker *w, const struct xb_ruleset *rs,
 	name.len = 0;
 	rc = xb_name_feed(w->names, nf, pi, dir, f->init_dir, payload, len,
 			  now, &name);
+	rc = name_from_dns_cache(w, rs, f, rc, now, &name);
 	/* The extractor may keep watching after a result (a re-sent
 	 * ClientHello compared with the first copy, the next HTTP request)
 	 * until it is done with the flow. */
@@ -433,24 +560,6 @@ extract_name(struct xb_worker *w, const struct xb_ruleset *rs,
 		f->flags |= XB_FF_EVASIVE;
 	apply_evidence(rs, f);
 	decide_policy(w, rs, f, now, false);
-}
-
-/* DNS answers teach the address -> name cache, for later flows that carry
- * no name of their own (ECH, no SNI); now: the answer's time (ns). */
-static inline void
-learn_dns(struct xb_worker *w, const struct xb_pkt_info *pi,
-	  struct rte_mbuf *m, uint64_t now)
-{
-	uint8_t buf[1500];
-	uint32_t len = pi->payload_len < sizeof(buf) ? pi->payload_len
-						     : (uint32_t)sizeof(buf);
-	const uint8_t *p;
-
-	if (len == 0 || pi->payload_off + len > rte_pktmbuf_pkt_len(m))
-		return;
-	p = rte_pktmbuf_read(m, pi->payload_off, len, buf);
-	if (p != NULL)
-		xb_name_dns_learn(w->names, p, len, false, now);
 }
 
 /* A packet's time (ns): the burst's on the wall clock, the packet's own
@@ -946,9 +1055,8 @@ enforce_burst(struct xb_worker *w, const struct xb_rxq *q,
 			xb_flow_touch(f, b->dirs[i], len, pi->tcp_flags, now);
 			if (unlikely(!(f->flags & XB_FF_NAME_DONE)))
 				extract_name(w, rs, f, pi, b->dirs[i], m, now);
-			else if (unlikely(pi->proto == IPPROTO_UDP &&
-					  pi->sport == 53))
-				learn_dns(w, pi, m, now);
+			if (unlikely(pi->sport == 53 || pi->dport == 53))
+				learn_dns(w, rs, f, pi, b->dirs[i], role, m, now);
 			if (unlikely(now >= f->verdict.valid_until_ns))
 				/* approval expired */
 				decide_policy(w, rs, f, now, true);

@@ -25,6 +25,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include "xb_dns_learn.h"
 #include "xb_drop.h"
 #include "xb_flow.h"
 #include "xb_flowrec.h"
@@ -118,6 +119,9 @@ struct xb_worker {
 	struct xb_flowrec_ring *flowlog; /* NULL: no --flow-log */
 	struct xb_flowrec_ring *notices; /* negative-list hits, for events */
 	struct xb_name_cache *name_cache; /* name -> category, per worker */
+	struct xb_dns_learner *dns;      /* DNS queries in flight, answers
+					  * learnt into the shared cache;
+					  * NULL: no DNS cache */
 	struct xb_flowsnap *snap;        /* telemetry top flows, or NULL */
 	const struct xb_ruleset *rs;     /* held during a poll loop */
 	/* The worker's clock (ns): the time of the packet the flow stage is
