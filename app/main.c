@@ -41,6 +41,7 @@
 #include "xb_control.h"
 #include "xb_events.h"
 #include "xb_flow.h"
+#include "xb_frag.h"
 #include "xb_log.h"
 #include "xb_pcapout.h"
 #include "xb_prefix.h"
@@ -807,8 +808,10 @@ socket_free(void *p, void *arg)
 	rte_free(p);
 }
 
-/* Per-worker state, on the worker's NUMA node: flow table, name
- * extraction context, flow-log ring, clock base. */
+static uint16_t mbuf_size(uint32_t mtu);
+
+/* Per-worker state, on the worker's NUMA node: flow table, IP reassembly,
+ * name extraction context, flow-log ring, clock base. */
 static int
 setup_worker_state(struct xb_app *app)
 {
@@ -832,8 +835,30 @@ setup_worker_state(struct xb_app *app)
 			.alloc_arg = (void *)(intptr_t)socket,
 		};
 
+		struct xb_frag_params frp = {
+			.datagrams = app->cfg.frag_datagrams,
+			.timeout_ns = app->cfg.frag_timeout_s * s,
+			.mbuf_size = mbuf_size(app->cfg.mtu),
+			.socket = socket,
+		};
+		char frag_name[32];
+
+		snprintf(frag_name, sizeof(frag_name), "xbgw_frag%u", i);
+		frp.name = frag_name;
 		w->rules = &xb_rules_swap;
 		w->flows = xb_flow_table_create(&fp);
+		/* IP reassembly only where the whole pipeline runs (the
+		 * --stages benchmarks forward fragments as they come). */
+		if (app->opt.stages == XB_STAGES_ALL) {
+			w->frag = xb_frag_create(&frp);
+			if (w->frag == NULL) {
+				fprintf(stderr,
+					"xbgw: cannot create the reassembly table of worker %u: %s\n",
+					i, rte_strerror(rte_errno));
+				return -1;
+			}
+		}
+		w->non_ip_drop = app->cfg.non_ip_drop;
 		w->names = xb_name_ctx_create(XB_NAME_SLOTS, XB_DNS_CACHE_ENTRIES);
 		bool want_log = app->flow_log != NULL ||
 				xb_ops_want_flow_records(app); /* IPFIX */
@@ -866,6 +891,7 @@ free_worker_state(struct xb_app *app)
 		struct xb_worker *w = app->workers[i];
 
 		xb_flow_table_free(w->flows);
+		xb_frag_free(w->frag);
 		xb_name_ctx_free(w->names);
 		xb_flowrec_ring_free(w->flowlog);
 		xb_flowrec_ring_free(w->notices);
@@ -1164,8 +1190,11 @@ static unsigned int
 pool_size(const struct xb_app *app, unsigned int nports)
 {
 	unsigned int per_port = (XB_RX_DESC + XB_TX_DESC) * app->cfg.queues;
+	/* Each worker also holds fragments waiting for their datagram
+	 * (xb_frag.h: one RX mbuf per copy buffer). */
 	unsigned int n = nports * per_port + app->nworkers *
-			 (XB_BURST + XB_MAX_PORTS * XB_TX_BUF) + 8192;
+			 (XB_BURST + XB_MAX_PORTS * XB_TX_BUF +
+			  xb_frag_copies(app->cfg.frag_datagrams)) + 8192;
 
 	if (app->cfg.mbufs > n)
 		n = app->cfg.mbufs;
