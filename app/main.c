@@ -42,6 +42,7 @@
 #include "xb_control.h"
 #include "xb_events.h"
 #include "xb_flow.h"
+#include "xb_frag.h"
 #include "xb_log.h"
 #include "xb_pcapout.h"
 #include "xb_prefix.h"
@@ -822,8 +823,10 @@ start_secret(void)
 	return rte_rdtsc() * 0x9e3779b97f4a7c15ull;
 }
 
-/* Per-worker state, on the worker's NUMA node: flow table, name
- * extraction context, flow-log ring, clock base; and the DNS answer
+static uint16_t mbuf_size(uint32_t mtu);
+
+/* Per-worker state, on the worker's NUMA node: flow table, IP reassembly,
+ * name extraction context, flow-log ring, clock base; and the DNS answer
  * cache the workers share (one partition each). */
 static int
 setup_worker_state(struct xb_app *app)
@@ -854,8 +857,30 @@ setup_worker_state(struct xb_app *app)
 			.alloc_arg = (void *)(intptr_t)socket,
 		};
 
+		struct xb_frag_params frp = {
+			.datagrams = app->cfg.frag_datagrams,
+			.timeout_ns = app->cfg.frag_timeout_s * s,
+			.mbuf_size = mbuf_size(app->cfg.mtu),
+			.socket = socket,
+		};
+		char frag_name[32];
+
+		snprintf(frag_name, sizeof(frag_name), "xbgw_frag%u", i);
+		frp.name = frag_name;
 		w->rules = &xb_rules_swap;
 		w->flows = xb_flow_table_create(&fp);
+		/* IP reassembly only where the whole pipeline runs (the
+		 * --stages benchmarks forward fragments as they come). */
+		if (app->opt.stages == XB_STAGES_ALL) {
+			w->frag = xb_frag_create(&frp);
+			if (w->frag == NULL) {
+				fprintf(stderr,
+					"xbgw: cannot create the reassembly table of worker %u: %s\n",
+					i, rte_strerror(rte_errno));
+				return -1;
+			}
+		}
+		w->non_ip_drop = app->cfg.non_ip_drop;
 		w->names = xb_name_ctx_create(XB_NAME_SLOTS, 0);
 		w->dns = xb_dns_learner_create(app->dns_cache, i,
 					       XB_DNS_PENDING_QUERIES,
@@ -891,6 +916,7 @@ free_worker_state(struct xb_app *app)
 		struct xb_worker *w = app->workers[i];
 
 		xb_flow_table_free(w->flows);
+		xb_frag_free(w->frag);
 		xb_name_ctx_free(w->names);
 		xb_dns_learner_free(w->dns);
 		xb_flowrec_ring_free(w->flowlog);
@@ -1192,8 +1218,11 @@ static unsigned int
 pool_size(const struct xb_app *app, unsigned int nports)
 {
 	unsigned int per_port = (XB_RX_DESC + XB_TX_DESC) * app->cfg.queues;
+	/* Each worker also holds fragments waiting for their datagram
+	 * (xb_frag.h: one RX mbuf per copy buffer). */
 	unsigned int n = nports * per_port + app->nworkers *
-			 (XB_BURST + XB_MAX_PORTS * XB_TX_BUF) + 8192;
+			 (XB_BURST + XB_MAX_PORTS * XB_TX_BUF +
+			  xb_frag_copies(app->cfg.frag_datagrams)) + 8192;
 
 	if (app->cfg.mbufs > n)
 		n = app->cfg.mbufs;

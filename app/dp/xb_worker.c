@@ -10,6 +10,7 @@
 
 #include "xb_dscp.h"
 #include "xb_flowsnap.h"
+#include "xb_frag.h"
 #include "xb_parse.h"
 #include "xb_ruleset.h"
 #include "xb_swap.h"
@@ -573,16 +574,17 @@ packet_time(const struct xb_worker *w, const struct rte_mbuf *m,
 	return burst_ns;
 }
 
-/* Rewrite the DSCP of the outermost IP header (the one the network sees). */
+/* Rewrite the DSCP of the outermost IP header (the one the network sees),
+ * at offset outer_l3_off of m. */
 static inline void
-remark_dscp(struct xb_worker *w, struct rte_mbuf *m,
-	    const struct xb_pkt_info *pi, uint8_t dscp)
+remark_dscp(struct xb_worker *w, struct rte_mbuf *m, uint16_t outer_l3_off,
+	    uint8_t dscp)
 {
 	uint8_t *ip;
 
-	if (unlikely((uint32_t)pi->outer_l3_off + 40 > m->data_len))
+	if (unlikely((uint32_t)outer_l3_off + 40 > m->data_len))
 		return; /* header not in the first segment: leave it */
-	ip = rte_pktmbuf_mtod_offset(m, uint8_t *, pi->outer_l3_off);
+	ip = rte_pktmbuf_mtod_offset(m, uint8_t *, outer_l3_off);
 	if ((ip[0] >> 4) == 4) {
 		if (xb_dscp_get_ipv4(ip) == dscp)
 			return;
@@ -693,7 +695,9 @@ acct_refresh(struct xb_worker *w, const struct xb_ruleset *rs,
 
 /*
  * Enforce a verdict v on one packet m (pi: its parse, len: its frame
- * bytes, now: its time, ns), the steps after classification in order:
+ * bytes, now: its time, ns; frames: 1, or the number of fragment frames
+ * of a reassembled datagram, whose len is their bytes and m NULL: its
+ * caller remarks the frames), the steps after classification in order:
  * count it under its class and action; policy: negative list and deny
  * rows drop; meter: the row's meter polices (red drops); the tenant's
  * quota, once spent, applies its over_quota action; DSCP is remarked;
@@ -705,7 +709,7 @@ static inline enum xb_drop_reason
 enforce(struct xb_worker *w, const struct xb_ruleset *rs,
 	const struct xb_ruleset_counters *cnt, struct rte_mbuf *m,
 	const struct xb_pkt_info *pi, const struct xb_flow_verdict *v,
-	uint32_t len, uint64_t now)
+	uint32_t frames, uint32_t len, uint64_t now)
 {
 	/* Read once: the counter stores below may alias byte fields. */
 	const uint16_t country = v->country, category = v->category;
@@ -714,13 +718,13 @@ enforce(struct xb_worker *w, const struct xb_ruleset *rs,
 	const uint32_t meter = v->meter;
 	struct xb_pkt_bytes *cell;
 
-	cnt->by_country[country].packets++;
+	cnt->by_country[country].packets += frames;
 	cnt->by_country[country].bytes += len;
-	cnt->by_category[category].packets++;
+	cnt->by_category[category].packets += frames;
 	cnt->by_category[category].bytes += len;
-	cnt->by_tenant[tenant].packets++;
+	cnt->by_tenant[tenant].packets += frames;
 	cnt->by_tenant[tenant].bytes += len;
-	w->c.by_action_pkts[action]++;
+	w->c.by_action_pkts[action] += frames;
 	w->c.by_action_bytes[action] += len;
 	if (unlikely(!xb_action_forwards(action)))
 		return action == XB_ACT_NEGATIVE_LIST ? XB_DROP_NEGATIVE_LIST
@@ -746,8 +750,8 @@ enforce(struct xb_worker *w, const struct xb_ruleset *rs,
 				   len) == XB_RED)
 			return XB_DROP_QUOTA;
 	}
-	if (dscp != XB_DSCP_KEEP)
-		remark_dscp(w, m, pi, dscp);
+	if (dscp != XB_DSCP_KEEP && m != NULL)
+		remark_dscp(w, m, pi->outer_l3_off, dscp);
 	if (unlikely(w->usage_rs != rs || now < w->acct_from_ns ||
 		     now >= w->acct_until_ns))
 	{
@@ -765,7 +769,7 @@ enforce(struct xb_worker *w, const struct xb_ruleset *rs,
 	cell = &cnt->usage.cells[w->usage_slot]
 		       [xb_ruleset_usage_cell(rs, tenant, country, category,
 					      w->band)];
-	cell->packets++;
+	cell->packets += frames;
 	cell->bytes += len;
 	return XB_DROP_MAX;
 }
@@ -820,10 +824,62 @@ struct xb_ip_burst {
  * line: the later stages' size would otherwise crowd the parse loop's
  * registers.
  */
+/* The originals of a reassembled datagram r dropped (reason why), and r
+ * released: frees at once (up to XB_FRAG_MAX frames, more than a burst's
+ * drop list may have room for). */
+static void
+drop_originals(struct xb_worker *w, struct rte_mbuf *r,
+	       enum xb_drop_reason why)
+{
+	struct rte_mbuf *orig[XB_FRAG_MAX];
+	uint16_t l3[XB_FRAG_MAX];
+	uint32_t bytes;
+	unsigned int n = xb_frag_originals(r, orig, l3, &bytes);
+
+	w->c.drop[why] += n;
+	rte_pktmbuf_free_bulk(orig, n);
+	xb_frag_release(r);
+}
+
+/*
+ * A fragment (pi: its parse) into the reassembly table at its time now
+ * (ns).  Returns the datagram it completes, parsed into pi (flagged
+ * XB_PKT_F_REASSEMBLED, its time that of the completing fragment), or
+ * NULL: the fragment waits, or was dropped (counted as `fragment`).  A
+ * datagram that is broken once whole (its L4 header, a tunnel inside)
+ * drops its frames as malformed.  scratch: XB_PARSE_HDR_MAX bytes.
+ */
+static __rte_noinline struct rte_mbuf *
+take_fragment(struct xb_worker *w, struct rte_mbuf *m, struct xb_pkt_info *pi,
+	      uint64_t now, uint8_t *scratch)
+{
+	struct rte_mbuf *r = xb_frag_take(w->frag, m, pi, now,
+					  &w->c.drop[XB_DROP_FRAGMENT]);
+	const uint8_t *hdr;
+	uint32_t len, hlen;
+
+	if (r == NULL)
+		return NULL;
+	w->c.reassembled++;
+	if (w->clock_capture && w->ts_offset >= 0)
+		*RTE_MBUF_DYNFIELD(r, w->ts_offset, uint64_t *) = now;
+	len = rte_pktmbuf_pkt_len(r);
+	hlen = len < XB_PARSE_HDR_MAX ? len : XB_PARSE_HDR_MAX;
+	hdr = rte_pktmbuf_read(r, 0, hlen, scratch);
+	if (likely(hdr != NULL &&
+		   xb_parse(hdr, hlen, len, pi) == XB_PARSE_IP &&
+		   !(pi->flags & XB_PKT_F_FRAGMENT))) {
+		pi->flags |= XB_PKT_F_REASSEMBLED;
+		return r;
+	}
+	drop_originals(w, r, XB_DROP_MALFORMED);
+	return NULL;
+}
+
 static __rte_noinline void
 parse_burst(struct xb_worker *w, const struct xb_rxq *q,
-	    struct rte_mbuf **pkts, uint16_t n, bool keyed,
-	    struct xb_ip_burst *b, struct xb_dropped *dropped)
+	    struct rte_mbuf **pkts, uint16_t n, bool keyed, bool reassemble,
+	    uint64_t now, struct xb_ip_burst *b, struct xb_dropped *dropped)
 {
 	uint8_t scratch[XB_PARSE_HDR_MAX];
 
@@ -854,6 +910,16 @@ parse_burst(struct xb_worker *w, const struct xb_rxq *q,
 		rc = hdr ? xb_parse(hdr, hlen, len, &b->info[k])
 			 : XB_PARSE_MALFORMED;
 		if (likely(rc == XB_PARSE_IP)) {
+			/* Fragments wait for their datagram (one flag test
+			 * for every other packet). */
+			if (unlikely(b->info[k].flags & XB_PKT_F_FRAGMENT) &&
+			    reassemble) {
+				m = take_fragment(w, m, &b->info[k],
+						  packet_time(w, m, now),
+						  scratch);
+				if (m == NULL)
+					continue;
+			}
 			if (likely(keyed)) {
 				b->hashes[k] = xb_flow_key_from_pkt_hash(
 					&b->info[k], &b->keys[k], &b->dirs[k]);
@@ -864,7 +930,10 @@ parse_burst(struct xb_worker *w, const struct xb_rxq *q,
 		}
 		if (rc == XB_PARSE_NOT_IP) {
 			w->c.not_ip++;
-			tx_enqueue(w, q->tx_port, m);
+			if (unlikely(w->non_ip_drop))
+				drop(w, dropped, m, XB_DROP_NOT_IP);
+			else
+				tx_enqueue(w, q->tx_port, m);
 		} else {
 			drop(w, dropped, m, XB_DROP_MALFORMED);
 		}
@@ -1024,6 +1093,67 @@ classify_new(struct xb_worker *w, const struct xb_ruleset *rs,
 }
 
 /*
+ * enforce_burst's step for a datagram reassembled from fragments (packet
+ * i of b): the same steps as for one packet, on the datagram (names, the
+ * verdict), with the flow's counters, the policy's and the bill's counted
+ * per original frame; the originals are forwarded (DSCP remarked in each)
+ * or dropped, the datagram released.
+ */
+static __rte_noinline void
+enforce_datagram(struct xb_worker *w, const struct xb_rxq *q,
+		 const struct xb_ruleset *rs,
+		 const struct xb_ruleset_counters *cnt, enum xb_role_hint role,
+		 const struct xb_ip_burst *b, uint16_t i)
+{
+	struct rte_mbuf *r = b->pkts[i];
+	const struct xb_pkt_info *pi = &b->info[i];
+	struct xb_flow *f = b->flows[i];
+	uint64_t now = b->times[i];
+	struct rte_mbuf *orig[XB_FRAG_MAX];
+	uint16_t l3[XB_FRAG_MAX];
+	const struct xb_flow_verdict *v;
+	struct xb_flow_verdict own;
+	enum xb_drop_reason why;
+	uint8_t action, dscp;
+	uint32_t bytes;
+	unsigned int n = xb_frag_originals(r, orig, l3, &bytes);
+
+	if (f != NULL) {
+		f->flags &= (uint8_t)~XB_FF_SEEN;
+		for (unsigned int k = 0; k < n; k++)
+			xb_flow_touch(f, b->dirs[i], rte_pktmbuf_pkt_len(orig[k]),
+				      pi->tcp_flags, now);
+		if (!(f->flags & XB_FF_NAME_DONE))
+			extract_name(w, rs, f, pi, b->dirs[i], r, now);
+		if (pi->sport == 53 || pi->dport == 53)
+			learn_dns(w, rs, f, pi, b->dirs[i], role, r, now);
+		if (now >= f->verdict.valid_until_ns)
+			decide_policy(w, rs, f, now, true);
+		v = &f->verdict;
+	} else {
+		stateless_verdict(w, rs, pi, role, now, &own);
+		v = &own;
+	}
+	action = v->action;
+	dscp = v->dscp;
+	why = enforce(w, rs, cnt, NULL, pi, v, n, bytes, now);
+	if (why == XB_DROP_MAX) {
+		uint16_t port = action == XB_ACT_PUBLIC ? q->public_port
+							: q->tx_port;
+
+		for (unsigned int k = 0; k < n; k++) {
+			if (dscp != XB_DSCP_KEEP)
+				remark_dscp(w, orig[k], l3[k], dscp);
+			tx_enqueue(w, port, orig[k]);
+		}
+	} else {
+		w->c.drop[why] += n;
+		rte_pktmbuf_free_bulk(orig, n);
+	}
+	xb_frag_release(r);
+}
+
+/*
  * Stage enforce, per packet of the segment [start, end): the flow's
  * counters and state (names from its first payload packets, the policy
  * decided again once it lapses), then its verdict enforced (policy,
@@ -1050,6 +1180,10 @@ enforce_burst(struct xb_worker *w, const struct xb_rxq *q,
 		enum xb_drop_reason why;
 		uint8_t action;
 
+		if (unlikely(pi->flags & XB_PKT_F_REASSEMBLED)) {
+			enforce_datagram(w, q, rs, cnt, role, b, i);
+			continue;
+		}
 		if (likely(f != NULL)) {
 			f->flags &= (uint8_t)~XB_FF_SEEN;
 			xb_flow_touch(f, b->dirs[i], len, pi->tcp_flags, now);
@@ -1068,7 +1202,7 @@ enforce_burst(struct xb_worker *w, const struct xb_rxq *q,
 		}
 		/* Read before enforce's stores, which may alias it. */
 		action = v->action;
-		why = enforce(w, rs, cnt, m, pi, v, len, now);
+		why = enforce(w, rs, cnt, m, pi, v, 1, len, now);
 		if (likely(why == XB_DROP_MAX))
 			tx_enqueue(w, action == XB_ACT_PUBLIC ? q->public_port
 							      : q->tx_port,
@@ -1098,7 +1232,7 @@ process_burst_stages(struct xb_worker *w, const struct xb_rxq *q,
 		}
 		return;
 	}
-	parse_burst(w, q, pkts, n, keyed, &b, &dropped);
+	parse_burst(w, q, pkts, n, keyed, false, now, &b, &dropped);
 	if (keyed) {
 		flows_only(w, q, &b, now);
 	} else {
@@ -1131,7 +1265,7 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 		process_burst_stages(w, q, pkts, n, now);
 		return;
 	}
-	parse_burst(w, q, pkts, n, true, &b, &dropped);
+	parse_burst(w, q, pkts, n, true, w->frag != NULL, now, &b, &dropped);
 	flows_begin(w, &b);
 	for (uint16_t start = 0, end; start < b.n; start = end) {
 		end = lookup_flows(w, rs, role, &b, start, now);
@@ -1198,6 +1332,9 @@ xb_worker_main(void *arg)
 					? XB_EXPIRE_MAX_BUCKETS
 					: (unsigned int)periods * XB_EXPIRE_BUCKETS;
 
+			if (w->frag != NULL)
+				xb_frag_expire(w->frag, w->now_ns,
+					       &w->c.drop[XB_DROP_FRAGMENT]);
 			xb_flow_sweep(w->flows, w->now_ns, budget,
 				      flow_end,
 				      w->active_timeout_ns && w->flowlog
@@ -1211,6 +1348,10 @@ xb_worker_main(void *arg)
 		w->rs = NULL;
 		xb_swap_quiescent(w->rules, w->index);
 	}
+	/* Exit: fragments still waiting for their datagram are dropped
+	 * (counted: rx == tx + drops holds at the end too). */
+	if (w->frag != NULL)
+		xb_frag_flush(w->frag, &w->c.drop[XB_DROP_FRAGMENT]);
 	for (unsigned int p = 0; p < XB_MAX_PORTS; p++)
 		tx_flush(w, (uint16_t)p);
 	/* Exit: every live flow goes to the flow log. */

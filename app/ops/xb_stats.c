@@ -60,6 +60,7 @@ add(struct xb_counters *sum, const struct xb_counters *c)
 	for (unsigned int i = 0; i < XB_DROP_MAX; i++)
 		sum->drop[i] += rd(&c->drop[i]);
 	sum->not_ip += rd(&c->not_ip);
+	sum->reassembled += rd(&c->reassembled);
 	sum->busy_cycles += rd(&c->busy_cycles);
 	sum->busy_bursts += rd(&c->busy_bursts);
 	sum->polls += rd(&c->polls);
@@ -155,6 +156,7 @@ xb_stats_write_json(const struct xb_app *app, FILE *f, bool pretty)
 		xb_json_u64(&j, xb_drop_names[i], s.drop[i]);
 	xb_json_object_end(&j);
 	xb_json_u64(&j, "not_ip", s.not_ip);
+	xb_json_u64(&j, "reassembled", s.reassembled);
 	xb_json_object_end(&j);
 	xb_json_object_begin(&j, "bytes");
 	xb_json_u64(&j, "rx", s.rx_bytes);
