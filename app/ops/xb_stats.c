@@ -7,6 +7,7 @@
 #include "xb_app.h"
 #include "xb_billing.h"
 #include "xb_json.h"
+#include "xb_names.h"
 #include "xb_policy.h"
 #include "xb_rules.h"
 #include "xb_stats_afxdp.h"
@@ -68,6 +69,7 @@ add(struct xb_counters *sum, const struct xb_counters *c)
 	sum->flows_stateless += rd(&c->flows_stateless);
 	sum->reclassified += rd(&c->reclassified);
 	sum->names_found += rd(&c->names_found);
+	sum->names_cksum_bad += rd(&c->names_cksum_bad);
 	sum->flowlog_lost += rd(&c->flowlog_lost);
 	sum->meter_yellow += rd(&c->meter_yellow);
 	sum->over_quota += rd(&c->over_quota);
@@ -136,6 +138,47 @@ write_dns_cache(const struct xb_app *app, struct xb_json *j)
 	xb_json_u64(j, "pending_full", l.pending_full);
 	xb_json_u64(j, "evicted", c.evicted);
 	xb_json_u64(j, "hits", l.hits);
+	xb_json_object_end(j);
+}
+
+/* Name extraction: what the flows showed, and every limit it hit (each
+ * one a strict verdict: unnamed). */
+static void
+write_names(const struct xb_app *app, const struct xb_counters *s,
+	    struct xb_json *j)
+{
+	struct xb_name_stats t = {0};
+
+	for (unsigned int i = 0; i < app->nworkers; i++) {
+		struct xb_name_stats w;
+
+		if (app->workers[i]->names == NULL)
+			continue;
+		xb_name_stats_get(app->workers[i]->names, &w);
+		t.give_up += w.give_up;
+		t.slot_reclaimed += w.slot_reclaimed;
+		t.slot_lost += w.slot_lost;
+		t.unnamed += w.unnamed;
+		t.evasive += w.evasive;
+		t.budget_spent += w.budget_spent;
+		t.big_exhausted += w.big_exhausted;
+		t.ech += w.ech;
+		t.verified += w.verified;
+		t.quic_decrypt_fail += w.quic_decrypt_fail;
+	}
+	xb_json_object_begin(j, "names");
+	xb_json_u64(j, "found", s->names_found);
+	xb_json_u64(j, "none_expected", t.give_up);
+	xb_json_u64(j, "unnamed", t.unnamed);
+	xb_json_u64(j, "evasive", t.evasive);
+	xb_json_u64(j, "verified", t.verified);
+	xb_json_u64(j, "ech", t.ech);
+	xb_json_u64(j, "slot_reclaimed", t.slot_reclaimed);
+	xb_json_u64(j, "slot_lost", t.slot_lost);
+	xb_json_u64(j, "budget_spent", t.budget_spent);
+	xb_json_u64(j, "big_buffer_exhausted", t.big_exhausted);
+	xb_json_u64(j, "quic_decrypt_fail", t.quic_decrypt_fail);
+	xb_json_u64(j, "nic_checksum_bad", s->names_cksum_bad);
 	xb_json_object_end(j);
 }
 
@@ -218,6 +261,7 @@ xb_stats_write_json(const struct xb_app *app, FILE *f, bool pretty)
 	xb_json_u64(&j, "logged", app->flows_logged);
 	xb_json_u64(&j, "log_lost", s.flowlog_lost);
 	xb_json_object_end(&j);
+	write_names(app, &s, &j);
 	write_dns_cache(app, &j);
 	xb_json_object_begin(&j, "ruleset");
 	xb_json_u64(&j, "generation", app->generation);
