@@ -628,6 +628,7 @@ parse_burst(struct xb_worker *w, const struct xb_rxq *q,
 	    struct xb_ip_burst *b, struct xb_dropped *dropped)
 {
 	uint8_t scratch[XB_PARSE_HDR_MAX];
+	const struct xb_flow_hash_key *hkey = xb_flow_table_hash_key(w->flows);
 
 	b->n = 0;
 	for (uint16_t i = 0; i < n; i++)
@@ -658,7 +659,8 @@ parse_burst(struct xb_worker *w, const struct xb_rxq *q,
 		if (likely(rc == XB_PARSE_IP)) {
 			if (likely(keyed)) {
 				b->hashes[k] = xb_flow_key_from_pkt_hash(
-					&b->info[k], &b->keys[k], &b->dirs[k]);
+					&b->info[k], &b->keys[k], &b->dirs[k],
+					hkey);
 				xb_flow_prefetch_bucket(w->flows, b->hashes[k]);
 			}
 			b->pkts[b->n++] = m;
