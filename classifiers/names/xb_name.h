@@ -30,8 +30,26 @@ struct xb_name {
 	char str[XB_NAME_MAX + 1];
 };
 
-/* Return values of the extractors and of xb_name_feed(). */
-enum { XB_NAME_MORE = 0, XB_NAME_FOUND = 1, XB_NAME_GIVE_UP = -1 };
+/*
+ * Return values of the extractors and of xb_name_feed():
+ *   MORE     nothing new yet: call again with the flow's next packet;
+ *   FOUND    a name (out filled);
+ *   GIVE_UP  no name expected: not a name-bearing protocol;
+ *   UNNAMED  the flow should reveal a name and did not: a limit was hit,
+ *            its bytes could not be parsed, or it hides the name (ECH);
+ *            out may hold a name it shows instead (an ECH outer name);
+ *   EVASIVE  two different payloads for the same stream range (TCP
+ *            sequence range, QUIC CRYPTO offsets): one of them is a decoy.
+ * UNNAMED and EVASIVE are evidence: the caller makes the flow's category
+ * `unnamed` / `evasive` (only ever stricter, see the worker).
+ */
+enum {
+	XB_NAME_MORE = 0,
+	XB_NAME_FOUND = 1,
+	XB_NAME_GIVE_UP = -1,
+	XB_NAME_UNNAMED = -2,
+	XB_NAME_EVASIVE = -3,
+};
 
 /* Per-flow limits: give up after this many payload packets in the
  * direction being reassembled, or this many in both directions, or this many

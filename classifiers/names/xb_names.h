@@ -68,6 +68,17 @@ int xb_name_feed(struct xb_name_ctx *ctx, uint32_t *slot,
 		 const uint8_t *payload, uint32_t len, uint64_t now_ns,
 		 struct xb_name *out);
 
+/* True while the extractor holds state for the flow (*slot): the caller
+ * keeps feeding it the flow's packets, also after a FOUND, UNNAMED or
+ * EVASIVE result (it may still be watching: a re-sent ClientHello is
+ * compared with the first copy, an HTTP connection's next request is
+ * read).  False once it is done with the flow. */
+static inline bool
+xb_name_active(uint32_t slot)
+{
+	return slot != XB_NAME_SLOT_NONE;
+}
+
 /* Flow ended before FOUND/GIVE_UP: free its slot (no-op for SLOT_NONE). */
 void xb_name_release(struct xb_name_ctx *ctx, uint32_t *slot);
 
