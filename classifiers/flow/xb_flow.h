@@ -70,6 +70,7 @@
 #define XB_TCP_FLAG_FIN 0x01
 #define XB_TCP_FLAG_SYN 0x02
 #define XB_TCP_FLAG_RST 0x04
+#define XB_TCP_FLAG_ACK 0x10
 
 /* A connection is closed after FIN both ways, or after an RST. */
 static inline int
