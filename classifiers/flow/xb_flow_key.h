@@ -68,6 +68,22 @@ xb_flow_icmp_is_echo(uint8_t proto, uint16_t type_code)
  */
 
 /*
+ * SipHash-1-3 of a key given as its five 8-byte words (the key's memory
+ * layout, little-endian): IPv4 keys (family 4: words 1 and 3 zero, words
+ * 0 and 2 below 2^32) as the 16 bytes (w0 | w2 << 32, w4), IPv6 keys as
+ * all 40 (xb_flow_hash.h: an injective encoding either way).
+ */
+static inline uint64_t
+xb_flow_key_siphash(const struct xb_flow_hash_key *hk, uint64_t w0,
+		    uint64_t w1, uint64_t w2, uint64_t w3, uint64_t w4,
+		    int ipv4)
+{
+	if (ipv4)
+		return xb_flow_siphash13_16(hk, w0 | w2 << 32, w4);
+	return xb_flow_siphash13_40(hk, w0, w1, w2, w3, w4);
+}
+
+/*
  * The table's 32-bit hash of a key under hash key hk (xb_flow_hash.h:
  * SipHash-1-3, folded to 32 bits).  Low bits pick the bucket, the top 16
  * bits are the in-bucket signature.  The memcpy loads make no aliasing or
@@ -81,8 +97,8 @@ xb_flow_key_hash(const struct xb_flow_hash_key *hk, const struct xb_flow_key *k)
 	uint64_t w[5];
 
 	memcpy(w, p, sizeof(w));
-	return xb_flow_hash_fold(
-		xb_flow_siphash13_40(hk, w[0], w[1], w[2], w[3], w[4]));
+	return xb_flow_hash_fold(xb_flow_key_siphash(hk, w[0], w[1], w[2], w[3],
+						     w[4], k->family == 4));
 }
 
 /*
@@ -150,7 +166,8 @@ xb_flow_key_from_pkt_hash(const struct xb_pkt_info *pi, struct xb_flow_key *k,
 	memcpy(k->addr[1] + 8, &b1, 8);
 	memcpy(k->port, &tail, 8);
 	*dir = d;
-	return xb_flow_hash_fold(xb_flow_siphash13_40(hk, a0, a1, b0, b1, tail));
+	return xb_flow_hash_fold(xb_flow_key_siphash(hk, a0, a1, b0, b1, tail,
+						     pi->family == 4));
 }
 
 /* The key alone (the hash under an all-zero state is computed and
