@@ -48,6 +48,17 @@
 /* Packet data is prefetched this many packets before it is parsed. */
 #define XB_PKT_AHEAD 4
 
+/* The name extractor's state of a flow, beside its name (zeroed when
+ * the entry is made or restarted). */
+_Static_assert(sizeof(struct xb_name_flow) <= XB_FLOW_EXT_BYTES,
+	       "the extractor's state fits the flow's side array");
+
+static inline struct xb_name_flow *
+name_flow(const struct xb_worker *w, const struct xb_flow *f)
+{
+	return xb_flow_ext(w->flows, f);
+}
+
 /* Wall-clock ns of a TSC reading (one rdtsc serves the busy-cycle count
  * and the clock: in a VM each costs tens of cycles). */
 static inline uint64_t
@@ -196,13 +207,13 @@ stricter_category(const struct xb_ruleset *rs, struct xb_flow *f,
 		rs->categories, f->verdict.category, cat);
 }
 
-/* Apply the category a name gives, if any (the per-worker cache first:
- * names repeat far more often than they change category). */
-static inline void
-apply_name(struct xb_worker *w, const struct xb_ruleset *rs,
-	   struct xb_flow *f)
+/* The category of a name, or -1 when no domain pattern matches (the
+ * per-worker cache first: names repeat far more often than they change
+ * category). */
+static inline int
+name_category(struct xb_worker *w, const struct xb_ruleset *rs,
+	      const char *name)
 {
-	const char *name = xb_flow_name(w->flows, f);
 	size_t len = strlen(name);
 	uint64_t h = xb_name_cache_hash(name, len);
 	int cat;
@@ -213,6 +224,16 @@ apply_name(struct xb_worker *w, const struct xb_ruleset *rs,
 		xb_name_cache_put(w->name_cache, rs->generation, name, len, h,
 				  cat);
 	}
+	return cat;
+}
+
+/* Apply the category the flow's name gives, if any. */
+static inline void
+apply_name(struct xb_worker *w, const struct xb_ruleset *rs,
+	   struct xb_flow *f)
+{
+	int cat = name_category(w, rs, xb_flow_name(w->flows, f));
+
 	if (cat >= 0)
 		stricter_category(rs, f, (unsigned int)cat);
 }
@@ -323,6 +344,7 @@ recall_evicted(struct xb_worker *w, struct xb_flow *f,
 		    XB_TCP_FLAG_SYN)
 		return false;
 	memcpy(xb_flow_name(w->flows, f), rec.name, XB_FLOW_NAME_MAX);
+	xb_flow_name(w->flows, f)[XB_FLOW_NAME_MAX - 1] = '\0';
 	f->name_source = rec.name_source;
 	f->flags |= (uint8_t)((rec.flags & XB_FF_REMEMBERED) | XB_FF_NAME_DONE);
 	*cat = rec.category;
@@ -344,7 +366,7 @@ flow_end(void *ctx, struct xb_flow *f, enum xb_flow_end_reason why)
 
 	if (why == XB_FLOW_END_EVICTED)
 		remember_evicted(w, f);
-	xb_name_release(w->names, &f->name_slot);
+	xb_name_release(w->names, name_flow(w, f));
 	if (w->flowlog == NULL || rs == NULL)
 		return;
 	if (f->generation != rs->generation) {
@@ -397,6 +419,25 @@ flow_live(void *ctx, struct xb_flow *f, uint64_t now_ns)
 	w->c.interim_records++;
 }
 
+/*
+ * A ClientHello with ECH shows a name that may only be its provider's
+ * cover: what the DNS cache learnt of the server (pi's destination) is
+ * weighed too, the stricter category wins.
+ */
+static void
+ech_cover(struct xb_worker *w, const struct xb_ruleset *rs,
+	  struct xb_flow *f, const struct xb_pkt_info *pi, uint64_t now)
+{
+	struct xb_name known;
+	int cat;
+
+	if (!xb_name_cache_lookup(w->names, pi->family, pi->dst, now, &known))
+		return;
+	cat = name_category(w, rs, known.str);
+	if (cat >= 0)
+		stricter_category(rs, f, (unsigned int)cat);
+}
+
 /* The first payload packets of a flow may reveal its name (pi, m: the
  * packet, direction dir in the flow key, time now). */
 static inline void
@@ -404,34 +445,41 @@ extract_name(struct xb_worker *w, const struct xb_ruleset *rs,
 	     struct xb_flow *f, const struct xb_pkt_info *pi, uint8_t dir,
 	     struct rte_mbuf *m, uint64_t now)
 {
-	uint8_t buf[2048];
+	struct xb_name_flow *nf = name_flow(w, f);
 	struct xb_name name;
 	const uint8_t *payload = NULL;
 	uint32_t len = pi->payload_len;
 	int rc;
 
 	if (len > 0) {
-		if (len > sizeof(buf))
-			len = sizeof(buf);
+		/* A copy the server would discard (the NIC found its L4
+		 * checksum bad) must not decide the name. */
+		if (unlikely((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
+			     RTE_MBUF_F_RX_L4_CKSUM_BAD)) {
+			w->c.names_cksum_bad++;
+			return;
+		}
+		/* The whole payload: a name may lie past any cut. */
 		if (pi->payload_off + len > rte_pktmbuf_pkt_len(m))
 			len = rte_pktmbuf_pkt_len(m) > pi->payload_off
 				      ? rte_pktmbuf_pkt_len(m) - pi->payload_off
 				      : 0;
-		payload = rte_pktmbuf_read(m, pi->payload_off, len, buf);
+		if (len > sizeof(w->payload_copy))
+			len = sizeof(w->payload_copy);
+		payload = rte_pktmbuf_read(m, pi->payload_off, len,
+					   w->payload_copy);
 		if (payload == NULL)
 			len = 0;
 	}
 	name.len = 0;
-	rc = xb_name_feed(w->names, &f->name_slot, pi, dir, f->init_dir,
-			  payload, len, now, &name);
-	if (rc == XB_NAME_MORE)
-		return;
+	rc = xb_name_feed(w->names, nf, pi, dir, f->init_dir, payload, len,
+			  now, &name);
 	/* The extractor may keep watching after a result (a re-sent
-	 * ClientHello compared with the first copy, the next HTTP request):
-	 * it holds its slot until it is done. */
-	if (!xb_name_active(f->name_slot))
+	 * ClientHello compared with the first copy, the next HTTP request)
+	 * until it is done with the flow. */
+	if (!xb_name_active(nf))
 		f->flags |= XB_FF_NAME_DONE;
-	if (rc == XB_NAME_GIVE_UP)
+	if (rc == XB_NAME_MORE || rc == XB_NAME_GIVE_UP)
 		return;
 	if (name.len > 0 && (rc == XB_NAME_FOUND || rc == XB_NAME_UNNAMED)) {
 		/* The name shown (for UNNAMED: what the flow shows instead of
@@ -445,6 +493,8 @@ extract_name(struct xb_worker *w, const struct xb_ruleset *rs,
 		/* The name may change the category, and with it the policy. */
 		apply_name(w, rs, f);
 	}
+	if (rc == XB_NAME_FOUND && (name.flags & XB_NAME_F_ECH))
+		ech_cover(w, rs, f, pi, now);
 	if (rc == XB_NAME_UNNAMED)
 		f->flags |= XB_FF_UNNAMED;
 	else if (rc == XB_NAME_EVASIVE)
@@ -898,7 +948,6 @@ lookup_flows(struct xb_worker *w, const struct xb_ruleset *rs,
 				w->c.flows_new++;
 				f->init_dir = b->dirs[i];
 				f->flags = (uint8_t)role;
-				f->name_slot = XB_NAME_SLOT_NONE;
 				/* An evicted flow back mid-stream gets what
 				 * it had; a TCP flow first seen mid-stream
 				 * that the memory does not know is marked. */

@@ -67,6 +67,7 @@ struct xb_counters {
 	uint64_t flows_restored;
 	uint64_t reclassified;    /* verdicts redone after a reload */
 	uint64_t names_found;
+	uint64_t names_cksum_bad; /* payload the NIC marked bad: not looked at */
 	uint64_t flowlog_lost;
 	uint64_t notices_lost;
 	uint64_t interim_records;
@@ -154,6 +155,9 @@ struct xb_worker {
 	/* Set while the worker waits for a fold to acknowledge a month slot
 	 * (usage_month_switch): the main lcore folds at once. */
 	atomic_bool fold_wanted;
+	/* A payload the name extractor reads whole, copied here only when it
+	 * spans mbuf segments (a GRO / jumbo segment is up to 64 KB). */
+	uint8_t payload_copy[UINT16_MAX + 1];
 } __rte_cache_aligned;
 
 /* lcore entry point; arg is a struct xb_worker. */

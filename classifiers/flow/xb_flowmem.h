@@ -30,7 +30,7 @@
 #include "xb_flow_key.h"
 
 #define XB_FLOWMEM_WAYS 4
-/* Bytes of a remembered name, NUL included (= XB_FLOW_NAME_MAX). */
+/* Bytes of a remembered name, NUL included (at least XB_FLOW_NAME_MAX). */
 #define XB_FLOWMEM_NAME_MAX 128
 /* Fewest and most records a memory holds. */
 #define XB_FLOWMEM_MIN_ENTRIES 64

@@ -32,55 +32,89 @@
 struct xb_name_ctx;
 
 /*
- * Create a per-lcore context: `slots` reassembly slots (each ~9 KB) for flows
- * whose name needs more than one packet, and a DNS answer cache of
- * `dns_cache_entries` entries (rounded up to a multiple of 4; 0 disables it).
- * All memory is allocated here.  Returns NULL on bad arguments (slots 0 or
- * > 65535) or allocation failure.  Control plane only.
+ * What the extractor keeps per flow, in the caller's flow entry (12
+ * bytes; all zero = a new flow: no other initialisation).  Opaque to the
+ * caller, except through xb_name_active().
+ */
+struct xb_name_flow {
+	uint32_t slot;      /* reassembly slot handle, 0: none */
+	uint32_t tcp_start; /* sequence number of the client's first stream
+			     * byte, from its SYN or the server's SYN-ACK */
+	uint8_t flags;      /* XB_NAME_FLOW_* */
+	uint8_t skipped;    /* server payload packets before the client's */
+	uint16_t spare;
+};
+
+#define XB_NAME_FLOW_DONE 0x01      /* nothing more to look at */
+#define XB_NAME_FLOW_START 0x02     /* tcp_start known */
+#define XB_NAME_FLOW_SYNACK 0x04    /* tcp_start from the server's SYN-ACK */
+#define XB_NAME_FLOW_CLIENT 0x08    /* client direction known: */
+#define XB_NAME_FLOW_CLIENT1 0x10   /* ... and it is direction 1 */
+
+/*
+ * Create a per-lcore context: `slots` reassembly slots (each a little
+ * over XB_NAME_BUF bytes) for flows whose name needs more than one packet
+ * or whose name is being verified, XB_NAME_BIG_BUF-byte buffers for the
+ * few streams that need more (slots / 64, at least 8), and a DNS answer
+ * cache of `dns_cache_entries` entries (rounded up to a multiple of 4; 0
+ * disables it).  All memory is allocated here.  Returns NULL on bad
+ * arguments (slots 0 or > 65535) or allocation failure.  Control plane
+ * only.
  */
 struct xb_name_ctx *xb_name_ctx_create(unsigned int slots,
 				       unsigned int dns_cache_entries);
 void xb_name_ctx_free(struct xb_name_ctx *ctx);
 
 /*
- * Feed one packet of a flow (every packet, payload or not, until FOUND or
- * GIVE_UP).
- *   slot:     opaque per-flow state kept by the caller in its flow entry,
- *             XB_NAME_SLOT_NONE at start
- *   pi:       parsed headers (proto, ports, tcp_seq, addresses)
- *   dir:      0/1, which endpoint sent this packet; init_dir: the flow's
- *             initiator direction (its destination is the "server")
- *   payload, len: L4 payload bytes
- *   now_ns:   caller's clock, nanoseconds (DNS cache expiry)
- * Returns XB_NAME_FOUND (*out filled), XB_NAME_MORE (call again with the
- * next packet) or XB_NAME_GIVE_UP.  When the flow reveals no name of its own
- * (not TLS/QUIC/HTTP/DNS, no SNI, limits hit) but the DNS cache knows the
- * server address, FOUND is returned with source XB_NAME_SRC_DNS_CACHE.
- * The slot is released on FOUND and GIVE_UP.  A clearly foreign first
- * payload packet costs a few byte compares.  A TCP flow whose responder
- * sends payload first (server banner, or an entry created mid-connection)
- * gets up to 4 such packets before the initiator's bytes are looked at.  DNS responses are learnt into
- * the cache when they pass here; see also xb_name_dns_learn().
- * Per-lcore: only the thread owning ctx may call it.
+ * Feed one packet of a flow: every packet, payload or not, while
+ * xb_name_active(nf).
+ *   nf:       the flow's extractor state (zeroed at flow start)
+ *   pi:       parsed headers (proto, ports, tcp_seq, tcp_ack, flags,
+ *             addresses)
+ *   dir:      0/1, which endpoint sent this packet; init_dir: the
+ *             direction of the flow's first packet
+ *   payload, len: the packet's whole L4 payload
+ *   now_ns:   caller's clock, nanoseconds (DNS cache expiry, budgets)
+ * Returns a result of xb_name.h: MORE, FOUND (*out filled), GIVE_UP (not
+ * a name-bearing protocol), UNNAMED (should have revealed a name and did
+ * not; *out may hold the name it shows instead, e.g. an ECH outer name,
+ * else out->len is 0), EVASIVE (two different copies of one stream range).
+ *
+ * TCP: the stream's start comes from the client's SYN (or the server's
+ * SYN-ACK, which wins), so the stream type is decided from its first
+ * byte (TLS, HTTP; DNS on port 53) on any port.  Segments are reassembled
+ * in any order and size up to the protocol's own limit (XB_NAME_BIG_BUF;
+ * a ClientHello up to OpenSSL's 131,396 bytes) within a byte budget.
+ * After a name is found the slot is kept until the server acknowledges
+ * the name-bearing bytes, and every copy of them that arrives meanwhile
+ * is compared with the first: a different one is EVASIVE (a decoy that
+ * the server discarded, with a bad checksum or a TTL that expired, and
+ * the real bytes).  A flow first seen mid-stream on a TLS/HTTP port that
+ * shows no name is UNNAMED.  A slot taken for another flow (all busy) or
+ * a budget spent makes the flow UNNAMED, counted.
+ *
+ * A result may be followed by more (the caller keeps feeding while
+ * xb_name_active(nf)): EVASIVE after FOUND, another FOUND for the next
+ * HTTP request.  The DNS cache names flows that give up (source
+ * XB_NAME_SRC_DNS_CACHE).  Per-lcore: only the thread owning ctx may
+ * call it.
  */
-int xb_name_feed(struct xb_name_ctx *ctx, uint32_t *slot,
+int xb_name_feed(struct xb_name_ctx *ctx, struct xb_name_flow *nf,
 		 const struct xb_pkt_info *pi, int dir, int init_dir,
 		 const uint8_t *payload, uint32_t len, uint64_t now_ns,
 		 struct xb_name *out);
 
-/* True while the extractor holds state for the flow (*slot): the caller
- * keeps feeding it the flow's packets, also after a FOUND, UNNAMED or
- * EVASIVE result (it may still be watching: a re-sent ClientHello is
- * compared with the first copy, an HTTP connection's next request is
- * read).  False once it is done with the flow. */
+/* True while the extractor wants the flow's packets: the caller keeps
+ * feeding it, also after a FOUND, UNNAMED or EVASIVE result (it may still
+ * be verifying the name, or reading the next HTTP request). */
 static inline bool
-xb_name_active(uint32_t slot)
+xb_name_active(const struct xb_name_flow *nf)
 {
-	return slot != XB_NAME_SLOT_NONE;
+	return !(nf->flags & XB_NAME_FLOW_DONE);
 }
 
-/* Flow ended before FOUND/GIVE_UP: free its slot (no-op for SLOT_NONE). */
-void xb_name_release(struct xb_name_ctx *ctx, uint32_t *slot);
+/* Flow ended: free its slot, if any. */
+void xb_name_release(struct xb_name_ctx *ctx, struct xb_name_flow *nf);
 
 /*
  * Learn address -> name from a DNS response (UDP payload, or a TCP DNS
@@ -102,7 +136,14 @@ struct xb_name_stats {
 	uint64_t found[XB_NAME_SRC_COUNT]; /* by source */
 	uint64_t give_up;
 	uint64_t slot_reclaimed;   /* oldest slot taken for a new flow */
-	uint64_t slot_lost;        /* flow came back to a reclaimed slot */
+	uint64_t slot_lost;        /* flow came back to a reclaimed slot:
+				    * unnamed */
+	uint64_t unnamed;          /* flows that should have shown a name */
+	uint64_t evasive;          /* conflicting copies of a stream range */
+	uint64_t budget_spent;     /* stream byte budget spent: unnamed */
+	uint64_t big_exhausted;    /* no big buffer free: unnamed */
+	uint64_t ech;              /* ClientHellos that hide their name */
+	uint64_t verified;         /* names whose bytes the server acked */
 	uint64_t quic_decrypt_fail;
 	uint64_t dns_learnt;       /* cache insertions */
 	uint64_t cache_evicted;    /* live entries overwritten */

@@ -441,16 +441,21 @@ xb_quic_initial_sni(const uint8_t *dgram, uint32_t len, struct xb_name *out)
 	if (kind != XB_QUIC_IETF)
 		return XB_NAME_GIVE_UP;
 	struct xb_quic_crypto *c = malloc(sizeof(*c));
-	struct xb_reasm *r = malloc(sizeof(*r));
+	struct {
+		struct xb_reasm r;
+		uint32_t bits[XB_NAME_BUF / 32];
+		uint8_t data[XB_NAME_BUF];
+	} *w = malloc(sizeof(*w));
+	struct xb_reasm *r = w ? &w->r : NULL;
 	int rc = XB_NAME_GIVE_UP;
-	if (!c || !r || xb_quic_crypto_init(c) < 0) {
+	if (!c || !w || xb_quic_crypto_init(c) < 0) {
 		free(c);
-		free(r);
+		free(w);
 		return XB_NAME_GIVE_UP;
 	}
 	struct xb_quic_keys k;
 	memset(&k, 0, sizeof(k));
-	xb_reasm_reset(r);
+	xb_reasm_init(r, w->data, w->bits, XB_NAME_BUF);
 	if (xb_quic_dgram(c, &k, dgram, len, r) > 0) {
 		rc = xb_tls_hs_sni(r->data, r->prefix, out);
 		if (rc == XB_NAME_FOUND)
@@ -460,6 +465,6 @@ xb_quic_initial_sni(const uint8_t *dgram, uint32_t len, struct xb_name *out)
 	}
 	xb_quic_crypto_fini(c);
 	free(c);
-	free(r);
+	free(w);
 	return rc;
 }

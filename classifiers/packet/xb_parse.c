@@ -217,6 +217,7 @@ parse_l4(const uint8_t *hdr, uint32_t hlen, const struct l3_span *sp,
 		out->sport = xb_be16(q);
 		out->dport = xb_be16(q + 2);
 		out->tcp_seq = xb_be32(q + 4);
+		out->tcp_ack = xb_be32(q + 8);
 		out->tcp_flags = q[13];
 		out->flags |= XB_PKT_F_HAS_L4;
 		out->payload_off = (uint16_t)(sp->l4 + doff);

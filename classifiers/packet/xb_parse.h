@@ -56,6 +56,7 @@ struct xb_pkt_info {
 	uint16_t payload_off; /* offset of the L4 payload */
 	uint32_t payload_len; /* L4 payload length per the IP lengths */
 	uint32_t tcp_seq;  /* TCP sequence number, host order */
+	uint32_t tcp_ack;  /* TCP acknowledgment number, host order */
 	uint8_t src[16];   /* network order; IPv4 in the first 4 bytes, the rest 0 */
 	uint8_t dst[16];
 };
@@ -95,7 +96,8 @@ xb_parse_fast(const uint8_t *hdr, uint32_t hdr_len, uint32_t frame_len,
 	      struct xb_pkt_info *out)
 {
 	uint32_t hlen = hdr_len < frame_len ? hdr_len : frame_len;
-	uint32_t off = 14, tot, avail, l4off, poff, plen, doff, ulen, hl4, seq, tcp;
+	uint32_t off = 14, tot, avail, l4off, poff, plen, doff, ulen, hl4, seq, ack,
+		 tcp;
 	uint16_t et, vlan = 0, frag;
 	const uint8_t *ip, *l4;
 	uint8_t vlan_count = 0, proto, tcp_flags;
@@ -148,6 +150,7 @@ xb_parse_fast(const uint8_t *hdr, uint32_t hdr_len, uint32_t frame_len,
 	plen = ((avail & tcp) | (ulen & ~tcp)) - hl4;
 	tcp_flags = (uint8_t)(l4[13] & tcp);
 	seq = xb_be32(l4 + 4) & tcp;
+	ack = xb_be32(l4 + 8) & tcp;
 	/* One compound literal: every byte written once, wide stores. */
 	*out = (struct xb_pkt_info){
 		.family = 4,
@@ -165,6 +168,7 @@ xb_parse_fast(const uint8_t *hdr, uint32_t hdr_len, uint32_t frame_len,
 		.payload_off = (uint16_t)poff,
 		.payload_len = plen,
 		.tcp_seq = seq,
+		.tcp_ack = ack,
 	};
 	memcpy(out->src, ip + 12, 4);
 	memcpy(out->dst, ip + 16, 4);

@@ -66,7 +66,8 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 
 	/* Feed path. */
 	static const uint16_t ports[4] = {443, 80, 53, 5353};
-	uint32_t slot = XB_NAME_SLOT_NONE, seq = 1000;
+	struct xb_name_flow slot = {0};
+	uint32_t seq = 1000;
 	size_t off = 0;
 	for (int k = 0; k < 8 && off + 7 <= n; k++) {
 		uint32_t pl = (uint32_t)d[off] << 8 | d[off + 1];

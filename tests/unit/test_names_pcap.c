@@ -51,7 +51,7 @@ struct flow {
 	bool used;
 	uint8_t proto;
 	struct ep a, b; /* a: initiator (first packet's sender) */
-	uint32_t slot;
+	struct xb_name_flow slot;
 	int state; /* XB_NAME_MORE until decided */
 	struct xb_name name;
 };
@@ -112,7 +112,7 @@ flow_get(uint8_t proto, const struct ep *x, const struct ep *y, int *dir,
 			f->proto = proto;
 			f->a = *x;
 			f->b = *y;
-			f->slot = XB_NAME_SLOT_NONE;
+			f->slot = (struct xb_name_flow){0};
 			f->state = XB_NAME_MORE;
 			*dir = 0;
 			return f;
