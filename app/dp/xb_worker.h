@@ -25,6 +25,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include "xb_dns_learn.h"
 #include "xb_drop.h"
 #include "xb_flow.h"
 #include "xb_flowrec.h"
@@ -48,7 +49,10 @@ struct xb_counters {
 	uint64_t rx_pkts, rx_bytes;
 	uint64_t tx_pkts, tx_bytes;
 	uint64_t drop[XB_DROP_MAX];
-	uint64_t not_ip;       /* forwarded untouched (ARP, LLDP, ...) */
+	uint64_t not_ip;       /* not IP after every encapsulation (ARP,
+				* LLDP, ...): forwarded untouched, or dropped
+				* (drop reason not_ip) by [dataplane] non_ip */
+	uint64_t reassembled;  /* IP datagrams rebuilt from fragments */
 	uint64_t busy_cycles;  /* TSC cycles spent on non-empty bursts */
 	uint64_t busy_bursts;
 	uint64_t polls;
@@ -125,10 +129,15 @@ struct xb_worker {
 	uint64_t base_ns, base_tsc, ns_mult;
 	struct xb_swap *rules;           /* the live ruleset, under RCU */
 	struct xb_flow_table *flows;
+	struct xb_frag *frag;            /* IP reassembly (xb_frag.h) */
+	bool non_ip_drop;                /* [dataplane] non_ip = drop */
 	struct xb_name_ctx *names;
 	struct xb_flowrec_ring *flowlog; /* NULL: no --flow-log */
 	struct xb_flowrec_ring *notices; /* negative-list hits, for events */
 	struct xb_name_cache *name_cache; /* name -> category, per worker */
+	struct xb_dns_learner *dns;      /* DNS queries in flight, answers
+					  * learnt into the shared cache;
+					  * NULL: no DNS cache */
 	struct xb_flowsnap *snap;        /* telemetry top flows, or NULL */
 	const struct xb_ruleset *rs;     /* held during a poll loop */
 	/* The worker's clock (ns): the time of the packet the flow stage is

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Per-flow front end of the name extractors, the slot pool and the DNS
- * answer cache.
+ * Per-flow front end of the name extractors and the slot pool.  (DNS
+ * answers are learnt by the worker into the cache the workers share:
+ * xb_dns_learn.h, xb_dns_cache.h.)
  *
  * A flow needs a slot only when its name does not come out of its first
  * payload packet.  Slots are preallocated; busy slots sit on a list in
@@ -74,16 +75,6 @@ struct slot {
 	uint8_t data[XB_NAME_BUF];
 };
 
-struct cache_ent {
-	uint64_t expires_ns; /* 0: empty */
-	uint64_t stamp;      /* insertion order, for eviction */
-	uint8_t family;
-	uint8_t addr[16];
-	struct xb_name name;
-};
-
-#define CACHE_WAYS 4
-
 struct xb_name_ctx {
 	struct slot *slots;
 	uint32_t nslots;
@@ -95,9 +86,6 @@ struct xb_name_ctx {
 	uint32_t *big_bits;
 	uint16_t *big_free;
 	uint32_t nbig, nbig_free;
-	struct cache_ent *cache;
-	uint32_t cache_buckets; /* power of two; CACHE_WAYS entries each */
-	uint64_t cache_stamp;
 	struct xb_name_stats st;
 	struct xb_quic_crypto qc;
 };
@@ -238,15 +226,7 @@ xb_name_ctx_create(unsigned int slots, unsigned int dns_cache_entries)
 	for (uint32_t i = 0; i < ctx->nbig; i++)
 		ctx->big_free[i] = (uint16_t)(ctx->nbig - 1 - i);
 	ctx->nbig_free = ctx->nbig;
-	if (dns_cache_entries) {
-		uint32_t b = 1;
-		while (b * CACHE_WAYS < dns_cache_entries && b < (1u << 24))
-			b <<= 1;
-		ctx->cache = calloc((size_t)b * CACHE_WAYS, sizeof(*ctx->cache));
-		if (!ctx->cache)
-			goto fail;
-		ctx->cache_buckets = b;
-	}
+	(void)dns_cache_entries;
 	if (xb_quic_crypto_init(&ctx->qc) < 0)
 		goto fail;
 	return ctx;
@@ -255,7 +235,6 @@ fail:
 	free(ctx->big_data);
 	free(ctx->big_bits);
 	free(ctx->big_free);
-	free(ctx->cache);
 	free(ctx);
 	return NULL;
 }
@@ -270,7 +249,6 @@ xb_name_ctx_free(struct xb_name_ctx *ctx)
 	free(ctx->big_data);
 	free(ctx->big_bits);
 	free(ctx->big_free);
-	free(ctx->cache);
 	free(ctx);
 }
 
@@ -278,114 +256,6 @@ void
 xb_name_stats_get(const struct xb_name_ctx *ctx, struct xb_name_stats *st)
 {
 	*st = ctx->st;
-}
-
-/* ---- DNS cache ----------------------------------------------------------- */
-
-static uint32_t
-addr_hash(uint8_t family, const uint8_t *a)
-{
-	uint32_t n = family == 6 ? 16 : 4, h = 2166136261u;
-	for (uint32_t i = 0; i < n; i++)
-		h = (h ^ a[i]) * 16777619u;
-	return h ^ (h >> 15);
-}
-
-static bool
-addr_eq(const struct cache_ent *e, uint8_t family, const uint8_t *a)
-{
-	return e->family == family &&
-	       memcmp(e->addr, a, family == 6 ? 16 : 4) == 0;
-}
-
-struct learn_arg {
-	struct xb_name_ctx *ctx;
-	uint64_t now_ns;
-};
-
-static void
-cache_insert(void *argp, uint8_t family, const uint8_t *addr, uint32_t ttl,
-	     const struct xb_name *qname)
-{
-	struct learn_arg *arg = argp;
-	struct xb_name_ctx *ctx = arg->ctx;
-	struct cache_ent *b = &ctx->cache[(addr_hash(family, addr) &
-					   (ctx->cache_buckets - 1)) *
-					  CACHE_WAYS];
-	struct cache_ent *victim = NULL;
-	for (int i = 0; i < CACHE_WAYS; i++) {
-		if (b[i].expires_ns && addr_eq(&b[i], family, addr)) {
-			victim = &b[i];
-			break;
-		}
-	}
-	if (!victim) {
-		for (int i = 0; i < CACHE_WAYS; i++)
-			if (b[i].expires_ns <= arg->now_ns) {
-				victim = &b[i];
-				break;
-			}
-	}
-	if (!victim) {
-		victim = &b[0];
-		for (int i = 1; i < CACHE_WAYS; i++)
-			if (b[i].stamp < victim->stamp)
-				victim = &b[i];
-		ctx->st.cache_evicted++;
-	}
-	if (ttl < XB_NAME_CACHE_TTL_MIN)
-		ttl = XB_NAME_CACHE_TTL_MIN;
-	if (ttl > XB_NAME_CACHE_TTL_MAX)
-		ttl = XB_NAME_CACHE_TTL_MAX;
-	victim->expires_ns = arg->now_ns + (uint64_t)ttl * 1000000000ull;
-	if (victim->expires_ns == 0)
-		victim->expires_ns = 1;
-	victim->stamp = ++ctx->cache_stamp;
-	victim->family = family;
-	memset(victim->addr, 0, sizeof(victim->addr));
-	memcpy(victim->addr, addr, family == 6 ? 16 : 4);
-	victim->name = *qname;
-	victim->name.source = XB_NAME_SRC_DNS_CACHE;
-	ctx->st.dns_learnt++;
-}
-
-int
-xb_name_dns_learn(struct xb_name_ctx *ctx, const uint8_t *payload,
-		  uint32_t len, bool tcp, uint64_t now_ns)
-{
-	if (!ctx->cache)
-		return 0;
-	if (tcp) {
-		if (len < 2)
-			return 0;
-		uint32_t ml = (uint32_t)payload[0] << 8 | payload[1];
-		if (ml > len - 2)
-			return 0; /* response spans segments: not learnt */
-		payload += 2;
-		len = ml;
-	}
-	if (len < 12 || !(payload[2] & 0x80))
-		return 0;
-	struct learn_arg arg = {ctx, now_ns};
-	int n = xb_dns_answers(payload, len, cache_insert, &arg);
-	return n < 0 ? 0 : n;
-}
-
-bool
-xb_name_cache_lookup(struct xb_name_ctx *ctx, uint8_t family,
-		     const uint8_t *addr, uint64_t now_ns, struct xb_name *out)
-{
-	if (!ctx->cache || (family != 4 && family != 6))
-		return false;
-	struct cache_ent *b = &ctx->cache[(addr_hash(family, addr) &
-					   (ctx->cache_buckets - 1)) *
-					  CACHE_WAYS];
-	for (int i = 0; i < CACHE_WAYS; i++)
-		if (b[i].expires_ns > now_ns && addr_eq(&b[i], family, addr)) {
-			*out = b[i].name;
-			return true;
-		}
-	return false;
 }
 
 /* ---- feed ------------------------------------------------------------- */
@@ -437,30 +307,14 @@ evasive(struct xb_name_ctx *ctx, struct xb_name_flow *nf)
 	return finish(ctx, nf, XB_NAME_EVASIVE);
 }
 
-/* The DNS cache's name of the flow's server, for a flow without a name
- * of its own. */
-static bool
-cache_name(struct xb_name_ctx *ctx, const struct xb_pkt_info *pi, int dir,
-	   int init_dir, uint64_t now_ns, struct xb_name *out)
-{
-	const uint8_t *server = dir == init_dir ? pi->dst : pi->src;
-	if (!(is_dns_port(pi->sport) || is_dns_port(pi->dport)) &&
-	    xb_name_cache_lookup(ctx, pi->family, server, now_ns, out)) {
-		ctx->st.found[XB_NAME_SRC_DNS_CACHE]++;
-		return true;
-	}
-	return false;
-}
-
-/* No name of its own: release, and name it from the DNS cache if the
- * server address is known there. */
+/* No name of its own (the caller may still find one in the DNS cache). */
 static int
 give_up(struct xb_name_ctx *ctx, struct xb_name_flow *nf,
 	const struct xb_pkt_info *pi, int dir, int init_dir, uint64_t now_ns,
 	struct xb_name *out)
 {
-	if (cache_name(ctx, pi, dir, init_dir, now_ns, out))
-		return finish(ctx, nf, XB_NAME_FOUND);
+	(void)pi, (void)dir, (void)init_dir, (void)now_ns;
+	out->len = 0;
 	ctx->st.give_up++;
 	return finish(ctx, nf, XB_NAME_GIVE_UP);
 }
@@ -730,11 +584,9 @@ verify_from(struct xb_name_ctx *ctx, struct slot *s, uint32_t end, int rc,
 	    const struct xb_pkt_info *pi, int init_dir, uint64_t now_ns,
 	    struct xb_name *out)
 {
+	(void)pi, (void)init_dir, (void)now_ns;
 	s->phase = P_VERIFY;
 	s->verify_end = end;
-	if (rc == XB_NAME_GIVE_UP &&
-	    cache_name(ctx, pi, s->dir, init_dir, now_ns, out))
-		return XB_NAME_FOUND; /* e.g. a ClientHello without SNI */
 	if (rc == XB_NAME_FOUND)
 		ctx->st.found[out->source < XB_NAME_SRC_COUNT ? out->source
 							      : 0]++;
@@ -892,8 +744,6 @@ feed_tcp(struct xb_name_ctx *ctx, struct xb_name_flow *nf,
 		}
 		if (len == 0)
 			return XB_NAME_MORE;
-		if (pi->sport == 53)
-			xb_name_dns_learn(ctx, payload, len, true, now_ns);
 		if (!s && ++nf->skipped > SKIP_MAX) {
 			/* The server talks, the client never does. */
 			out->len = 0;
@@ -939,8 +789,6 @@ feed_tcp(struct xb_name_ctx *ctx, struct xb_name_flow *nf,
 				return unnamed(ctx, nf);
 			return give_up(ctx, nf, pi, dir, init_dir, now_ns, out);
 		}
-		if (kind == K_DNS_TCP && pi->sport == 53)
-			xb_name_dns_learn(ctx, payload, len, true, now_ns);
 	}
 	s = slot_alloc(ctx, nf);
 	s->kind = (uint8_t)kind;
@@ -1002,9 +850,6 @@ feed_udp(struct xb_name_ctx *ctx, struct xb_name_flow *nf,
 	if (!s) {
 		/* First payload packet: decide with a few byte checks. */
 		if (is_dns_port(pi->sport) || is_dns_port(pi->dport)) {
-			if (pi->sport == 53)
-				xb_name_dns_learn(ctx, payload, len, false,
-						  now_ns);
 			if (xb_dns_qname(payload, len, out) == XB_NAME_FOUND)
 				return found(ctx, nf, out);
 			return give_up(ctx, nf, pi, dir, init_dir, now_ns, out);

@@ -9,8 +9,8 @@
  *         of the original destination connection ID, CRYPTO frames
  *         reassembled; Google QUIC Q0xx (<= Q046) plaintext CHLO "SNI" tag
  *   HTTP  HTTP/1.x request Host header (absolute-form target as fallback)
- *   DNS   query name (UDP 53/5353, TCP 53), answers feed a per-lcore
- *         address -> name cache used for flows without a name of their own
+ *   DNS   query name (UDP 53/5353, TCP 53); answers are learnt apart
+ *         (xb_dns_learn, into the cache the workers share, xb_dns_cache)
  *
  * Names are lower-cased (ASCII), without a trailing dot, NUL-terminated.
  *
@@ -55,9 +55,9 @@ struct xb_name_flow {
  * Create a per-lcore context: `slots` reassembly slots (each a little
  * over XB_NAME_BUF bytes) for flows whose name needs more than one packet
  * or whose name is being verified, XB_NAME_BIG_BUF-byte buffers for the
- * few streams that need more (slots / 64, at least 8), and a DNS answer
- * cache of `dns_cache_entries` entries (rounded up to a multiple of 4; 0
- * disables it).  All memory is allocated here.  Returns NULL on bad
+ * few streams that need more (slots / 64, at least 8).  dns_cache_entries
+ * is ignored (the DNS cache is shared by the workers: xb_dns_cache.h).
+ * All memory is allocated here.  Returns NULL on bad
  * arguments (slots 0 or > 65535) or allocation failure.  Control plane
  * only.
  */
@@ -95,9 +95,9 @@ void xb_name_ctx_free(struct xb_name_ctx *ctx);
  *
  * A result may be followed by more (the caller keeps feeding while
  * xb_name_active(nf)): EVASIVE after FOUND, another FOUND for the next
- * HTTP request.  The DNS cache names flows that give up (source
- * XB_NAME_SRC_DNS_CACHE).  Per-lcore: only the thread owning ctx may
- * call it.
+ * HTTP request.  The DNS cache is not consulted here: the caller does,
+ * for flows that end without a name of their own.  Per-lcore: only the
+ * thread owning ctx may call it.
  */
 int xb_name_feed(struct xb_name_ctx *ctx, struct xb_name_flow *nf,
 		 const struct xb_pkt_info *pi, int dir, int init_dir,
@@ -116,22 +116,6 @@ xb_name_active(const struct xb_name_flow *nf)
 /* Flow ended: free its slot, if any. */
 void xb_name_release(struct xb_name_ctx *ctx, struct xb_name_flow *nf);
 
-/*
- * Learn address -> name from a DNS response (UDP payload, or a TCP DNS
- * segment with its 2-byte length prefix when tcp is true).  Cheap to call
- * for every packet with source port 53: returns at once on non-responses.
- * Returns the number of addresses learnt.  Per-lcore.
- */
-int xb_name_dns_learn(struct xb_name_ctx *ctx, const uint8_t *payload,
-		      uint32_t len, bool tcp, uint64_t now_ns);
-
-/* Look up the cached name of an address (family 4 or 6; addr: 4 or 16
- * bytes, network order).  True and *out filled (source DNS_CACHE) when a
- * live entry exists.  Per-lcore. */
-bool xb_name_cache_lookup(struct xb_name_ctx *ctx, uint8_t family,
-			  const uint8_t *addr, uint64_t now_ns,
-			  struct xb_name *out);
-
 struct xb_name_stats {
 	uint64_t found[XB_NAME_SRC_COUNT]; /* by source */
 	uint64_t give_up;
@@ -145,8 +129,6 @@ struct xb_name_stats {
 	uint64_t ech;              /* ClientHellos that hide their name */
 	uint64_t verified;         /* names whose bytes the server acked */
 	uint64_t quic_decrypt_fail;
-	uint64_t dns_learnt;       /* cache insertions */
-	uint64_t cache_evicted;    /* live entries overwritten */
 };
 /* Snapshot of the counters.  Call from the owning lcore, or accept slightly
  * stale values from another thread (plain 64-bit loads). */

@@ -274,12 +274,9 @@ run_capture(const char *dir, const char *file, struct totals *tot)
 		int fdir;
 		struct flow *f = flow_get(pi.proto, &s, &d, &fdir, true);
 		assert_non_null(f);
-		if (f->state == XB_NAME_MORE) {
+		if (f->state == XB_NAME_MORE)
 			f->state = xb_name_feed(ctx, &f->slot, &pi, fdir, 0, pl,
 						plen, now, &f->name);
-		} else if (pi.sport == 53 && plen) {
-			xb_name_dns_learn(ctx, pl, plen, pi.proto == 6, now);
-		}
 	}
 	pcap_close(pc);
 
