@@ -67,6 +67,12 @@ add(struct xb_counters *sum, const struct xb_counters *c)
 	sum->polls += rd(&c->polls);
 	sum->flows_new += rd(&c->flows_new);
 	sum->flows_stateless += rd(&c->flows_stateless);
+	for (unsigned int k = 0; k < XB_FLOW_CLASS_MAX; k++)
+		sum->flows_evicted[k] += rd(&c->flows_evicted[k]);
+	sum->flows_refused += rd(&c->flows_refused);
+	sum->flows_remembered += rd(&c->flows_remembered);
+	sum->flows_forgotten += rd(&c->flows_forgotten);
+	sum->flows_restored += rd(&c->flows_restored);
 	sum->reclassified += rd(&c->reclassified);
 	sum->names_found += rd(&c->names_found);
 	sum->names_cksum_bad += rd(&c->names_cksum_bad);
@@ -256,6 +262,17 @@ xb_stats_write_json(const struct xb_app *app, FILE *f, bool pretty)
 	xb_json_object_begin(&j, "flows");
 	xb_json_u64(&j, "new", s.flows_new);
 	xb_json_u64(&j, "stateless", s.flows_stateless);
+	/* The flow table under pressure (classifiers/flow/FLOWTABLE.md):
+	 * evictions by the victim's class, bare SYNs refused an entry, the
+	 * memory of evicted flows. */
+	xb_json_object_begin(&j, "evicted");
+	for (unsigned int k = 0; k < XB_FLOW_CLASS_MAX; k++)
+		xb_json_u64(&j, xb_flow_class_names[k], s.flows_evicted[k]);
+	xb_json_object_end(&j);
+	xb_json_u64(&j, "refused", s.flows_refused);
+	xb_json_u64(&j, "remembered", s.flows_remembered);
+	xb_json_u64(&j, "restored", s.flows_restored);
+	xb_json_u64(&j, "forgotten", s.flows_forgotten);
 	xb_json_u64(&j, "reclassified", s.reclassified);
 	xb_json_u64(&j, "names_found", s.names_found);
 	xb_json_u64(&j, "logged", app->flows_logged);
