@@ -94,7 +94,11 @@ close_month(struct xb_app *app, unsigned int i)
 }
 
 /* Does a worker still count in month m (a slot tagged m that is not
- * closing-and-acknowledged), in a ruleset billing folds? */
+ * closing-and-acknowledged), in a ruleset billing folds?  A worker that
+ * has received packets but tagged no slot yet may be about to count in
+ * any month: its clock (which the billing follows) is set when a packet
+ * is looked up, its first slot when the packet is billed, a few packets
+ * later. */
 static bool
 month_active(const struct xb_app *app, uint32_t m)
 {
@@ -106,6 +110,14 @@ month_active(const struct xb_app *app, uint32_t m)
 		for (unsigned int w = 0; rs != NULL && w < app->nworkers; w++) {
 			struct xb_usage_slots *u =
 				(struct xb_usage_slots *)&rs->counters[w].usage;
+
+			if (atomic_load_explicit(&u->month[0],
+						 memory_order_acquire) == 0 &&
+			    atomic_load_explicit(&u->month[1],
+						 memory_order_acquire) == 0 &&
+			    __atomic_load_n(&app->workers[w]->c.rx_pkts,
+					    __ATOMIC_RELAXED) > 0)
+				return true;
 
 			for (int k = 0; k < 2; k++)
 				if (atomic_load_explicit(&u->month[k],
@@ -220,8 +232,11 @@ open_current(struct xb_app *app)
 }
 
 /* The month that gets what a worker counted for month m: m itself when it
- * is open or can be (the current and the previous month), else (a closed
- * month) the current one; 0 when that cannot be opened. */
+ * is open or can be (any month no run has closed: the previous one at the
+ * boundary, or an older one a capture's clock counted in before the
+ * billing first saw it), else (a closed month) the current one; 0 when
+ * that cannot be opened.  A month opened here is closed again by
+ * close_past_months once no worker counts in it. */
 static uint32_t
 bill_month(struct xb_app *app, uint32_t m)
 {
@@ -230,9 +245,7 @@ bill_month(struct xb_app *app, uint32_t m)
 	if (month_is_open(b, m))
 		return m;
 	advance(b, m);
-	/* The previous month opens (resumes) unless a run closed it. */
-	if (m != b->current && m >= month_prev(b->current) &&
-	    open_month(app, m) == 0)
+	if (m != b->current && open_month(app, m) == 0)
 		return m;
 	if (open_current(app) < 0)
 		return 0;

@@ -4,6 +4,8 @@
 
 #include "xb_frag.h"
 
+#include <rte_log.h>
+
 #include <string.h>
 
 #include <rte_errno.h>
@@ -51,8 +53,15 @@ xb_frag_create(const struct xb_frag_params *p)
 				p->socket);
 	if (fr == NULL)
 		return NULL;
+	/* DPDK's library logs the table's size at INFO under USER1, which
+	 * xbgw's log lines must never carry (they have their own type). */
+	int user1 = rte_log_get_level(RTE_LOGTYPE_USER1);
+
+	rte_log_set_level(RTE_LOGTYPE_USER1, RTE_LOG_NOTICE);
 	fr->tbl = rte_ip_frag_table_create(buckets, 8, p->datagrams,
 					   p->timeout_ns, p->socket);
+	if (user1 >= 0)
+		rte_log_set_level(RTE_LOGTYPE_USER1, (uint32_t)user1);
 	snprintf(name, sizeof(name), "%s", p->name);
 	fr->pool = rte_pktmbuf_pool_create(
 		name, xb_frag_copies(p->datagrams), 0,
