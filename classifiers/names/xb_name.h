@@ -30,8 +30,21 @@ struct xb_name {
 	char str[XB_NAME_MAX + 1];
 };
 
-/* Return values of the extractors and of xb_name_feed(). */
-enum { XB_NAME_MORE = 0, XB_NAME_FOUND = 1, XB_NAME_GIVE_UP = -1 };
+/*
+ * Return values of the extractors and of xb_name_feed().
+ *   GIVE_UP  not a name-bearing protocol: no name expected
+ *   UNNAMED  the flow should have revealed a name and did not: a limit was
+ *            hit, its bytes could not be parsed, or it hides the name
+ *   EVASIVE  two different payloads for the same stream range (TCP
+ *            sequence range, QUIC CRYPTO offsets)
+ */
+enum {
+	XB_NAME_MORE = 0,
+	XB_NAME_FOUND = 1,
+	XB_NAME_GIVE_UP = -1,
+	XB_NAME_UNNAMED = -2,
+	XB_NAME_EVASIVE = -3,
+};
 
 /* Per-flow limits: give up after this many payload packets in the
  * direction being reassembled, or this many in both directions, or this many

@@ -64,6 +64,43 @@ xb_reasm_put(struct xb_reasm *r, uint64_t off, const uint8_t *p, uint32_t len)
 	return r->prefix;
 }
 
+/*
+ * True when [off, off+len) (clipped to the window) overlaps bytes already
+ * present that differ from p: a second, different copy of the same stream
+ * range, which is what a decoy (bad checksum, short TTL) beside the real
+ * packet looks like.  Bytes not yet present never conflict.  Call it before
+ * xb_reasm_put() with the same arguments.  Cost: one bitmap word per 32
+ * bytes, a memcmp per fully present word.
+ */
+static inline bool
+xb_reasm_conflicts(const struct xb_reasm *r, uint64_t off, const uint8_t *p,
+		   uint32_t len)
+{
+	if (off >= r->high || len == 0)
+		return false;
+	uint64_t end = off + len;
+	if (end > r->high)
+		end = r->high;
+	uint32_t i = (uint32_t)off, e = (uint32_t)end;
+	while (i < e) {
+		uint32_t w = r->bits[i >> 5];
+		if ((i & 31) == 0 && i + 32 <= e && w == UINT32_MAX) {
+			if (memcmp(r->data + i, p + (i - off), 32) != 0)
+				return true;
+			i += 32;
+			continue;
+		}
+		if ((i & 31) == 0 && w == 0) { /* a hole: nothing to compare */
+			i += 32;
+			continue;
+		}
+		if ((w >> (i & 31)) & 1 && r->data[i] != p[i - off])
+			return true;
+		i++;
+	}
+	return false;
+}
+
 /* Move everything `delta` bytes up (a segment older than the current base
  * arrived).  Returns false when data would fall off the window. */
 static inline bool
