@@ -48,11 +48,10 @@ struct slot {
 	int8_t dir;
 	uint8_t pkts;     /* payload packets in dir */
 	uint8_t pkts_all; /* payload packets, both directions */
-	uint8_t quic_retry_keys;
 	uint8_t shifted; /* window moved to an older segment */
 	uint32_t bytes;
 	uint32_t base_seq;
-	struct xb_quic_keys keys;
+	struct xb_quic_flow quic;
 	struct xb_reasm r;
 };
 
@@ -75,7 +74,7 @@ struct xb_name_ctx {
 	uint32_t cache_buckets; /* power of two; CACHE_WAYS entries each */
 	uint64_t cache_stamp;
 	struct xb_name_stats st;
-	struct xb_quic_crypto qc;
+	struct xb_quic_crypto *qc;
 };
 
 /* ---- slot pool --------------------------------------------------------- */
@@ -128,11 +127,10 @@ slot_alloc(struct xb_name_ctx *ctx, uint32_t *handle)
 	s->kind = 0;
 	s->dir = -1;
 	s->pkts = s->pkts_all = 0;
-	s->quic_retry_keys = 0;
 	s->shifted = 0;
 	s->bytes = 0;
 	s->base_seq = 0;
-	s->keys.valid = 0;
+	xb_quic_flow_reset(&s->quic);
 	xb_reasm_reset(&s->r);
 	*handle = (uint32_t)s->gen << 16 | i;
 	return s;
@@ -187,7 +185,8 @@ xb_name_ctx_create(unsigned int slots, unsigned int dns_cache_entries)
 			goto fail;
 		ctx->cache_buckets = b;
 	}
-	if (xb_quic_crypto_init(&ctx->qc) < 0)
+	ctx->qc = xb_quic_crypto_create(XB_QUIC_DERIVE_BUDGET_DEFAULT);
+	if (!ctx->qc)
 		goto fail;
 	return ctx;
 fail:
@@ -202,7 +201,7 @@ xb_name_ctx_free(struct xb_name_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	xb_quic_crypto_fini(&ctx->qc);
+	xb_quic_crypto_free(ctx->qc);
 	free(ctx->slots);
 	free(ctx->cache);
 	free(ctx);
@@ -432,30 +431,173 @@ feed_tcp(struct slot *s, const struct xb_pkt_info *pi,
 	return rc;
 }
 
-static int
-feed_quic(struct xb_name_ctx *ctx, struct slot *s, const uint8_t *payload,
-	  uint32_t len, struct xb_name *out)
+/* ---- QUIC -------------------------------------------------------------
+ *
+ * A UDP flow is QUIC by its content, on any port.  Its life in here:
+ *   1. up to QUIC_SKIP_MAX datagrams (either direction) that are not a
+ *      plausible client Initial are looked past without a slot (the count
+ *      rides in *slot like the TCP skip count), so junk sent ahead of the
+ *      Initial does not end the search.  Past that the flow is not QUIC:
+ *      GIVE_UP, or UNNAMED on UDP port 443 (QUIC's port: a flow there
+ *      that never shows an Initial hides its name);
+ *   2. the first plausible client Initial takes a slot; the client's
+ *      datagrams are decrypted (packets that fail authentication are
+ *      skipped, the others kept) until the CRYPTO stream yields the
+ *      ClientHello's name: FOUND, and the slot is kept;
+ *   3. verify: later client Initials are still decrypted and their CRYPTO
+ *      bytes compared with those held; a difference is EVASIVE (a decoy,
+ *      e.g. with a bad UDP checksum the server drops, beside the real
+ *      Initial).  It ends, slot released and MORE returned, once the
+ *      server has sent a datagram and the client QUIC_VERIFY_AFTER_SERVER
+ *      more: the server answers the ClientHello it accepted, so a decoy
+ *      comes before that.
+ * Every limit ends in UNNAMED, counted by cause: QUIC_MAX_DGRAMS client
+ * datagrams without a name (or, verifying, without the server answering),
+ * CRYPTO data past the window, CRYPTO bytes that are no ClientHello with a
+ * name, an Initial needing keys past the budget or the per-flow limit, an
+ * Initial cut by the caller, the slot lost to a newer flow.
+ */
+#define QUIC_SKIP_MAX 8 /* < 16: the skip count lives below SKIP_BASE */
+#define QUIC_MAX_DGRAMS 16
+#define QUIC_VERIFY_AFTER_SERVER 2
+
+_Static_assert(QUIC_SKIP_MAX < XB_NAME_SLOT_NONE - SKIP_BASE,
+	       "the UDP skip count must fit below SKIP_BASE");
+
+void
+xb_name_set_quic_budget(struct xb_name_ctx *ctx, uint32_t derivations_per_s)
 {
-	if (xb_quic_sniff(payload, len) != XB_QUIC_IETF)
-		return XB_NAME_MORE; /* 0-RTT, Handshake, short header */
-	int n = xb_quic_dgram(&ctx->qc, &s->keys, payload, len, &s->r);
-	if (n < 0 && !s->quic_retry_keys) {
-		/* Keys from another DCID (e.g. after a Retry): derive them
-		 * again from this packet once. */
-		s->quic_retry_keys = 1;
-		s->keys.valid = 0;
-		n = xb_quic_dgram(&ctx->qc, &s->keys, payload, len, &s->r);
-	}
-	if (n < 0) {
-		ctx->st.quic_decrypt_fail++;
+	xb_quic_crypto_set_budget(ctx->qc, derivations_per_s);
+}
+
+static bool
+quic_port(const struct xb_pkt_info *pi)
+{
+	return pi->sport == 443 || pi->dport == 443;
+}
+
+/* A QUIC flow that should have named itself and did not; why: the
+ * counter of the cause. */
+static int
+quic_unnamed(struct xb_name_ctx *ctx, uint32_t *slot, uint64_t *why)
+{
+	(*why)++;
+	ctx->st.quic_unnamed++;
+	xb_name_release(ctx, slot);
+	return XB_NAME_UNNAMED;
+}
+
+static void
+quic_count(struct xb_name_ctx *ctx, const struct xb_quic_dgram_result *res)
+{
+	ctx->st.quic_implausible += res->implausible;
+	ctx->st.quic_decrypt_fail += res->auth_failed;
+	ctx->st.quic_decrypted += res->decrypted;
+	ctx->st.quic_derived += res->derived;
+	ctx->st.quic_budget_denied += res->budget;
+}
+
+/* One datagram of a QUIC flow that holds slot s (see the life above). */
+static int
+quic_slot(struct xb_name_ctx *ctx, uint32_t *slot, struct slot *s,
+	  const struct xb_pkt_info *pi, int dir, int init_dir,
+	  const uint8_t *payload, uint32_t len, uint64_t now_ns,
+	  struct xb_name *out)
+{
+	struct xb_quic_flow *f = &s->quic;
+	struct xb_name_stats *st = &ctx->st;
+	struct xb_quic_dgram_result res;
+
+	(void)init_dir;
+	if (dir != s->dir) {
+		if (f->server_dgrams < UINT8_MAX)
+			f->server_dgrams++;
 		return XB_NAME_MORE;
 	}
-	int rc = xb_tls_hs_sni(s->r.data, s->r.prefix, out);
-	if (rc == XB_NAME_FOUND)
-		out->source = XB_NAME_SRC_QUIC;
-	if (rc == XB_NAME_MORE && s->r.prefix >= XB_NAME_BUF)
-		rc = XB_NAME_GIVE_UP;
-	return rc;
+	if (f->client_dgrams < UINT8_MAX)
+		f->client_dgrams++;
+	if (f->server_dgrams && f->after_server < UINT8_MAX)
+		f->after_server++;
+	xb_quic_dgram(ctx->qc, f, payload, len, pi->payload_len, now_ns, &s->r,
+		      &res);
+	quic_count(ctx, &res);
+	if (res.conflict) {
+		st->quic_evasive++;
+		xb_name_release(ctx, slot);
+		return XB_NAME_EVASIVE;
+	}
+	if (res.truncated)
+		return quic_unnamed(ctx, slot, &st->quic_truncated);
+	if (res.no_keys)
+		return quic_unnamed(ctx, slot, &st->quic_no_keys);
+	if (res.beyond)
+		return quic_unnamed(ctx, slot, &st->quic_beyond);
+	if (f->found) {
+		if (f->after_server > QUIC_VERIFY_AFTER_SERVER) {
+			st->quic_verified++;
+			xb_name_release(ctx, slot);
+			return XB_NAME_MORE;
+		}
+		if (f->client_dgrams >= QUIC_MAX_DGRAMS)
+			return quic_unnamed(ctx, slot, &st->quic_dgram_limit);
+		return XB_NAME_MORE;
+	}
+	if (res.decrypted) {
+		int rc = xb_tls_hs_sni(s->r.data, s->r.prefix, out);
+		if (rc == XB_NAME_FOUND) {
+			out->source = XB_NAME_SRC_QUIC;
+			f->found = 1;
+			st->found[XB_NAME_SRC_QUIC]++;
+			return XB_NAME_FOUND; /* slot kept: verify */
+		}
+		if (rc != XB_NAME_MORE) /* no ClientHello, or no name in it */
+			return quic_unnamed(ctx, slot, &st->quic_no_hello);
+		if (s->r.prefix >= XB_NAME_BUF)
+			return quic_unnamed(ctx, slot, &st->quic_beyond);
+	}
+	if (f->client_dgrams >= QUIC_MAX_DGRAMS)
+		return quic_unnamed(ctx, slot, &st->quic_dgram_limit);
+	return XB_NAME_MORE;
+}
+
+/* First UDP datagrams of a flow off the DNS ports (no slot yet; skipped:
+ * datagrams already looked past). */
+static int
+quic_first(struct xb_name_ctx *ctx, uint32_t *slot, uint32_t skipped,
+	   const struct xb_pkt_info *pi, int dir, int init_dir,
+	   const uint8_t *payload, uint32_t len, uint64_t now_ns,
+	   struct xb_name *out)
+{
+	int q = xb_quic_sniff(payload, len);
+	if (q == XB_QUIC_GQUIC) {
+		if (xb_gquic_sni(payload, len, out) == XB_NAME_FOUND)
+			return found(ctx, slot, out);
+		return give_up(ctx, slot, pi, dir, init_dir, now_ns, out);
+	}
+	enum xb_quic_check chk = XB_QUIC_INITIAL_NOT;
+	if (q == XB_QUIC_IETF)
+		chk = xb_quic_initial_check(payload, len, pi->payload_len, true);
+	if (chk == XB_QUIC_INITIAL_TRUNCATED)
+		return quic_unnamed(ctx, slot, &ctx->st.quic_truncated);
+	if (chk != XB_QUIC_INITIAL_OK) {
+		if (chk == XB_QUIC_INITIAL_IMPLAUSIBLE)
+			ctx->st.quic_implausible++;
+		ctx->st.quic_skipped++;
+		if (++skipped > QUIC_SKIP_MAX) {
+			if (quic_port(pi))
+				return quic_unnamed(ctx, slot,
+						    &ctx->st.quic_no_initial);
+			return give_up(ctx, slot, pi, dir, init_dir, now_ns,
+				       out);
+		}
+		*slot = XB_NAME_SLOT_NONE - skipped;
+		return XB_NAME_MORE;
+	}
+	struct slot *s = slot_alloc(ctx, slot);
+	s->kind = K_QUIC;
+	s->dir = (int8_t)dir;
+	return quic_slot(ctx, slot, s, pi, dir, init_dir, payload, len, now_ns,
+			 out);
 }
 
 int
@@ -478,12 +620,18 @@ xb_name_feed(struct xb_name_ctx *ctx, uint32_t *slot,
 		if (!s) {
 			ctx->st.slot_lost++;
 			*slot = XB_NAME_SLOT_NONE;
+			if (udp) /* only QUIC flows hold a slot on UDP */
+				return quic_unnamed(ctx, slot,
+						    &ctx->st.quic_slot_lost);
 			return give_up(ctx, slot, pi, dir, init_dir, now_ns,
 				       out);
 		}
 	}
 	if (len == 0)
 		return XB_NAME_MORE; /* handshake, pure ACK */
+	if (s && s->kind == K_QUIC)
+		return quic_slot(ctx, slot, s, pi, dir, init_dir, payload, len,
+				 now_ns, out);
 
 	if (!s) {
 		/* First payload packet: decide with a few byte checks. */
@@ -498,20 +646,8 @@ xb_name_feed(struct xb_name_ctx *ctx, uint32_t *slot,
 				return give_up(ctx, slot, pi, dir, init_dir,
 					       now_ns, out);
 			}
-			int q = xb_quic_sniff(payload, len);
-			if (q == XB_QUIC_GQUIC) {
-				if (xb_gquic_sni(payload, len, out) ==
-				    XB_NAME_FOUND)
-					return found(ctx, slot, out);
-				return give_up(ctx, slot, pi, dir, init_dir,
-					       now_ns, out);
-			}
-			if (q != XB_QUIC_IETF)
-				return give_up(ctx, slot, pi, dir, init_dir,
-					       now_ns, out);
-			s = slot_alloc(ctx, slot);
-			s->kind = K_QUIC;
-			s->dir = (int8_t)dir;
+			return quic_first(ctx, slot, skipped, pi, dir, init_dir,
+					  payload, len, now_ns, out);
 		} else {
 			int kind = tcp_kind(pi, payload);
 			if (kind == K_DNS_TCP && pi->sport == 53)
@@ -573,10 +709,7 @@ xb_name_feed(struct xb_name_ctx *ctx, uint32_t *slot,
 	}
 	s->pkts++;
 	s->bytes += len;
-	if (s->kind == K_QUIC)
-		rc = feed_quic(ctx, s, payload, len, out);
-	else
-		rc = feed_tcp(s, pi, payload, len, out);
+	rc = feed_tcp(s, pi, payload, len, out);
 	if (rc == XB_NAME_FOUND)
 		return found(ctx, slot, out);
 	if (rc == XB_NAME_GIVE_UP || s->pkts >= XB_NAME_MAX_PKTS ||

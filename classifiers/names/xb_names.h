@@ -43,8 +43,8 @@ struct xb_name_ctx *xb_name_ctx_create(unsigned int slots,
 void xb_name_ctx_free(struct xb_name_ctx *ctx);
 
 /*
- * Feed one packet of a flow (every packet, payload or not, until FOUND or
- * GIVE_UP).
+ * Feed one packet of a flow (every packet, payload or not, until the result
+ * says to stop; see "After FOUND" below).
  *   slot:     opaque per-flow state kept by the caller in its flow entry,
  *             XB_NAME_SLOT_NONE at start
  *   pi:       parsed headers (proto, ports, tcp_seq, addresses)
@@ -53,10 +53,32 @@ void xb_name_ctx_free(struct xb_name_ctx *ctx);
  *   payload, len: L4 payload bytes
  *   now_ns:   caller's clock, nanoseconds (DNS cache expiry)
  * Returns XB_NAME_FOUND (*out filled), XB_NAME_MORE (call again with the
- * next packet) or XB_NAME_GIVE_UP.  When the flow reveals no name of its own
+ * next packet), XB_NAME_GIVE_UP (not a name-bearing flow), XB_NAME_UNNAMED
+ * (it should have revealed a name and did not: a limit, unparseable bytes,
+ * a hidden name) or XB_NAME_EVASIVE (two different payloads for the same
+ * stream range).
+ *
+ * After FOUND: when *slot is still not XB_NAME_SLOT_NONE the flow is being
+ * verified (QUIC: until the server has answered; the name-bearing range may
+ * still be re-sent).  Keep feeding its packets while *slot !=
+ * XB_NAME_SLOT_NONE; those calls return XB_NAME_MORE (nothing new; when
+ * *slot has become XB_NAME_SLOT_NONE, verification ended clean and the
+ * name stands), XB_NAME_EVASIVE (a re-sent copy differs) or
+ * XB_NAME_UNNAMED (a limit hit before verification could end); never
+ * FOUND again.  EVASIVE and UNNAMED release the slot and are final.  A
+ * caller that stops feeding after FOUND releases the slot with
+ * xb_name_release() when the flow ends (then nothing is verified).
+ *
+ * QUIC (UDP, any port, by content): datagrams that are not a plausible
+ * client Initial are looked past (up to 8, no slot taken); a flow on UDP
+ * port 443 that shows none by then is UNNAMED, elsewhere GIVE_UP.
+ * Coalesced packets that fail authentication are skipped, the others
+ * kept.  Key schedules are limited per flow (2) and per second (the
+ * budget, xb_name_set_quic_budget); a QUIC flow refused one is UNNAMED.  When the flow reveals no name of its own
  * (not TLS/QUIC/HTTP/DNS, no SNI, limits hit) but the DNS cache knows the
  * server address, FOUND is returned with source XB_NAME_SRC_DNS_CACHE.
- * The slot is released on FOUND and GIVE_UP.  A clearly foreign first
+ * The slot is released on GIVE_UP, UNNAMED and EVASIVE, and on FOUND
+ * unless verification follows (above).  A clearly foreign first
  * payload packet costs a few byte compares.  A TCP flow whose responder
  * sends payload first (server banner, or an entry created mid-connection)
  * gets up to 4 such packets before the initiator's bytes are looked at.  DNS responses are learnt into
@@ -68,7 +90,18 @@ int xb_name_feed(struct xb_name_ctx *ctx, uint32_t *slot,
 		 const uint8_t *payload, uint32_t len, uint64_t now_ns,
 		 struct xb_name *out);
 
-/* Flow ended before FOUND/GIVE_UP: free its slot (no-op for SLOT_NONE). */
+/*
+ * Budget of QUIC key schedules (one per new QUIC connection, one more
+ * after a Retry) per second of now_ns, for this context; 0: no limit.
+ * Default XB_QUIC_DERIVE_BUDGET_DEFAULT (50,000/s; a key schedule costs
+ * about 3,000 cycles).  Beyond it, new QUIC flows are UNNAMED (counted in
+ * quic_budget_denied).  Owning thread, or before the context is used.
+ */
+void xb_name_set_quic_budget(struct xb_name_ctx *ctx,
+			     uint32_t derivations_per_s);
+
+/* Flow ended before its last result: free its slot (no-op for
+ * SLOT_NONE). */
 void xb_name_release(struct xb_name_ctx *ctx, uint32_t *slot);
 
 /*
@@ -92,7 +125,25 @@ struct xb_name_stats {
 	uint64_t give_up;
 	uint64_t slot_reclaimed;   /* oldest slot taken for a new flow */
 	uint64_t slot_lost;        /* flow came back to a reclaimed slot */
-	uint64_t quic_decrypt_fail;
+	uint64_t quic_decrypt_fail; /* Initials failing authentication */
+	/* QUIC (issue 15): what was looked past, what crypto ran, and each
+	 * cause of an UNNAMED QUIC flow. */
+	uint64_t quic_skipped;       /* datagrams looked past (no Initial) */
+	uint64_t quic_implausible;   /* Initials rejected before any crypto */
+	uint64_t quic_decrypted;     /* Initials authenticated */
+	uint64_t quic_derived;       /* key schedules run */
+	uint64_t quic_budget_denied; /* key schedules refused by the budget */
+	uint64_t quic_verified;      /* flows verified after FOUND, clean */
+	uint64_t quic_evasive;       /* flows with conflicting CRYPTO bytes */
+	uint64_t quic_unnamed;       /* flows UNNAMED, the sum of: */
+	uint64_t quic_no_initial;    /*   UDP/443, no Initial in 8 datagrams */
+	uint64_t quic_truncated;     /*   Initial cut by the caller */
+	uint64_t quic_no_keys;       /*   keys refused (budget, per flow) */
+	uint64_t quic_beyond;        /*   CRYPTO past the window */
+	uint64_t quic_no_hello;      /*   CRYPTO is no ClientHello with a name */
+	uint64_t quic_dgram_limit;   /*   16 client datagrams, no name / no
+				      *   server answer while verifying */
+	uint64_t quic_slot_lost;     /*   slot reclaimed by a newer flow */
 	uint64_t dns_learnt;       /* cache insertions */
 	uint64_t cache_evicted;    /* live entries overwritten */
 };
