@@ -76,11 +76,13 @@ static inline bool
 xb_reasm_conflicts(const struct xb_reasm *r, uint64_t off, const uint8_t *p,
 		   uint32_t len)
 {
-	if (off >= r->high || len == 0)
+	if (off >= r->high || off >= XB_NAME_BUF || len == 0)
 		return false;
 	uint64_t end = off + len;
 	if (end > r->high)
 		end = r->high;
+	if (end > XB_NAME_BUF) /* high never is; says so to the compiler */
+		end = XB_NAME_BUF;
 	uint32_t i = (uint32_t)off, e = (uint32_t)end;
 	while (i < e) {
 		uint32_t w = r->bits[i >> 5];
