@@ -53,6 +53,7 @@ struct flow {
 	struct ep a, b; /* a: initiator (first packet's sender) */
 	uint32_t slot;
 	int state; /* XB_NAME_MORE until decided */
+	int after; /* after FOUND, while verified: MORE, EVASIVE, UNNAMED */
 	struct xb_name name;
 };
 
@@ -221,6 +222,7 @@ in_scope(int master)
 
 struct totals {
 	int expected, found, mismatch, missing, out_of_scope, extra;
+	uint64_t quic_evasive, quic_unnamed; /* honest captures: 0 */
 };
 
 static void
@@ -277,6 +279,17 @@ run_capture(const char *dir, const char *file, struct totals *tot)
 		if (f->state == XB_NAME_MORE) {
 			f->state = xb_name_feed(ctx, &f->slot, &pi, fdir, 0, pl,
 						plen, now, &f->name);
+		} else if (f->state == XB_NAME_FOUND &&
+			   f->slot != XB_NAME_SLOT_NONE) {
+			/* Verified after FOUND (xb_names.h): an honest flow
+			 * ends it clean. */
+			struct xb_name again;
+			f->after = xb_name_feed(ctx, &f->slot, &pi, fdir, 0, pl,
+						plen, now, &again);
+			if (f->after != XB_NAME_MORE)
+				printf("  AFTER FOUND %s \"%s\": %d\n",
+				       pi.proto == 6 ? "TCP" : "UDP",
+				       f->name.str, f->after);
 		} else if (pi.sport == 53 && plen) {
 			xb_name_dns_learn(ctx, pl, plen, pi.proto == 6, now);
 		}
@@ -331,14 +344,20 @@ run_capture(const char *dir, const char *file, struct totals *tot)
 	xb_name_stats_get(ctx, &st);
 	printf("%-26s expected %3d found %3d mismatch %2d missing %2d "
 	       "out-of-scope %2d extra %2d | tls %lu quic %lu http %lu dns %lu "
-	       "cache %lu decrypt-fail %lu\n",
+	       "cache %lu decrypt-fail %lu | quic verified %lu evasive %lu "
+	       "unnamed %lu\n",
 	       file, in, found, mismatch, missing, oos, extra,
 	       (unsigned long)st.found[XB_NAME_SRC_TLS],
 	       (unsigned long)st.found[XB_NAME_SRC_QUIC],
 	       (unsigned long)st.found[XB_NAME_SRC_HTTP],
 	       (unsigned long)st.found[XB_NAME_SRC_DNS],
 	       (unsigned long)st.found[XB_NAME_SRC_DNS_CACHE],
-	       (unsigned long)st.quic_decrypt_fail);
+	       (unsigned long)st.quic_decrypt_fail,
+	       (unsigned long)st.quic_verified,
+	       (unsigned long)st.quic_evasive,
+	       (unsigned long)st.quic_unnamed);
+	tot->quic_evasive += st.quic_evasive;
+	tot->quic_unnamed += st.quic_unnamed;
 	xb_name_ctx_free(ctx);
 	tot->expected += in;
 	tot->found += found;
@@ -397,6 +416,11 @@ test_pcaps(void **state)
 		skip();
 	if (pct < 95.0)
 		fail_msg("agreement with nDPI %.1f%% < 95%%", pct);
+	printf("TOTAL QUIC flows evasive %lu unnamed %lu\n",
+	       (unsigned long)tot.quic_evasive, (unsigned long)tot.quic_unnamed);
+	if (tot.quic_evasive)
+		fail_msg("%lu honest QUIC flows taken as evasive",
+			 (unsigned long)tot.quic_evasive);
 }
 
 int
