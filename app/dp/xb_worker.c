@@ -20,6 +20,10 @@
 #define XB_FF_NAME_DONE 0x04 /* name found or given up */
 #define XB_FF_QUEUED 0x08    /* in this burst's classification batch */
 #define XB_FF_SEEN 0x10      /* looked up in this segment, not yet touched */
+/* Evidence against the flow, kept across reloads (classified() applies
+ * it to every new verdict): */
+#define XB_FF_UNNAMED 0x20   /* should reveal a name and did not */
+#define XB_FF_EVASIVE 0x40   /* conflicting copies of its bytes */
 
 /* Aging: every XB_EXPIRE_PERIOD_NS of the clock in use, examine
  * XB_EXPIRE_BUCKETS buckets (bounded work, see FLOWTABLE.md): 160k
@@ -175,6 +179,16 @@ decide_policy(struct xb_worker *w, const struct xb_ruleset *rs,
 	}
 }
 
+/* Evidence about the flow says category cat: kept only when stricter
+ * (a flow's category never becomes laxer, see xb_categories_stricter). */
+static inline void
+stricter_category(const struct xb_ruleset *rs, struct xb_flow *f,
+		  unsigned int cat)
+{
+	f->verdict.category = (uint16_t)xb_categories_stricter(
+		rs->categories, f->verdict.category, cat);
+}
+
 /* Apply the category a name gives, if any (the per-worker cache first:
  * names repeat far more often than they change category). */
 static inline void
@@ -193,7 +207,17 @@ apply_name(struct xb_worker *w, const struct xb_ruleset *rs,
 				  cat);
 	}
 	if (cat >= 0)
-		f->verdict.category = (uint16_t)cat;
+		stricter_category(rs, f, (unsigned int)cat);
+}
+
+/* The evidence the flow has shown (XB_FF_UNNAMED, XB_FF_EVASIVE). */
+static inline void
+apply_evidence(const struct xb_ruleset *rs, struct xb_flow *f)
+{
+	if (f->flags & XB_FF_UNNAMED)
+		stricter_category(rs, f, XB_CATEGORY_UNNAMED);
+	if (f->flags & XB_FF_EVASIVE)
+		stricter_category(rs, f, XB_CATEGORY_EVASIVE);
 }
 
 /* The rest of a flow's verdict once the ruleset's classification cls of
@@ -209,6 +233,7 @@ classified(struct xb_worker *w, const struct xb_ruleset *rs,
 	f->remote = cls->remote ? dir : (uint8_t)(dir ^ 1);
 	if (f->name_source != XB_NAME_SRC_NONE)
 		apply_name(w, rs, f);
+	apply_evidence(rs, f);
 	f->generation = rs->generation;
 	decide_policy(w, rs, f, now, false);
 }
@@ -329,20 +354,35 @@ extract_name(struct xb_worker *w, const struct xb_ruleset *rs,
 		if (payload == NULL)
 			len = 0;
 	}
+	name.len = 0;
 	rc = xb_name_feed(w->names, &f->name_slot, pi, dir, f->init_dir,
 			  payload, len, now, &name);
 	if (rc == XB_NAME_MORE)
 		return;
-	f->flags |= XB_FF_NAME_DONE;
-	if (rc != XB_NAME_FOUND)
+	/* The extractor may keep watching after a result (a re-sent
+	 * ClientHello compared with the first copy, the next HTTP request):
+	 * it holds its slot until it is done. */
+	if (!xb_name_active(f->name_slot))
+		f->flags |= XB_FF_NAME_DONE;
+	if (rc == XB_NAME_GIVE_UP)
 		return;
-	memcpy(xb_flow_name(w->flows, f), name.str,
-	       name.len < XB_FLOW_NAME_MAX ? name.len + 1u : XB_FLOW_NAME_MAX);
-	xb_flow_name(w->flows, f)[XB_FLOW_NAME_MAX - 1] = '\0';
-	f->name_source = name.source;
-	w->c.names_found++;
-	/* The name may change the category, and with it the policy. */
-	apply_name(w, rs, f);
+	if (name.len > 0 && (rc == XB_NAME_FOUND || rc == XB_NAME_UNNAMED)) {
+		/* The name shown (for UNNAMED: what the flow shows instead of
+		 * its real name, e.g. an ECH outer name). */
+		memcpy(xb_flow_name(w->flows, f), name.str,
+		       name.len < XB_FLOW_NAME_MAX ? name.len + 1u
+						   : XB_FLOW_NAME_MAX);
+		xb_flow_name(w->flows, f)[XB_FLOW_NAME_MAX - 1] = '\0';
+		f->name_source = name.source;
+		w->c.names_found++;
+		/* The name may change the category, and with it the policy. */
+		apply_name(w, rs, f);
+	}
+	if (rc == XB_NAME_UNNAMED)
+		f->flags |= XB_FF_UNNAMED;
+	else if (rc == XB_NAME_EVASIVE)
+		f->flags |= XB_FF_EVASIVE;
+	apply_evidence(rs, f);
 	decide_policy(w, rs, f, now, false);
 }
 

@@ -31,12 +31,17 @@ struct xb_name {
 };
 
 /*
- * Return values of the extractors and of xb_name_feed().
- *   GIVE_UP  not a name-bearing protocol: no name expected
- *   UNNAMED  the flow should have revealed a name and did not: a limit was
- *            hit, its bytes could not be parsed, or it hides the name
+ * Return values of the extractors and of xb_name_feed():
+ *   MORE     nothing new yet: call again with the flow's next packet;
+ *   FOUND    a name (out filled);
+ *   GIVE_UP  no name expected: not a name-bearing protocol;
+ *   UNNAMED  the flow should reveal a name and did not: a limit was hit,
+ *            its bytes could not be parsed, or it hides the name (ECH);
+ *            out may hold a name it shows instead (an ECH outer name);
  *   EVASIVE  two different payloads for the same stream range (TCP
- *            sequence range, QUIC CRYPTO offsets)
+ *            sequence range, QUIC CRYPTO offsets): one of them is a decoy.
+ * UNNAMED and EVASIVE are evidence: the caller makes the flow's category
+ * `unnamed` / `evasive` (only ever stricter, see the worker).
  */
 enum {
 	XB_NAME_MORE = 0,

@@ -58,31 +58,32 @@ void xb_name_ctx_free(struct xb_name_ctx *ctx);
  * a hidden name) or XB_NAME_EVASIVE (two different payloads for the same
  * stream range).
  *
- * After FOUND: when *slot is still not XB_NAME_SLOT_NONE the flow is being
- * verified (QUIC: until the server has answered; the name-bearing range may
- * still be re-sent).  Keep feeding its packets while *slot !=
- * XB_NAME_SLOT_NONE; those calls return XB_NAME_MORE (nothing new; when
- * *slot has become XB_NAME_SLOT_NONE, verification ended clean and the
- * name stands), XB_NAME_EVASIVE (a re-sent copy differs) or
- * XB_NAME_UNNAMED (a limit hit before verification could end); never
- * FOUND again.  EVASIVE and UNNAMED release the slot and are final.  A
- * caller that stops feeding after FOUND releases the slot with
- * xb_name_release() when the flow ends (then nothing is verified).
+ * After FOUND: while xb_name_active(*slot) the flow is being verified
+ * (QUIC: until the server has answered, since the name-bearing range may
+ * still be re-sent by a client or a decoy).  Keep feeding its packets;
+ * those calls return XB_NAME_MORE (nothing new; once the slot is no longer
+ * active, verification ended clean and the name stands), XB_NAME_EVASIVE
+ * (a re-sent copy differs) or XB_NAME_UNNAMED (a limit hit before
+ * verification could end); never FOUND again.  EVASIVE and UNNAMED
+ * release the slot.  A caller that stops feeding after FOUND releases the
+ * slot with xb_name_release() when the flow ends (nothing is verified).
  *
  * QUIC (UDP, any port, by content): datagrams that are not a plausible
  * client Initial are looked past (up to 8, no slot taken); a flow on UDP
  * port 443 that shows none by then is UNNAMED, elsewhere GIVE_UP.
  * Coalesced packets that fail authentication are skipped, the others
  * kept.  Key schedules are limited per flow (2) and per second (the
- * budget, xb_name_set_quic_budget); a QUIC flow refused one is UNNAMED.  When the flow reveals no name of its own
- * (not TLS/QUIC/HTTP/DNS, no SNI, limits hit) but the DNS cache knows the
- * server address, FOUND is returned with source XB_NAME_SRC_DNS_CACHE.
- * The slot is released on GIVE_UP, UNNAMED and EVASIVE, and on FOUND
- * unless verification follows (above).  A clearly foreign first
- * payload packet costs a few byte compares.  A TCP flow whose responder
- * sends payload first (server banner, or an entry created mid-connection)
- * gets up to 4 such packets before the initiator's bytes are looked at.  DNS responses are learnt into
- * the cache when they pass here; see also xb_name_dns_learn().
+ * budget, xb_name_set_quic_budget); a QUIC flow refused one is UNNAMED.
+ *
+ * When the flow reveals no name of its own (not TLS/QUIC/HTTP/DNS, no SNI,
+ * limits hit) but the DNS cache knows the server address, FOUND is
+ * returned with source XB_NAME_SRC_DNS_CACHE.  The slot is released on
+ * GIVE_UP, UNNAMED and EVASIVE, and on FOUND unless verification follows
+ * (above).  A clearly foreign first payload packet costs a few byte
+ * compares.  A TCP flow whose responder sends payload first (server
+ * banner, or an entry created mid-connection) gets up to 4 such packets
+ * before the initiator's bytes are looked at.  DNS responses are learnt
+ * into the cache when they pass here; see also xb_name_dns_learn().
  * Per-lcore: only the thread owning ctx may call it.
  */
 int xb_name_feed(struct xb_name_ctx *ctx, uint32_t *slot,
@@ -99,6 +100,17 @@ int xb_name_feed(struct xb_name_ctx *ctx, uint32_t *slot,
  */
 void xb_name_set_quic_budget(struct xb_name_ctx *ctx,
 			     uint32_t derivations_per_s);
+
+/* True while the extractor holds state for the flow (*slot): the caller
+ * keeps feeding it the flow's packets, also after a FOUND, UNNAMED or
+ * EVASIVE result (it may still be watching: a re-sent ClientHello is
+ * compared with the first copy, an HTTP connection's next request is
+ * read).  False once it is done with the flow. */
+static inline bool
+xb_name_active(uint32_t slot)
+{
+	return slot != XB_NAME_SLOT_NONE;
+}
 
 /* Flow ended before its last result: free its slot (no-op for
  * SLOT_NONE). */

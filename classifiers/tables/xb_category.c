@@ -15,7 +15,7 @@ struct xb_category {
 struct xb_categories {
 	unsigned int n;
 	char *source;
-	bool builtin_redefined;
+	bool builtin_redefined[XB_CATEGORY_BUILTINS];
 	struct xb_category cat[XB_CATEGORIES_MAX];
 };
 
@@ -72,10 +72,11 @@ cat_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 		return 0;
 
 	idx = xb_categories_find(c, id);
-	if (idx == XB_CATEGORY_UNCLASSIFIED && !c->builtin_redefined) {
-		/* The built-in row takes its name and list from the file. */
-		c->builtin_redefined = true;
-		dst = &c->cat[0];
+	if (idx >= 0 && idx < XB_CATEGORY_BUILTINS &&
+	    !c->builtin_redefined[idx]) {
+		/* A built-in row takes its name and list from the file. */
+		c->builtin_redefined[idx] = true;
+		dst = &c->cat[idx];
 	} else if (idx >= 0) {
 		xb_csv_error(errs, row, COL_ID,
 			     "duplicate category (got \"%s\", first defined at line %u)",
@@ -114,10 +115,20 @@ cat_new(const char *name)
 		free(c);
 		return NULL;
 	}
-	c->n = 1;
-	strcpy(c->cat[0].id, "unclassified");
-	strcpy(c->cat[0].name, "Unclassified");
-	c->cat[0].list = XB_LIST_UNLISTED;
+	/* Fail closed: without a row of their own, flows that hide their
+	 * name or show evasion are on the negative list. */
+	c->n = XB_CATEGORY_BUILTINS;
+	strcpy(c->cat[XB_CATEGORY_UNCLASSIFIED].id, "unclassified");
+	strcpy(c->cat[XB_CATEGORY_UNCLASSIFIED].name, "Unclassified");
+	c->cat[XB_CATEGORY_UNCLASSIFIED].list = XB_LIST_UNLISTED;
+	strcpy(c->cat[XB_CATEGORY_UNNAMED].id, "unnamed");
+	strcpy(c->cat[XB_CATEGORY_UNNAMED].name,
+	       "Should reveal a name and does not");
+	c->cat[XB_CATEGORY_UNNAMED].list = XB_LIST_NEGATIVE;
+	strcpy(c->cat[XB_CATEGORY_EVASIVE].id, "evasive");
+	strcpy(c->cat[XB_CATEGORY_EVASIVE].name,
+	       "Shows evasion (conflicting copies of its bytes)");
+	c->cat[XB_CATEGORY_EVASIVE].list = XB_LIST_NEGATIVE;
 	return c;
 }
 
@@ -177,6 +188,43 @@ enum xb_data_list
 xb_categories_list(const struct xb_categories *c, unsigned int idx)
 {
 	return idx < c->n ? c->cat[idx].list : XB_LIST_UNLISTED;
+}
+
+unsigned int
+xb_categories_strictness(const struct xb_categories *c, unsigned int idx)
+{
+	unsigned int list;
+
+	switch (xb_categories_list(c, idx)) {
+	case XB_LIST_NEGATIVE:
+		list = 3;
+		break;
+	case XB_LIST_GENERAL:
+		list = 2;
+		break;
+	default:
+		list = idx == XB_CATEGORY_UNCLASSIFIED ? 0 : 1;
+	}
+	/* Within a list, evidence against the flow beats what it claims:
+	 * evasive > unnamed > any other category. */
+	return list * 4 + (idx == XB_CATEGORY_EVASIVE   ? 2
+			   : idx == XB_CATEGORY_UNNAMED ? 1
+							: 0);
+}
+
+unsigned int
+xb_categories_stricter(const struct xb_categories *c, unsigned int cur,
+		       unsigned int evidence)
+{
+	unsigned int a = xb_categories_strictness(c, cur);
+	unsigned int b = xb_categories_strictness(c, evidence);
+
+	/* Among the other negative-list categories the first one stays:
+	 * each needs its own approval, and moving to another could find
+	 * one. */
+	if (b > a || (b == a && a < 3 * 4))
+		return evidence;
+	return cur;
 }
 
 const char *

@@ -3,11 +3,16 @@
  * Data categories (categories.csv: category,name,list).
  *
  * A category is a small integer index used everywhere on the packet path
- * (flow verdicts, counters, policy lookups).  Index 0 is the built-in
- * "unclassified" category (list "unlisted"); the file's rows follow in file
- * order from index 1.  A row whose id is "unclassified" does not add a
- * category but renames / re-lists the built-in one (so an operator may, for
- * instance, put unclassified traffic on the negative list).
+ * (flow verdicts, counters, policy lookups).  Three are built in:
+ *   0 "unclassified" (list "unlisted"): nothing matched;
+ *   1 "unnamed" (negative): the flow should reveal a name and did not (a
+ *     limit hit, bytes that cannot be parsed, a hidden name such as ECH);
+ *   2 "evasive" (negative): the flow showed evasion (two different
+ *     payloads for the same stream range).
+ * The file's rows follow in file order from index 3.  A row whose id is
+ * a built-in one does not add a category but renames / re-lists it (so an
+ * operator may put unclassified traffic on the negative list, or take
+ * unnamed flows off it).
  *
  * The list decides the regulatory treatment: the negative list needs an
  * approval per tenant and country, the general data list flows once the
@@ -33,7 +38,10 @@ enum xb_data_list {
 };
 #define XB_LIST_COUNT 3
 
-#define XB_CATEGORY_UNCLASSIFIED 0 /* index of the built-in category */
+#define XB_CATEGORY_UNCLASSIFIED 0 /* indexes of the built-in categories */
+#define XB_CATEGORY_UNNAMED 1
+#define XB_CATEGORY_EVASIVE 2
+#define XB_CATEGORY_BUILTINS 3
 #define XB_CATEGORY_ID_MAX 31     /* longest category identifier */
 #define XB_CATEGORY_NAME_MAX 95   /* longest display name */
 #define XB_CATEGORIES_MAX 1024    /* indexes fit a uint16_t with room */
@@ -62,6 +70,23 @@ const char *xb_categories_name(const struct xb_categories *c,
 			       unsigned int idx);
 enum xb_data_list xb_categories_list(const struct xb_categories *c,
 				     unsigned int idx);
+/*
+ * How strict a category is, from its list: negative > general > unlisted
+ * > the built-in unclassified (unless re-listed); within a list evasive >
+ * unnamed > the others (evidence against a flow beats what it claims).
+ * New evidence about a flow may only make its category stricter.
+ */
+unsigned int xb_categories_strictness(const struct xb_categories *c,
+				      unsigned int idx);
+/*
+ * The category a flow keeps when it is in cur and new evidence says
+ * evidence: evidence when it is stricter, or as strict and not on the
+ * negative list (a name refines an address rule); cur otherwise (a flow
+ * never moves between two plain negative-list categories: each needs its
+ * own approval).
+ */
+unsigned int xb_categories_stricter(const struct xb_categories *c,
+				    unsigned int cur, unsigned int evidence);
 /* The path the table was loaded from (for messages in other tables). */
 const char *xb_categories_source(const struct xb_categories *c);
 

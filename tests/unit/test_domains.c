@@ -318,14 +318,37 @@ test_categories(void **state)
 			assert_string_equal(got, rows[i].errors);
 		}
 		if (i == 0) {
-			assert_int_equal(xb_categories_count(c), 2);
+			assert_int_equal(xb_categories_count(c), 4);
 			assert_int_equal(xb_categories_find(c, "unclassified"), 0);
-			assert_int_equal(xb_categories_find(c, "finance"), 1);
+			assert_int_equal(xb_categories_find(c, "unnamed"),
+					 XB_CATEGORY_UNNAMED);
+			assert_int_equal(xb_categories_find(c, "evasive"),
+					 XB_CATEGORY_EVASIVE);
+			assert_int_equal(xb_categories_find(c, "finance"), 3);
 			assert_int_equal(xb_categories_find(c, "Finance"), -1);
-			assert_string_equal(xb_categories_name(c, 1),
+			assert_string_equal(xb_categories_name(c, 3),
 					    "Payments, banking");
-			assert_int_equal(xb_categories_list(c, 1),
+			assert_int_equal(xb_categories_list(c, 3),
 					 XB_LIST_NEGATIVE);
+			/* Built in, fail closed. */
+			assert_int_equal(xb_categories_list(c, XB_CATEGORY_UNNAMED),
+					 XB_LIST_NEGATIVE);
+			assert_int_equal(xb_categories_list(c, XB_CATEGORY_EVASIVE),
+					 XB_LIST_NEGATIVE);
+			/* Only ever stricter; among negative ones the first
+			 * stays. */
+			assert_int_equal(xb_categories_stricter(c, 0, 3), 3);
+			assert_int_equal(xb_categories_stricter(c, 3, 0), 3);
+			assert_int_equal(xb_categories_stricter(
+						 c, 3, XB_CATEGORY_UNNAMED),
+					 XB_CATEGORY_UNNAMED);
+			assert_int_equal(xb_categories_stricter(
+						 c, XB_CATEGORY_EVASIVE,
+						 XB_CATEGORY_UNNAMED),
+					 XB_CATEGORY_EVASIVE);
+			assert_int_equal(xb_categories_stricter(
+						 c, 0, XB_CATEGORY_EVASIVE),
+					 XB_CATEGORY_EVASIVE);
 			assert_int_equal(xb_categories_list(c, 0),
 					 XB_LIST_UNLISTED);
 			assert_string_equal(xb_data_list_str(XB_LIST_GENERAL),
@@ -333,7 +356,8 @@ test_categories(void **state)
 		}
 		if (i == 1) {
 			/* Re-lists the built-in category, adds none. */
-			assert_int_equal(xb_categories_count(c), 1);
+			assert_int_equal(xb_categories_count(c),
+					 XB_CATEGORY_BUILTINS);
 			assert_int_equal(xb_categories_list(c, 0),
 					 XB_LIST_NEGATIVE);
 			assert_string_equal(xb_categories_name(c, 0),

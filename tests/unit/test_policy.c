@@ -478,7 +478,7 @@ static const struct error_case error_cases[] = {
 	  "qos.csv:3: wrong number of fields (got 5, expected 10)" },
 	{ "incomplete coverage", QOS_HDR "ASEAN,*,*,public,0,*,*,*,*,*\n"
 	  "*,*,enterprise,public,0,*,*,*,*,*\n", NULL,
-	  "qos.csv: incomplete table: no row matches country ZZ, category unclassified, tenant class unknown and others (got 54 such combinations, expected every one to match a row, e.g. a last \"*,*,*\" row)" },
+	  "qos.csv: incomplete table: no row matches country ZZ, category unclassified, tenant class unknown and others (got 72 such combinations, expected every one to match a row, e.g. a last \"*,*,*\" row)" },
 	{ "approval: unknown tenant", QOS_HDR QOS_ALL,
 	  APPR_HDR "acme,finance,SG,never\nnobody,finance,SG,never\n",
 	  "approvals.csv:3: tenant: unknown tenant (got \"nobody\", expected a tenant of tenants.csv)" },
