@@ -611,11 +611,13 @@ xb_quic_dgram(struct xb_quic_crypto *c, struct xb_quic_flow *f,
 		dgram_len = len;
 	if (len > XB_QUIC_DGRAM_MAX) /* the scratch's size: cut there */
 		len = XB_QUIC_DGRAM_MAX;
+	/* The 1,200-byte rule is the whole datagram's; `rest` counts what
+	 * the datagram holds from d on (given or cut by the caller). */
+	uint32_t rest = dgram_len;
 	for (int i = 0; len > 0; i++) {
 		struct lh h;
-		uint32_t given = len; /* bytes of this packet on */
-		bool more = dgram_len > len; /* the caller cut the rest */
-		int st = lh_parse(d, given, more, &h);
+		bool more = rest > len; /* the caller cut the rest */
+		int st = lh_parse(d, len, more, &h);
 		if (st == LH_FOREIGN)
 			break; /* short header or foreign bytes: datagram end */
 		if (i == MAX_COALESCED) {
@@ -656,7 +658,7 @@ xb_quic_dgram(struct xb_quic_crypto *c, struct xb_quic_flow *f,
 next:
 		d += step;
 		len -= step;
-		dgram_len -= step;
+		rest -= step;
 	}
 	return res->decrypted;
 }

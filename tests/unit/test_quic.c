@@ -414,6 +414,35 @@ test_coalesced_one_fails(void **state)
 	}
 }
 
+/* Coalesced packets smaller than 1,200 bytes each (the rule is the
+ * datagram's): a failing one beside the real one, and a decoy beside the
+ * real one in the same datagram. */
+static void
+test_coalesced_small(void **state)
+{
+	(void)state;
+	uint8_t d[1500], a[800], b[800];
+	hello_initial(a, DCID_A, "decoy.example", 0, 700);
+	hello_initial(b, DCID_A, "real.example", 0, 700);
+	a[400] ^= 1;
+	memcpy(d, a, 700);
+	memcpy(d + 700, b, 700);
+	struct xb_name_ctx *ctx = xb_name_ctx_create(4, 0);
+	uint32_t slot = XB_NAME_SLOT_NONE;
+	struct xb_name out;
+	assert_int_equal(feed(ctx, &slot, 443, d, 1400, 0, &out),
+			 XB_NAME_FOUND);
+	assert_string_equal(out.str, "real.example");
+	xb_name_release(ctx, &slot);
+	a[400] ^= 1; /* the decoy authenticates now */
+	memcpy(d, a, 700);
+	slot = XB_NAME_SLOT_NONE;
+	assert_int_equal(feed(ctx, &slot, 443, d, 1400, 0, &out),
+			 XB_NAME_EVASIVE);
+	assert_int_equal(stats(ctx).quic_evasive, 1);
+	xb_name_ctx_free(ctx);
+}
+
 /* CRYPTO split over several Initials, out of order; one key schedule. */
 static void
 test_split_crypto(void **state)
@@ -722,6 +751,7 @@ main(void)
 		cmocka_unit_test(test_skip_limit),
 		cmocka_unit_test(test_plausibility),
 		cmocka_unit_test(test_coalesced_one_fails),
+		cmocka_unit_test(test_coalesced_small),
 		cmocka_unit_test(test_split_crypto),
 		cmocka_unit_test(test_decoy_first),
 		cmocka_unit_test(test_verify_clean),
