@@ -726,7 +726,7 @@ xb_quic_initial_sni(const uint8_t *dgram, uint32_t len, struct xb_name *out)
 	if (kind != XB_QUIC_IETF)
 		return XB_NAME_GIVE_UP;
 	struct xb_quic_crypto *c = xb_quic_crypto_create(0);
-	struct xb_reasm *r = malloc(sizeof(*r));
+	struct xb_reasm *r = calloc(1, sizeof(*r)); /* zeroed: see reset */
 	int rc = XB_NAME_GIVE_UP;
 	if (!c || !r) {
 		xb_quic_crypto_free(c);

@@ -2,7 +2,8 @@
 /*
  * Reassembly window of one stream (TCP payload or QUIC CRYPTO frames):
  * bytes [0, XB_NAME_BUF), first copy of a byte wins.  Inline, no state
- * beyond the window itself.
+ * beyond the window itself.  A struct xb_reasm starts zeroed (calloc) or
+ * reset; reset relies on `high` (see there).
  */
 #ifndef XB_REASM_H
 #define XB_REASM_H
@@ -20,12 +21,19 @@ struct xb_reasm {
 	uint8_t data[XB_NAME_BUF];
 };
 
+/* Empty the window.  Only the bitmap words below `high` can be set (put
+ * and shift never set a bit at or past it), so only those are cleared: a
+ * slot reused after a flow that kept nothing costs no memset (slots are
+ * reclaimed cold under floods of new flows). */
 static inline void
 xb_reasm_reset(struct xb_reasm *r)
 {
+	uint32_t words = (r->high + 31) / 32;
+	if (words > XB_NAME_BUF / 32) /* a zeroed or corrupt struct */
+		words = XB_NAME_BUF / 32;
+	memset(r->bits, 0, words * sizeof(r->bits[0]));
 	r->prefix = 0;
 	r->high = 0;
-	memset(r->bits, 0, sizeof(r->bits));
 }
 
 /* Copy [off, off+len) in, clipped to the window; first copy of a byte wins
