@@ -550,8 +550,16 @@ quic_slot(struct xb_name_ctx *ctx, uint32_t *slot, struct slot *s,
 			st->found[XB_NAME_SRC_QUIC]++;
 			return XB_NAME_FOUND; /* slot kept: verify */
 		}
-		if (rc != XB_NAME_MORE) /* no ClientHello, or no name in it */
+		if (rc != XB_NAME_MORE) {
+			/* No ClientHello, no name in it, or a hidden one: the
+			 * TLS parser's UNNAMED may leave the name shown
+			 * instead (an ECH outer name) in out. */
+			if (rc == XB_NAME_UNNAMED && out->len > 0)
+				out->source = XB_NAME_SRC_QUIC;
+			else
+				out->len = 0;
 			return quic_unnamed(ctx, slot, &st->quic_no_hello);
+		}
 		if (s->r.prefix >= XB_NAME_BUF)
 			return quic_unnamed(ctx, slot, &st->quic_beyond);
 	}
