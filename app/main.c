@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,6 +42,7 @@
 #include "xb_control.h"
 #include "xb_events.h"
 #include "xb_flow.h"
+#include "xb_frag.h"
 #include "xb_log.h"
 #include "xb_pcapout.h"
 #include "xb_prefix.h"
@@ -56,10 +58,12 @@
 #define XBGW_DEFAULT_CONFIG "/etc/xbgw/xbgw.conf"
 #endif
 #define SOURCE_TREE_CONFIG "config/xbgw.conf"
-/* Per worker: flows that may be reassembling a name at once, and the
- * DNS answer cache. */
+/* Per worker: flows that may be reassembling a name at once; the
+ * entries of its partition of the shared DNS answer cache (336 bytes
+ * each: 21 MiB); DNS queries in flight it remembers (64 bytes each). */
 #define XB_NAME_SLOTS 4096
 #define XB_DNS_CACHE_ENTRIES 65536
+#define XB_DNS_PENDING_QUERIES 16384
 
 static volatile sig_atomic_t quit_signal;
 static volatile sig_atomic_t reload_signal;
@@ -807,8 +811,23 @@ socket_free(void *p, void *arg)
 	rte_free(p);
 }
 
-/* Per-worker state, on the worker's NUMA node: flow table, name
- * extraction context, flow-log ring, clock base. */
+/* A secret for a keyed hash, drawn at start (the kernel's random pool;
+ * should it fail, the TSC: unknown outside, if weaker). */
+static uint64_t
+start_secret(void)
+{
+	uint64_t v;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v))
+		return v;
+	return rte_rdtsc() * 0x9e3779b97f4a7c15ull;
+}
+
+static uint16_t mbuf_size(uint32_t mtu);
+
+/* Per-worker state, on the worker's NUMA node: flow table, IP reassembly,
+ * name extraction context, flow-log ring, clock base; and the DNS answer
+ * cache the workers share (one partition each). */
 static int
 setup_worker_state(struct xb_app *app)
 {
@@ -816,6 +835,12 @@ setup_worker_state(struct xb_app *app)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
+	app->dns_cache = xb_dns_cache_create(app->nworkers, XB_DNS_CACHE_ENTRIES,
+					     start_secret());
+	if (app->dns_cache == NULL) {
+		fprintf(stderr, "xbgw: out of memory for the DNS cache\n");
+		return -1;
+	}
 	for (unsigned int i = 0; i < app->nworkers; i++) {
 		struct xb_worker *w = app->workers[i];
 		int socket = (int)rte_lcore_to_socket_id(w->lcore_id);
@@ -832,9 +857,34 @@ setup_worker_state(struct xb_app *app)
 			.alloc_arg = (void *)(intptr_t)socket,
 		};
 
+		struct xb_frag_params frp = {
+			.datagrams = app->cfg.frag_datagrams,
+			.timeout_ns = app->cfg.frag_timeout_s * s,
+			.mbuf_size = mbuf_size(app->cfg.mtu),
+			.socket = socket,
+		};
+		char frag_name[32];
+
+		snprintf(frag_name, sizeof(frag_name), "xbgw_frag%u", i);
+		frp.name = frag_name;
 		w->rules = &xb_rules_swap;
 		w->flows = xb_flow_table_create(&fp);
-		w->names = xb_name_ctx_create(XB_NAME_SLOTS, XB_DNS_CACHE_ENTRIES);
+		/* IP reassembly only where the whole pipeline runs (the
+		 * --stages benchmarks forward fragments as they come). */
+		if (app->opt.stages == XB_STAGES_ALL) {
+			w->frag = xb_frag_create(&frp);
+			if (w->frag == NULL) {
+				fprintf(stderr,
+					"xbgw: cannot create the reassembly table of worker %u: %s\n",
+					i, rte_strerror(rte_errno));
+				return -1;
+			}
+		}
+		w->non_ip_drop = app->cfg.non_ip_drop;
+		w->names = xb_name_ctx_create(XB_NAME_SLOTS, 0);
+		w->dns = xb_dns_learner_create(app->dns_cache, i,
+					       XB_DNS_PENDING_QUERIES,
+					       start_secret());
 		bool want_log = app->flow_log != NULL ||
 				xb_ops_want_flow_records(app); /* IPFIX */
 
@@ -845,7 +895,7 @@ setup_worker_state(struct xb_app *app)
 						   sizeof(*w->name_cache),
 						   RTE_CACHE_LINE_SIZE, socket);
 		if (w->flows == NULL || w->names == NULL || w->notices == NULL ||
-		    w->name_cache == NULL ||
+		    w->name_cache == NULL || w->dns == NULL ||
 		    (want_log && w->flowlog == NULL)) {
 			fprintf(stderr,
 				"xbgw: out of memory for worker state (flow table of %u entries)\n",
@@ -866,13 +916,17 @@ free_worker_state(struct xb_app *app)
 		struct xb_worker *w = app->workers[i];
 
 		xb_flow_table_free(w->flows);
+		xb_frag_free(w->frag);
 		xb_name_ctx_free(w->names);
+		xb_dns_learner_free(w->dns);
 		xb_flowrec_ring_free(w->flowlog);
 		xb_flowrec_ring_free(w->notices);
 		rte_free(w->name_cache);
 		rte_free(w);
 	}
 	app->nworkers = 0;
+	xb_dns_cache_free(app->dns_cache);
+	app->dns_cache = NULL;
 }
 
 static void
@@ -1164,8 +1218,11 @@ static unsigned int
 pool_size(const struct xb_app *app, unsigned int nports)
 {
 	unsigned int per_port = (XB_RX_DESC + XB_TX_DESC) * app->cfg.queues;
+	/* Each worker also holds fragments waiting for their datagram
+	 * (xb_frag.h: one RX mbuf per copy buffer). */
 	unsigned int n = nports * per_port + app->nworkers *
-			 (XB_BURST + XB_MAX_PORTS * XB_TX_BUF) + 8192;
+			 (XB_BURST + XB_MAX_PORTS * XB_TX_BUF +
+			  xb_frag_copies(app->cfg.frag_datagrams)) + 8192;
 
 	if (app->cfg.mbufs > n)
 		n = app->cfg.mbufs;

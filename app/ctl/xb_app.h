@@ -65,6 +65,9 @@ struct xb_app {
 	int ts_offset;
 	uint64_t ts_flag;
 	unsigned int mbufs_in_use_at_exit;
+	/* The DNS answer cache the workers share (a partition each; each
+	 * worker's learner, w->dns, writes its own). */
+	struct xb_dns_cache *dns_cache;
 	/* ruleset life cycle (xb_rules.c) */
 	uint32_t generation;
 	uint64_t reloads_ok, reloads_failed;

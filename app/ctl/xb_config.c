@@ -43,6 +43,7 @@ static const struct {
 	{"ports", {"pairs", "queues", "mtu", "mbufs", "public"}},
 	{"flows", {"capacity", "tcp_timeout", "tcp_closed_timeout",
 		   "udp_timeout", "other_timeout"}},
+	{"dataplane", {"non_ip", "fragments", "fragment_timeout"}},
 	{"tables", {"geo", "countries", "tenants", "tenant_prefixes",
 		    "categories", "approvals", "category_rules", "domains",
 		    "qos", "tariffs", "bands"}},
@@ -456,6 +457,9 @@ xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
 	cfg->tcp_closed_timeout_s = 10;
 	cfg->udp_timeout_s = 60;
 	cfg->other_timeout_s = 30;
+	cfg->non_ip_drop = false;
+	cfg->frag_datagrams = 1024;
+	cfg->frag_timeout_s = 2;
 	cfg->utc_offset_s = 8 * 3600;
 	cfg->telemetry = true;
 	cfg->ipfix_active_timeout_s = 60;
@@ -525,6 +529,24 @@ xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
 		 errs);
 	get_uint(f, path, "flows", "other_timeout", 1, 86400,
 		 &cfg->other_timeout_s, errs);
+
+	/* [dataplane] */
+	v = rte_cfgfile_get_entry(f, "dataplane", "non_ip");
+	if (v != NULL) {
+		if (strcmp(v, "forward") == 0)
+			cfg->non_ip_drop = false;
+		else if (strcmp(v, "drop") == 0)
+			cfg->non_ip_drop = true;
+		else
+			cfg_error(errs, path, "dataplane", "non_ip",
+				  "got \"%s\", expected forward or drop", v);
+	}
+	/* Each datagram holds up to 8 fragments (RTE_LIBRTE_IP_FRAG_MAX_FRAG)
+	 * of the RX pool while it waits: the pool grows by the worst case. */
+	get_uint(f, path, "dataplane", "fragments", 16, 65536,
+		 &cfg->frag_datagrams, errs);
+	get_uint(f, path, "dataplane", "fragment_timeout", 1, 60,
+		 &cfg->frag_timeout_s, errs);
 
 	/* [tariff] */
 	v = rte_cfgfile_get_entry(f, "tariff", "utc_offset");

@@ -12,6 +12,11 @@
  *                OUT)
  *   [flows]      capacity = N (per worker), tcp_timeout, tcp_closed_timeout,
  *                udp_timeout, other_timeout (seconds)
+ *   [dataplane]  non_ip = forward|drop (frames that are not IP after every
+ *                encapsulation: forwarded untouched, or dropped as not_ip;
+ *                both counted), fragments = N (IP datagrams in reassembly
+ *                per worker), fragment_timeout = S (seconds a datagram's
+ *                fragments wait for the rest)
  *   [tables]     geo = FILE[,FILE..], countries, tenants, tenant_prefixes,
  *                categories, approvals, category_rules, domains, qos,
  *                tariffs, bands (paths relative to the config file)
@@ -90,6 +95,10 @@ struct xb_config {
 	uint32_t flow_capacity;
 	uint32_t tcp_timeout_s, tcp_closed_timeout_s, udp_timeout_s,
 		other_timeout_s;
+	/* [dataplane] */
+	bool non_ip_drop;
+	uint32_t frag_datagrams;
+	uint32_t frag_timeout_s;
 	/* [tariff] */
 	int32_t utc_offset_s;
 	/* exports */

@@ -10,6 +10,7 @@
 
 #include "xb_dscp.h"
 #include "xb_flowsnap.h"
+#include "xb_frag.h"
 #include "xb_parse.h"
 #include "xb_ruleset.h"
 #include "xb_swap.h"
@@ -40,6 +41,17 @@
 #define XB_LOOKAHEAD 4
 /* Packet data is prefetched this many packets before it is parsed. */
 #define XB_PKT_AHEAD 4
+
+/* The name extractor's state of a flow, beside its name (zeroed when
+ * the entry is made or restarted). */
+_Static_assert(sizeof(struct xb_name_flow) <= XB_FLOW_EXT_BYTES,
+	       "the extractor's state fits the flow's side array");
+
+static inline struct xb_name_flow *
+name_flow(const struct xb_worker *w, const struct xb_flow *f)
+{
+	return xb_flow_ext(w->flows, f);
+}
 
 /* Wall-clock ns of a TSC reading (one rdtsc serves the busy-cycle count
  * and the clock: in a VM each costs tens of cycles). */
@@ -189,13 +201,13 @@ stricter_category(const struct xb_ruleset *rs, struct xb_flow *f,
 		rs->categories, f->verdict.category, cat);
 }
 
-/* Apply the category a name gives, if any (the per-worker cache first:
- * names repeat far more often than they change category). */
-static inline void
-apply_name(struct xb_worker *w, const struct xb_ruleset *rs,
-	   struct xb_flow *f)
+/* The category of a name, or -1 when no domain pattern matches (the
+ * per-worker cache first: names repeat far more often than they change
+ * category). */
+static inline int
+name_category(struct xb_worker *w, const struct xb_ruleset *rs,
+	      const char *name)
 {
-	const char *name = xb_flow_name(w->flows, f);
 	size_t len = strlen(name);
 	uint64_t h = xb_name_cache_hash(name, len);
 	int cat;
@@ -206,6 +218,16 @@ apply_name(struct xb_worker *w, const struct xb_ruleset *rs,
 		xb_name_cache_put(w->name_cache, rs->generation, name, len, h,
 				  cat);
 	}
+	return cat;
+}
+
+/* Apply the category the flow's name gives, if any. */
+static inline void
+apply_name(struct xb_worker *w, const struct xb_ruleset *rs,
+	   struct xb_flow *f)
+{
+	int cat = name_category(w, rs, xb_flow_name(w->flows, f));
+
 	if (cat >= 0)
 		stricter_category(rs, f, (unsigned int)cat);
 }
@@ -277,7 +299,7 @@ flow_end(void *ctx, struct xb_flow *f, enum xb_flow_end_reason why)
 	const struct xb_ruleset *rs = w->rs;
 	struct xb_flow_record *r;
 
-	xb_name_release(w->names, &f->name_slot);
+	xb_name_release(w->names, name_flow(w, f));
 	if (w->flowlog == NULL || rs == NULL)
 		return;
 	if (f->generation != rs->generation) {
@@ -330,6 +352,151 @@ flow_live(void *ctx, struct xb_flow *f, uint64_t now_ns)
 	w->c.interim_records++;
 }
 
+/* ---- DNS cache: learnt from checked answers, shared by the workers ---- */
+
+/* The stable cache key of the flow's tenant (its id, not its index, which
+ * a reload may change). */
+static uint64_t
+dns_tenant_key(const struct xb_ruleset *rs, const struct xb_flow *f)
+{
+	return xb_dns_cache_tenant_key(
+		xb_tenants_get(rs->tenants, f->verdict.tenant)->id);
+}
+
+/* Whether an address lies in home_net (the domestic side): for the few
+ * DNS packets that need it outside classification. */
+static bool
+is_home(const struct xb_ruleset *rs, uint8_t family, const uint8_t *addr)
+{
+	uint32_t v;
+
+	if (family == 4) {
+		uint32_t ip;
+
+		memcpy(&ip, addr, 4);
+		v = xb_lpm_lookup4(rs->local, rte_be_to_cpu_32(ip));
+	} else {
+		v = xb_lpm_lookup6(rs->local, addr);
+	}
+	return (v & XB_LOCAL_HOME) != 0;
+}
+
+/*
+ * Which way a packet of DNS flow f goes (dir: its sender's endpoint in
+ * the key; role: its RX queue's port role): from the inside end to the
+ * outside one (a query may be remembered), the reverse (an answer may be
+ * learnt), or neither.  Live ports: the port it arrived on says where its
+ * sender is.  Replay: home_net says, for both ends.
+ */
+static enum xb_dns_path
+dns_path(const struct xb_ruleset *rs, const struct xb_flow *f, uint8_t dir,
+	 enum xb_role_hint role)
+{
+	uint8_t out = f->remote, in = (uint8_t)(f->remote ^ 1);
+	bool from_in = dir == in;
+
+	switch (role) {
+	case XB_DIR_FROM_INSIDE:
+		return from_in ? XB_DNS_TO_SERVER : XB_DNS_OTHER;
+	case XB_DIR_FROM_OUTSIDE:
+		return from_in ? XB_DNS_OTHER : XB_DNS_FROM_SERVER;
+	default:
+		if (!is_home(rs, f->key.family, f->key.addr[in]) ||
+		    is_home(rs, f->key.family, f->key.addr[out]))
+			return XB_DNS_OTHER;
+		return from_in ? XB_DNS_TO_SERVER : XB_DNS_FROM_SERVER;
+	}
+}
+
+/*
+ * A packet of a flow on port 53 (pi, m; dir its sender's endpoint in the
+ * key, role its port's, now its time, ns): queries from an inside client
+ * to an outside server are remembered, and an answer coming back that
+ * matches one is learnt into the shared cache under the client's tenant;
+ * every other answer is refused and counted (xb_dns_learn.h).
+ */
+static void
+learn_dns(struct xb_worker *w, const struct xb_ruleset *rs,
+	  const struct xb_flow *f, const struct xb_pkt_info *pi, uint8_t dir,
+	  enum xb_role_hint role, struct rte_mbuf *m, uint64_t now)
+{
+	uint8_t buf[2048];
+	uint32_t len = pi->payload_len < sizeof(buf) ? pi->payload_len
+						     : (uint32_t)sizeof(buf);
+	uint8_t in = (uint8_t)(f->remote ^ 1), out = f->remote;
+	struct xb_dns_flow fl;
+	const uint8_t *p;
+
+	if (w->dns == NULL || len == 0 ||
+	    pi->payload_off + len > rte_pktmbuf_pkt_len(m))
+		return;
+	p = rte_pktmbuf_read(m, pi->payload_off, len, buf);
+	if (p == NULL)
+		return;
+	fl.tenant = dns_tenant_key(rs, f);
+	fl.family = f->key.family;
+	fl.proto = f->key.proto;
+	fl.client_port = f->key.port[in];
+	fl.server_port = f->key.port[out];
+	memcpy(fl.client, f->key.addr[in], sizeof(fl.client));
+	memcpy(fl.server, f->key.addr[out], sizeof(fl.server));
+	xb_dns_learn_packet(w->dns, &fl, dns_path(rs, f, dir, role), p, len,
+			    now);
+}
+
+/*
+ * Name extraction ended with rc: when the flow showed no name of its own
+ * (GIVE_UP, UNNAMED) and its inside end opened it to the outside, the
+ * name its tenant's resolver gave the server address (any worker may have
+ * learnt it) goes into *name, source dns-cache: GIVE_UP becomes FOUND,
+ * UNNAMED stays (the evidence holds; the cached name replaces what the
+ * flow showed instead, e.g. an ECH outer name).  DNS flows themselves are
+ * left alone.  Returns the result to go on with.  At most once or twice
+ * per flow, never per packet.
+ */
+static int
+name_from_dns_cache(struct xb_worker *w, const struct xb_ruleset *rs,
+		    const struct xb_flow *f, int rc, uint64_t now,
+		    struct xb_name *name)
+{
+	uint8_t out = f->remote, in = (uint8_t)(f->remote ^ 1);
+	struct xb_name cached;
+
+	if ((rc != XB_NAME_GIVE_UP && rc != XB_NAME_UNNAMED) || w->dns == NULL ||
+	    f->init_dir != in || f->name_source != XB_NAME_SRC_NONE)
+		return rc;
+	for (int e = 0; e < 2; e++)
+		if (f->key.port[e] == 53 || f->key.port[e] == 5353)
+			return rc;
+	if (!xb_dns_learn_lookup(w->dns, dns_tenant_key(rs, f), f->key.family,
+				 f->key.addr[out], now, &cached))
+		return rc;
+	*name = cached;
+	return rc == XB_NAME_GIVE_UP ? XB_NAME_FOUND : rc;
+}
+
+/*
+ * A ClientHello with ECH shows a name that may only be its provider's
+ * cover: what the DNS cache learnt of the server (pi's destination) is
+ * weighed too, the stricter category wins.
+ */
+static void
+ech_cover(struct xb_worker *w, const struct xb_ruleset *rs,
+	  struct xb_flow *f, const struct xb_pkt_info *pi, uint64_t now)
+{
+	struct xb_name known;
+	int cat;
+
+	(void)pi;
+	if (w->dns == NULL ||
+	    !xb_dns_learn_lookup(w->dns, dns_tenant_key(rs, f), f->key.family,
+				 f->key.addr[f->remote], now, &known))
+		return;
+	cat = name_category(w, rs, known.str);
+	if (cat >= 0)
+		stricter_category(rs, f, (unsigned int)cat);
+}
+
 /* The first payload packets of a flow may reveal its name (pi, m: the
  * packet, direction dir in the flow key, time now). */
 static inline void
@@ -337,34 +504,42 @@ extract_name(struct xb_worker *w, const struct xb_ruleset *rs,
 	     struct xb_flow *f, const struct xb_pkt_info *pi, uint8_t dir,
 	     struct rte_mbuf *m, uint64_t now)
 {
-	uint8_t buf[2048];
+	struct xb_name_flow *nf = name_flow(w, f);
 	struct xb_name name;
 	const uint8_t *payload = NULL;
 	uint32_t len = pi->payload_len;
 	int rc;
 
 	if (len > 0) {
-		if (len > sizeof(buf))
-			len = sizeof(buf);
+		/* A copy the server would discard (the NIC found its L4
+		 * checksum bad) must not decide the name. */
+		if (unlikely((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
+			     RTE_MBUF_F_RX_L4_CKSUM_BAD)) {
+			w->c.names_cksum_bad++;
+			return;
+		}
+		/* The whole payload: a name may lie past any cut. */
 		if (pi->payload_off + len > rte_pktmbuf_pkt_len(m))
 			len = rte_pktmbuf_pkt_len(m) > pi->payload_off
 				      ? rte_pktmbuf_pkt_len(m) - pi->payload_off
 				      : 0;
-		payload = rte_pktmbuf_read(m, pi->payload_off, len, buf);
+		if (len > sizeof(w->payload_copy))
+			len = sizeof(w->payload_copy);
+		payload = rte_pktmbuf_read(m, pi->payload_off, len,
+					   w->payload_copy);
 		if (payload == NULL)
 			len = 0;
 	}
 	name.len = 0;
-	rc = xb_name_feed(w->names, &f->name_slot, pi, dir, f->init_dir,
-			  payload, len, now, &name);
-	if (rc == XB_NAME_MORE)
-		return;
+	rc = xb_name_feed(w->names, nf, pi, dir, f->init_dir, payload, len,
+			  now, &name);
+	rc = name_from_dns_cache(w, rs, f, rc, now, &name);
 	/* The extractor may keep watching after a result (a re-sent
-	 * ClientHello compared with the first copy, the next HTTP request):
-	 * it holds its slot until it is done. */
-	if (!xb_name_active(f->name_slot))
+	 * ClientHello compared with the first copy, the next HTTP request)
+	 * until it is done with the flow. */
+	if (!xb_name_active(nf))
 		f->flags |= XB_FF_NAME_DONE;
-	if (rc == XB_NAME_GIVE_UP)
+	if (rc == XB_NAME_MORE || rc == XB_NAME_GIVE_UP)
 		return;
 	if (name.len > 0 && (rc == XB_NAME_FOUND || rc == XB_NAME_UNNAMED)) {
 		/* The name shown (for UNNAMED: what the flow shows instead of
@@ -378,30 +553,14 @@ extract_name(struct xb_worker *w, const struct xb_ruleset *rs,
 		/* The name may change the category, and with it the policy. */
 		apply_name(w, rs, f);
 	}
+	if (rc == XB_NAME_FOUND && (name.flags & XB_NAME_F_ECH))
+		ech_cover(w, rs, f, pi, now);
 	if (rc == XB_NAME_UNNAMED)
 		f->flags |= XB_FF_UNNAMED;
 	else if (rc == XB_NAME_EVASIVE)
 		f->flags |= XB_FF_EVASIVE;
 	apply_evidence(rs, f);
 	decide_policy(w, rs, f, now, false);
-}
-
-/* DNS answers teach the address -> name cache, for later flows that carry
- * no name of their own (ECH, no SNI); now: the answer's time (ns). */
-static inline void
-learn_dns(struct xb_worker *w, const struct xb_pkt_info *pi,
-	  struct rte_mbuf *m, uint64_t now)
-{
-	uint8_t buf[1500];
-	uint32_t len = pi->payload_len < sizeof(buf) ? pi->payload_len
-						     : (uint32_t)sizeof(buf);
-	const uint8_t *p;
-
-	if (len == 0 || pi->payload_off + len > rte_pktmbuf_pkt_len(m))
-		return;
-	p = rte_pktmbuf_read(m, pi->payload_off, len, buf);
-	if (p != NULL)
-		xb_name_dns_learn(w->names, p, len, false, now);
 }
 
 /* A packet's time (ns): the burst's on the wall clock, the packet's own
@@ -415,16 +574,17 @@ packet_time(const struct xb_worker *w, const struct rte_mbuf *m,
 	return burst_ns;
 }
 
-/* Rewrite the DSCP of the outermost IP header (the one the network sees). */
+/* Rewrite the DSCP of the outermost IP header (the one the network sees),
+ * at offset outer_l3_off of m. */
 static inline void
-remark_dscp(struct xb_worker *w, struct rte_mbuf *m,
-	    const struct xb_pkt_info *pi, uint8_t dscp)
+remark_dscp(struct xb_worker *w, struct rte_mbuf *m, uint16_t outer_l3_off,
+	    uint8_t dscp)
 {
 	uint8_t *ip;
 
-	if (unlikely((uint32_t)pi->outer_l3_off + 40 > m->data_len))
+	if (unlikely((uint32_t)outer_l3_off + 40 > m->data_len))
 		return; /* header not in the first segment: leave it */
-	ip = rte_pktmbuf_mtod_offset(m, uint8_t *, pi->outer_l3_off);
+	ip = rte_pktmbuf_mtod_offset(m, uint8_t *, outer_l3_off);
 	if ((ip[0] >> 4) == 4) {
 		if (xb_dscp_get_ipv4(ip) == dscp)
 			return;
@@ -535,7 +695,9 @@ acct_refresh(struct xb_worker *w, const struct xb_ruleset *rs,
 
 /*
  * Enforce a verdict v on one packet m (pi: its parse, len: its frame
- * bytes, now: its time, ns), the steps after classification in order:
+ * bytes, now: its time, ns; frames: 1, or the number of fragment frames
+ * of a reassembled datagram, whose len is their bytes and m NULL: its
+ * caller remarks the frames), the steps after classification in order:
  * count it under its class and action; policy: negative list and deny
  * rows drop; meter: the row's meter polices (red drops); the tenant's
  * quota, once spent, applies its over_quota action; DSCP is remarked;
@@ -547,7 +709,7 @@ static inline enum xb_drop_reason
 enforce(struct xb_worker *w, const struct xb_ruleset *rs,
 	const struct xb_ruleset_counters *cnt, struct rte_mbuf *m,
 	const struct xb_pkt_info *pi, const struct xb_flow_verdict *v,
-	uint32_t len, uint64_t now)
+	uint32_t frames, uint32_t len, uint64_t now)
 {
 	/* Read once: the counter stores below may alias byte fields. */
 	const uint16_t country = v->country, category = v->category;
@@ -556,13 +718,13 @@ enforce(struct xb_worker *w, const struct xb_ruleset *rs,
 	const uint32_t meter = v->meter;
 	struct xb_pkt_bytes *cell;
 
-	cnt->by_country[country].packets++;
+	cnt->by_country[country].packets += frames;
 	cnt->by_country[country].bytes += len;
-	cnt->by_category[category].packets++;
+	cnt->by_category[category].packets += frames;
 	cnt->by_category[category].bytes += len;
-	cnt->by_tenant[tenant].packets++;
+	cnt->by_tenant[tenant].packets += frames;
 	cnt->by_tenant[tenant].bytes += len;
-	w->c.by_action_pkts[action]++;
+	w->c.by_action_pkts[action] += frames;
 	w->c.by_action_bytes[action] += len;
 	if (unlikely(!xb_action_forwards(action)))
 		return action == XB_ACT_NEGATIVE_LIST ? XB_DROP_NEGATIVE_LIST
@@ -588,8 +750,8 @@ enforce(struct xb_worker *w, const struct xb_ruleset *rs,
 				   len) == XB_RED)
 			return XB_DROP_QUOTA;
 	}
-	if (dscp != XB_DSCP_KEEP)
-		remark_dscp(w, m, pi, dscp);
+	if (dscp != XB_DSCP_KEEP && m != NULL)
+		remark_dscp(w, m, pi->outer_l3_off, dscp);
 	if (unlikely(w->usage_rs != rs || now < w->acct_from_ns ||
 		     now >= w->acct_until_ns))
 	{
@@ -607,7 +769,7 @@ enforce(struct xb_worker *w, const struct xb_ruleset *rs,
 	cell = &cnt->usage.cells[w->usage_slot]
 		       [xb_ruleset_usage_cell(rs, tenant, country, category,
 					      w->band)];
-	cell->packets++;
+	cell->packets += frames;
 	cell->bytes += len;
 	return XB_DROP_MAX;
 }
@@ -662,10 +824,62 @@ struct xb_ip_burst {
  * line: the later stages' size would otherwise crowd the parse loop's
  * registers.
  */
+/* The originals of a reassembled datagram r dropped (reason why), and r
+ * released: frees at once (up to XB_FRAG_MAX frames, more than a burst's
+ * drop list may have room for). */
+static void
+drop_originals(struct xb_worker *w, struct rte_mbuf *r,
+	       enum xb_drop_reason why)
+{
+	struct rte_mbuf *orig[XB_FRAG_MAX];
+	uint16_t l3[XB_FRAG_MAX];
+	uint32_t bytes;
+	unsigned int n = xb_frag_originals(r, orig, l3, &bytes);
+
+	w->c.drop[why] += n;
+	rte_pktmbuf_free_bulk(orig, n);
+	xb_frag_release(r);
+}
+
+/*
+ * A fragment (pi: its parse) into the reassembly table at its time now
+ * (ns).  Returns the datagram it completes, parsed into pi (flagged
+ * XB_PKT_F_REASSEMBLED, its time that of the completing fragment), or
+ * NULL: the fragment waits, or was dropped (counted as `fragment`).  A
+ * datagram that is broken once whole (its L4 header, a tunnel inside)
+ * drops its frames as malformed.  scratch: XB_PARSE_HDR_MAX bytes.
+ */
+static __rte_noinline struct rte_mbuf *
+take_fragment(struct xb_worker *w, struct rte_mbuf *m, struct xb_pkt_info *pi,
+	      uint64_t now, uint8_t *scratch)
+{
+	struct rte_mbuf *r = xb_frag_take(w->frag, m, pi, now,
+					  &w->c.drop[XB_DROP_FRAGMENT]);
+	const uint8_t *hdr;
+	uint32_t len, hlen;
+
+	if (r == NULL)
+		return NULL;
+	w->c.reassembled++;
+	if (w->clock_capture && w->ts_offset >= 0)
+		*RTE_MBUF_DYNFIELD(r, w->ts_offset, uint64_t *) = now;
+	len = rte_pktmbuf_pkt_len(r);
+	hlen = len < XB_PARSE_HDR_MAX ? len : XB_PARSE_HDR_MAX;
+	hdr = rte_pktmbuf_read(r, 0, hlen, scratch);
+	if (likely(hdr != NULL &&
+		   xb_parse(hdr, hlen, len, pi) == XB_PARSE_IP &&
+		   !(pi->flags & XB_PKT_F_FRAGMENT))) {
+		pi->flags |= XB_PKT_F_REASSEMBLED;
+		return r;
+	}
+	drop_originals(w, r, XB_DROP_MALFORMED);
+	return NULL;
+}
+
 static __rte_noinline void
 parse_burst(struct xb_worker *w, const struct xb_rxq *q,
-	    struct rte_mbuf **pkts, uint16_t n, bool keyed,
-	    struct xb_ip_burst *b, struct xb_dropped *dropped)
+	    struct rte_mbuf **pkts, uint16_t n, bool keyed, bool reassemble,
+	    uint64_t now, struct xb_ip_burst *b, struct xb_dropped *dropped)
 {
 	uint8_t scratch[XB_PARSE_HDR_MAX];
 
@@ -696,6 +910,16 @@ parse_burst(struct xb_worker *w, const struct xb_rxq *q,
 		rc = hdr ? xb_parse(hdr, hlen, len, &b->info[k])
 			 : XB_PARSE_MALFORMED;
 		if (likely(rc == XB_PARSE_IP)) {
+			/* Fragments wait for their datagram (one flag test
+			 * for every other packet). */
+			if (unlikely(b->info[k].flags & XB_PKT_F_FRAGMENT) &&
+			    reassemble) {
+				m = take_fragment(w, m, &b->info[k],
+						  packet_time(w, m, now),
+						  scratch);
+				if (m == NULL)
+					continue;
+			}
 			if (likely(keyed)) {
 				b->hashes[k] = xb_flow_key_from_pkt_hash(
 					&b->info[k], &b->keys[k], &b->dirs[k]);
@@ -706,7 +930,10 @@ parse_burst(struct xb_worker *w, const struct xb_rxq *q,
 		}
 		if (rc == XB_PARSE_NOT_IP) {
 			w->c.not_ip++;
-			tx_enqueue(w, q->tx_port, m);
+			if (unlikely(w->non_ip_drop))
+				drop(w, dropped, m, XB_DROP_NOT_IP);
+			else
+				tx_enqueue(w, q->tx_port, m);
 		} else {
 			drop(w, dropped, m, XB_DROP_MALFORMED);
 		}
@@ -817,7 +1044,6 @@ lookup_flows(struct xb_worker *w, const struct xb_ruleset *rs,
 				w->c.flows_new++;
 				f->init_dir = b->dirs[i];
 				f->flags = (uint8_t)role;
-				f->name_slot = XB_NAME_SLOT_NONE;
 			} else {
 				w->c.reclassified++;
 			}
@@ -867,6 +1093,67 @@ classify_new(struct xb_worker *w, const struct xb_ruleset *rs,
 }
 
 /*
+ * enforce_burst's step for a datagram reassembled from fragments (packet
+ * i of b): the same steps as for one packet, on the datagram (names, the
+ * verdict), with the flow's counters, the policy's and the bill's counted
+ * per original frame; the originals are forwarded (DSCP remarked in each)
+ * or dropped, the datagram released.
+ */
+static __rte_noinline void
+enforce_datagram(struct xb_worker *w, const struct xb_rxq *q,
+		 const struct xb_ruleset *rs,
+		 const struct xb_ruleset_counters *cnt, enum xb_role_hint role,
+		 const struct xb_ip_burst *b, uint16_t i)
+{
+	struct rte_mbuf *r = b->pkts[i];
+	const struct xb_pkt_info *pi = &b->info[i];
+	struct xb_flow *f = b->flows[i];
+	uint64_t now = b->times[i];
+	struct rte_mbuf *orig[XB_FRAG_MAX];
+	uint16_t l3[XB_FRAG_MAX];
+	const struct xb_flow_verdict *v;
+	struct xb_flow_verdict own;
+	enum xb_drop_reason why;
+	uint8_t action, dscp;
+	uint32_t bytes;
+	unsigned int n = xb_frag_originals(r, orig, l3, &bytes);
+
+	if (f != NULL) {
+		f->flags &= (uint8_t)~XB_FF_SEEN;
+		for (unsigned int k = 0; k < n; k++)
+			xb_flow_touch(f, b->dirs[i], rte_pktmbuf_pkt_len(orig[k]),
+				      pi->tcp_flags, now);
+		if (!(f->flags & XB_FF_NAME_DONE))
+			extract_name(w, rs, f, pi, b->dirs[i], r, now);
+		if (pi->sport == 53 || pi->dport == 53)
+			learn_dns(w, rs, f, pi, b->dirs[i], role, r, now);
+		if (now >= f->verdict.valid_until_ns)
+			decide_policy(w, rs, f, now, true);
+		v = &f->verdict;
+	} else {
+		stateless_verdict(w, rs, pi, role, now, &own);
+		v = &own;
+	}
+	action = v->action;
+	dscp = v->dscp;
+	why = enforce(w, rs, cnt, NULL, pi, v, n, bytes, now);
+	if (why == XB_DROP_MAX) {
+		uint16_t port = action == XB_ACT_PUBLIC ? q->public_port
+							: q->tx_port;
+
+		for (unsigned int k = 0; k < n; k++) {
+			if (dscp != XB_DSCP_KEEP)
+				remark_dscp(w, orig[k], l3[k], dscp);
+			tx_enqueue(w, port, orig[k]);
+		}
+	} else {
+		w->c.drop[why] += n;
+		rte_pktmbuf_free_bulk(orig, n);
+	}
+	xb_frag_release(r);
+}
+
+/*
  * Stage enforce, per packet of the segment [start, end): the flow's
  * counters and state (names from its first payload packets, the policy
  * decided again once it lapses), then its verdict enforced (policy,
@@ -893,14 +1180,17 @@ enforce_burst(struct xb_worker *w, const struct xb_rxq *q,
 		enum xb_drop_reason why;
 		uint8_t action;
 
+		if (unlikely(pi->flags & XB_PKT_F_REASSEMBLED)) {
+			enforce_datagram(w, q, rs, cnt, role, b, i);
+			continue;
+		}
 		if (likely(f != NULL)) {
 			f->flags &= (uint8_t)~XB_FF_SEEN;
 			xb_flow_touch(f, b->dirs[i], len, pi->tcp_flags, now);
 			if (unlikely(!(f->flags & XB_FF_NAME_DONE)))
 				extract_name(w, rs, f, pi, b->dirs[i], m, now);
-			else if (unlikely(pi->proto == IPPROTO_UDP &&
-					  pi->sport == 53))
-				learn_dns(w, pi, m, now);
+			if (unlikely(pi->sport == 53 || pi->dport == 53))
+				learn_dns(w, rs, f, pi, b->dirs[i], role, m, now);
 			if (unlikely(now >= f->verdict.valid_until_ns))
 				/* approval expired */
 				decide_policy(w, rs, f, now, true);
@@ -912,7 +1202,7 @@ enforce_burst(struct xb_worker *w, const struct xb_rxq *q,
 		}
 		/* Read before enforce's stores, which may alias it. */
 		action = v->action;
-		why = enforce(w, rs, cnt, m, pi, v, len, now);
+		why = enforce(w, rs, cnt, m, pi, v, 1, len, now);
 		if (likely(why == XB_DROP_MAX))
 			tx_enqueue(w, action == XB_ACT_PUBLIC ? q->public_port
 							      : q->tx_port,
@@ -942,7 +1232,7 @@ process_burst_stages(struct xb_worker *w, const struct xb_rxq *q,
 		}
 		return;
 	}
-	parse_burst(w, q, pkts, n, keyed, &b, &dropped);
+	parse_burst(w, q, pkts, n, keyed, false, now, &b, &dropped);
 	if (keyed) {
 		flows_only(w, q, &b, now);
 	} else {
@@ -975,7 +1265,7 @@ process_burst(struct xb_worker *w, const struct xb_rxq *q,
 		process_burst_stages(w, q, pkts, n, now);
 		return;
 	}
-	parse_burst(w, q, pkts, n, true, &b, &dropped);
+	parse_burst(w, q, pkts, n, true, w->frag != NULL, now, &b, &dropped);
 	flows_begin(w, &b);
 	for (uint16_t start = 0, end; start < b.n; start = end) {
 		end = lookup_flows(w, rs, role, &b, start, now);
@@ -1042,6 +1332,9 @@ xb_worker_main(void *arg)
 					? XB_EXPIRE_MAX_BUCKETS
 					: (unsigned int)periods * XB_EXPIRE_BUCKETS;
 
+			if (w->frag != NULL)
+				xb_frag_expire(w->frag, w->now_ns,
+					       &w->c.drop[XB_DROP_FRAGMENT]);
 			xb_flow_sweep(w->flows, w->now_ns, budget,
 				      flow_end,
 				      w->active_timeout_ns && w->flowlog
@@ -1055,6 +1348,10 @@ xb_worker_main(void *arg)
 		w->rs = NULL;
 		xb_swap_quiescent(w->rules, w->index);
 	}
+	/* Exit: fragments still waiting for their datagram are dropped
+	 * (counted: rx == tx + drops holds at the end too). */
+	if (w->frag != NULL)
+		xb_frag_flush(w->frag, &w->c.drop[XB_DROP_FRAGMENT]);
 	for (unsigned int p = 0; p < XB_MAX_PORTS; p++)
 		tx_flush(w, (uint16_t)p);
 	/* Exit: every live flow goes to the flow log. */

@@ -25,6 +25,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include "xb_dns_learn.h"
 #include "xb_drop.h"
 #include "xb_flow.h"
 #include "xb_flowrec.h"
@@ -48,7 +49,10 @@ struct xb_counters {
 	uint64_t rx_pkts, rx_bytes;
 	uint64_t tx_pkts, tx_bytes;
 	uint64_t drop[XB_DROP_MAX];
-	uint64_t not_ip;       /* forwarded untouched (ARP, LLDP, ...) */
+	uint64_t not_ip;       /* not IP after every encapsulation (ARP,
+				* LLDP, ...): forwarded untouched, or dropped
+				* (drop reason not_ip) by [dataplane] non_ip */
+	uint64_t reassembled;  /* IP datagrams rebuilt from fragments */
 	uint64_t busy_cycles;  /* TSC cycles spent on non-empty bursts */
 	uint64_t busy_bursts;
 	uint64_t polls;
@@ -56,6 +60,7 @@ struct xb_counters {
 	uint64_t flows_stateless; /* flow table could not take the flow */
 	uint64_t reclassified;    /* verdicts redone after a reload */
 	uint64_t names_found;
+	uint64_t names_cksum_bad; /* payload the NIC marked bad: not looked at */
 	uint64_t flowlog_lost;
 	uint64_t notices_lost;
 	uint64_t interim_records;
@@ -113,10 +118,15 @@ struct xb_worker {
 	uint64_t base_ns, base_tsc, ns_mult;
 	struct xb_swap *rules;           /* the live ruleset, under RCU */
 	struct xb_flow_table *flows;
+	struct xb_frag *frag;            /* IP reassembly (xb_frag.h) */
+	bool non_ip_drop;                /* [dataplane] non_ip = drop */
 	struct xb_name_ctx *names;
 	struct xb_flowrec_ring *flowlog; /* NULL: no --flow-log */
 	struct xb_flowrec_ring *notices; /* negative-list hits, for events */
 	struct xb_name_cache *name_cache; /* name -> category, per worker */
+	struct xb_dns_learner *dns;      /* DNS queries in flight, answers
+					  * learnt into the shared cache;
+					  * NULL: no DNS cache */
 	struct xb_flowsnap *snap;        /* telemetry top flows, or NULL */
 	const struct xb_ruleset *rs;     /* held during a poll loop */
 	/* The worker's clock (ns): the time of the packet the flow stage is
@@ -143,6 +153,9 @@ struct xb_worker {
 	/* Set while the worker waits for a fold to acknowledge a month slot
 	 * (usage_month_switch): the main lcore folds at once. */
 	atomic_bool fold_wanted;
+	/* A payload the name extractor reads whole, copied here only when it
+	 * spans mbuf segments (a GRO / jumbo segment is up to 64 KB). */
+	uint8_t payload_copy[UINT16_MAX + 1];
 } __rte_cache_aligned;
 
 /* lcore entry point; arg is a struct xb_worker. */

@@ -12,6 +12,7 @@
 
 #include "xb_bytes.h"
 #include "xb_hostport.h"
+#include "xb_utf8.h"
 
 #define MSG_HDR 16
 #define SET_HDR 4
@@ -265,12 +266,22 @@ send_message(struct xb_ipfix *x, uint64_t now_ns)
 	return rc;
 }
 
+/*
+ * String IEs must be UTF-8 (RFC 7011 6.1.6): every string is written
+ * repaired (xb_utf8.h: ill-formed bytes become U+FFFD) and in the one-byte
+ * length form, so at most 254 bytes, cut at a character boundary.  A name
+ * is at most 253 bytes before repair; only a name mostly made of
+ * ill-formed bytes is cut.
+ */
+#define STR_MAX 254
+
+/* Upper bound of the bytes put_str() writes after its length byte. */
 static size_t
 str_len(const char *s, size_t max)
 {
-	size_t n = strnlen(s, max);
+	size_t n = xb_utf8_repaired_len(s, strnlen(s, max));
 
-	return n < 255 ? n : 254; /* one-byte length form only */
+	return n < STR_MAX ? n : STR_MAX;
 }
 
 /* Upper bound of one encoded record for rec. */
@@ -290,10 +301,9 @@ record_size(const struct xb_flow_record *rec)
 static size_t
 put_str(uint8_t *p, const char *s, size_t max)
 {
-	size_t n = str_len(s, max);
+	size_t n = xb_utf8_repair(p + 1, STR_MAX, s, strnlen(s, max));
 
 	p[0] = (uint8_t)n;
-	memcpy(p + 1, s, n);
 	return n + 1;
 }
 

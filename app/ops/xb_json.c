@@ -3,13 +3,45 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <string.h>
 
+#include "xb_utf8.h"
+
+/*
+ * Strings from the wire (names) may be ill-formed UTF-8: each ill-formed
+ * subpart is written as \ufffd (xb_utf8.h), so every document stays valid
+ * JSON (RFC 8259 8.1).  Besides the escapes JSON requires, C0 and C1
+ * controls, DEL and U+2028 / U+2029 are written as \u escapes: a name
+ * never moves a terminal's cursor when a log is read with cat, nor ends a
+ * line for a JavaScript reader.
+ */
 void
 xb_json_write_string(FILE *f, const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+
 	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
+	for (size_t i = 0; i < n;) {
+		unsigned char c = p[i];
+
+		if (c >= 0x80) {
+			uint32_t cp;
+			int k = xb_utf8_next(p + i, n - i, &cp);
+
+			if (k < 0) {
+				fputs("\\ufffd", f);
+				i += (size_t)-k;
+			} else if (cp <= 0x9f || cp == 0x2028 || cp == 0x2029) {
+				fprintf(f, "\\u%04x", (unsigned int)cp);
+				i += (size_t)k;
+			} else {
+				fwrite(p + i, 1, (size_t)k, f);
+				i += (size_t)k;
+			}
+			continue;
+		}
+		switch (c) {
 		case '"':
 			fputs("\\\"", f);
 			break;
@@ -26,11 +58,12 @@ xb_json_write_string(FILE *f, const char *s)
 			fputs("\\t", f);
 			break;
 		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(f, "\\u%04x", *p);
+			if (c < 0x20 || c == 0x7f)
+				fprintf(f, "\\u%04x", c);
 			else
-				fputc(*p, f);
+				fputc(c, f);
 		}
+		i++;
 	}
 	fputc('"', f);
 }

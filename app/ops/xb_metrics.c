@@ -16,6 +16,7 @@
 #include "xb_rules.h"
 #include "xb_stats.h"
 #include "xb_tally.h"
+#include "xb_utf8.h"
 
 static uint64_t
 rd(const uint64_t *p)
@@ -29,18 +30,33 @@ head(FILE *out, const char *name, const char *type, const char *help)
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* A label value, escaped per the exposition format. */
+/* A label value, escaped per the exposition format (backslash, quote,
+ * line feed), which also wants UTF-8: ill-formed bytes (a name from a
+ * table file) become U+FFFD, the rule of every output (xb_utf8.h). */
 static void
 label_value(FILE *out, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fputc('\\', out);
-		if (*s == '\n') {
-			fputs("\\n", out);
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n;) {
+		if (p[i] >= 0x80) {
+			int k = xb_utf8_next(p + i, n - i, NULL);
+
+			if (k < 0)
+				fputs(XB_UTF8_REPLACEMENT, out);
+			else
+				fwrite(p + i, 1, (size_t)k, out);
+			i += (size_t)(k < 0 ? -k : k);
 			continue;
 		}
-		fputc(*s, out);
+		if (p[i] == '\\' || p[i] == '"')
+			fputc('\\', out);
+		if (p[i] == '\n')
+			fputs("\\n", out);
+		else
+			fputc(p[i], out);
+		i++;
 	}
 }
 

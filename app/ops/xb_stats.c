@@ -60,6 +60,7 @@ add(struct xb_counters *sum, const struct xb_counters *c)
 	for (unsigned int i = 0; i < XB_DROP_MAX; i++)
 		sum->drop[i] += rd(&c->drop[i]);
 	sum->not_ip += rd(&c->not_ip);
+	sum->reassembled += rd(&c->reassembled);
 	sum->busy_cycles += rd(&c->busy_cycles);
 	sum->busy_bursts += rd(&c->busy_bursts);
 	sum->polls += rd(&c->polls);
@@ -111,6 +112,33 @@ live_tallies(const struct xb_app *app, struct xb_tally t[3])
 	xb_rules_fold_live(app, &t[0], &t[1], &t[2]);
 }
 
+/* The DNS answer cache: what the workers' learners remembered, learnt and
+ * refused, what the shared cache's partitions hold and evicted. */
+static void
+write_dns_cache(const struct xb_app *app, struct xb_json *j)
+{
+	struct xb_dns_learn_stats l = {0};
+	struct xb_dns_cache_stats c = {0};
+
+	for (unsigned int i = 0; i < app->nworkers; i++) {
+		if (app->workers[i]->dns != NULL)
+			xb_dns_learn_stats_add(app->workers[i]->dns, &l);
+		if (app->dns_cache != NULL)
+			xb_dns_cache_stats_add(app->dns_cache, i, &c);
+	}
+	xb_json_object_begin(j, "dns_cache");
+	xb_json_u64(j, "queries", l.queries);
+	xb_json_u64(j, "answers_learnt", l.answers_learnt);
+	xb_json_u64(j, "learnt", c.learnt);
+	xb_json_u64(j, "rejected_no_query", l.rejected_no_query);
+	xb_json_u64(j, "rejected_question", l.rejected_question);
+	xb_json_u64(j, "rejected_direction", l.rejected_direction);
+	xb_json_u64(j, "pending_full", l.pending_full);
+	xb_json_u64(j, "evicted", c.evicted);
+	xb_json_u64(j, "hits", l.hits);
+	xb_json_object_end(j);
+}
+
 void
 xb_stats_write_json(const struct xb_app *app, FILE *f, bool pretty)
 {
@@ -128,6 +156,7 @@ xb_stats_write_json(const struct xb_app *app, FILE *f, bool pretty)
 		xb_json_u64(&j, xb_drop_names[i], s.drop[i]);
 	xb_json_object_end(&j);
 	xb_json_u64(&j, "not_ip", s.not_ip);
+	xb_json_u64(&j, "reassembled", s.reassembled);
 	xb_json_object_end(&j);
 	xb_json_object_begin(&j, "bytes");
 	xb_json_u64(&j, "rx", s.rx_bytes);
@@ -189,6 +218,7 @@ xb_stats_write_json(const struct xb_app *app, FILE *f, bool pretty)
 	xb_json_u64(&j, "logged", app->flows_logged);
 	xb_json_u64(&j, "log_lost", s.flowlog_lost);
 	xb_json_object_end(&j);
+	write_dns_cache(app, &j);
 	xb_json_object_begin(&j, "ruleset");
 	xb_json_u64(&j, "generation", app->generation);
 	xb_json_u64(&j, "reloads_ok", app->reloads_ok);

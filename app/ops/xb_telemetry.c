@@ -29,6 +29,7 @@
 #include "xb_stats.h"
 #include "xb_tally.h"
 #include "xb_telemetry.h"
+#include "xb_utf8.h"
 
 #define LOCK_MS 5000
 #define FLOWS_DEFAULT 10
@@ -56,16 +57,16 @@ tel_name(char *dst, size_t len, const char *src)
 	dst[i] = '\0';
 }
 
+/* A string value: repaired to valid UTF-8 (xb_utf8.h, the rule of every
+ * output) and truncated at a character boundary to what telemetry
+ * holds, never failed.  DPDK's JSON writer escapes quotes, backslashes
+ * and controls itself. */
 static void
 dict_str(struct rte_tel_data *d, const char *k, const char *v)
 {
 	char buf[RTE_TEL_MAX_STRING_LEN];
-	size_t n;
 
-	/* Truncate, never fail. */
-	for (n = 0; n < sizeof(buf) - 1 && v[n] != '\0'; n++)
-		buf[n] = v[n];
-	buf[n] = '\0';
+	xb_utf8_repair_str(buf, sizeof(buf), v);
 	rte_tel_data_add_dict_string(d, k, buf);
 }
 

@@ -14,7 +14,13 @@
 	X(POLICY_DENY, "policy_deny", "a qos.csv row says deny")        \
 	X(METER_RED, "meter_red", "over the row's peak rate (trTCM red)") \
 	X(QUOTA, "quota", "tenant over its monthly quota (block)")      \
-	X(NO_TX, "no_tx", "the egress port refused the packet")
+	X(NO_TX, "no_tx", "the egress port refused the packet")          \
+	X(NOT_IP, "not_ip",                                             \
+	  "not IP after every encapsulation, with [dataplane] non_ip = drop") \
+	X(FRAGMENT, "fragment",                                         \
+	  "an IP fragment whose datagram was not reassembled (timeout, "  \
+	  "table or buffers full, too many, overlapping or duplicate "    \
+	  "fragments)")
 
 enum xb_drop_reason {
 #define XB_DROP_ENUM(e, name, doc) XB_DROP_##e,

@@ -166,8 +166,18 @@ xb_flow_table_memory(uint32_t capacity)
 	return round_up(sizeof(struct xb_flow_table), 64) +
 	       (size_t)buckets_for(capacity) * sizeof(struct xb_flow_bucket) +
 	       (size_t)capacity * sizeof(struct xb_flow) +
-	       (size_t)capacity * XB_FLOW_NAME_MAX +
+	       (size_t)capacity * XB_FLOW_SIDE_BYTES +
 	       round_up((size_t)capacity * sizeof(uint32_t), 64);
+}
+
+/* A new flow's side array entry: empty name, zeroed caller state. */
+static inline void
+side_clear(struct xb_flow_table *t, uint32_t idx)
+{
+	char *side = t->names + (size_t)idx * XB_FLOW_SIDE_BYTES;
+
+	side[0] = '\0';
+	memset(side + XB_FLOW_NAME_MAX, 0, XB_FLOW_EXT_BYTES);
 }
 
 static void *
@@ -222,7 +232,7 @@ xb_flow_table_create(const struct xb_flow_table_params *p)
 			p->alloc_arg);
 	t->h.entries = za((size_t)p->capacity * sizeof(struct xb_flow), 128,
 			p->alloc_arg);
-	t->names = za((size_t)p->capacity * XB_FLOW_NAME_MAX, 64,
+	t->names = za((size_t)p->capacity * XB_FLOW_SIDE_BYTES, 64,
 		      p->alloc_arg);
 	t->free_stack = za(round_up((size_t)p->capacity * sizeof(uint32_t),
 				    64), 64, p->alloc_arg);
@@ -495,7 +505,7 @@ xb_flow_insert(struct xb_flow_table *t, const struct xb_flow_key *key,
 	f->last_ns = now_ns;
 	f->name_slot = XB_FLOW_NO_SLOT;
 	f->burst = t->h.burst;
-	t->names[(size_t)idx * XB_FLOW_NAME_MAX] = '\0';
+	side_clear(t, idx);
 	t->inserts++;
 	return f;
 }
@@ -541,7 +551,7 @@ xb_flow_restart_if_idle_slow(struct xb_flow_table *t, struct xb_flow *f,
 	f->last_ns = now_ns;
 	f->name_slot = XB_FLOW_NO_SLOT;
 	f->burst = pin;
-	t->names[(size_t)idx * XB_FLOW_NAME_MAX] = '\0';
+	side_clear(t, idx);
 	t->inserts++;
 	return true;
 }
@@ -666,5 +676,11 @@ xb_flow_name(struct xb_flow_table *t, const struct xb_flow *f)
 {
 	size_t idx = (size_t)(f - t->h.entries);
 
-	return t->names + idx * XB_FLOW_NAME_MAX;
+	return t->names + idx * XB_FLOW_SIDE_BYTES;
+}
+
+void *
+xb_flow_ext(struct xb_flow_table *t, const struct xb_flow *f)
+{
+	return xb_flow_name(t, f) + XB_FLOW_NAME_MAX;
 }

@@ -401,8 +401,12 @@ struct xb_flow_timeouts {
 /* Largest capacity accepted (entry indices and memory sizes stay sane). */
 #define XB_FLOW_CAPACITY_MAX (1u << 27)
 
-/* Bytes per flow name, NUL included. */
-#define XB_FLOW_NAME_MAX 128
+/* The side array beside each entry (never read on a hit): the flow's name
+ * (XB_FLOW_NAME_MAX bytes, NUL included), then XB_FLOW_EXT_BYTES of the
+ * caller's per-flow state (the name extractor's). */
+#define XB_FLOW_SIDE_BYTES 128
+#define XB_FLOW_EXT_BYTES 16
+#define XB_FLOW_NAME_MAX (XB_FLOW_SIDE_BYTES - XB_FLOW_EXT_BYTES)
 
 /* Largest n for xb_flow_lookup_bulk. */
 #define XB_FLOW_BULK_MAX 64
@@ -574,6 +578,12 @@ void xb_flow_table_stats(const struct xb_flow_table *t,
  * entry, empty after insert; written by the name extractor, read by the flow
  * log.  Kept out of the entry so hits never touch it.  Owner lcore only. */
 char *xb_flow_name(struct xb_flow_table *t, const struct xb_flow *f);
+
+/* XB_FLOW_EXT_BYTES of the caller's state beside the name, 8-byte
+ * aligned, zeroed on insert and restart; out of the entry, like the name,
+ * for state that only the first packets of a flow need (the name
+ * extractor's).  Owner lcore only. */
+void *xb_flow_ext(struct xb_flow_table *t, const struct xb_flow *f);
 
 /* Bytes a table of this capacity allocates (for sizing hugepage pools);
  * 0 for an invalid capacity.  Reentrant. */

@@ -168,3 +168,24 @@ xb_dns_answers(const uint8_t *msg, uint32_t len, xb_dns_addr_cb cb, void *arg)
 	}
 	return n;
 }
+
+int
+xb_dns_question(const uint8_t *msg, uint32_t len, struct xb_dns_question *q)
+{
+	char txt[256];
+	uint32_t tl, next;
+
+	if (len < DNS_HDR || xb_be16(msg + 4) != 1)
+		return -1;
+	if (xb_dns_read_name(msg, len, DNS_HDR, txt, &tl, &next) < 0 ||
+	    next + 4 > len)
+		return -1;
+	if (xb_name_store(&q->name, (const uint8_t *)txt, tl,
+			  XB_NAME_SRC_DNS) != XB_NAME_FOUND)
+		return -1;
+	q->id = xb_be16(msg);
+	q->flags = xb_be16(msg + 2);
+	q->qtype = xb_be16(msg + next);
+	q->qclass = xb_be16(msg + next + 2);
+	return 0;
+}

@@ -26,4 +26,23 @@ typedef void (*xb_dns_addr_cb)(void *arg, uint8_t family, const uint8_t *addr,
 int xb_dns_answers(const uint8_t *msg, uint32_t len, xb_dns_addr_cb cb,
 		   void *arg);
 
+/* The header and the one question of a DNS message, what pairs an answer
+ * with the query it answers (RFC 5452: id, question name, type, class). */
+struct xb_dns_question {
+	uint16_t id;     /* transaction id */
+	uint16_t flags;  /* header bytes 2..3: QR, opcode, AA, TC, RD, RA, rcode */
+	uint16_t qtype, qclass;
+	struct xb_name name; /* lower-cased, no trailing dot (xb_name_store) */
+};
+#define XB_DNS_FLAG_QR 0x8000u     /* a response */
+#define XB_DNS_OPCODE_MASK 0x7800u /* 0: a standard query */
+#define XB_DNS_RCODE_MASK 0x000fu  /* 0: no error */
+/* Parse the header and the question of a message (no TCP length prefix)
+ * with exactly one question that reads whole (name, type and class inside
+ * len; compression as xb_dns_read_name).  Returns 0, or -1 for anything
+ * else (short, no or several questions, a name that does not read or does
+ * not store).  Reentrant. */
+int xb_dns_question(const uint8_t *msg, uint32_t len,
+		    struct xb_dns_question *q);
+
 #endif /* XB_DNS_H */

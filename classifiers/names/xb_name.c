@@ -32,5 +32,6 @@ xb_name_store(struct xb_name *out, const uint8_t *s, uint32_t len,
 	out->str[len] = '\0';
 	out->len = (uint8_t)len;
 	out->source = source;
+	out->flags = 0;
 	return XB_NAME_FOUND;
 }

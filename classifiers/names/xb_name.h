@@ -27,8 +27,16 @@ const char *xb_name_source_str(enum xb_name_source s);
 struct xb_name {
 	uint8_t len;    /* bytes in str, excluding the NUL */
 	uint8_t source; /* enum xb_name_source */
+	uint8_t flags;  /* XB_NAME_F_* */
 	char str[XB_NAME_MAX + 1];
 };
+
+/* The ClientHello also carried an encrypted one (ECH): the name shown
+ * may be the cover name of an ECH provider (whose public names the domain
+ * table can map to `unnamed`) or, with GREASE ECH that browsers send to
+ * every server, the real one; what the DNS cache knows of the server is
+ * weighed too. */
+#define XB_NAME_F_ECH 0x01
 
 /*
  * Return values of the extractors and of xb_name_feed():
@@ -51,14 +59,17 @@ enum {
 	XB_NAME_EVASIVE = -3,
 };
 
-/* Per-flow limits: give up after this many payload packets in the
- * direction being reassembled, or this many in both directions, or this many
- * payload bytes. */
-#define XB_NAME_MAX_PKTS 8
+/* Reassembly window of a slot (bytes of TCP stream or QUIC CRYPTO
+ * stream), and of the big buffers a stream moves to beyond it: the
+ * largest ClientHello servers accept (OpenSSL: 131,396 bytes) in TLS
+ * records (5 bytes per 16 KB), rounded up. */
+#define XB_NAME_BUF 4096
+#define XB_NAME_BIG_BUF (132u * 1024u)
+/* Per-flow budgets: stream bytes taken in (retransmissions and overlaps
+ * included) before the flow is unnamed, and payload packets of the
+ * server before the client spoke (no name expected then). */
+#define XB_NAME_MAX_BYTES (2u * XB_NAME_BIG_BUF)
 #define XB_NAME_MAX_PKTS_ALL 32
-#define XB_NAME_MAX_BYTES 16384
-/* Reassembly window per slot (bytes of TCP stream or QUIC CRYPTO stream). */
-#define XB_NAME_BUF 8192
 /* DNS cache TTL clamp, seconds. */
 #define XB_NAME_CACHE_TTL_MIN 30
 #define XB_NAME_CACHE_TTL_MAX 3600

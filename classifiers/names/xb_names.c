@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Per-flow front end of the name extractors, the slot pool and the DNS
- * answer cache.
+ * Per-flow front end of the name extractors and the slot pool.  (DNS
+ * answers are learnt by the worker into the cache the workers share:
+ * xb_dns_learn.h, xb_dns_cache.h.)
  *
  * A flow needs a slot only when its name does not come out of its first
  * payload packet.  Slots are preallocated; busy slots sit on a list in
@@ -26,53 +27,64 @@ enum slot_kind {
 	K_HTTP,
 	K_DNS_TCP,
 	K_QUIC,
-	K_TCP_PENDING, /* first segment seen was not the stream start */
+	K_TCP_PENDING, /* stream type not known yet: its start is missing */
+};
+
+enum slot_phase {
+	P_SEEK = 0, /* looking for the name */
+	P_VERIFY,   /* result given; comparing copies until the server acks */
 };
 
 #define NIL UINT32_MAX
-/*
- * *slot values from SKIP_BASE up to XB_NAME_SLOT_NONE - 1 hold no slot but
- * count responder payload packets skipped before the initiator spoke (a
- * capture or flow entry that began mid-connection, or a server that speaks
- * first): XB_NAME_SLOT_NONE - n after n such packets.  Real handles are
- * (gen << 16 | index) with a 15-bit gen, so they stay below SKIP_BASE.
- */
-#define SKIP_BASE (XB_NAME_SLOT_NONE - 16)
-#define SKIP_MAX 4
+#define GEN_MAX 0x7fff /* handles are gen << 16 | index, gen 1..GEN_MAX */
+/* TCP ports whose streams must show a name (the stream type itself is
+ * decided from the first byte, on any port). */
+#define SKIP_MAX XB_NAME_MAX_PKTS_ALL
+/* Client packets a connection first seen mid-stream on a name port may
+ * send before one looks like its stream's start (a ClientHello or a
+ * request overtaken by a later segment); then it is unnamed. */
+#define XB_NAME_MIDSTREAM_PKTS 2
 
 struct slot {
 	uint32_t prev, next; /* busy list (allocation order) or free list */
 	uint16_t gen;
 	uint8_t busy;
 	uint8_t kind;
-	int8_t dir;
-	uint8_t pkts;     /* payload packets in dir */
+	int8_t dir;       /* direction whose bytes are reassembled */
+	uint8_t phase;    /* enum slot_phase */
 	uint8_t pkts_all; /* payload packets, both directions */
-	uint8_t shifted; /* window moved to an older segment */
-	uint32_t bytes;
+	uint8_t shifted;  /* window moved to an older segment */
+	uint8_t midstream; /* start of the stream not known (no SYN seen) */
+	uint16_t big;     /* big buffer index + 1, 0: none */
+	uint32_t bytes;   /* stream bytes taken in: the budget */
 	uint32_t base_seq;
+	uint32_t verify_end; /* stream bytes the server must acknowledge */
+	/* Where the stream's message ends, followed as the prefix grows so
+	 * that it is parsed once, when whole (the work stays linear however
+	 * the stream is cut): TLS walks its record headers, HTTP looks for
+	 * the end of the header block. */
+	uint32_t scan;      /* TLS: next record header; HTTP: next byte */
+	uint32_t hs_have;   /* TLS: handshake bytes in the records walked */
+	uint32_t hs_need;   /* TLS: 4 + ClientHello length, 0: not known */
+	uint32_t fed;       /* HTTP: window bytes given to the request parser */
+	struct xb_http_stream http; /* HTTP: every request of the connection */
 	struct xb_quic_flow quic;
 	struct xb_reasm r;
+	uint32_t bits[XB_NAME_BUF / 32];
+	uint8_t data[XB_NAME_BUF];
 };
-
-struct cache_ent {
-	uint64_t expires_ns; /* 0: empty */
-	uint64_t stamp;      /* insertion order, for eviction */
-	uint8_t family;
-	uint8_t addr[16];
-	struct xb_name name;
-};
-
-#define CACHE_WAYS 4
 
 struct xb_name_ctx {
 	struct slot *slots;
 	uint32_t nslots;
 	uint32_t free_head;
 	uint32_t busy_head, busy_tail; /* oldest at head */
-	struct cache_ent *cache;
-	uint32_t cache_buckets; /* power of two; CACHE_WAYS entries each */
-	uint64_t cache_stamp;
+	/* Big buffers: XB_NAME_BIG_BUF bytes and their bitmap each, a stack
+	 * of free indexes. */
+	uint8_t *big_data;
+	uint32_t *big_bits;
+	uint16_t *big_free;
+	uint32_t nbig, nbig_free;
 	struct xb_name_stats st;
 	struct xb_quic_crypto *qc;
 };
@@ -98,14 +110,20 @@ slot_free(struct xb_name_ctx *ctx, uint32_t i)
 {
 	struct slot *s = &ctx->slots[i];
 	busy_unlink(ctx, i);
+	if (s->big) {
+		ctx->big_free[ctx->nbig_free++] = (uint16_t)(s->big - 1);
+		s->big = 0;
+	}
 	s->busy = 0;
-	s->gen = (s->gen + 1) & 0x7fff; /* handles stay below SKIP_BASE */
+	s->gen = (uint16_t)(s->gen % GEN_MAX + 1);
 	s->next = ctx->free_head;
 	ctx->free_head = i;
 }
 
+/* A slot for a new stream; when all are busy the oldest is taken (its
+ * flow finds out on its next packet and is unnamed). */
 static struct slot *
-slot_alloc(struct xb_name_ctx *ctx, uint32_t *handle)
+slot_alloc(struct xb_name_ctx *ctx, struct xb_name_flow *nf)
 {
 	uint32_t i = ctx->free_head;
 	if (i == NIL) {
@@ -126,13 +144,21 @@ slot_alloc(struct xb_name_ctx *ctx, uint32_t *handle)
 	ctx->busy_tail = i;
 	s->kind = 0;
 	s->dir = -1;
-	s->pkts = s->pkts_all = 0;
+	s->phase = P_SEEK;
+	s->pkts_all = 0;
 	s->shifted = 0;
+	s->midstream = 0;
 	s->bytes = 0;
 	s->base_seq = 0;
+	s->verify_end = 0;
+	s->scan = s->hs_have = s->hs_need = 0;
+	s->fed = 0;
 	xb_quic_flow_reset(&s->quic);
-	xb_reasm_reset(&s->r);
-	*handle = (uint32_t)s->gen << 16 | i;
+	if (s->r.data == s->data) /* its own window: clear what was used */
+		xb_reasm_reset(&s->r);
+	else /* new, or back from a big buffer */
+		xb_reasm_init(&s->r, s->data, s->bits, XB_NAME_BUF);
+	nf->slot = (uint32_t)s->gen << 16 | i;
 	return s;
 }
 
@@ -148,16 +174,30 @@ slot_get(struct xb_name_ctx *ctx, uint32_t handle)
 	return s;
 }
 
-void
-xb_name_release(struct xb_name_ctx *ctx, uint32_t *slot)
+/* Give the slot's stream a big buffer: false when none is free. */
+static bool
+slot_grow(struct xb_name_ctx *ctx, struct slot *s)
 {
-	if (*slot >= SKIP_BASE) { /* no slot (maybe a skip count) */
-		*slot = XB_NAME_SLOT_NONE;
-		return;
+	if (s->big)
+		return false; /* already as large as streams get */
+	if (ctx->nbig_free == 0) {
+		ctx->st.big_exhausted++;
+		return false;
 	}
-	if (slot_get(ctx, *slot))
-		slot_free(ctx, *slot & 0xffff);
-	*slot = XB_NAME_SLOT_NONE;
+	uint16_t b = ctx->big_free[--ctx->nbig_free];
+	xb_reasm_move(&s->r, ctx->big_data + (size_t)b * XB_NAME_BIG_BUF,
+		      ctx->big_bits + (size_t)b * (XB_NAME_BIG_BUF / 32),
+		      XB_NAME_BIG_BUF);
+	s->big = (uint16_t)(b + 1);
+	return true;
+}
+
+void
+xb_name_release(struct xb_name_ctx *ctx, struct xb_name_flow *nf)
+{
+	if (nf->slot != 0 && slot_get(ctx, nf->slot))
+		slot_free(ctx, nf->slot & 0xffff);
+	nf->slot = 0;
 }
 
 struct xb_name_ctx *
@@ -172,26 +212,31 @@ xb_name_ctx_create(unsigned int slots, unsigned int dns_cache_entries)
 	if (!ctx->slots)
 		goto fail;
 	ctx->nslots = slots;
-	for (uint32_t i = 0; i < slots; i++)
+	for (uint32_t i = 0; i < slots; i++) {
 		ctx->slots[i].next = i + 1 < slots ? i + 1 : NIL;
+		ctx->slots[i].gen = 1;
+	}
 	ctx->free_head = 0;
 	ctx->busy_head = ctx->busy_tail = NIL;
-	if (dns_cache_entries) {
-		uint32_t b = 1;
-		while (b * CACHE_WAYS < dns_cache_entries && b < (1u << 24))
-			b <<= 1;
-		ctx->cache = calloc((size_t)b * CACHE_WAYS, sizeof(*ctx->cache));
-		if (!ctx->cache)
-			goto fail;
-		ctx->cache_buckets = b;
-	}
+	ctx->nbig = slots / 64 > 8 ? slots / 64 : 8;
+	ctx->big_data = malloc((size_t)ctx->nbig * XB_NAME_BIG_BUF);
+	ctx->big_bits = malloc((size_t)ctx->nbig * (XB_NAME_BIG_BUF / 8));
+	ctx->big_free = malloc(ctx->nbig * sizeof(*ctx->big_free));
+	if (!ctx->big_data || !ctx->big_bits || !ctx->big_free)
+		goto fail;
+	for (uint32_t i = 0; i < ctx->nbig; i++)
+		ctx->big_free[i] = (uint16_t)(ctx->nbig - 1 - i);
+	ctx->nbig_free = ctx->nbig;
+	(void)dns_cache_entries;
 	ctx->qc = xb_quic_crypto_create(XB_QUIC_DERIVE_BUDGET_DEFAULT);
 	if (!ctx->qc)
 		goto fail;
 	return ctx;
 fail:
 	free(ctx->slots);
-	free(ctx->cache);
+	free(ctx->big_data);
+	free(ctx->big_bits);
+	free(ctx->big_free);
 	free(ctx);
 	return NULL;
 }
@@ -203,7 +248,9 @@ xb_name_ctx_free(struct xb_name_ctx *ctx)
 		return;
 	xb_quic_crypto_free(ctx->qc);
 	free(ctx->slots);
-	free(ctx->cache);
+	free(ctx->big_data);
+	free(ctx->big_bits);
+	free(ctx->big_free);
 	free(ctx);
 }
 
@@ -211,114 +258,6 @@ void
 xb_name_stats_get(const struct xb_name_ctx *ctx, struct xb_name_stats *st)
 {
 	*st = ctx->st;
-}
-
-/* ---- DNS cache ----------------------------------------------------------- */
-
-static uint32_t
-addr_hash(uint8_t family, const uint8_t *a)
-{
-	uint32_t n = family == 6 ? 16 : 4, h = 2166136261u;
-	for (uint32_t i = 0; i < n; i++)
-		h = (h ^ a[i]) * 16777619u;
-	return h ^ (h >> 15);
-}
-
-static bool
-addr_eq(const struct cache_ent *e, uint8_t family, const uint8_t *a)
-{
-	return e->family == family &&
-	       memcmp(e->addr, a, family == 6 ? 16 : 4) == 0;
-}
-
-struct learn_arg {
-	struct xb_name_ctx *ctx;
-	uint64_t now_ns;
-};
-
-static void
-cache_insert(void *argp, uint8_t family, const uint8_t *addr, uint32_t ttl,
-	     const struct xb_name *qname)
-{
-	struct learn_arg *arg = argp;
-	struct xb_name_ctx *ctx = arg->ctx;
-	struct cache_ent *b = &ctx->cache[(addr_hash(family, addr) &
-					   (ctx->cache_buckets - 1)) *
-					  CACHE_WAYS];
-	struct cache_ent *victim = NULL;
-	for (int i = 0; i < CACHE_WAYS; i++) {
-		if (b[i].expires_ns && addr_eq(&b[i], family, addr)) {
-			victim = &b[i];
-			break;
-		}
-	}
-	if (!victim) {
-		for (int i = 0; i < CACHE_WAYS; i++)
-			if (b[i].expires_ns <= arg->now_ns) {
-				victim = &b[i];
-				break;
-			}
-	}
-	if (!victim) {
-		victim = &b[0];
-		for (int i = 1; i < CACHE_WAYS; i++)
-			if (b[i].stamp < victim->stamp)
-				victim = &b[i];
-		ctx->st.cache_evicted++;
-	}
-	if (ttl < XB_NAME_CACHE_TTL_MIN)
-		ttl = XB_NAME_CACHE_TTL_MIN;
-	if (ttl > XB_NAME_CACHE_TTL_MAX)
-		ttl = XB_NAME_CACHE_TTL_MAX;
-	victim->expires_ns = arg->now_ns + (uint64_t)ttl * 1000000000ull;
-	if (victim->expires_ns == 0)
-		victim->expires_ns = 1;
-	victim->stamp = ++ctx->cache_stamp;
-	victim->family = family;
-	memset(victim->addr, 0, sizeof(victim->addr));
-	memcpy(victim->addr, addr, family == 6 ? 16 : 4);
-	victim->name = *qname;
-	victim->name.source = XB_NAME_SRC_DNS_CACHE;
-	ctx->st.dns_learnt++;
-}
-
-int
-xb_name_dns_learn(struct xb_name_ctx *ctx, const uint8_t *payload,
-		  uint32_t len, bool tcp, uint64_t now_ns)
-{
-	if (!ctx->cache)
-		return 0;
-	if (tcp) {
-		if (len < 2)
-			return 0;
-		uint32_t ml = (uint32_t)payload[0] << 8 | payload[1];
-		if (ml > len - 2)
-			return 0; /* response spans segments: not learnt */
-		payload += 2;
-		len = ml;
-	}
-	if (len < 12 || !(payload[2] & 0x80))
-		return 0;
-	struct learn_arg arg = {ctx, now_ns};
-	int n = xb_dns_answers(payload, len, cache_insert, &arg);
-	return n < 0 ? 0 : n;
-}
-
-bool
-xb_name_cache_lookup(struct xb_name_ctx *ctx, uint8_t family,
-		     const uint8_t *addr, uint64_t now_ns, struct xb_name *out)
-{
-	if (!ctx->cache || (family != 4 && family != 6))
-		return false;
-	struct cache_ent *b = &ctx->cache[(addr_hash(family, addr) &
-					   (ctx->cache_buckets - 1)) *
-					  CACHE_WAYS];
-	for (int i = 0; i < CACHE_WAYS; i++)
-		if (b[i].expires_ns > now_ns && addr_eq(&b[i], family, addr)) {
-			*out = b[i].name;
-			return true;
-		}
-	return false;
 }
 
 /* ---- feed ------------------------------------------------------------- */
@@ -329,48 +268,92 @@ is_dns_port(uint16_t p)
 	return p == 53 || p == 5353;
 }
 
+/* Ports whose TCP streams must show a name when their start was missed
+ * (a connection first seen mid-stream); with the start seen, the first
+ * byte decides, on any port. */
 static bool
 is_name_port(uint16_t p)
 {
 	return p == 443 || p == 80 || p == 8080 || p == 8443;
 }
 
+/* Done with the flow: release, no more packets wanted. */
 static int
-found(struct xb_name_ctx *ctx, uint32_t *slot, struct xb_name *out)
+finish(struct xb_name_ctx *ctx, struct xb_name_flow *nf, int rc)
 {
-	xb_name_release(ctx, slot);
-	ctx->st.found[out->source < XB_NAME_SRC_COUNT ? out->source : 0]++;
-	return XB_NAME_FOUND;
+	xb_name_release(ctx, nf);
+	nf->flags |= XB_NAME_FLOW_DONE;
+	return rc;
 }
 
-/* No name of its own: release, and name it from the DNS cache if the
- * server address is known there. */
 static int
-give_up(struct xb_name_ctx *ctx, uint32_t *slot, const struct xb_pkt_info *pi,
-	int dir, int init_dir, uint64_t now_ns, struct xb_name *out)
+found(struct xb_name_ctx *ctx, struct xb_name_flow *nf, struct xb_name *out)
 {
-	xb_name_release(ctx, slot);
-	const uint8_t *server = dir == init_dir ? pi->dst : pi->src;
-	if (!(is_dns_port(pi->sport) || is_dns_port(pi->dport)) &&
-	    xb_name_cache_lookup(ctx, pi->family, server, now_ns, out)) {
-		ctx->st.found[XB_NAME_SRC_DNS_CACHE]++;
-		return XB_NAME_FOUND;
-	}
+	ctx->st.found[out->source < XB_NAME_SRC_COUNT ? out->source : 0]++;
+	return finish(ctx, nf, XB_NAME_FOUND);
+}
+
+/* Should have shown a name and did not: the flow is unnamed (out keeps a
+ * cover name the flow showed, if any). */
+static int
+unnamed(struct xb_name_ctx *ctx, struct xb_name_flow *nf)
+{
+	ctx->st.unnamed++;
+	return finish(ctx, nf, XB_NAME_UNNAMED);
+}
+
+static int
+evasive(struct xb_name_ctx *ctx, struct xb_name_flow *nf)
+{
+	ctx->st.evasive++;
+	return finish(ctx, nf, XB_NAME_EVASIVE);
+}
+
+/* No name of its own (the caller may still find one in the DNS cache). */
+static int
+give_up(struct xb_name_ctx *ctx, struct xb_name_flow *nf,
+	const struct xb_pkt_info *pi, int dir, int init_dir, uint64_t now_ns,
+	struct xb_name *out)
+{
+	(void)pi, (void)dir, (void)init_dir, (void)now_ns;
+	out->len = 0;
 	ctx->st.give_up++;
-	return XB_NAME_GIVE_UP;
+	return finish(ctx, nf, XB_NAME_GIVE_UP);
 }
 
 /* Kind of a TCP stream from its first bytes; 0 if none of ours. */
 static int
-tcp_kind(const struct xb_pkt_info *pi, const uint8_t *p)
+tcp_kind(const struct xb_pkt_info *pi, const uint8_t *p, uint32_t n)
 {
 	if (pi->dport == 53 || pi->sport == 53)
 		return K_DNS_TCP;
-	if (p[0] == 0x16)
+	if (p[0] == 0x16 && (n < 2 || p[1] == 3))
 		return K_TLS;
-	if (p[0] >= 'A' && p[0] <= 'Z')
+	if ((p[0] >= 'A' && p[0] <= 'Z') || p[0] == '\r' || p[0] == '\n')
 		return K_HTTP;
 	return 0;
+}
+
+/* Looks like the first bytes of a ClientHello (record header, then
+ * handshake type 1) or of an HTTP request (a common method and a space):
+ * strong enough to take a segment for the start of a stream whose SYN
+ * was not seen. */
+static bool
+looks_like_start(const uint8_t *p, uint32_t n)
+{
+	static const char *const methods[] = {
+		"GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ",
+		"CONNECT ", "PATCH ",
+	};
+
+	if (n >= 6 && p[0] == 0x16 && p[1] == 3 && p[2] <= 4 && p[5] == 1)
+		return true;
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		size_t l = strlen(methods[i]);
+		if (n >= l && memcmp(p, methods[i], l) == 0)
+			return true;
+	}
+	return false;
 }
 
 /* Parse a contiguous stream prefix of the given kind. */
@@ -380,8 +363,16 @@ parse_stream(int kind, const uint8_t *p, uint32_t n, struct xb_name *out)
 	switch (kind) {
 	case K_TLS:
 		return xb_tls_sni(p, n, out);
-	case K_HTTP:
-		return xb_http_host(p, n, out);
+	case K_HTTP: {
+		/* Empty lines may precede a request (RFC 9112 2.2). */
+		uint32_t skip = 0;
+		while (skip < n && skip < 64 &&
+		       (p[skip] == '\r' || p[skip] == '\n'))
+			skip++;
+		if (skip == n)
+			return skip < 64 ? XB_NAME_MORE : XB_NAME_UNNAMED;
+		return xb_http_host(p + skip, n - skip, out);
+	}
 	case K_DNS_TCP: {
 		if (n < 2)
 			return XB_NAME_MORE;
@@ -397,72 +388,450 @@ parse_stream(int kind, const uint8_t *p, uint32_t n, struct xb_name *out)
 	}
 }
 
+/* The client's direction: from the handshake when seen, else the end
+ * that is not on a well-known name port, else the first packet's. */
 static int
-feed_tcp(struct slot *s, const struct xb_pkt_info *pi,
-	 const uint8_t *payload, uint32_t len, struct xb_name *out)
+client_dir(const struct xb_name_flow *nf, const struct xb_pkt_info *pi,
+	   int dir, int init_dir)
 {
-	int32_t off = (int32_t)(pi->tcp_seq - s->base_seq);
-	if (off < 0) {
-		/* Older than the first segment we kept: move the window. */
-		if ((uint32_t)-off >= XB_NAME_BUF ||
-		    s->kind != K_TCP_PENDING ||
-		    !xb_reasm_shift(&s->r, (uint32_t)-off))
-			return XB_NAME_MORE; /* retransmission of parsed data */
-		s->base_seq = pi->tcp_seq;
-		s->shifted = 1;
-		off = 0;
+	if (nf->flags & XB_NAME_FLOW_CLIENT)
+		return (nf->flags & XB_NAME_FLOW_CLIENT1) ? 1 : 0;
+	if (is_name_port(pi->sport) && !is_name_port(pi->dport))
+		return dir ^ 1; /* this packet comes from the server */
+	if (is_name_port(pi->dport) && !is_name_port(pi->sport))
+		return dir;
+	return init_dir;
+}
+
+/* The handshake tells where the client's stream starts: its SYN, or
+ * better the server's SYN-ACK (which acknowledges the SYN the server
+ * took, not a decoy). */
+static void
+learn_start(struct xb_name_flow *nf, const struct xb_pkt_info *pi, int dir)
+{
+	uint8_t f = pi->tcp_flags;
+
+	if (!(f & 0x02)) /* SYN */
+		return;
+	nf->flags = (uint8_t)(nf->flags & ~XB_NAME_FLOW_CLIENT1);
+	if (f & 0x10) { /* SYN-ACK: from the server */
+		nf->tcp_start = pi->tcp_ack;
+		nf->flags |= XB_NAME_FLOW_START | XB_NAME_FLOW_SYNACK |
+			     XB_NAME_FLOW_CLIENT |
+			     (dir == 0 ? XB_NAME_FLOW_CLIENT1 : 0);
+	} else if (!(nf->flags & XB_NAME_FLOW_SYNACK)) {
+		nf->tcp_start = pi->tcp_seq + 1;
+		nf->flags |= XB_NAME_FLOW_START | XB_NAME_FLOW_CLIENT |
+			     (dir == 1 ? XB_NAME_FLOW_CLIENT1 : 0);
 	}
-	uint32_t before = s->r.prefix;
-	uint32_t pre = xb_reasm_put(&s->r, (uint32_t)off, payload, len);
-	if (pre == before)
+}
+
+/* seq a is at or after b (RFC 1982 serial arithmetic). */
+static bool
+seq_ge(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) >= 0;
+}
+
+/*
+ * HTTP: the connection's requests, one after the other, from the window's
+ * contiguous bytes not yet given to the parser.  A name is reported as
+ * soon as its request head ends (the rest is parsed on the next call);
+ * the slot stays, watching every request of the connection.
+ */
+static int
+http_feed(struct xb_name_ctx *ctx, struct xb_name_flow *nf, struct slot *s,
+	  const struct xb_pkt_info *pi, struct xb_name *out)
+{
+	while (s->fed < s->r.prefix) {
+		uint32_t used = 0;
+		int rc = xb_http_stream_feed(&s->http, s->r.data + s->fed,
+					     s->r.prefix - s->fed, out, &used);
+		s->fed += used;
+		switch (rc) {
+		case XB_NAME_MORE:
+			break;
+		case XB_NAME_FOUND:
+			ctx->st.found[XB_NAME_SRC_HTTP]++;
+			return XB_NAME_FOUND;
+		case XB_NAME_UNNAMED:
+			out->len = 0;
+			return unnamed(ctx, nf);
+		default:
+			/* Not HTTP (nothing named yet: a name port wanted
+			 * one), or a tunnel after CONNECT / Upgrade: the
+			 * names reported stand. */
+			out->len = 0;
+			if (xb_http_stream_requests(&s->http) == 0 &&
+			    (s->midstream || is_name_port(pi->dport)))
+				return unnamed(ctx, nf);
+			return finish(ctx, nf, XB_NAME_GIVE_UP);
+		}
+		if (used == 0)
+			break;
+	}
+	return XB_NAME_MORE;
+}
+
+/*
+ * The server acknowledged the client's stream up to ack: those bytes can
+ * no longer be replaced, so an HTTP window drops what it has parsed of
+ * them (in steps of half a window, so the move stays cheap per byte).
+ */
+static void
+http_acked(struct slot *s, uint32_t ack)
+{
+	int32_t acked = (int32_t)(ack - s->base_seq);
+	uint32_t slide;
+
+	if (acked <= 0)
+		return;
+	slide = (uint32_t)acked < s->fed ? (uint32_t)acked : s->fed;
+	slide &= ~31u; /* whole bitmap words */
+	if (slide < s->r.cap / 2)
+		return;
+	memmove(s->r.data, s->r.data + slide, s->r.high - slide);
+	memmove(s->r.bits, s->r.bits + slide / 32,
+		(s->r.cap - slide) / 8);
+	memset(s->r.bits + (s->r.cap - slide) / 32, 0, slide / 8);
+	s->r.high -= slide;
+	s->r.prefix -= slide;
+	s->fed -= slide;
+	s->base_seq += slide;
+}
+
+/*
+ * Whether the stream's first message is whole in the prefix [0, pre) (or
+ * can no longer be: the parser then says why), following it from where
+ * the previous call stopped.
+ */
+static bool
+message_whole(struct slot *s, uint32_t pre)
+{
+	const uint8_t *d = s->r.data;
+
+	switch (s->kind) {
+	case K_TLS:
+		while (s->scan + 5 <= pre) {
+			uint32_t rl = (uint32_t)d[s->scan + 3] << 8 |
+				      d[s->scan + 4];
+			if (d[s->scan] != 0x16 || rl == 0)
+				return true; /* not a handshake record */
+			if (s->hs_need == 0 && s->hs_have < 4) {
+				/* The message header, maybe across records. */
+				uint32_t avail = pre - (s->scan + 5);
+				if (avail < rl && s->hs_have + avail < 4)
+					return false;
+			}
+			if (s->hs_need == 0) {
+				/* Handshake bytes 1..3: the message length. */
+				uint8_t h[4];
+				uint32_t got = 0, r = 0, q = 0;
+				while (got < 4 && r + 5 <= pre) {
+					uint32_t l = (uint32_t)d[r + 3] << 8 |
+						     d[r + 4];
+					for (q = 0; q < l && got < 4 &&
+						    r + 5 + q < pre;
+					     q++)
+						h[got++] = d[r + 5 + q];
+					r += 5 + l;
+				}
+				if (got < 4)
+					return false;
+				s->hs_need = 4 + ((uint32_t)h[1] << 16 |
+						  (uint32_t)h[2] << 8 | h[3]);
+			}
+			if (s->scan + 5 + rl > pre)
+				return s->hs_have + (pre - s->scan - 5) >=
+				       s->hs_need;
+			s->hs_have += rl;
+			s->scan += 5 + rl;
+			if (s->hs_have >= s->hs_need)
+				return true;
+		}
+		return false;
+	case K_HTTP:
+		/* Empty lines before the request (RFC 9112 2.2), then the
+		 * empty line that ends its header block. */
+		if (s->hs_have == 0) {
+			while (s->scan < pre &&
+			       (d[s->scan] == '\r' || d[s->scan] == '\n'))
+				s->scan++;
+			if (s->scan == pre)
+				return s->scan >= 64; /* only empty lines */
+			s->hs_have = s->scan + 1; /* the request's start + 1 */
+		}
+		for (; s->scan < pre; s->scan++) {
+			uint32_t i = s->scan, from = s->hs_have - 1;
+			if (d[i] != '\n' || i < from + 1)
+				continue;
+			if (d[i - 1] == '\n' ||
+			    (i >= from + 3 && d[i - 1] == '\r' &&
+			     d[i - 2] == '\n'))
+				return true;
+		}
+		return false;
+	case K_DNS_TCP:
+		return pre >= 2 && pre >= 2 + ((uint32_t)d[0] << 8 | d[1]);
+	default:
+		return true;
+	}
+}
+
+/* A result for the stream's name-bearing bytes [0, end): given now, and
+ * the slot kept to compare every later copy of them until the server has
+ * acknowledged them. */
+static int
+verify_from(struct xb_name_ctx *ctx, struct slot *s, uint32_t end, int rc,
+	    const struct xb_pkt_info *pi, int init_dir, uint64_t now_ns,
+	    struct xb_name *out)
+{
+	(void)pi, (void)init_dir, (void)now_ns;
+	s->phase = P_VERIFY;
+	s->verify_end = end;
+	if (rc == XB_NAME_FOUND)
+		ctx->st.found[out->source < XB_NAME_SRC_COUNT ? out->source
+							      : 0]++;
+	else if (rc == XB_NAME_UNNAMED)
+		ctx->st.unnamed++;
+	else
+		ctx->st.give_up++;
+	return rc;
+}
+
+/*
+ * A client segment into the slot's stream: [off, off + len) of it.
+ * Returns MORE, a result (the slot then verifies), or UNNAMED / EVASIVE
+ * (released).
+ */
+static int
+stream_put(struct xb_name_ctx *ctx, struct xb_name_flow *nf, struct slot *s,
+	   const struct xb_pkt_info *pi, int init_dir, uint64_t now_ns,
+	   int64_t off, const uint8_t *payload, uint32_t len,
+	   struct xb_name *out)
+{
+	if (off < 0) {
+		/* Older than the first segment kept: only a stream whose
+		 * start was never seen moves its window back. */
+		if (s->phase == P_SEEK && s->kind == K_TCP_PENDING &&
+		    -off < XB_NAME_BUF && xb_reasm_shift(&s->r, (uint32_t)-off)) {
+			s->base_seq -= (uint32_t)-off;
+			s->shifted = 1;
+			off = 0;
+		} else if (off + len <= 0) {
+			return XB_NAME_MORE; /* before the stream: nothing */
+		} else {
+			payload += -off;
+			len -= (uint32_t)-off;
+			off = 0;
+		}
+	}
+	s->bytes += len;
+	if (s->bytes > XB_NAME_MAX_BYTES) {
+		ctx->st.budget_spent++;
+		return unnamed(ctx, nf);
+	}
+	if (s->phase == P_VERIFY && off >= s->verify_end)
+		return XB_NAME_MORE; /* past the name-bearing bytes */
+	if (s->kind == K_HTTP && (uint64_t)off + len > s->r.cap &&
+	    off == s->r.high && s->r.prefix == s->r.high &&
+	    s->fed == s->r.prefix) {
+		/* In order, past a window that is all parsed (a large body
+		 * the server has not acknowledged yet): the parser takes it
+		 * straight, and the window restarts after it. */
+		uint32_t used = 0;
+		int rc = xb_http_stream_feed(&s->http, payload, len, out, &used);
+		s->base_seq += (uint32_t)off + used;
+		xb_reasm_reset(&s->r);
+		s->fed = 0;
+		if (used < len)
+			xb_reasm_put(&s->r, 0, payload + used, len - used);
+		if (rc == XB_NAME_FOUND) {
+			ctx->st.found[XB_NAME_SRC_HTTP]++;
+			return XB_NAME_FOUND;
+		}
+		if (rc == XB_NAME_UNNAMED)
+			return unnamed(ctx, nf);
+		if (rc == XB_NAME_GIVE_UP)
+			return finish(ctx, nf, XB_NAME_GIVE_UP);
+		return http_feed(ctx, nf, s, pi, out);
+	}
+	if ((uint64_t)off + len > s->r.cap && s->phase == P_SEEK &&
+	    (uint64_t)off < XB_NAME_BIG_BUF && !slot_grow(ctx, s)) {
+		if (s->big == 0)
+			return unnamed(ctx, nf); /* no big buffer free */
+	}
+	uint32_t pre = xb_reasm_put(&s->r, (uint64_t)off, payload, len);
+	if (s->r.conflict)
+		return evasive(ctx, nf);
+	if (s->phase == P_VERIFY)
+		return XB_NAME_MORE;
+	if (s->kind == K_HTTP) {
+		if (s->r.clipped)
+			return unnamed(ctx, nf); /* reordered past the window */
+		return http_feed(ctx, nf, s, pi, out);
+	}
+	if (pre == 0)
 		return XB_NAME_MORE;
 	if (s->kind == K_TCP_PENDING) {
-		/* Until an older segment arrived, offset 0 is not known to be
-		 * the stream start. */
-		if (!s->shifted)
+		/* Offset 0 is the stream's start once the handshake said so
+		 * or an older segment moved the window.  A connection first
+		 * seen mid-stream gets a few packets for a start that came
+		 * out of order; what passes meanwhile is bounded. */
+		if (s->midstream && !s->shifted &&
+		    !looks_like_start(s->r.data, pre)) {
+			if (++s->pkts_all > XB_NAME_MIDSTREAM_PKTS)
+				return unnamed(ctx, nf);
 			return XB_NAME_MORE;
-		s->kind = (uint8_t)tcp_kind(pi, s->r.data);
+		}
+		s->kind = (uint8_t)tcp_kind(pi, s->r.data, pre);
 		if (!s->kind)
-			return XB_NAME_GIVE_UP;
+			return s->midstream || is_name_port(pi->dport)
+				       ? unnamed(ctx, nf)
+				       : finish(ctx, nf, XB_NAME_GIVE_UP);
+		if (s->kind == K_HTTP) {
+			xb_http_stream_init(&s->http);
+			return http_feed(ctx, nf, s, pi, out);
+		}
+	}
+	if (!message_whole(s, pre)) {
+		if (pre >= XB_NAME_BIG_BUF || s->r.clipped) {
+			ctx->st.budget_spent++;
+			return unnamed(ctx, nf);
+		}
+		return XB_NAME_MORE;
 	}
 	int rc = parse_stream(s->kind, s->r.data, pre, out);
-	if (rc == XB_NAME_MORE && pre >= XB_NAME_BUF)
-		rc = XB_NAME_GIVE_UP;
-	return rc;
+	if (rc == XB_NAME_MORE) {
+		/* Whole by its framing, yet the parser wants more: broken. */
+		return unnamed(ctx, nf);
+	}
+	return verify_from(ctx, s, pre, rc, pi, init_dir, now_ns, out);
+}
+
+static int
+feed_tcp(struct xb_name_ctx *ctx, struct xb_name_flow *nf,
+	 const struct xb_pkt_info *pi, int dir, int init_dir,
+	 const uint8_t *payload, uint32_t len, uint64_t now_ns,
+	 struct xb_name *out)
+{
+	struct slot *s = NULL;
+
+	learn_start(nf, pi, dir);
+	int client = client_dir(nf, pi, dir, init_dir);
+	if (nf->slot != 0) {
+		s = slot_get(ctx, nf->slot);
+		if (!s) {
+			/* Its slot went to another flow while all were
+			 * busy: what it showed can no longer be checked. */
+			ctx->st.slot_lost++;
+			nf->slot = 0;
+			out->len = 0;
+			return unnamed(ctx, nf);
+		}
+	}
+	if (dir != client) {
+		/* The server: its acknowledgment of the name-bearing bytes
+		 * ends their verification (no other copy can be taken). */
+		if (s && s->phase == P_VERIFY && (pi->tcp_flags & 0x10) &&
+		    seq_ge(pi->tcp_ack, s->base_seq + s->verify_end)) {
+			ctx->st.verified++;
+			return finish(ctx, nf, XB_NAME_MORE);
+		}
+		if (s && s->kind == K_HTTP) {
+			if (pi->tcp_flags & 0x10)
+				http_acked(s, pi->tcp_ack);
+			if (s->fed < s->r.prefix) /* requests left to parse */
+				return http_feed(ctx, nf, s, pi, out);
+		}
+		if (len == 0)
+			return XB_NAME_MORE;
+		if (!s && ++nf->skipped > SKIP_MAX) {
+			/* The server talks, the client never does. */
+			out->len = 0;
+			return is_name_port(pi->sport) ? unnamed(ctx, nf)
+						       : give_up(ctx, nf, pi, dir,
+								 init_dir,
+								 now_ns, out);
+		}
+		return XB_NAME_MORE;
+	}
+	if (len == 0)
+		return XB_NAME_MORE;
+	/* A SYN's own data (TCP Fast Open) starts one after its seq. */
+	uint32_t seq = pi->tcp_seq + ((pi->tcp_flags & 0x02) ? 1u : 0u);
+	if (s)
+		return stream_put(ctx, nf, s, pi, init_dir, now_ns,
+				  (int32_t)(seq - s->base_seq), payload, len,
+				  out);
+
+	/* The client's first payload packet. */
+	bool start_known = nf->flags & XB_NAME_FLOW_START;
+	int32_t off = start_known ? (int32_t)(seq - nf->tcp_start) : 0;
+	int kind = 0;
+	if (start_known && off != 0) {
+		if (off < 0 && off + (int64_t)len <= 0)
+			return XB_NAME_MORE; /* before the stream starts */
+		kind = K_TCP_PENDING; /* the start is still to come */
+	} else if (!start_known && !looks_like_start(payload, len) &&
+		   pi->dport != 53 && pi->sport != 53) {
+		/* Mid-stream, and not a ClientHello's start: only a name
+		 * port waits for one (a retransmitted or later segment
+		 * may still bring it). */
+		if (!is_name_port(pi->dport))
+			return give_up(ctx, nf, pi, dir, init_dir, now_ns, out);
+		kind = K_TCP_PENDING;
+	} else {
+		kind = tcp_kind(pi, payload, len);
+		if (!kind) {
+			/* Not TLS, HTTP or DNS: no name expected, except on
+			 * a name port (a tunnel on 443 shows none). */
+			out->len = 0;
+			if (is_name_port(pi->dport))
+				return unnamed(ctx, nf);
+			return give_up(ctx, nf, pi, dir, init_dir, now_ns, out);
+		}
+	}
+	s = slot_alloc(ctx, nf);
+	s->kind = (uint8_t)kind;
+	s->dir = (int8_t)dir;
+	s->midstream = !start_known;
+	if (kind == K_HTTP)
+		xb_http_stream_init(&s->http);
+	s->base_seq = start_known ? nf->tcp_start : seq;
+	return stream_put(ctx, nf, s, pi, init_dir, now_ns,
+			  kind == K_TCP_PENDING ? off : 0, payload, len, out);
 }
 
 /* ---- QUIC -------------------------------------------------------------
  *
  * A UDP flow is QUIC by its content, on any port.  Its life in here:
  *   1. up to QUIC_SKIP_MAX datagrams (either direction) that are not a
- *      plausible client Initial are looked past without a slot (the count
- *      rides in *slot like the TCP skip count), so junk sent ahead of the
- *      Initial does not end the search.  Past that the flow is not QUIC:
- *      GIVE_UP, or UNNAMED on UDP port 443 (QUIC's port: a flow there
- *      that never shows an Initial hides its name);
+ *      plausible client Initial are looked past without a slot (counted in
+ *      nf->skipped), so junk sent ahead of the Initial does not end the
+ *      search.  Past that the flow is not QUIC: GIVE_UP, or UNNAMED on UDP
+ *      port 443 (QUIC's port: a flow there that never shows an Initial
+ *      hides its name);
  *   2. the first plausible client Initial takes a slot; the client's
  *      datagrams are decrypted (packets that fail authentication are
  *      skipped, the others kept) until the CRYPTO stream yields the
- *      ClientHello's name: FOUND, and the slot is kept;
+ *      ClientHello's name: FOUND, and the slot is kept (still active);
  *   3. verify: later client Initials are still decrypted and their CRYPTO
  *      bytes compared with those held; a difference is EVASIVE (a decoy,
  *      e.g. with a bad UDP checksum the server drops, beside the real
- *      Initial).  It ends, slot released and MORE returned, once the
- *      server has sent a datagram and the client QUIC_VERIFY_AFTER_SERVER
- *      more: the server answers the ClientHello it accepted, so a decoy
- *      comes before that.
+ *      Initial).  It ends, slot released, flow done and MORE returned, once
+ *      the server has sent a datagram and the client
+ *      QUIC_VERIFY_AFTER_SERVER more: the server answers the ClientHello
+ *      it accepted, so a decoy comes before that.
  * Every limit ends in UNNAMED, counted by cause: QUIC_MAX_DGRAMS client
  * datagrams without a name (or, verifying, without the server answering),
  * CRYPTO data past the window, CRYPTO bytes that are no ClientHello with a
  * name, an Initial needing keys past the budget or the per-flow limit, an
  * Initial cut by the caller, the slot lost to a newer flow.
  */
-#define QUIC_SKIP_MAX 8 /* < 16: the skip count lives below SKIP_BASE */
+#define QUIC_SKIP_MAX 8
 #define QUIC_MAX_DGRAMS 16
 #define QUIC_VERIFY_AFTER_SERVER 2
-
-_Static_assert(QUIC_SKIP_MAX < XB_NAME_SLOT_NONE - SKIP_BASE,
-	       "the UDP skip count must fit below SKIP_BASE");
 
 void
 xb_name_set_quic_budget(struct xb_name_ctx *ctx, uint32_t derivations_per_s)
@@ -479,12 +848,12 @@ quic_port(const struct xb_pkt_info *pi)
 /* A QUIC flow that should have named itself and did not; why: the
  * counter of the cause. */
 static int
-quic_unnamed(struct xb_name_ctx *ctx, uint32_t *slot, uint64_t *why)
+quic_unnamed(struct xb_name_ctx *ctx, struct xb_name_flow *nf,
+	     struct xb_name *out, uint64_t *why)
 {
 	(*why)++;
-	ctx->st.quic_unnamed++;
-	xb_name_release(ctx, slot);
-	return XB_NAME_UNNAMED;
+	out->len = 0;
+	return unnamed(ctx, nf);
 }
 
 static void
@@ -499,16 +868,14 @@ quic_count(struct xb_name_ctx *ctx, const struct xb_quic_dgram_result *res)
 
 /* One datagram of a QUIC flow that holds slot s (see the life above). */
 static int
-quic_slot(struct xb_name_ctx *ctx, uint32_t *slot, struct slot *s,
-	  const struct xb_pkt_info *pi, int dir, int init_dir,
-	  const uint8_t *payload, uint32_t len, uint64_t now_ns,
-	  struct xb_name *out)
+quic_slot(struct xb_name_ctx *ctx, struct xb_name_flow *nf, struct slot *s,
+	  const struct xb_pkt_info *pi, int dir, const uint8_t *payload,
+	  uint32_t len, uint64_t now_ns, struct xb_name *out)
 {
 	struct xb_quic_flow *f = &s->quic;
 	struct xb_name_stats *st = &ctx->st;
 	struct xb_quic_dgram_result res;
 
-	(void)init_dir;
 	if (dir != s->dir) {
 		if (f->server_dgrams < UINT8_MAX)
 			f->server_dgrams++;
@@ -522,31 +889,29 @@ quic_slot(struct xb_name_ctx *ctx, uint32_t *slot, struct slot *s,
 		      &res);
 	quic_count(ctx, &res);
 	if (res.conflict) {
-		st->quic_evasive++;
-		xb_name_release(ctx, slot);
-		return XB_NAME_EVASIVE;
+		out->len = 0;
+		return evasive(ctx, nf);
 	}
 	if (res.truncated)
-		return quic_unnamed(ctx, slot, &st->quic_truncated);
+		return quic_unnamed(ctx, nf, out, &st->quic_truncated);
 	if (res.no_keys)
-		return quic_unnamed(ctx, slot, &st->quic_no_keys);
+		return quic_unnamed(ctx, nf, out, &st->quic_no_keys);
 	if (res.beyond)
-		return quic_unnamed(ctx, slot, &st->quic_beyond);
-	if (f->found) {
+		return quic_unnamed(ctx, nf, out, &st->quic_beyond);
+	if (s->phase == P_VERIFY) {
 		if (f->after_server > QUIC_VERIFY_AFTER_SERVER) {
-			st->quic_verified++;
-			xb_name_release(ctx, slot);
-			return XB_NAME_MORE;
+			st->verified++;
+			return finish(ctx, nf, XB_NAME_MORE);
 		}
 		if (f->client_dgrams >= QUIC_MAX_DGRAMS)
-			return quic_unnamed(ctx, slot, &st->quic_dgram_limit);
+			return quic_unnamed(ctx, nf, out, &st->quic_dgram_limit);
 		return XB_NAME_MORE;
 	}
 	if (res.decrypted) {
 		int rc = xb_tls_hs_sni(s->r.data, s->r.prefix, out);
 		if (rc == XB_NAME_FOUND) {
 			out->source = XB_NAME_SRC_QUIC;
-			f->found = 1;
+			s->phase = P_VERIFY;
 			st->found[XB_NAME_SRC_QUIC]++;
 			return XB_NAME_FOUND; /* slot kept: verify */
 		}
@@ -554,174 +919,92 @@ quic_slot(struct xb_name_ctx *ctx, uint32_t *slot, struct slot *s,
 			/* No ClientHello, no name in it, or a hidden one: the
 			 * TLS parser's UNNAMED may leave the name shown
 			 * instead (an ECH outer name) in out. */
+			st->quic_no_hello++;
 			if (rc == XB_NAME_UNNAMED && out->len > 0)
 				out->source = XB_NAME_SRC_QUIC;
 			else
 				out->len = 0;
-			return quic_unnamed(ctx, slot, &st->quic_no_hello);
+			return unnamed(ctx, nf);
 		}
-		if (s->r.prefix >= XB_NAME_BUF)
-			return quic_unnamed(ctx, slot, &st->quic_beyond);
+		if (s->r.prefix >= s->r.cap)
+			return quic_unnamed(ctx, nf, out, &st->quic_beyond);
 	}
 	if (f->client_dgrams >= QUIC_MAX_DGRAMS)
-		return quic_unnamed(ctx, slot, &st->quic_dgram_limit);
+		return quic_unnamed(ctx, nf, out, &st->quic_dgram_limit);
 	return XB_NAME_MORE;
 }
 
-/* First UDP datagrams of a flow off the DNS ports (no slot yet; skipped:
- * datagrams already looked past). */
 static int
-quic_first(struct xb_name_ctx *ctx, uint32_t *slot, uint32_t skipped,
-	   const struct xb_pkt_info *pi, int dir, int init_dir,
-	   const uint8_t *payload, uint32_t len, uint64_t now_ns,
-	   struct xb_name *out)
+feed_udp(struct xb_name_ctx *ctx, struct xb_name_flow *nf,
+	 const struct xb_pkt_info *pi, int dir, int init_dir,
+	 const uint8_t *payload, uint32_t len, uint64_t now_ns,
+	 struct xb_name *out)
 {
+	if (nf->slot != 0) {
+		struct slot *s = slot_get(ctx, nf->slot);
+		if (!s) {
+			ctx->st.slot_lost++;
+			nf->slot = 0;
+			return quic_unnamed(ctx, nf, out,
+					    &ctx->st.quic_slot_lost);
+		}
+		if (len == 0)
+			return XB_NAME_MORE;
+		return quic_slot(ctx, nf, s, pi, dir, payload, len, now_ns,
+				 out);
+	}
+	if (len == 0)
+		return XB_NAME_MORE;
+	/* No slot yet: decide with a few byte checks. */
+	if (is_dns_port(pi->sport) || is_dns_port(pi->dport)) {
+		if (xb_dns_qname(payload, len, out) == XB_NAME_FOUND)
+			return found(ctx, nf, out);
+		return give_up(ctx, nf, pi, dir, init_dir, now_ns, out);
+	}
 	int q = xb_quic_sniff(payload, len);
 	if (q == XB_QUIC_GQUIC) {
 		if (xb_gquic_sni(payload, len, out) == XB_NAME_FOUND)
-			return found(ctx, slot, out);
-		return give_up(ctx, slot, pi, dir, init_dir, now_ns, out);
+			return found(ctx, nf, out);
+		return give_up(ctx, nf, pi, dir, init_dir, now_ns, out);
 	}
 	enum xb_quic_check chk = XB_QUIC_INITIAL_NOT;
 	if (q == XB_QUIC_IETF)
 		chk = xb_quic_initial_check(payload, len, pi->payload_len, true);
 	if (chk == XB_QUIC_INITIAL_TRUNCATED)
-		return quic_unnamed(ctx, slot, &ctx->st.quic_truncated);
+		return quic_unnamed(ctx, nf, out, &ctx->st.quic_truncated);
 	if (chk != XB_QUIC_INITIAL_OK) {
 		if (chk == XB_QUIC_INITIAL_IMPLAUSIBLE)
 			ctx->st.quic_implausible++;
 		ctx->st.quic_skipped++;
-		if (++skipped > QUIC_SKIP_MAX) {
+		if (++nf->skipped > QUIC_SKIP_MAX) {
 			if (quic_port(pi))
-				return quic_unnamed(ctx, slot,
+				return quic_unnamed(ctx, nf, out,
 						    &ctx->st.quic_no_initial);
-			return give_up(ctx, slot, pi, dir, init_dir, now_ns,
-				       out);
+			return give_up(ctx, nf, pi, dir, init_dir, now_ns, out);
 		}
-		*slot = XB_NAME_SLOT_NONE - skipped;
 		return XB_NAME_MORE;
 	}
-	struct slot *s = slot_alloc(ctx, slot);
+	struct slot *s = slot_alloc(ctx, nf);
 	s->kind = K_QUIC;
 	s->dir = (int8_t)dir;
-	return quic_slot(ctx, slot, s, pi, dir, init_dir, payload, len, now_ns,
-			 out);
+	return quic_slot(ctx, nf, s, pi, dir, payload, len, now_ns, out);
 }
 
 int
-xb_name_feed(struct xb_name_ctx *ctx, uint32_t *slot,
+xb_name_feed(struct xb_name_ctx *ctx, struct xb_name_flow *nf,
 	     const struct xb_pkt_info *pi, int dir, int init_dir,
 	     const uint8_t *payload, uint32_t len, uint64_t now_ns,
 	     struct xb_name *out)
 {
-	struct slot *s = NULL;
-	int rc;
-	bool udp = pi->proto == 17, tcp = pi->proto == 6;
-
-	if (!(pi->flags & XB_PKT_F_HAS_L4) || (!udp && !tcp))
-		return give_up(ctx, slot, pi, dir, init_dir, now_ns, out);
-	uint32_t skipped = 0;
-	if (*slot >= SKIP_BASE) {
-		skipped = XB_NAME_SLOT_NONE - *slot;
-	} else {
-		s = slot_get(ctx, *slot);
-		if (!s) {
-			ctx->st.slot_lost++;
-			*slot = XB_NAME_SLOT_NONE;
-			if (udp) /* only QUIC flows hold a slot on UDP */
-				return quic_unnamed(ctx, slot,
-						    &ctx->st.quic_slot_lost);
-			return give_up(ctx, slot, pi, dir, init_dir, now_ns,
-				       out);
-		}
-	}
-	if (len == 0)
-		return XB_NAME_MORE; /* handshake, pure ACK */
-	if (s && s->kind == K_QUIC)
-		return quic_slot(ctx, slot, s, pi, dir, init_dir, payload, len,
-				 now_ns, out);
-
-	if (!s) {
-		/* First payload packet: decide with a few byte checks. */
-		if (udp) {
-			if (is_dns_port(pi->sport) || is_dns_port(pi->dport)) {
-				if (pi->sport == 53)
-					xb_name_dns_learn(ctx, payload, len,
-							  false, now_ns);
-				if (xb_dns_qname(payload, len, out) ==
-				    XB_NAME_FOUND)
-					return found(ctx, slot, out);
-				return give_up(ctx, slot, pi, dir, init_dir,
-					       now_ns, out);
-			}
-			return quic_first(ctx, slot, skipped, pi, dir, init_dir,
-					  payload, len, now_ns, out);
-		} else {
-			int kind = tcp_kind(pi, payload);
-			if (kind == K_DNS_TCP && pi->sport == 53)
-				xb_name_dns_learn(ctx, payload, len, true,
-						  now_ns);
-			rc = kind ? parse_stream(kind, payload, len, out)
-				  : XB_NAME_GIVE_UP;
-			if (rc == XB_NAME_GIVE_UP &&
-			    (dir != init_dir || is_name_port(pi->sport) ||
-			     pi->sport == 53)) {
-				/* The responder spoke first (or, by its
-				 * well-known source port, the flow entry was
-				 * made mid-connection from a server packet):
-				 * wait a little for the client's bytes. */
-				if (++skipped > SKIP_MAX)
-					return give_up(ctx, slot, pi, dir,
-						       init_dir, now_ns, out);
-				*slot = XB_NAME_SLOT_NONE - skipped;
-				return XB_NAME_MORE;
-			}
-			if (kind) {
-				/* Whole name in the first segment: no slot. */
-				if (rc == XB_NAME_FOUND)
-					return found(ctx, slot, out);
-				if (rc == XB_NAME_GIVE_UP)
-					return give_up(ctx, slot, pi, dir,
-						       init_dir, now_ns, out);
-			} else if (!is_name_port(dir == init_dir ? pi->dport
-								  : pi->sport)) {
-				return give_up(ctx, slot, pi, dir, init_dir,
-					       now_ns, out);
-			} else {
-				/* Well-known port, unknown start: maybe a
-				 * later segment that overtook the first. */
-				kind = K_TCP_PENDING;
-			}
-			s = slot_alloc(ctx, slot);
-			s->kind = (uint8_t)kind;
-			s->dir = (int8_t)dir;
-			s->base_seq = pi->tcp_seq;
-			if (kind != K_TCP_PENDING) {
-				/* Already parsed: just keep the bytes. */
-				xb_reasm_put(&s->r, 0, payload, len);
-				s->pkts = s->pkts_all = 1;
-				s->bytes = len;
-				return XB_NAME_MORE;
-			}
-		}
-	}
-
-	s->pkts_all++;
-	if (dir != s->dir) {
-		if (tcp && s->kind == K_DNS_TCP && pi->sport == 53)
-			xb_name_dns_learn(ctx, payload, len, true, now_ns);
-		if (s->pkts_all > XB_NAME_MAX_PKTS_ALL)
-			return give_up(ctx, slot, pi, dir, init_dir, now_ns,
-				       out);
-		return XB_NAME_MORE;
-	}
-	s->pkts++;
-	s->bytes += len;
-	rc = feed_tcp(s, pi, payload, len, out);
-	if (rc == XB_NAME_FOUND)
-		return found(ctx, slot, out);
-	if (rc == XB_NAME_GIVE_UP || s->pkts >= XB_NAME_MAX_PKTS ||
-	    s->bytes >= XB_NAME_MAX_BYTES || s->pkts_all > XB_NAME_MAX_PKTS_ALL)
-		return give_up(ctx, slot, pi, dir, init_dir, now_ns, out);
-	return XB_NAME_MORE;
+	if (nf->flags & XB_NAME_FLOW_DONE)
+		return XB_NAME_GIVE_UP;
+	if (!(pi->flags & XB_PKT_F_HAS_L4))
+		return give_up(ctx, nf, pi, dir, init_dir, now_ns, out);
+	if (pi->proto == 6)
+		return feed_tcp(ctx, nf, pi, dir, init_dir, payload, len, now_ns,
+				out);
+	if (pi->proto == 17)
+		return feed_udp(ctx, nf, pi, dir, init_dir, payload, len, now_ns,
+				out);
+	return give_up(ctx, nf, pi, dir, init_dir, now_ns, out);
 }

@@ -577,23 +577,19 @@ keys_for(struct xb_quic_crypto *c, struct xb_quic_flow *f, const struct lh *h,
 	return k;
 }
 
-/* Keep the CRYPTO frames of an authenticated Initial: compare each with
- * the bytes held, then put it in. */
+/* Keep the CRYPTO frames of an authenticated Initial: put compares each
+ * with the bytes held (conflict) and notes data past the window
+ * (clipped). */
 static void
 keep_crypto(const struct crypto_frames *cf, struct xb_reasm *r,
 	    struct xb_quic_dgram_result *res)
 {
-	for (uint32_t i = 0; i < cf->n; i++) {
-		uint64_t off = cf->f[i].off;
-		uint32_t len = cf->f[i].len;
-		if (len == 0)
-			continue;
-		if (off + len > XB_NAME_BUF)
-			res->beyond = 1;
-		if (xb_reasm_conflicts(r, off, cf->f[i].p, len))
-			res->conflict = 1;
-		xb_reasm_put(r, off, cf->f[i].p, len);
-	}
+	for (uint32_t i = 0; i < cf->n; i++)
+		xb_reasm_put(r, cf->f[i].off, cf->f[i].p, cf->f[i].len);
+	if (r->conflict)
+		res->conflict = 1;
+	if (r->clipped)
+		res->beyond = 1;
 }
 
 /* Coalesced packets looked at per datagram (RFC 9000 12.2 allows one per
@@ -726,17 +722,22 @@ xb_quic_initial_sni(const uint8_t *dgram, uint32_t len, struct xb_name *out)
 	if (kind != XB_QUIC_IETF)
 		return XB_NAME_GIVE_UP;
 	struct xb_quic_crypto *c = xb_quic_crypto_create(0);
-	struct xb_reasm *r = calloc(1, sizeof(*r)); /* zeroed: see reset */
+	struct {
+		struct xb_reasm r;
+		uint32_t bits[XB_NAME_BUF / 32];
+		uint8_t data[XB_NAME_BUF];
+	} *w = malloc(sizeof(*w));
+	struct xb_reasm *r = w ? &w->r : NULL;
 	int rc = XB_NAME_GIVE_UP;
-	if (!c || !r) {
+	if (!c || !w) {
 		xb_quic_crypto_free(c);
-		free(r);
+		free(w);
 		return XB_NAME_GIVE_UP;
 	}
 	struct xb_quic_flow f;
 	struct xb_quic_dgram_result res;
 	xb_quic_flow_reset(&f);
-	xb_reasm_reset(r);
+	xb_reasm_init(r, w->data, w->bits, XB_NAME_BUF);
 	if (xb_quic_dgram(c, &f, dgram, len, len, 0, r, &res) > 0 &&
 	    !res.conflict) {
 		rc = xb_tls_hs_sni(r->data, r->prefix, out);
@@ -746,6 +747,6 @@ xb_quic_initial_sni(const uint8_t *dgram, uint32_t len, struct xb_name *out)
 			rc = XB_NAME_GIVE_UP; /* one datagram: no more bytes */
 	}
 	xb_quic_crypto_free(c);
-	free(r);
+	free(w);
 	return rc;
 }

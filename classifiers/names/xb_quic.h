@@ -2,8 +2,8 @@
 /*
  * QUIC client Initials: header protection removed and payload decrypted
  * (RFC 9001, RFC 9369, drafts 22-34), CRYPTO frames put into a reassembly
- * window with a check that a second copy of the same CRYPTO offsets says
- * the same; Google QUIC Q0xx plaintext CHLO.
+ * window that compares a second copy of the same CRYPTO offsets with the
+ * first (xb_reasm_put's conflict); Google QUIC Q0xx plaintext CHLO.
  *
  * Cost model, because every client can send Initials with random
  * connection IDs and each needs its own key schedule:

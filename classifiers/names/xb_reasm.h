@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Reassembly window of one stream (TCP payload or QUIC CRYPTO frames):
- * bytes [0, XB_NAME_BUF), first copy of a byte wins.  Inline, no state
- * beyond the window itself.  A struct xb_reasm starts zeroed (calloc) or
- * reset; reset relies on `high` (see there).
+ * bytes [0, cap) of the stream, in a buffer the caller gives (a slot's own
+ * XB_NAME_BUF bytes, or a big buffer it moves to).  The first copy of a
+ * byte wins; a later copy that differs is remembered (conflict): two
+ * different payloads for one stream range are a decoy beside the real
+ * bytes.  Inline, no state beyond the window itself.
  */
 #ifndef XB_REASM_H
 #define XB_REASM_H
@@ -15,51 +17,103 @@
 #include "xb_name.h"
 
 struct xb_reasm {
-	uint32_t prefix; /* bytes [0, prefix) are all present */
-	uint32_t high;   /* one past the highest byte present */
-	uint32_t bits[XB_NAME_BUF / 32];
-	uint8_t data[XB_NAME_BUF];
+	uint32_t prefix;   /* bytes [0, prefix) are all present */
+	uint32_t high;     /* one past the highest byte present */
+	uint32_t cap;      /* window size, a multiple of 32 */
+	uint8_t conflict;  /* a copy differed from the bytes held */
+	uint8_t clipped;   /* bytes beyond cap were offered */
+	uint32_t *bits;    /* cap / 32 words: which bytes are present */
+	uint8_t *data;     /* cap bytes */
 };
 
-/* Empty the window.  Only the bitmap words below `high` can be set (put
- * and shift never set a bit at or past it), so only those are cleared: a
- * slot reused after a flow that kept nothing costs no memset (slots are
- * reclaimed cold under floods of new flows). */
+static inline void
+xb_reasm_init(struct xb_reasm *r, uint8_t *data, uint32_t *bits, uint32_t cap)
+{
+	r->data = data;
+	r->bits = bits;
+	r->cap = cap;
+	r->prefix = r->high = 0;
+	r->conflict = r->clipped = 0;
+	memset(bits, 0, cap / 8);
+}
+
+/* Empty the window, keeping its buffer.  Only bitmap words below `high`
+ * can be set (put, shift and move never set a bit at or past it), so only
+ * those are cleared: a name slot reclaimed cold after a flow that kept
+ * nothing (a flood of junk QUIC Initials) costs no 1 KB memset. */
 static inline void
 xb_reasm_reset(struct xb_reasm *r)
 {
 	uint32_t words = (r->high + 31) / 32;
-	if (words > XB_NAME_BUF / 32) /* a zeroed or corrupt struct */
-		words = XB_NAME_BUF / 32;
+	if (words > r->cap / 32)
+		words = r->cap / 32;
 	memset(r->bits, 0, words * sizeof(r->bits[0]));
-	r->prefix = 0;
-	r->high = 0;
+	r->prefix = r->high = 0;
+	r->conflict = r->clipped = 0;
 }
 
-/* Copy [off, off+len) in, clipped to the window; first copy of a byte wins
- * for bytes already present in the contiguous prefix (a retransmission
- * cannot change what was already parsed), later copies overwrite holes.
- * Returns the new contiguous prefix length. */
+/* Move the window into a larger buffer (data, bits of cap bytes); the
+ * bytes held so far come along. */
+static inline void
+xb_reasm_move(struct xb_reasm *r, uint8_t *data, uint32_t *bits, uint32_t cap)
+{
+	memcpy(data, r->data, r->high);
+	memset(bits, 0, cap / 8);
+	memcpy(bits, r->bits, r->cap / 8);
+	r->data = data;
+	r->bits = bits;
+	r->cap = cap;
+}
+
+/*
+ * Copy [off, off+len) in, clipped to the window (clipped set when bytes
+ * fall beyond it).  Bytes already present are compared, not overwritten:
+ * a difference sets conflict.  Work is linear in len: whole 32-byte runs
+ * are copied or compared at once.  Returns the contiguous prefix length.
+ */
 static inline uint32_t
 xb_reasm_put(struct xb_reasm *r, uint64_t off, const uint8_t *p, uint32_t len)
 {
-	if (off >= XB_NAME_BUF || len == 0)
+	if (len == 0)
 		return r->prefix;
-	uint64_t end = off + len;
-	if (end > XB_NAME_BUF)
-		end = XB_NAME_BUF;
-	uint32_t o = (uint32_t)off, e = (uint32_t)end;
-	if (o < r->prefix) { /* skip what the prefix already has */
-		p += r->prefix - o;
-		o = r->prefix;
+	if (off >= r->cap) {
+		r->clipped = 1;
+		return r->prefix;
 	}
-	if (o < e)
-		memcpy(r->data + o, p, e - o);
-	for (uint32_t i = o; i < e; i++)
-		r->bits[i >> 5] |= 1u << (i & 31);
+	uint64_t end = off + len;
+	if (end > r->cap) {
+		end = r->cap;
+		r->clipped = 1;
+	}
+	uint32_t i = (uint32_t)off, e = (uint32_t)end;
+	const uint8_t *src = p;
+	while (i < e) {
+		uint32_t w = r->bits[i >> 5];
+		if ((i & 31) == 0 && e - i >= 32 && (w == 0 || w == UINT32_MAX)) {
+			if (w == 0) {
+				memcpy(r->data + i, src, 32);
+				r->bits[i >> 5] = UINT32_MAX;
+			} else if (memcmp(r->data + i, src, 32) != 0) {
+				r->conflict = 1;
+			}
+			i += 32;
+			src += 32;
+			continue;
+		}
+		uint32_t bit = 1u << (i & 31);
+		if (w & bit) {
+			if (r->data[i] != *src)
+				r->conflict = 1;
+		} else {
+			r->data[i] = *src;
+			r->bits[i >> 5] = w | bit;
+		}
+		i++;
+		src++;
+	}
 	if (e > r->high)
 		r->high = e;
-	while (r->prefix < XB_NAME_BUF) {
+	while (r->prefix < r->high) {
 		uint32_t w = r->bits[r->prefix >> 5] >> (r->prefix & 31);
 		if ((r->prefix & 31) == 0 && w == UINT32_MAX) {
 			r->prefix += 32;
@@ -69,46 +123,18 @@ xb_reasm_put(struct xb_reasm *r, uint64_t off, const uint8_t *p, uint32_t len)
 			break;
 		r->prefix++;
 	}
+	if (r->prefix > r->high)
+		r->prefix = r->high;
 	return r->prefix;
 }
 
-/*
- * True when [off, off+len) (clipped to the window) overlaps bytes already
- * present that differ from p: a second, different copy of the same stream
- * range, which is what a decoy (bad checksum, short TTL) beside the real
- * packet looks like.  Bytes not yet present never conflict.  Call it before
- * xb_reasm_put() with the same arguments.  Cost: one bitmap word per 32
- * bytes, a memcmp per fully present word.
- */
+/* True when [off, off+len) lies inside the window's present bytes and
+ * equals them (a pure retransmission). */
 static inline bool
-xb_reasm_conflicts(const struct xb_reasm *r, uint64_t off, const uint8_t *p,
-		   uint32_t len)
+xb_reasm_same(const struct xb_reasm *r, uint64_t off, const uint8_t *p,
+	      uint32_t len)
 {
-	if (off >= r->high || off >= XB_NAME_BUF || len == 0)
-		return false;
-	uint64_t end = off + len;
-	if (end > r->high)
-		end = r->high;
-	if (end > XB_NAME_BUF) /* high never is; says so to the compiler */
-		end = XB_NAME_BUF;
-	uint32_t i = (uint32_t)off, e = (uint32_t)end;
-	while (i < e) {
-		uint32_t w = r->bits[i >> 5];
-		if ((i & 31) == 0 && i + 32 <= e && w == UINT32_MAX) {
-			if (memcmp(r->data + i, p + (i - off), 32) != 0)
-				return true;
-			i += 32;
-			continue;
-		}
-		if ((i & 31) == 0 && w == 0) { /* a hole: nothing to compare */
-			i += 32;
-			continue;
-		}
-		if ((w >> (i & 31)) & 1 && r->data[i] != p[i - off])
-			return true;
-		i++;
-	}
-	return false;
+	return off + len <= r->prefix && memcmp(r->data + off, p, len) == 0;
 }
 
 /* Move everything `delta` bytes up (a segment older than the current base
@@ -118,18 +144,17 @@ xb_reasm_shift(struct xb_reasm *r, uint32_t delta)
 {
 	if (delta == 0)
 		return true;
-	if ((uint64_t)r->high + delta > XB_NAME_BUF)
+	if ((uint64_t)r->high + delta > r->cap)
 		return false;
 	memmove(r->data + delta, r->data, r->high);
 	uint32_t old_high = r->high;
-	uint32_t tmp[XB_NAME_BUF / 32];
-	memcpy(tmp, r->bits, sizeof(tmp));
-	memset(r->bits, 0, sizeof(r->bits));
-	for (uint32_t i = 0; i < old_high; i++)
-		if (tmp[i >> 5] & (1u << (i & 31))) {
-			uint32_t j = i + delta;
+	for (uint32_t i = old_high; i-- > 0;) {
+		bool set = r->bits[i >> 5] & (1u << (i & 31));
+		uint32_t j = i + delta;
+		r->bits[i >> 5] &= ~(1u << (i & 31));
+		if (set)
 			r->bits[j >> 5] |= 1u << (j & 31);
-		}
+	}
 	r->high = old_high + delta;
 	r->prefix = 0; /* bytes [0, delta) are missing until put() fills them */
 	return true;

@@ -14,9 +14,13 @@
  *   headers past the window must not be a way around port-based rules).
  * - VLAN: up to two tags (0x8100, 0x88a8, 0x9100 in any order); a third tag
  *   or a truncated tag is MALFORMED.  `vlan` is the outermost VLAN id.
- * - Non-IP ethertypes (ARP, LLDP, 802.1X, MPLS, PPPoE, 802.3 length
- *   fields, ...) are NOT_IP.  An IP ethertype whose header has the wrong
- *   version is MALFORMED.
+ * - Non-IP ethertypes (ARP, LLDP, 802.1X, PPPoE discovery, 802.3 length
+ *   fields, ...) are NOT_IP, as are MPLS and PPPoE sessions that carry no
+ *   IP (an OAM channel, LCP/IPCP).  An IP ethertype whose header has the
+ *   wrong version is MALFORMED, as is an MPLS stack of more than
+ *   XB_PARSE_MPLS_MAX labels, a PPPoE header other than version 1, type 1,
+ *   code 0 or whose length overruns the frame, and any encapsulation
+ *   header cut short.
  * - IPv4: IHL >= 5, IHL*4 <= total length <= bytes left in the frame (or in
  *   the outer datagram for a tunnelled header).  The header checksum is not
  *   verified (the NIC or the next router does that; it costs per packet).
@@ -35,14 +39,28 @@
  *   header anywhere but first (RFC 8200 4.1).  ESP, mobility and others end
  *   the walk as an unknown upper layer.  No-next-header (59) is IP with
  *   proto 59 and no L4.
- * - IP-in-IP (protocol 4 or 41, outer IPv4 or IPv6): one level is followed
- *   when the outer datagram is not a fragment; the key then describes the
- *   inner header, XB_PKT_F_TUNNEL is set, l3_off is the inner header and
- *   outer_l3_off the outer.  The inner header must fit inside the outer
- *   payload and have the version its protocol number says (else MALFORMED).
- *   A second level is not followed: the key is the first inner header with
- *   proto 4/41 and no L4.  A fragmented outer datagram is not followed: the
- *   key is the outer header, proto 4/41, no L4.
+ * - Tunnels (IP-in-IP 4/41, GRE, VXLAN, Geneve) are followed when the
+ *   outer datagram is not a fragment; the key then describes the inner
+ *   header, XB_PKT_F_TUNNEL is set, l3_off is the inner header and
+ *   outer_l3_off the outermost.  The inner packet must fit inside the outer
+ *   payload (for IP-in-IP, have the version its protocol number says) or
+ *   the frame is MALFORMED.  Tunnels nest up to XB_PARSE_ENCAP_MAX
+ *   encapsulations in all (MPLS and PPPoE included); deeper is MALFORMED,
+ *   so a flow cannot hide one level further than the parser looks.  A
+ *   fragmented outer datagram is not followed: the key is the outer header
+ *   (proto 4/41/47 without L4; a UDP first fragment with its ports), and
+ *   the worker reassembles it before classification.
+ * - MPLS and PPPoE are below IP: the key is the IP header they carry, no
+ *   XB_PKT_F_TUNNEL (outer_l3_off == l3_off, the header DSCP remarking
+ *   writes).
+ * - GRE: version 0 without the RFC 1701 routing fields is followed for
+ *   IPv4, IPv6, MPLS and Ethernet (0x6558); anything else (PPTP's version
+ *   1, other protocols) keys the outer header, proto 47, no ports.  VXLAN
+ *   needs the I flag and room for the inner Ethernet header, Geneve version
+ *   0 and a protocol of Ethernet, IPv4 or IPv6; otherwise the datagram is
+ *   plain UDP to that port.  A tunnel whose payload is not IP (ARP bridged
+ *   over VXLAN, MPLS OAM over GRE) keys its outer packet, never NOT_IP: the
+ *   tunnel's packets are IP and are policed and billed as such.
  * - dscp is taken from the header the key describes (the inner one when
  *   tunnelled), as it carries the sender's marking; DSCP remarking writes the
  *   header at outer_l3_off, which is the one the channel's routers see.
@@ -70,6 +88,13 @@
 #define ET_VLAN 0x8100u
 #define ET_QINQ 0x88a8u
 #define ET_QINQ_OLD 0x9100u
+#define ET_MPLS 0x8847u
+#define ET_MPLS_MC 0x8848u
+#define ET_PPPOE 0x8864u /* PPPoE session stage; 0x8863 (discovery) is not IP */
+#define ET_TEB 0x6558u   /* transparent Ethernet bridging (GRE, Geneve) */
+
+#define UDP_VXLAN 4789u
+#define UDP_GENEVE 6081u
 
 #define P_HOPOPT 0
 #define P_ICMP 1
@@ -79,6 +104,7 @@
 #define P_IPV6 41
 #define P_ROUTING 43
 #define P_FRAGMENT 44
+#define P_GRE 47
 #define P_AH 51
 #define P_ICMPV6 58
 #define P_DSTOPTS 60
@@ -217,6 +243,7 @@ parse_l4(const uint8_t *hdr, uint32_t hlen, const struct l3_span *sp,
 		out->sport = xb_be16(q);
 		out->dport = xb_be16(q + 2);
 		out->tcp_seq = xb_be32(q + 4);
+		out->tcp_ack = xb_be32(q + 8);
 		out->tcp_flags = q[13];
 		out->flags |= XB_PKT_F_HAS_L4;
 		out->payload_off = (uint16_t)(sp->l4 + doff);
@@ -281,36 +308,290 @@ parse_l4(const uint8_t *hdr, uint32_t hlen, const struct l3_span *sp,
 	return 0;
 }
 
-/* Rare path: follow one level of IP-in-IP from the outer span sp. */
-static int
-parse_tunnel(const uint8_t *hdr, uint32_t hlen, struct xb_pkt_info *out,
-	     struct l3_span *sp)
-{
-	uint32_t off = sp->l4;
-	uint8_t proto = out->proto;
-	int rc;
 
-	/* The inner header replaces the outer's key fields. */
-	memset(out->src, 0, sizeof(out->src));
-	memset(out->dst, 0, sizeof(out->dst));
-	out->flags |= XB_PKT_F_TUNNEL;
-	out->l3_off = (uint16_t)off;
-	if (proto == P_IPIP)
-		rc = parse_ip4(hdr, hlen, off, sp->end, out, sp);
-	else
-		rc = parse_ip6(hdr, hlen, off, sp->end, out, sp);
-	return rc;
+/* ---- encapsulations ---------------------------------------------------
+ *
+ * Each helper below reads one encapsulation header at *off and names what
+ * follows it (*et: an ethertype, the common currency of every layer that
+ * carries "a frame or a packet").  Return convention: 0 followed, 1 the
+ * payload is not IP (or, after an IP header, not a tunnel we follow: the
+ * caller keys what it has), -1 malformed.  Offsets stay <= hlen and <=
+ * limit, so every subtraction below is of a smaller value from a larger.
+ * A byte that decides the answer but lies outside the header window gives
+ * -1, never another answer: a shorter window may make a frame MALFORMED,
+ * never key it differently (the fuzz target checks this).
+ */
+
+/* What a decapsulation may lead to and the loop then follows. */
+static inline int
+followable(uint16_t et)
+{
+	return et == ET_IPV4 || et == ET_IPV6 || et == ET_MPLS ||
+	       et == ET_MPLS_MC || et == ET_PPPOE;
 }
 
+static inline int
+is_vlan_tpid(uint16_t et)
+{
+	return et == ET_VLAN || et == ET_QINQ || et == ET_QINQ_OLD;
+}
+
+/*
+ * An Ethernet header inside a tunnel (EoMPLS, GRE 0x6558, VXLAN, Geneve):
+ * its VLAN tags (two at most) are skipped, not recorded: the key's VLAN is
+ * the link's, the one tenants are mapped by.
+ */
+static int
+skip_eth(const uint8_t *hdr, uint32_t hlen, uint32_t *off, uint32_t limit,
+	 uint16_t *et)
+{
+	uint32_t o = *off;
+	uint16_t e;
+
+	if (o + ETH_HLEN > hlen || o + ETH_HLEN > limit)
+		return -1;
+	e = xb_be16(hdr + o + 12);
+	o += ETH_HLEN;
+	for (unsigned int n = 0; is_vlan_tpid(e); n++) {
+		if (n == 2 || o + 4 > hlen || o + 4 > limit)
+			return -1;
+		e = xb_be16(hdr + o + 2);
+		o += 4;
+	}
+	*off = o;
+	*et = e;
+	return 0;
+}
+
+/*
+ * An MPLS label stack (RFC 3032) at *off, at most XB_PARSE_MPLS_MAX labels
+ * down to the bottom-of-stack bit, then what it carries.  MPLS does not
+ * say; the first nibble is the convention every LSR and analyser uses
+ * (RFC 4385, 4928): 4 IPv4, 6 IPv6, 1 an associated channel (OAM: not
+ * IP), 0 a pseudowire control word followed by Ethernet (RFC 4448), any
+ * other an Ethernet pseudowire without control word.  A control-word
+ * reading that leads nowhere is tried again as Ethernet without one (a
+ * destination MAC may start with nibble 0), so an Ethernet pseudowire
+ * cannot hide IP behind the ambiguity.
+ */
+static int
+skip_mpls(const uint8_t *hdr, uint32_t hlen, uint32_t *off, uint32_t limit,
+	  uint16_t *et)
+{
+	uint32_t o = *off, cw;
+	uint16_t e;
+
+	for (unsigned int n = 0;; n++) {
+		if (n == XB_PARSE_MPLS_MAX || o + 4 > hlen || o + 4 > limit)
+			return -1;
+		o += 4;
+		if (hdr[o - 2] & 0x01) /* bottom of stack */
+			break;
+	}
+	if (o + 1 > hlen || o + 1 > limit)
+		return -1; /* a label stack carrying nothing */
+	switch (hdr[o] >> 4) {
+	case 4:
+		*et = ET_IPV4;
+		break;
+	case 6:
+		*et = ET_IPV6;
+		break;
+	case 1:
+		return 1;
+	case 0:
+		cw = o + 4;
+		if (skip_eth(hdr, hlen, &cw, limit, &e) < 0)
+			return -1;
+		if (followable(e)) {
+			*off = cw;
+			*et = e;
+			return 0;
+		}
+		/* Not a control word: Ethernet without one. */
+		__attribute__((fallthrough));
+	default:
+		if (skip_eth(hdr, hlen, &o, limit, et) < 0)
+			return -1;
+		break;
+	}
+	*off = o;
+	return 0;
+}
+
+/*
+ * A PPPoE session header (RFC 2516: version 1, type 1, code 0) and the PPP
+ * protocol field (RFC 1661; one byte when compressed, RFC 1661 6.5).  The
+ * PPPoE length bounds what follows (*limit).  LCP, IPCP and the other
+ * control protocols are not IP; discovery (0x8863) never comes here.
+ */
+static int
+skip_pppoe(const uint8_t *hdr, uint32_t hlen, uint32_t *off, uint32_t *limit,
+	   uint16_t *et)
+{
+	uint32_t o = *off, len;
+	uint16_t proto;
+
+	if (o + 8 > hlen || hdr[o] != 0x11 || hdr[o + 1] != 0)
+		return -1;
+	len = xb_be16(hdr + o + 4);
+	if (len < 2 || o + 6 + len > *limit)
+		return -1;
+	*limit = o + 6 + len;
+	if (hdr[o + 6] & 0x01) {
+		proto = hdr[o + 6];
+		o += 7;
+	} else {
+		proto = xb_be16(hdr + o + 6);
+		o += 8;
+	}
+	switch (proto) {
+	case 0x0021:
+		*et = ET_IPV4;
+		break;
+	case 0x0057:
+		*et = ET_IPV6;
+		break;
+	case 0x0281: /* MPLS unicast (RFC 3032 4.3) */
+	case 0x0283:
+		*et = ET_MPLS;
+		break;
+	default:
+		return 1;
+	}
+	*off = o;
+	return 0;
+}
+
+/*
+ * GRE (RFC 2784 with the key and sequence number of RFC 2890) at sp->l4:
+ * IPv4, IPv6, MPLS (RFC 4023) and Ethernet (0x6558, transparent Ethernet
+ * bridging) are followed.  Version 1 (PPTP), the routing fields of RFC
+ * 1701 and any other protocol are not: the outer header is the key (GRE,
+ * no ports), as for any VPN whose inside we cannot read.
+ */
+static int
+gre_payload(const uint8_t *hdr, uint32_t hlen, const struct l3_span *sp,
+	    uint32_t *off, uint16_t *et)
+{
+	uint32_t o = sp->l4, hl;
+	uint16_t fl, proto;
+
+	if (o + 4 > sp->end || o + 4 > hlen)
+		return -1;
+	fl = xb_be16(hdr + o);
+	proto = xb_be16(hdr + o + 2);
+	if (fl & 0x4fff) /* R, s, recursion, flags, version */
+		return 1;
+	hl = 4 + (fl & 0x8000 ? 4 : 0) + (fl & 0x2000 ? 4 : 0) +
+	     (fl & 0x1000 ? 4 : 0);
+	if (o + hl > sp->end || o + hl > hlen)
+		return -1;
+	o += hl;
+	switch (proto) {
+	case ET_IPV4:
+	case ET_IPV6:
+	case ET_MPLS:
+	case ET_MPLS_MC:
+		*et = proto;
+		break;
+	case ET_TEB:
+		if (skip_eth(hdr, hlen, &o, sp->end, et) < 0)
+			return -1;
+		break;
+	default:
+		return 1;
+	}
+	*off = o;
+	return 0;
+}
+
+/*
+ * VXLAN (RFC 7348, UDP port 4789: I flag, then Ethernet) and Geneve (RFC
+ * 8926, port 6081: version 0, options, then the protocol it names) in the
+ * payload of the UDP datagram out describes, which ends at end.  A
+ * datagram too short for the header, or without the I flag / with another
+ * Geneve version, is not that tunnel: plain UDP to that port (1).
+ */
+static int
+udp_tunnel_payload(const uint8_t *hdr, uint32_t hlen,
+		   const struct xb_pkt_info *out, uint32_t end, uint32_t *off,
+		   uint16_t *et)
+{
+	uint32_t o = out->payload_off, hl;
+	uint16_t proto;
+
+	if (out->dport == UDP_VXLAN) {
+		if (o + 8 + ETH_HLEN > end)
+			return 1;
+		if (o + 8 > hlen)
+			return -1;
+		if (!(hdr[o] & 0x08))
+			return 1;
+		o += 8;
+		if (skip_eth(hdr, hlen, &o, end, et) < 0)
+			return -1;
+		*off = o;
+		return 0;
+	}
+	/* Geneve */
+	if (o + 8 > end)
+		return 1;
+	if (o + 8 > hlen)
+		return -1;
+	if (hdr[o] >> 6)
+		return 1;
+	hl = 8 + (uint32_t)(hdr[o] & 0x3f) * 4;
+	proto = xb_be16(hdr + o + 2);
+	if (o + hl > end)
+		return 1;
+	if (o + hl > hlen)
+		return -1;
+	o += hl;
+	if (proto == ET_TEB) {
+		if (skip_eth(hdr, hlen, &o, end, et) < 0)
+			return -1;
+	} else if (proto == ET_IPV4 || proto == ET_IPV6) {
+		*et = proto;
+	} else {
+		return 1;
+	}
+	*off = o;
+	return 0;
+}
+
+/* The key describes the header at l3_off and nothing beyond it (an
+ * outer fragment, an inner later fragment, ...). */
+static inline void
+no_l4(struct xb_pkt_info *out, const struct l3_span *sp)
+{
+	out->l4_off = (uint16_t)sp->l4;
+	out->payload_off = (uint16_t)sp->l4;
+	out->payload_len = sp->end - sp->l4;
+}
+
+/*
+ * The loop: non-IP encapsulations (MPLS, PPPoE) down to an IP header,
+ * the IP header, then either its upper layer (the key) or a tunnel it
+ * carries (IP-in-IP, GRE, VXLAN, Geneve), whose payload starts the next
+ * round.  Each encapsulation followed counts against XB_PARSE_ENCAP_MAX;
+ * past it the frame is MALFORMED (a bound an attacker cannot raise, and
+ * never a key that describes something else than the innermost packet).
+ * When a tunnel's payload turns out not to be IP (ARP bridged over VXLAN,
+ * OAM in MPLS over GRE), the last IP header is the key: the tunnel's
+ * packet is IP and is policed and billed as what it is.
+ */
 int
 xb_parse_general(const uint8_t *hdr, uint32_t hdr_len, uint32_t frame_len,
 		 struct xb_pkt_info *out)
 {
-	struct l3_span sp;
+	struct xb_pkt_info outer; /* the last IP header's key, in a tunnel */
+	struct l3_span sp, outer_sp;
 	uint32_t hlen = hdr_len;
-	uint32_t off = ETH_HLEN;
+	uint32_t off = ETH_HLEN, limit = frame_len;
+	unsigned int depth = 0;
+	int have_ip = 0, outer_keyed = 0, rc;
 	uint16_t et;
-	int rc;
 
 	if (hlen > frame_len)
 		hlen = frame_len;
@@ -320,7 +601,7 @@ xb_parse_general(const uint8_t *hdr, uint32_t hdr_len, uint32_t frame_len,
 	if (unlikely(hlen < ETH_HLEN))
 		return XB_PARSE_MALFORMED;
 	et = xb_be16(hdr + 12);
-	if (unlikely(et == ET_VLAN || et == ET_QINQ || et == ET_QINQ_OLD)) {
+	if (unlikely(is_vlan_tpid(et))) {
 		do {
 			if (out->vlan_count == 2 || hlen - off < 4)
 				goto malformed;
@@ -328,50 +609,103 @@ xb_parse_general(const uint8_t *hdr, uint32_t hdr_len, uint32_t frame_len,
 				out->vlan = xb_be16(hdr + off) & 0x0fff;
 			et = xb_be16(hdr + off + 2);
 			off += 4;
-		} while (et == ET_VLAN || et == ET_QINQ || et == ET_QINQ_OLD);
+		} while (is_vlan_tpid(et));
 	}
-	out->l3_off = (uint16_t)off;
-	out->outer_l3_off = (uint16_t)off;
-	if (likely(et == ET_IPV4))
-		rc = parse_ip4(hdr, hlen, off, frame_len, out, &sp);
-	else if (et == ET_IPV6)
-		rc = parse_ip6(hdr, hlen, off, frame_len, out, &sp);
-	else
-		goto not_ip;
-	if (unlikely(rc < 0))
-		goto malformed;
-	if (unlikely(out->flags & XB_PKT_F_LATER_FRAGMENT)) {
-		/* No L4 header in this packet. */
-		out->l4_off = (uint16_t)sp.l4;
-		out->payload_off = (uint16_t)sp.l4;
-		out->payload_len = sp.end - sp.l4;
-		return XB_PARSE_IP;
-	}
-	if (unlikely(out->proto == P_IPIP || out->proto == P_IPV6)) {
-		if (out->flags & XB_PKT_F_FRAGMENT) {
-			/* The inner header of a fragmented tunnel packet is
-			 * only whole after reassembly: key on the outer. */
-			out->l4_off = (uint16_t)sp.l4;
-			out->payload_off = (uint16_t)sp.l4;
-			out->payload_len = sp.end - sp.l4;
-			return XB_PARSE_IP;
+	for (;;) {
+		/* Label stacks and PPP sessions down to an IP header. */
+		while (unlikely(et != ET_IPV4 && et != ET_IPV6)) {
+			if (et == ET_MPLS || et == ET_MPLS_MC)
+				rc = skip_mpls(hdr, hlen, &off, limit, &et);
+			else if (et == ET_PPPOE)
+				rc = skip_pppoe(hdr, hlen, &off, &limit, &et);
+			else
+				rc = 1;
+			if (rc > 0)
+				goto not_ip;
+			if (rc < 0 || ++depth > XB_PARSE_ENCAP_MAX)
+				goto malformed;
 		}
-		if (parse_tunnel(hdr, hlen, out, &sp) < 0)
+		out->l3_off = (uint16_t)off;
+		if (!have_ip)
+			out->outer_l3_off = (uint16_t)off;
+		if (likely(et == ET_IPV4))
+			rc = parse_ip4(hdr, hlen, off, limit, out, &sp);
+		else
+			rc = parse_ip6(hdr, hlen, off, limit, out, &sp);
+		if (unlikely(rc < 0))
 			goto malformed;
-		if (out->flags & XB_PKT_F_LATER_FRAGMENT ||
-		    out->proto == P_IPIP || out->proto == P_IPV6) {
-			/* Inner later fragment, or a second level of
-			 * tunnelling, which we do not follow. */
-			out->l4_off = (uint16_t)sp.l4;
-			out->payload_off = (uint16_t)sp.l4;
-			out->payload_len = sp.end - sp.l4;
-			return XB_PARSE_IP;
+		have_ip = 1;
+		if (unlikely(out->flags & XB_PKT_F_FRAGMENT)) {
+			/* A later fragment has no L4 header; a tunnel's
+			 * inner header is only whole after reassembly (the
+			 * worker's): both keyed on this header. */
+			if ((out->flags & XB_PKT_F_LATER_FRAGMENT) ||
+			    out->proto == P_IPIP || out->proto == P_IPV6 ||
+			    out->proto == P_GRE) {
+				no_l4(out, &sp);
+				return XB_PARSE_IP;
+			}
+			break;
+		}
+		if (unlikely(out->proto == P_IPIP || out->proto == P_IPV6)) {
+			et = out->proto == P_IPIP ? ET_IPV4 : ET_IPV6;
+			off = sp.l4;
+			outer_keyed = 0;
+		} else if (unlikely(out->proto == P_GRE)) {
+			rc = gre_payload(hdr, hlen, &sp, &off, &et);
+			if (rc < 0)
+				goto malformed;
+			if (rc > 0)
+				break;
+			outer_keyed = 0;
+		} else {
+			if (unlikely(parse_l4(hdr, hlen, &sp, out) < 0))
+				goto malformed;
+			if (likely(out->proto != P_UDP ||
+				   (out->dport != UDP_VXLAN &&
+				    out->dport != UDP_GENEVE)))
+				return XB_PARSE_IP;
+			sp.end = out->payload_off + out->payload_len;
+			rc = udp_tunnel_payload(hdr, hlen, out, sp.end, &off,
+						&et);
+			if (rc < 0)
+				goto malformed;
+			if (rc > 0)
+				return XB_PARSE_IP;
+			outer_keyed = 1;
+		}
+		/* Follow the tunnel: the inner packet is the key. */
+		if (++depth > XB_PARSE_ENCAP_MAX)
+			goto malformed;
+		limit = sp.end;
+		outer = *out;
+		outer_sp = sp;
+		{
+			uint16_t vlan = out->vlan, outer_l3 = out->outer_l3_off;
+			uint8_t vlan_count = out->vlan_count;
+
+			memset(out, 0, sizeof(*out));
+			out->vlan = vlan;
+			out->vlan_count = vlan_count;
+			out->outer_l3_off = outer_l3;
+			out->flags = XB_PKT_F_TUNNEL;
 		}
 	}
+	/* This IP header is the key, with its upper layer. */
 	if (unlikely(parse_l4(hdr, hlen, &sp, out) < 0))
 		goto malformed;
 	return XB_PARSE_IP;
 not_ip:
+	if (have_ip) {
+		/* A tunnel whose payload is not IP: key its packet. */
+		*out = outer;
+		if (outer_keyed)
+			return XB_PARSE_IP;
+		sp = outer_sp;
+		if (unlikely(parse_l4(hdr, hlen, &sp, out) < 0))
+			goto malformed;
+		return XB_PARSE_IP;
+	}
 	/* The key is all zero for anything but IP (VLAN fields included). */
 	memset(out, 0, sizeof(*out));
 	return XB_PARSE_NOT_IP;

@@ -9,9 +9,17 @@
  * Covers Ethernet II, up to two VLAN tags (802.1Q 0x8100, 802.1ad 0x88a8,
  * also 0x9100), IPv4 with options and fragments, IPv6 with a bounded walk of
  * extension headers (hop-by-hop, routing, destination options, fragment,
- * AH) and fragments, one level of IP-in-IP tunnelling (IPv4/IPv6 in IPv4 or
- * IPv6, protocols 4 and 41: the key then describes the inner packet), and
- * TCP/UDP/SCTP/ICMP/ICMPv6 headers.
+ * AH) and fragments, TCP/UDP/SCTP/ICMP/ICMPv6 headers, and encapsulations,
+ * so that no IP packet passes as something else:
+ *   - below IP: MPLS label stacks (0x8847/0x8848; IP, or an Ethernet
+ *     pseudowire with or without control word) and PPPoE sessions (0x8864;
+ *     PPP IPv4, IPv6, MPLS); the key is the IP header they carry;
+ *   - tunnels: IP-in-IP (protocols 4 and 41), GRE (47: IP, MPLS,
+ *     Ethernet), VXLAN (UDP 4789) and Geneve (UDP 6081); the key then
+ *     describes the inner packet (XB_PKT_F_TUNNEL, l3_off the inner
+ *     header, outer_l3_off the outermost).
+ * At most XB_PARSE_ENCAP_MAX encapsulations are followed; a frame with
+ * more is MALFORMED.
  *
  * Thread safety: reentrant.
  */
@@ -27,6 +35,13 @@
 #define XB_PARSE_HDR_MAX 512
 /* Extension headers walked in one IPv6 header chain before giving up. */
 #define XB_PARSE_EXT_MAX 8
+/* Encapsulations followed in one frame (an MPLS label stack, a PPPoE
+ * session, an IP-in-IP, GRE, VXLAN or Geneve tunnel count one each): real
+ * networks stack two or three (VXLAN over GRE over MPLS); more is an
+ * attempt to outrun the parser, and MALFORMED. */
+#define XB_PARSE_ENCAP_MAX 4
+/* Labels in one MPLS stack (L3VPN with TE and a backup tunnel: 4-5). */
+#define XB_PARSE_MPLS_MAX 8
 
 enum xb_parse_status {
 	XB_PARSE_IP = 0,         /* IP packet, key filled */
@@ -38,6 +53,9 @@ enum xb_parse_status {
 #define XB_PKT_F_LATER_FRAGMENT 0x02 /* offset > 0: no L4 header, ports 0 */
 #define XB_PKT_F_TUNNEL 0x04         /* key is the inner header of IP-in-IP */
 #define XB_PKT_F_HAS_L4 0x08         /* sport/dport/tcp fields are valid */
+/* Never set by the parser: the data path marks a datagram it rebuilt from
+ * IP fragments (app/dp/xb_frag.h) for the stages after the parse. */
+#define XB_PKT_F_REASSEMBLED 0x80
 
 struct xb_pkt_info {
 	uint8_t family;    /* 4 or 6 (inner family when tunnelled) */
@@ -56,6 +74,7 @@ struct xb_pkt_info {
 	uint16_t payload_off; /* offset of the L4 payload */
 	uint32_t payload_len; /* L4 payload length per the IP lengths */
 	uint32_t tcp_seq;  /* TCP sequence number, host order */
+	uint32_t tcp_ack;  /* TCP acknowledgment number, host order */
 	uint8_t src[16];   /* network order; IPv4 in the first 4 bytes, the rest 0 */
 	uint8_t dst[16];
 };
@@ -85,7 +104,8 @@ int xb_parse_general(const uint8_t *hdr, uint32_t hdr_len, uint32_t frame_len,
 /*
  * Fast path for the frames a gateway mostly sees: Ethernet II with at most
  * one 802.1Q tag, IPv4 without options and not a fragment, TCP or UDP with a
- * header the general parser would accept.  Writes *out exactly as
+ * header the general parser would accept (UDP to the VXLAN and Geneve
+ * ports is a tunnel: the general parser's).  Writes *out exactly as
  * xb_parse_general() would and returns 1; returns 0 (out untouched) for
  * anything else, including every malformed frame, so the general parser
  * decides those.
@@ -95,8 +115,9 @@ xb_parse_fast(const uint8_t *hdr, uint32_t hdr_len, uint32_t frame_len,
 	      struct xb_pkt_info *out)
 {
 	uint32_t hlen = hdr_len < frame_len ? hdr_len : frame_len;
-	uint32_t off = 14, tot, avail, l4off, poff, plen, doff, ulen, hl4, seq, tcp;
-	uint16_t et, vlan = 0, frag;
+	uint32_t off = 14, tot, avail, l4off, poff, plen, doff, ulen, hl4, seq, ack,
+		 tcp;
+	uint16_t et, vlan = 0, frag, dport;
 	const uint8_t *ip, *l4;
 	uint8_t vlan_count = 0, proto, tcp_flags;
 	int is_tcp, bad;
@@ -138,9 +159,14 @@ xb_parse_fast(const uint8_t *hdr, uint32_t hdr_len, uint32_t frame_len,
 	tcp = 0u - (uint32_t)is_tcp; /* all ones for TCP, else 0 */
 	doff = (uint32_t)(l4[12] >> 4) * 4;
 	ulen = xb_be16(l4 + 4);
+	/* UDP to 4789 (VXLAN) or 6081 (Geneve) goes to the general parser,
+	 * which follows the tunnel: two compares inside the same mask, no
+	 * branch of their own. */
+	dport = xb_be16(l4 + 2);
 	bad = (((avail < 20) | (doff < 20) | (doff > avail) |
 		(doff > hlen - l4off)) & is_tcp) |
-	      (((ulen < 8) | (ulen > avail)) & !is_tcp);
+	      (((ulen < 8) | (ulen > avail) | (dport == 4789) |
+		(dport == 6081)) & !is_tcp);
 	if (bad)
 		return 0;
 	hl4 = (doff & tcp) | (8u & ~tcp);
@@ -148,6 +174,7 @@ xb_parse_fast(const uint8_t *hdr, uint32_t hdr_len, uint32_t frame_len,
 	plen = ((avail & tcp) | (ulen & ~tcp)) - hl4;
 	tcp_flags = (uint8_t)(l4[13] & tcp);
 	seq = xb_be32(l4 + 4) & tcp;
+	ack = xb_be32(l4 + 8) & tcp;
 	/* One compound literal: every byte written once, wide stores. */
 	*out = (struct xb_pkt_info){
 		.family = 4,
@@ -158,13 +185,14 @@ xb_parse_fast(const uint8_t *hdr, uint32_t hdr_len, uint32_t frame_len,
 		.vlan_count = vlan_count,
 		.vlan = vlan,
 		.sport = xb_be16(l4),
-		.dport = xb_be16(l4 + 2),
+		.dport = dport,
 		.l3_off = (uint16_t)off,
 		.outer_l3_off = (uint16_t)off,
 		.l4_off = (uint16_t)l4off,
 		.payload_off = (uint16_t)poff,
 		.payload_len = plen,
 		.tcp_seq = seq,
+		.tcp_ack = ack,
 	};
 	memcpy(out->src, ip + 12, 4);
 	memcpy(out->dst, ip + 16, 4);

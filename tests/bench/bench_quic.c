@@ -102,9 +102,9 @@ feed_cost(uint32_t len, int junk, uint32_t budget, struct xb_name_stats *st)
 	pi.proto = 17;
 	pi.flags = XB_PKT_F_HAS_L4;
 	pi.dport = 443;
-	pi.payload_len = (uint16_t)len;
+	pi.payload_len = len;
 	for (int i = 0; i < NPKT; i++) {
-		uint32_t slot = XB_NAME_SLOT_NONE;
+		struct xb_name_flow slot = {0};
 		uint8_t *p = pkts[i % NVAR];
 		p[6] = (uint8_t)i; /* a new DCID for every flow */
 		p[7] = (uint8_t)(i >> 8);

@@ -134,8 +134,15 @@ def l2_frames(add):
     add(eth(0x0806, bytes(28), pad_to=60), NOT_IP)  # ARP
     add(eth(0x88CC, bytes(40)), NOT_IP)  # LLDP
     add(eth(0x888E, bytes(20)), NOT_IP)  # 802.1X
-    add(eth(0x8847, b"\x00\x01\x01\x40" + ip4(6, tcp(1, 2))), NOT_IP)
-    add(eth(0x8864, bytes(30)), NOT_IP)  # PPPoE session
+    # MPLS and PPPoE sessions carry IP: the parser follows them.
+    add(eth(0x8847, b"\x00\x01\x01\x40" + ip4(6, tcp(1, 2))), IP)
+    add(eth(0x8847, b"\x00\x01\x01\x40" + b"\x10" + bytes(7)), NOT_IP)
+    add(eth(0x8864, b"\x11\x00\x00\x01\x00\x0c\xc0\x21" + bytes(10)),
+        NOT_IP)  # PPPoE session, LCP
+    add(eth(0x8864, b"\x11\x00\x00\x01\x00\x2a\x00\x21" +
+            ip4(6, tcp(1, 2))), IP)  # PPPoE session, IPv4
+    add(eth(0x8864, bytes(30)), BAD)  # PPPoE version 0
+    add(eth(0x8863, bytes(30)), NOT_IP)  # PPPoE discovery
     add(eth(0x0040, bytes(46)), NOT_IP)  # 802.3 length
     add(eth(0x0806, b""), NOT_IP)  # header only
     add(eth(0x0806, bytes(28), vlans=[(0x8100, 5)]), NOT_IP)
@@ -276,11 +283,14 @@ def tunnels(add):
     add(v6(60, ext(41, 8) + ip6(6, tcp(1, 2))), IP)
     add(eth(0x0800, ip4(41, ip6(6, tcp(1, 2))),
             vlans=[(0x88A8, 10), (0x8100, 20)]), IP)
-    # Nested: not followed, still IP.
+    # Nested: followed, keyed on the innermost header.
     add(v4(4, ip4(4, ip4(6, tcp(1, 2)))), IP)
     add(v6(4, ip4(41, ip6(17, udp(1, 2)))), IP)
     add(v4(41, ip6(41, ip6(41, ip6(6, tcp(1, 2))))), IP)
-    add(v4(4, ip4(4, b"garbage that is never looked at")), IP)
+    # Nested tunnels are followed (up to four encapsulations): garbage
+    # two levels down is looked at, and malformed.
+    add(v4(4, ip4(4, b"garbage that is now looked at.")), BAD)
+    add(v4(4, ip4(4, ip4(4, ip4(4, ip4(4, ip4(6, tcp(1, 2))))))), BAD)
     # Fragmented outer: not followed.
     add(v4(4, ip4(6, tcp(1, 2)), frag=0x2000), IP)
     add(v4(41, b"\xff" * 30, frag=20), IP)
@@ -361,8 +371,8 @@ def garbage(add, rng):
         ok = total >= 8 and 8 <= ulen <= total
         add(v6(17, bytes(seg)), IP if ok else BAD)
     for _ in range(40):  # non-IP ethertypes with garbage
-        et = rng.choice([0x0806, 0x88CC, 0x888E, 0x8847, 0x8848, 0x8863,
-                         0x8864, 0x22F0, 0x88F7, 0x0842, rng.randrange(0x600)])
+        et = rng.choice([0x0806, 0x88CC, 0x888E, 0x8863, 0x22F0, 0x88F7,
+                         0x0842, 0x88E5, 0x8915, rng.randrange(0x600)])
         add(eth(et, rbytes(rng.randrange(0, 100))), NOT_IP)
     for _ in range(20):  # runts
         add(rbytes(rng.randrange(0, 14)), BAD)

@@ -8,13 +8,16 @@
  *      choice (standard and not), payload cut by the caller, sealed; 4-byte
  *      sequence / clock delta), fed as one flow to xb_name_feed with a
  *      small slot pool so that reclamation happens too, and fed on after
- *      FOUND while the slot is active (verification).  A "sealed" packet
- *      is the fuzz bytes as the plaintext of a QUIC v1 client Initial
- *      (fixed DCID, header and payload protection applied here), so the
- *      frame parser, the CRYPTO reassembly with its conflict check and the
- *      ClientHello parser behind authentication are reached; the QUIC
- *      key-schedule budget is small so refusals happen too;
- *   3. the DNS cache (learn + lookup).
+ *      a result while the flow is active (verification).  A "sealed"
+ *      packet is the fuzz bytes as the plaintext of a QUIC v1 client
+ *      Initial (fixed DCID, header and payload protection applied here),
+ *      so the frame parser, the CRYPTO reassembly with its conflict check
+ *      and the ClientHello parser behind authentication are reached; the
+ *      QUIC key-schedule budget is small so refusals happen too;
+ *   3. DNS learning and the shared cache: the buffer as a query and as an
+ *      answer (UDP and TCP framing, every path), then as the answer to
+ *      the query its own question makes (so the answer parser and the
+ *      cache are reached), and a lookup.
  * Any name returned must be NUL-terminated, lower-case ASCII letters only,
  * of the stated length.
  */
@@ -25,6 +28,8 @@
 #include <openssl/evp.h>
 
 #include "xb_dns.h"
+#include "xb_dns_cache.h"
+#include "xb_dns_learn.h"
 #include "xb_http.h"
 #include "xb_names.h"
 #include "xb_quic.h"
@@ -100,6 +105,56 @@ seal(uint8_t *o, const uint8_t *pl, uint32_t n, uint32_t pn)
 		o[h + i] ^= mask[1 + i];
 	return hl + ptl + 16;
 }
+static struct xb_dns_cache *cache;
+static struct xb_dns_learner *learner;
+
+/* Part 3: the input through the DNS learner as every kind of packet. */
+static void
+fuzz_dns_learn(const uint8_t *d, uint32_t len)
+{
+	static uint64_t now = 1;
+	struct xb_dns_flow fl = {.tenant = 7, .family = 4, .proto = 17,
+				 .client_port = 40000, .server_port = 53};
+	struct xb_name out;
+
+	if (!cache) {
+		cache = xb_dns_cache_create(2, 16, 42);
+		learner = cache ? xb_dns_learner_create(cache, 1, 8, 43) : NULL;
+		if (!learner)
+			abort();
+	}
+	now += 1000;
+	memcpy(fl.client, "\x0a\x00\x00\x01", 4);
+	memcpy(fl.server, "\x08\x08\x08\x08", 4);
+	for (int path = XB_DNS_TO_SERVER; path <= XB_DNS_OTHER; path++) {
+		fl.proto = 17;
+		xb_dns_learn_packet(learner, &fl, (enum xb_dns_path)path, d, len,
+				    now);
+		fl.proto = 6;
+		xb_dns_learn_packet(learner, &fl, (enum xb_dns_path)path, d, len,
+				    now);
+	}
+	/* The same bytes as a query (QR cleared), then as its answer. */
+	if (len >= 12 && len <= 4096) {
+		uint8_t m[4096];
+
+		memcpy(m, d, len);
+		fl.proto = 17;
+		m[2] &= 0x7f;
+		xb_dns_learn_packet(learner, &fl, XB_DNS_TO_SERVER, m, len, now);
+		m[2] |= 0x80;
+		xb_dns_learn_packet(learner, &fl, XB_DNS_FROM_SERVER, m, len,
+				    now);
+	}
+	if (len >= 16) {
+		if (xb_dns_learn_lookup(learner, 7, (d[0] & 1) ? 6 : 4, d, now,
+					&out)) {
+			check(XB_NAME_FOUND, &out);
+			if (out.source != XB_NAME_SRC_DNS_CACHE)
+				abort();
+		}
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 
@@ -128,17 +183,15 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		check(xb_tls_sni(d + 1, cut, &out), &out);
 		check(xb_http_host(d + 1, cut, &out), &out);
 	}
-	xb_name_dns_learn(ctx, d, len, false, 1);
-	xb_name_dns_learn(ctx, d, len, true, 1);
-	if (len >= 16)
-		xb_name_cache_lookup(ctx, (d[0] & 1) ? 6 : 4, d, 2, &out);
+	fuzz_dns_learn(d, len);
 
 	/* Feed path. */
 	static const uint16_t ports[8] = {443, 80, 53, 5353,
 					  4433, 8080, 7000, 443};
 	static uint8_t sealed[4200];
 	static uint64_t now = 5;
-	uint32_t slot = XB_NAME_SLOT_NONE, seq = 1000;
+	struct xb_name_flow slot = {0};
+	uint32_t seq = 1000;
 	size_t off = 0;
 	for (int k = 0; k < 8 && off + 7 <= n; k++) {
 		uint32_t pl = (uint32_t)d[off] << 8 | d[off + 1];
@@ -175,7 +228,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 				      &out);
 		check(rc, &out);
 		off += pl;
-		if (rc != XB_NAME_MORE && !xb_name_active(slot))
+		if (!xb_name_active(&slot))
 			break;
 	}
 	xb_name_release(ctx, &slot);

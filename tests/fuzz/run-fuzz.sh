@@ -3,7 +3,7 @@
 #
 # Build one libFuzzer target and run it for a bounded time.
 #   run-fuzz.sh TARGET SECONDS BUILD_DIR
-# TARGET is parse, csv or names.  Steps: compile tests/fuzz/fuzz_TARGET.c with
+# TARGET is parse, csv, names, http or utf8.  Steps: compile tests/fuzz/fuzz_TARGET.c with
 # clang (-fsanitize=fuzzer,address,undefined) against the classifier
 # sources it needs (no DPDK); replay every file in regress/TARGET/ (inputs
 # that once crashed: they must pass); then fuzz for SECONDS on a copy of
@@ -31,8 +31,10 @@ names)
 	srcs=$(ls "$cls"/names/*.c)
 	libs=-lcrypto
 	;;
+http) srcs="$cls/names/xb_http.c $cls/names/xb_name.c" ;;
+utf8) srcs="$cls/common/xb_utf8.c" ;;
 *)
-	echo "$0: unknown target '$target' (expected parse, csv or names)" >&2
+	echo "$0: unknown target '$target' (expected parse, csv, names, http or utf8)" >&2
 	exit 2
 	;;
 esac

@@ -341,6 +341,44 @@ test_templates(void **state)
 	xb_ipfix_close(x);
 }
 
+/* String IEs are UTF-8 (RFC 7011 6.1.6): a name with ill-formed bytes is
+ * sent repaired (U+FFFD per ill-formed subpart), and one that repairs to
+ * more than 254 bytes is cut at a character boundary. */
+static void
+test_utf8_strings(void **state)
+{
+	static struct capture c;
+	static struct decoded d;
+	struct xb_ipfix_params p = {.domain_id = 5};
+	struct xb_flow_record r;
+	char err[256];
+	struct xb_ipfix *x = xb_ipfix_open_fn(&p, capture_send, &c, err,
+					      sizeof(err));
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	assert_non_null(x);
+	make_rec(&r, 1, 4);
+	r.packets[1] = 0;
+	snprintf(r.name, sizeof(r.name), "%s",
+		 "x\xff\xc0\xaf.\xed\xa0\x80" "caf\xc3\xa9\xe2\x82");
+	assert_int_equal(xb_ipfix_add(x, &r, T0), 1);
+	memset(r.name, 0xff, 253); /* 253 replacements: 759 bytes */
+	r.name[253] = '\0';
+	assert_int_equal(xb_ipfix_add(x, &r, T0), 1);
+	assert_int_equal(xb_ipfix_flush(x, T0 + 1), 0);
+	decode_all(&c, &d, 5);
+	assert_int_equal(d.nr, 2);
+	assert_string_equal(d.r[0].str[5],
+			    "x\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd."
+			    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+			    "caf\xc3\xa9\xef\xbf\xbd");
+	assert_int_equal(strlen(d.r[1].str[5]), 252); /* 84 whole U+FFFD */
+	for (size_t i = 0; i < 252; i += 3)
+		assert_memory_equal(d.r[1].str[5] + i, "\xef\xbf\xbd", 3);
+	xb_ipfix_close(x);
+}
+
 static void
 test_many_flows(void **state)
 {
@@ -494,6 +532,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_templates),
+		cmocka_unit_test(test_utf8_strings),
 		cmocka_unit_test(test_many_flows),
 		cmocka_unit_test(test_timers),
 		cmocka_unit_test(test_invalid),

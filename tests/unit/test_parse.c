@@ -35,6 +35,12 @@ enum lk {
 	L_ICMP,  /* a: type, b: code, c: identifier (ICMPv6 after IPv6) */
 	L_RAW,   /* a: bytes, b: protocol or ethertype it announces when c */
 	L_PAD,   /* a: bytes of Ethernet padding, not counted by IP */
+	L_MPLS,  /* a: labels (bottom of stack on the last), b: 1 for 0x8848 */
+	L_CW,    /* pseudowire control word (4 zero bytes) */
+	L_PPPOE, /* a: PPP protocol, b: 1 to send it compressed (one byte) */
+	L_GRE,   /* a: flag bits C 0x8000, K 0x2000, S 0x1000 */
+	L_VXLAN, /* VXLAN header with the I flag */
+	L_GENEVE, /* a: option length in 4-byte words */
 };
 
 struct layer {
@@ -67,6 +73,13 @@ struct patch {
 #define RAW(n) {L_RAW, (n), 0, 0, 0, 0}
 #define RAWP(n, p) {L_RAW, (n), (p), 1, 0, 0}
 #define PAD(n) {L_PAD, (n), 0, 0, 0, 0}
+#define MPLS(n) {L_MPLS, (n), 0, 0, 0, 0}
+#define MPLSM(n) {L_MPLS, (n), 1, 0, 0, 0}
+#define CW() {L_CW, 0, 0, 0, 0, 0}
+#define PPPOE(proto, compressed) {L_PPPOE, (proto), (compressed), 0, 0, 0}
+#define GRE(flags) {L_GRE, (flags), 0, 0, 0, 0}
+#define VXLAN() {L_VXLAN, 0, 0, 0, 0, 0}
+#define GENEVE(words) {L_GENEVE, (words), 0, 0, 0, 0}
 
 #define MAX_LAYERS 16
 #define BUILD_MAX 10000
@@ -100,6 +113,10 @@ layer_id(const struct layer *l, int after_l2, int fam)
 	case L_SCTP: return 132;
 	case L_ICMP: return fam == 6 ? 58 : 1;
 	case L_RAW: return l->c ? l->b : 0xff; /* 0xff: reserved */
+	case L_ETH: return 0x6558; /* bridged Ethernet (GRE, Geneve) */
+	case L_MPLS: return l->b ? 0x8848 : 0x8847;
+	case L_PPPOE: return 0x8864;
+	case L_GRE: return 47;
 	default: return 0;
 	}
 }
@@ -113,7 +130,8 @@ build(const struct layer *ls, uint8_t *buf)
 {
 	uint32_t off = 0, dgram_end = 0;
 	uint32_t ip4_off[MAX_LAYERS], ip6_off[MAX_LAYERS], udp_off[MAX_LAYERS];
-	unsigned int n4 = 0, n6 = 0, nu = 0;
+	uint32_t pppoe_off[MAX_LAYERS];
+	unsigned int n4 = 0, n6 = 0, nu = 0, np = 0;
 	uint8_t *next16 = NULL; /* ethertype field to fill */
 	uint8_t *next8 = NULL;  /* protocol byte to fill */
 	int fam = 0;
@@ -239,6 +257,53 @@ build(const struct layer *ls, uint8_t *buf)
 				dgram_end = off;
 			off += l->a;
 			break;
+		case L_MPLS:
+			for (uint32_t j = 0; j < l->a; j++) {
+				uint32_t bos = j + 1 == l->a ? 0x100 : 0;
+
+				wr32(p + 4 * j, (16 + j) << 12 | bos | 64);
+			}
+			off += 4 * l->a;
+			break;
+		case L_CW:
+			off += 4;
+			break;
+		case L_PPPOE:
+			p[0] = 0x11;
+			wr16(p + 2, 0x1234);
+			pppoe_off[np++] = off;
+			if (l->b) {
+				p[6] = (uint8_t)l->a;
+				off += 7;
+			} else {
+				wr16(p + 6, l->a);
+				off += 8;
+			}
+			break;
+		case L_GRE: {
+			uint32_t o = 4;
+
+			wr16(p, l->a);
+			next16 = p + 2;
+			for (uint32_t bit = 0x8000; bit >= 0x1000; bit >>= 1)
+				if (l->a & bit & 0xb000) {
+					wr32(p + o, 0x5eed0000 | bit);
+					o += 4;
+				}
+			off += o;
+			break;
+		}
+		case L_VXLAN:
+			p[0] = 0x08;
+			wr32(p + 4, 0x12345600);
+			off += 8;
+			break;
+		case L_GENEVE:
+			p[0] = (uint8_t)(l->a & 0x3f);
+			next16 = p + 2;
+			wr32(p + 4, 0x00abcd00);
+			off += 8 + 4 * l->a;
+			break;
 		}
 		assert_true(off <= BUILD_MAX);
 	}
@@ -250,6 +315,8 @@ build(const struct layer *ls, uint8_t *buf)
 		wr16(buf + ip6_off[i] + 4, dgram_end - ip6_off[i] - 40);
 	for (unsigned int i = 0; i < nu; i++)
 		wr16(buf + udp_off[i] + 4, dgram_end - udp_off[i]);
+	for (unsigned int i = 0; i < np; i++)
+		wr16(buf + pppoe_off[i] + 4, dgram_end - pppoe_off[i] - 6);
 	return off;
 }
 
@@ -263,6 +330,10 @@ struct row {
 	uint32_t hdr_len;   /* 0: frame_len, or built length if smaller */
 	int status;
 	struct xb_pkt_info e; /* src/dst are checked against the frame */
+	/* Window the key needs when the parser must read past the headers
+	 * the key names (a tunnel header that turns out not to be followed);
+	 * 0: payload_off with L4, else l4_off. */
+	uint32_t need;
 };
 
 #define OK XB_PARSE_IP
@@ -335,8 +406,10 @@ static const struct row rows[] = {
 	  .payload_off = 42, .payload_len = 28}},
 	{"v4 icmpv6 number is not icmp", {ETH(), IP4P(58), RAW(8)}, {{0}}, 0, 0,
 	 OK, {K4(58, 0), .l4_off = 34, .payload_off = 34, .payload_len = 8}},
-	{"v4 gre unknown", {ETH(), IP4P(47), RAW(24)}, {{0}}, 0, 0, OK,
-	 {K4(47, 0), .l4_off = 34, .payload_off = 34, .payload_len = 24}},
+	{"v4 gre with rfc 1701 fields, not followed",
+	 {ETH(), IP4P(47), RAW(24)}, {{0}}, 0, 0, OK,
+	 {K4(47, 0), .l4_off = 34, .payload_off = 34, .payload_len = 24},
+	 .need = 38},
 	{"v4 esp empty", {ETH(), IP4P(50)}, {{0}}, 0, 0, OK,
 	 {K4(50, 0), .l4_off = 34, .payload_off = 34, .payload_len = 0}},
 	{"v4 first fragment udp", {ETH(), IP4X(5, 0x2000, 0), UDP(9, 53), RAW(40)},
@@ -371,10 +444,10 @@ static const struct row rows[] = {
 	 {ETH(), IP4(), UDP(1, 2), PAD(18)}, {{0}}, 42, 60, OK,
 	 {K4(17, F_L4), .sport = 1, .dport = 2, .l4_off = 34,
 	  .payload_off = 42, .payload_len = 0}},
-	{"v4 jumbo 9000, hdr_len 512",
+	{"v4 jumbo 9000, hdr_len 512 (udp 4789 without vxlan's I flag)",
 	 {ETH(), IP4(), UDP(4789, 4789), RAW(9000 - 42)}, {{0}}, 9000, 512, OK,
 	 {K4(17, F_L4), .sport = 4789, .dport = 4789, .l4_off = 34,
-	  .payload_off = 42, .payload_len = 9000 - 42}},
+	  .payload_off = 42, .payload_len = 9000 - 42}, .need = 50},
 	{"v4 jumbo 9000 tcp, hdr_len 64",
 	 {ETH(), IP4(), TCP(1, 2), RAW(9000 - 54)}, {{0}}, 9000, 64, OK,
 	 {K4(6, F_L4), TCPK, .sport = 1, .dport = 2, .l4_off = 34,
@@ -488,9 +561,7 @@ static const struct row rows[] = {
 	{"arp", {ETH(), RAWP(28, 0x0806), PAD(18)}, {{0}}, 0, 0, NIP, {0}},
 	{"lldp", {ETH(), RAWP(40, 0x88cc)}, {{0}}, 0, 0, NIP, {0}},
 	{"802.1x", {ETH(), RAWP(20, 0x888e)}, {{0}}, 0, 0, NIP, {0}},
-	{"mpls", {ETH(), RAWP(4, 0x8847), IP4(), UDP(1, 2)}, {{0}}, 0, 0, NIP,
-	 {0}},
-	{"pppoe session", {ETH(), RAWP(30, 0x8864)}, {{0}}, 0, 0, NIP, {0}},
+	{"pppoe discovery", {ETH(), RAWP(30, 0x8863)}, {{0}}, 0, 0, NIP, {0}},
 	{"802.3 length field", {ETHT(0x0040), RAW(46)}, {{0}}, 0, 0, NIP, {0}},
 	{"ethernet header only, arp", {ETHT(0x0806)}, {{0}}, 0, 0, NIP, {0}},
 	{"ethernet header only, ipv4", {ETHT(0x0800)}, {{0}}, 0, 0, BAD, {0}},
@@ -653,16 +724,23 @@ static const struct row rows[] = {
 	 {.family = 4, .proto = 17, .flags = F_TU | F_L4, .sport = 1,
 	  .dport = 2, .l3_off = 34, .outer_l3_off = 14, .l4_off = 54,
 	  .payload_off = 62}},
-	{"4in4in4 not followed twice",
+	{"4in4in4 followed twice",
 	 {ETH(), IP4(), IP4(), IP4(), UDP(1, 2)}, {{0}}, 0, 0, OK,
-	 {.family = 4, .proto = 4, .flags = F_TU, .l3_off = 34,
-	  .outer_l3_off = 14, .l4_off = 54, .payload_off = 54,
-	  .payload_len = 28}},
-	{"6in4in6 not followed twice",
+	 {.family = 4, .proto = 17, .flags = F_TU | F_L4, .l3_off = 54,
+	  .outer_l3_off = 14, .sport = 1, .dport = 2, .l4_off = 74,
+	  .payload_off = 82}},
+	{"6in4in6 followed twice",
 	 {ETH(), IP6(), IP4(), IP6(), UDP(1, 2)}, {{0}}, 0, 0, OK,
-	 {.family = 4, .proto = 41, .flags = F_TU, .l3_off = 54,
-	  .outer_l3_off = 14, .l4_off = 74, .payload_off = 74,
-	  .payload_len = 48}},
+	 {.family = 6, .proto = 17, .flags = F_TU | F_L4, .l3_off = 74,
+	  .outer_l3_off = 14, .sport = 1, .dport = 2, .l4_off = 114,
+	  .payload_off = 122}},
+	{"4in4 four levels (the bound)",
+	 {ETH(), IP4(), IP4(), IP4(), IP4(), IP4(), UDP(1, 2)}, {{0}}, 0, 0, OK,
+	 {.family = 4, .proto = 17, .flags = F_TU | F_L4, .l3_off = 94,
+	  .outer_l3_off = 14, .sport = 1, .dport = 2, .l4_off = 114,
+	  .payload_off = 122}},
+	{"4in4 five levels", {ETH(), IP4(), IP4(), IP4(), IP4(), IP4(), IP4(),
+	 UDP(1, 2)}, {{0}}, 0, 0, BAD, {0}},
 	{"4in4 outer first fragment not followed",
 	 {ETH(), IP4X(5, 0x2000, 0), IP4(), UDP(1, 2)}, {{0}}, 0, 0, OK,
 	 {K4(4, F_FR), .l4_off = 34, .payload_off = 34, .payload_len = 28}},
@@ -697,6 +775,189 @@ static const struct row rows[] = {
 	{"inner empty", {ETH(), IP4P(41)}, {{0}}, 0, 0, BAD, {0}},
 	{"inner l4 truncated", {ETH(), IP4(), IP4(), RAWP(4, 17)}, {{0}}, 0, 0,
 	 BAD, {0}},
+
+	/* ---- MPLS ---- */
+	{"mpls 1 label v4 tcp", {ETH(), MPLS(1), IP4(), TCP(1, 2), RAW(3)},
+	 {{0}}, 0, 0, OK,
+	 {.family = 4, .proto = 6, .flags = F_L4, TCPK, .sport = 1, .dport = 2,
+	  .l3_off = 18, .outer_l3_off = 18, .l4_off = 38, .payload_off = 58,
+	  .payload_len = 3}},
+	{"mpls 3 labels v6 udp", {ETH(), MPLS(3), IP6(), UDP(1, 2), RAW(2)},
+	 {{0}}, 0, 0, OK,
+	 {.family = 6, .proto = 17, .flags = F_L4, .sport = 1, .dport = 2,
+	  .l3_off = 26, .outer_l3_off = 26, .l4_off = 66, .payload_off = 74,
+	  .payload_len = 2}},
+	{"mpls 8 labels (the bound)", {ETH(), MPLS(8), IP4(), UDP(1, 2)},
+	 {{0}}, 0, 0, OK,
+	 {.family = 4, .proto = 17, .flags = F_L4, .sport = 1, .dport = 2,
+	  .l3_off = 46, .outer_l3_off = 46, .l4_off = 66, .payload_off = 74}},
+	{"mpls 9 labels", {ETH(), MPLS(9), IP4(), UDP(1, 2)}, {{0}}, 0, 0, BAD,
+	 {0}},
+	{"vlan mpls multicast 2 labels",
+	 {ETHT(0x8100), VLAN(0x8100, 7), MPLSM(2), IP4X(5, 0, 12), TCP(1, 2)},
+	 {{0}}, 0, 0, OK,
+	 {.family = 4, .proto = 6, .flags = F_L4, TCPK, .dscp = 12,
+	  .vlan_count = 1, .vlan = 7, .sport = 1, .dport = 2, .l3_off = 26,
+	  .outer_l3_off = 26, .l4_off = 46, .payload_off = 66}},
+	{"mpls control word, ethernet, v4 tcp",
+	 {ETH(), MPLS(1), CW(), ETH(), IP4(), TCP(1, 2), RAW(5)}, {{0}}, 0, 0,
+	 OK,
+	 {.family = 4, .proto = 6, .flags = F_L4, TCPK, .sport = 1, .dport = 2,
+	  .l3_off = 36, .outer_l3_off = 36, .l4_off = 56, .payload_off = 76,
+	  .payload_len = 5}},
+	{"mpls ethernet without control word (MAC 02:..)",
+	 {ETH(), MPLS(1), ETH(), IP4(), UDP(1, 2)}, {{0}}, 0, 0, OK,
+	 {.family = 4, .proto = 17, .flags = F_L4, .sport = 1, .dport = 2,
+	  .l3_off = 32, .outer_l3_off = 32, .l4_off = 52, .payload_off = 60}},
+	{"mpls ethernet without control word (MAC a2:..)",
+	 {ETH(), MPLS(1), ETH(), IP4(), UDP(1, 2)}, {{18, 1, 0xa2}}, 0, 0, OK,
+	 {.family = 4, .proto = 17, .flags = F_L4, .sport = 1, .dport = 2,
+	  .l3_off = 32, .outer_l3_off = 32, .l4_off = 52, .payload_off = 60}},
+	{"mpls ethernet vlan v6", {ETH(), MPLS(2), CW(), ETHT(0x8100),
+	 VLAN(0x8100, 99), IP6(), UDP(1, 2)}, {{0}}, 0, 0, OK,
+	 {.family = 6, .proto = 17, .flags = F_L4, .sport = 1, .dport = 2,
+	  .l3_off = 44, .outer_l3_off = 44, .l4_off = 84, .payload_off = 92}},
+	{"mpls oam channel", {ETH(), MPLS(1), RAW(8)}, {{18, 1, 0x10}}, 0, 0,
+	 NIP, {0}},
+	{"mpls ethernet arp", {ETH(), MPLS(1), CW(), ETHT(0x0806), RAW(28)},
+	 {{0}}, 0, 0, NIP, {0}},
+	{"mpls stack carrying nothing", {ETH(), MPLS(2)}, {{0}}, 0, 0, BAD, {0}},
+	{"mpls stack cut", {ETH(), MPLS(2), IP4(), UDP(1, 2)}, {{0}}, 20, 0,
+	 BAD, {0}},
+	{"mpls ipv4 nibble, broken ipv4", {ETH(), MPLS(1), RAW(30)},
+	 {{18, 1, 0x41}}, 0, 0, BAD, {0}},
+
+	/* ---- PPPoE ---- */
+	{"pppoe v4 tcp", {ETH(), PPPOE(0x21, 0), IP4(), TCP(1, 2), RAW(3)},
+	 {{0}}, 0, 0, OK,
+	 {.family = 4, .proto = 6, .flags = F_L4, TCPK, .sport = 1, .dport = 2,
+	  .l3_off = 22, .outer_l3_off = 22, .l4_off = 42, .payload_off = 62,
+	  .payload_len = 3}},
+	{"pppoe v6 udp, compressed protocol, padded",
+	 {ETH(), PPPOE(0x57, 1), IP6(), UDP(1, 2), PAD(6)}, {{0}}, 0, 0, OK,
+	 {.family = 6, .proto = 17, .flags = F_L4, .sport = 1, .dport = 2,
+	  .l3_off = 21, .outer_l3_off = 21, .l4_off = 61, .payload_off = 69}},
+	{"pppoe mpls v4", {ETH(), PPPOE(0x281, 0), MPLS(1), IP4(), UDP(1, 2)},
+	 {{0}}, 0, 0, OK,
+	 {.family = 4, .proto = 17, .flags = F_L4, .sport = 1, .dport = 2,
+	  .l3_off = 26, .outer_l3_off = 26, .l4_off = 46, .payload_off = 54}},
+	{"pppoe lcp", {ETH(), PPPOE(0xc021, 0), RAW(10)}, {{0}}, 0, 0, NIP,
+	 {0}},
+	{"pppoe version 2", {ETH(), PPPOE(0x21, 0), IP4(), UDP(1, 2)},
+	 {{14, 1, 0x21}}, 0, 0, BAD, {0}},
+	{"pppoe code not session data", {ETH(), PPPOE(0x21, 0), IP4(),
+	 UDP(1, 2)}, {{15, 1, 0x09}}, 0, 0, BAD, {0}},
+	{"pppoe length beyond frame", {ETH(), PPPOE(0x21, 0), IP4(), UDP(1, 2)},
+	 {{18, 2, 200}}, 0, 0, BAD, {0}},
+	{"pppoe length shorter than the ip packet",
+	 {ETH(), PPPOE(0x21, 0), IP4(), UDP(1, 2)}, {{18, 2, 20}}, 0, 0, BAD,
+	 {0}},
+
+	/* ---- GRE ---- */
+	{"gre v4 in v4 tcp", {ETH(), IP4(), GRE(0), IP4X(5, 0, 18), TCP(1, 2),
+	 RAW(3)}, {{0}}, 0, 0, OK,
+	 {.family = 4, .proto = 6, .flags = F_TU | F_L4, TCPK, .dscp = 18,
+	  .sport = 1, .dport = 2, .l3_off = 38, .outer_l3_off = 14,
+	  .l4_off = 58, .payload_off = 78, .payload_len = 3}},
+	{"gre checksum, key, sequence: v6 in v4",
+	 {ETH(), IP4(), GRE(0xb000), IP6(), UDP(1, 2)}, {{0}}, 0, 0, OK,
+	 {.family = 6, .proto = 17, .flags = F_TU | F_L4, .sport = 1,
+	  .dport = 2, .l3_off = 50, .outer_l3_off = 14, .l4_off = 90,
+	  .payload_off = 98}},
+	{"gre key, bridged ethernet in v6",
+	 {ETH(), IP6(), GRE(0x2000), ETH(), IP4(), UDP(1, 2)}, {{0}}, 0, 0, OK,
+	 {.family = 4, .proto = 17, .flags = F_TU | F_L4, .sport = 1,
+	  .dport = 2, .l3_off = 76, .outer_l3_off = 14, .l4_off = 96,
+	  .payload_off = 104}},
+	{"gre mpls v4", {ETH(), IP4(), GRE(0), MPLS(2), IP4(), TCP(1, 2)},
+	 {{0}}, 0, 0, OK,
+	 {.family = 4, .proto = 6, .flags = F_TU | F_L4, TCPK, .sport = 1,
+	  .dport = 2, .l3_off = 46, .outer_l3_off = 14, .l4_off = 66,
+	  .payload_off = 86}},
+	{"gre bridged arp keys the gre packet",
+	 {ETH(), IP4(), GRE(0), ETHT(0x0806), RAW(28)}, {{0}}, 0, 0, OK,
+	 {K4(47, 0), .l4_off = 34, .payload_off = 34, .payload_len = 46},
+	 .need = 52},
+	{"gre version 1 (pptp) not followed",
+	 {ETH(), IP4(), GRE(0x2000), RAW(30)}, {{34, 2, 0x2001}}, 0, 0, OK,
+	 {K4(47, 0), .l4_off = 34, .payload_off = 34, .payload_len = 38}},
+	{"gre header cut by datagram", {ETH(), IP4P(47), RAW(2)}, {{0}}, 0, 0,
+	 BAD, {0}},
+	{"gre options cut by datagram", {ETH(), IP4(), GRE(0x2000)},
+	 {{16, 2, 26}}, 0, 0, BAD, {0}},
+	{"gre inner v4 broken", {ETH(), IP4(), GRE(0), IP4(), UDP(1, 2)},
+	 {{38, 1, 0x65}}, 0, 0, BAD, {0}},
+	{"gre outer first fragment not followed",
+	 {ETH(), IP4X(5, 0x2000, 0), GRE(0), IP4(), UDP(1, 2)}, {{0}}, 0, 0, OK,
+	 {K4(47, F_FR), .l4_off = 34, .payload_off = 34, .payload_len = 32}},
+
+	/* ---- VXLAN, Geneve ---- */
+	{"vxlan v4 tcp",
+	 {ETH(), IP4(), UDP(50000, 4789), VXLAN(), ETH(), IP4(), TCP(1, 2),
+	  RAW(3)}, {{0}}, 0, 0, OK,
+	 {.family = 4, .proto = 6, .flags = F_TU | F_L4, TCPK, .sport = 1,
+	  .dport = 2, .l3_off = 64, .outer_l3_off = 14, .l4_off = 84,
+	  .payload_off = 104, .payload_len = 3}},
+	{"vxlan in v6, inner vlan, v6 udp",
+	 {ETHT(0x8100), VLAN(0x8100, 30), IP6(), UDP(1, 4789), VXLAN(),
+	  ETHT(0x8100), VLAN(0x8100, 5), IP6(), UDP(7, 8)}, {{0}}, 0, 0, OK,
+	 {.family = 6, .proto = 17, .flags = F_TU | F_L4, .vlan_count = 1,
+	  .vlan = 30, .sport = 7, .dport = 8, .l3_off = 92,
+	  .outer_l3_off = 18, .l4_off = 132, .payload_off = 140}},
+	{"vxlan bridged arp keys the udp datagram",
+	 {ETH(), IP4(), UDP(50000, 4789), VXLAN(), ETHT(0x0806), RAW(28)},
+	 {{0}}, 0, 0, OK,
+	 {K4(17, F_L4), .sport = 50000, .dport = 4789, .l4_off = 34,
+	  .payload_off = 42, .payload_len = 50}, .need = 64},
+	{"vxlan without the I flag is udp",
+	 {ETH(), IP4(), UDP(50000, 4789), VXLAN(), ETH(), IP4(), TCP(1, 2)},
+	 {{42, 1, 0}}, 0, 0, OK,
+	 {K4(17, F_L4), .sport = 50000, .dport = 4789, .l4_off = 34,
+	  .payload_off = 42, .payload_len = 62}},
+	{"udp 4789 too short for vxlan",
+	 {ETH(), IP4(), UDP(1, 4789), RAW(21)}, {{0}}, 0, 0, OK,
+	 {K4(17, F_L4), .sport = 1, .dport = 4789, .l4_off = 34,
+	  .payload_off = 42, .payload_len = 21}},
+	{"vxlan inner v4 truncated",
+	 {ETH(), IP4(), UDP(1, 4789), VXLAN(), ETH(), RAWP(10, 0x0800)},
+	 {{0}}, 0, 0, BAD, {0}},
+	{"vxlan udp first fragment not followed",
+	 {ETH(), IP4X(5, 0x2000, 0), UDP(1, 4789), VXLAN(), ETH(), IP4(),
+	  UDP(3, 4)}, {{38, 2, 1400}}, 0, 0, OK,
+	 {K4(17, F_FR | F_L4), .sport = 1, .dport = 4789, .l4_off = 34,
+	  .payload_off = 42, .payload_len = 50}},
+	{"geneve options, ethernet, v4 tcp",
+	 {ETH(), IP4(), UDP(1, 6081), GENEVE(2), ETH(), IP4(), TCP(1, 2)},
+	 {{0}}, 0, 0, OK,
+	 {.family = 4, .proto = 6, .flags = F_TU | F_L4, TCPK, .sport = 1,
+	  .dport = 2, .l3_off = 72, .outer_l3_off = 14, .l4_off = 92,
+	  .payload_off = 112}},
+	{"geneve v6 directly", {ETH(), IP4(), UDP(1, 6081), GENEVE(0), IP6(),
+	 UDP(5, 6)}, {{0}}, 0, 0, OK,
+	 {.family = 6, .proto = 17, .flags = F_TU | F_L4, .sport = 5,
+	  .dport = 6, .l3_off = 50, .outer_l3_off = 14, .l4_off = 90,
+	  .payload_off = 98}},
+	{"geneve version 1 is udp",
+	 {ETH(), IP4(), UDP(1, 6081), GENEVE(0), IP6(), UDP(5, 6)},
+	 {{42, 1, 0x40}}, 0, 0, OK,
+	 {K4(17, F_L4), .sport = 1, .dport = 6081, .l4_off = 34,
+	  .payload_off = 42, .payload_len = 56}},
+
+	/* ---- stacked encapsulations ---- */
+	{"vxlan over gre over mpls",
+	 {ETH(), MPLS(1), IP4(), GRE(0), IP4(), UDP(1, 4789), VXLAN(), ETH(),
+	  IP4(), TCP(1, 2)}, {{0}}, 0, 0, OK,
+	 {.family = 4, .proto = 6, .flags = F_TU | F_L4, TCPK, .sport = 1,
+	  .dport = 2, .l3_off = 92, .outer_l3_off = 18, .l4_off = 112,
+	  .payload_off = 132}},
+	{"pppoe, gre, 4in4, 4in4: four (the bound)",
+	 {ETH(), PPPOE(0x21, 0), IP4(), GRE(0), IP4(), IP4(), IP4(),
+	  UDP(1, 2)}, {{0}}, 0, 0, OK,
+	 {.family = 4, .proto = 17, .flags = F_TU | F_L4, .sport = 1,
+	  .dport = 2, .l3_off = 86, .outer_l3_off = 22, .l4_off = 106,
+	  .payload_off = 114}},
+	{"mpls, gre, 4in4 x3: five", {ETH(), MPLS(1), IP4(), GRE(0), IP4(),
+	 IP4(), IP4(), IP4(), UDP(1, 2)}, {{0}}, 0, 0, BAD, {0}},
 };
 
 /* ---- running the table ----------------------------------------------- */
@@ -844,7 +1105,8 @@ test_truncate_everywhere(void **state)
 			continue;
 		assert_int_equal(parse_exact(buf, hlen, flen, &full),
 				 XB_PARSE_IP);
-		hdr_end = full.flags & XB_PKT_F_HAS_L4 ? full.payload_off :
+		hdr_end = r->need ? r->need :
+			  full.flags & XB_PKT_F_HAS_L4 ? full.payload_off :
 							 full.l4_off;
 		for (uint32_t t = 0; t <= hlen; t++) {
 			int rc = parse_exact(buf, t, flen, &out);
