@@ -856,6 +856,21 @@ quic_unnamed(struct xb_name_ctx *ctx, struct xb_name_flow *nf,
 	return unnamed(ctx, nf);
 }
 
+/* CRYPTO data past the slot's window: a big buffer, as TLS streams get
+ * (a ClientHello may be as large as the protocol allows). */
+struct quic_grow {
+	struct xb_name_ctx *ctx;
+	struct slot *s;
+};
+
+static bool
+quic_grow(void *arg, struct xb_reasm *r)
+{
+	struct quic_grow *g = arg;
+	(void)r; /* &g->s->r */
+	return slot_grow(g->ctx, g->s);
+}
+
 static void
 quic_count(struct xb_name_ctx *ctx, const struct xb_quic_dgram_result *res)
 {
@@ -885,8 +900,9 @@ quic_slot(struct xb_name_ctx *ctx, struct xb_name_flow *nf, struct slot *s,
 		f->client_dgrams++;
 	if (f->server_dgrams && f->after_server < UINT8_MAX)
 		f->after_server++;
+	struct quic_grow g = {ctx, s};
 	xb_quic_dgram(ctx->qc, f, payload, len, pi->payload_len, now_ns, &s->r,
-		      &res);
+		      quic_grow, &g, &res);
 	quic_count(ctx, &res);
 	if (res.conflict) {
 		out->len = 0;

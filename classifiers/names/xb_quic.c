@@ -582,10 +582,17 @@ keys_for(struct xb_quic_crypto *c, struct xb_quic_flow *f, const struct lh *h,
  * (clipped). */
 static void
 keep_crypto(const struct crypto_frames *cf, struct xb_reasm *r,
+	    xb_quic_grow_fn grow, void *grow_arg,
 	    struct xb_quic_dgram_result *res)
 {
-	for (uint32_t i = 0; i < cf->n; i++)
+	bool asked = false;
+	for (uint32_t i = 0; i < cf->n; i++) {
+		if (cf->f[i].off + cf->f[i].len > r->cap && grow && !asked) {
+			asked = true; /* once: a window is as large as it gets */
+			grow(grow_arg, r);
+		}
 		xb_reasm_put(r, cf->f[i].off, cf->f[i].p, cf->f[i].len);
+	}
 	if (r->conflict)
 		res->conflict = 1;
 	if (r->clipped)
@@ -599,8 +606,8 @@ keep_crypto(const struct crypto_frames *cf, struct xb_reasm *r,
 int
 xb_quic_dgram(struct xb_quic_crypto *c, struct xb_quic_flow *f,
 	      const uint8_t *d, uint32_t len, uint32_t dgram_len,
-	      uint64_t now_ns, struct xb_reasm *r,
-	      struct xb_quic_dgram_result *res)
+	      uint64_t now_ns, struct xb_reasm *r, xb_quic_grow_fn grow,
+	      void *grow_arg, struct xb_quic_dgram_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	if (dgram_len < len)
@@ -649,7 +656,7 @@ xb_quic_dgram(struct xb_quic_crypto *c, struct xb_quic_flow *f,
 			res->auth_failed++;
 			goto next;
 		}
-		keep_crypto(&cf, r, res);
+		keep_crypto(&cf, r, grow, grow_arg, res);
 		res->decrypted++;
 next:
 		d += step;
@@ -738,7 +745,7 @@ xb_quic_initial_sni(const uint8_t *dgram, uint32_t len, struct xb_name *out)
 	struct xb_quic_dgram_result res;
 	xb_quic_flow_reset(&f);
 	xb_reasm_init(r, w->data, w->bits, XB_NAME_BUF);
-	if (xb_quic_dgram(c, &f, dgram, len, len, 0, r, &res) > 0 &&
+	if (xb_quic_dgram(c, &f, dgram, len, len, 0, r, NULL, NULL, &res) > 0 &&
 	    !res.conflict) {
 		rc = xb_tls_hs_sni(r->data, r->prefix, out);
 		if (rc == XB_NAME_FOUND)

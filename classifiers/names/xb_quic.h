@@ -125,6 +125,10 @@ struct xb_quic_dgram_result {
 	uint8_t beyond;      /* CRYPTO data past the reassembly window */
 };
 
+/* Called before CRYPTO data past r's window is put: may move r to a
+ * larger buffer (xb_reasm_move); true when it did. */
+typedef bool (*xb_quic_grow_fn)(void *arg, struct xb_reasm *r);
+
 /*
  * Look at every packet of one client datagram: Initials are checked,
  * decrypted (keys derived on first use or when the DCID or version
@@ -132,13 +136,14 @@ struct xb_quic_dgram_result {
  * frames compared with what r holds, then put into r; other long-header
  * packets are stepped over.  A packet that fails authentication does not
  * stop the others.  d, len: the bytes given; dgram_len: the datagram's
- * real payload length; now_ns: the caller's clock (budget).  Fills *res;
- * returns res->decrypted.  Owning thread of c.
+ * real payload length; now_ns: the caller's clock (budget); grow (may be
+ * NULL) is asked for a larger window before CRYPTO data past r's is put.
+ * Fills *res; returns res->decrypted.  Owning thread of c.
  */
 int xb_quic_dgram(struct xb_quic_crypto *c, struct xb_quic_flow *f,
 		  const uint8_t *d, uint32_t len, uint32_t dgram_len,
-		  uint64_t now_ns, struct xb_reasm *r,
-		  struct xb_quic_dgram_result *res);
+		  uint64_t now_ns, struct xb_reasm *r, xb_quic_grow_fn grow,
+		  void *grow_arg, struct xb_quic_dgram_result *res);
 
 /* Run the client Initial key schedule of (version, dcid) into k, no
  * budget; -1 for an unknown version.  For tests and benchmarks. */

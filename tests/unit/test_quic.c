@@ -444,6 +444,35 @@ test_coalesced_small(void **state)
 	xb_name_ctx_free(ctx);
 }
 
+/* A ClientHello larger than a slot's window (XB_NAME_BUF): the window
+ * grows into a big buffer, as TLS streams do. */
+static void
+test_big_hello(void **state)
+{
+	(void)state;
+	static uint8_t hs[8000];
+	size_t hn = build_hs(hs, "big.example", 6000);
+	assert_true(hn > XB_NAME_BUF);
+	struct xb_name_ctx *ctx = xb_name_ctx_create(4, 0);
+	struct xb_name_flow slot = {0};
+	struct xb_name out;
+	int rc = XB_NAME_MORE;
+	for (size_t off = 0; off < hn; off += 1100) {
+		uint8_t pl[1200], q[1300];
+		uint32_t n = (uint32_t)(hn - off < 1100 ? hn - off : 1100);
+		size_t fl = crypto_frame(pl, (uint32_t)off, hs + off, n);
+		make_initial(q, 1, DCID_A, 8, (uint32_t)(off / 1100), pl, fl,
+			     1200);
+		rc = feed(ctx, &slot, 443, q, 1200, 0, &out);
+		if (off + n < hn)
+			assert_int_equal(rc, XB_NAME_MORE);
+	}
+	assert_int_equal(rc, XB_NAME_FOUND);
+	assert_string_equal(out.str, "big.example");
+	xb_name_release(ctx, &slot);
+	xb_name_ctx_free(ctx);
+}
+
 /* CRYPTO split over several Initials, out of order; one key schedule. */
 static void
 test_split_crypto(void **state)
@@ -673,7 +702,7 @@ test_unnamed_causes(void **state)
 	/* CRYPTO data past the window. */
 	uint8_t filler[100];
 	memset(filler, 7, sizeof(filler));
-	n = crypto_frame(pl, XB_NAME_BUF - 10, filler, sizeof(filler));
+	n = crypto_frame(pl, XB_NAME_BIG_BUF - 10, filler, sizeof(filler));
 	make_initial(q, 1, DCID_A, 8, 0, pl, n, 1200);
 	slot = (struct xb_name_flow){0};
 	assert_int_equal(feed(ctx, &slot, 443, q, 1200, 0, &out),
@@ -765,6 +794,7 @@ main(void)
 		cmocka_unit_test(test_coalesced_one_fails),
 		cmocka_unit_test(test_coalesced_small),
 		cmocka_unit_test(test_split_crypto),
+		cmocka_unit_test(test_big_hello),
 		cmocka_unit_test(test_decoy_first),
 		cmocka_unit_test(test_verify_clean),
 		cmocka_unit_test(test_third_dcid),
