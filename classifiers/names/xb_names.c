@@ -825,9 +825,10 @@ feed_tcp(struct xb_name_ctx *ctx, struct xb_name_flow *nf,
  *      it accepted, so a decoy comes before that.
  * Every limit ends in UNNAMED, counted by cause: QUIC_MAX_DGRAMS client
  * datagrams without a name (or, verifying, without the server answering),
- * CRYPTO data past the window, CRYPTO bytes that are no ClientHello with a
- * name, an Initial needing keys past the budget or the per-flow limit, an
- * Initial cut by the caller, the slot lost to a newer flow.
+ * CRYPTO data past the largest window (or no big buffer free), CRYPTO
+ * bytes that are no ClientHello with a name, an Initial needing keys past
+ * the budget or the per-flow limit, an Initial cut by the caller, the slot
+ * lost to a newer flow.
  */
 #define QUIC_SKIP_MAX 8
 #define QUIC_MAX_DGRAMS 16

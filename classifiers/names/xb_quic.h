@@ -70,15 +70,13 @@ struct xb_quic_keys {
 };
 
 /* Per-flow QUIC state, kept in the flow's name slot.  Zero it (or call
- * xb_quic_flow_reset) when the slot is taken. */
+ * xb_quic_flow_reset) when the slot is taken.  Counts saturate at 255. */
 struct xb_quic_flow {
 	struct xb_quic_keys keys;
-	uint8_t derived;      /* key schedules run for this flow */
-	uint8_t client_dgrams; /* client datagrams fed (saturating) */
-	uint8_t undecrypted;  /* client datagrams with no Initial decrypted */
-	uint8_t found;        /* name reported: verifying the rest */
-	uint8_t server_dgrams; /* server datagrams seen (saturating) */
-	uint8_t after_server; /* client datagrams since the server spoke */
+	uint8_t derived;       /* key schedules run for this flow */
+	uint8_t client_dgrams; /* client datagrams fed */
+	uint8_t server_dgrams; /* server datagrams seen */
+	uint8_t after_server;  /* client datagrams since the server spoke */
 };
 
 static inline void
