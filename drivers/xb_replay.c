@@ -62,6 +62,7 @@ struct xb_replay {
 static int
 assign_queues(struct xb_replay *r)
 {
+	static const struct xb_flow_hash_key spread_key; /* fixed: all zero */
 	const struct xb_capture *cap = r->cap;
 
 	r->queue_of = calloc(cap->count, 1);
@@ -79,7 +80,10 @@ assign_queues(struct xb_replay *r)
 		if (xb_parse(cap->data + cap->offset[i], len, cap->len[i], &pi) !=
 		    XB_PARSE_IP)
 			continue;
-		r->queue_of[i] = (uint8_t)(xb_flow_key_from_pkt_hash(&pi, &k, &dir) %
+		/* Any fixed symmetric hash spreads like RSS does; the flow
+		 * tables' own keys are secret and per worker. */
+		r->queue_of[i] = (uint8_t)(xb_flow_key_from_pkt_hash(
+						   &pi, &k, &dir, &spread_key) %
 					   r->nqueues);
 	}
 	return 0;

@@ -25,6 +25,13 @@
  * it to every new verdict): */
 #define XB_FF_UNNAMED 0x20   /* should reveal a name and did not */
 #define XB_FF_EVASIVE 0x40   /* conflicting copies of its bytes */
+/* A TCP flow whose first packet was not a SYN (its start not seen: a
+ * capture begun mid-stream, or an entry evicted and re-created) that the
+ * memory of evicted flows did not know. */
+#define XB_FF_MIDSTREAM 0x80
+/* What the memory of evicted flows keeps of a flow's flags, and gives
+ * back to its new entry (remember_evicted, recall_evicted). */
+#define XB_FF_REMEMBERED (XB_FF_NAME_DONE | XB_FF_UNNAMED | XB_FF_EVASIVE)
 
 /* Aging: every XB_EXPIRE_PERIOD_NS of the clock in use, examine
  * XB_EXPIRE_BUCKETS buckets (bounded work, see FLOWTABLE.md): 160k
@@ -288,6 +295,65 @@ fill_record(const struct xb_worker *w, const struct xb_ruleset *rs,
 	r->worker = (uint16_t)w->index;
 }
 
+/*
+ * Memory of evicted flows (classifiers/flow/xb_flowmem.h, kept by the
+ * flow table).  A flow evicted for room keeps going on the wire; when its
+ * next packet comes it gets a new entry, which would start over with no
+ * name and its 5-tuple verdict: what an outsider who can evict flows
+ * wants.  So an evicted flow that had learnt something (a name, the
+ * evidence flags, a finished name search) leaves it in the memory, and
+ * its new entry takes it back (recall_evicted).  The category is kept
+ * with its ruleset generation: under a later ruleset only the name and
+ * the flags are re-applied (classified() does both).
+ */
+static void
+remember_evicted(struct xb_worker *w, struct xb_flow *f)
+{
+	struct xb_flowmem_rec rec;
+	const char *name = xb_flow_name(w->flows, f);
+
+	/* Nothing learnt (a SYN of a flood, a flow still looking for its
+	 * name): nothing to give back, and no record pushed out for it. */
+	if (!(f->flags & XB_FF_REMEMBERED) && name[0] == '\0')
+		return;
+	rec.generation = f->generation;
+	rec.category = f->verdict.category;
+	rec.name_source = f->name_source;
+	rec.flags = f->flags & XB_FF_REMEMBERED;
+	snprintf(rec.name, sizeof(rec.name), "%s", name);
+	(void)xb_flow_remember(w->flows, f, w->now_ns, &rec);
+}
+
+/*
+ * A new entry (first packet: info pi, hash hash) of a flow the memory of
+ * evicted flows knows: its name, name source and flags back, its name
+ * search done; the category the memory kept, with its generation, in
+ * *cat / *gen for classify_new (0: none).  Not for a bare SYN: that is
+ * a new connection of the 5-tuple, which shows its own name (its record
+ * is dropped all the same).  Returns whether it restored the flow.
+ */
+static bool
+recall_evicted(struct xb_worker *w, struct xb_flow *f,
+	       const struct xb_pkt_info *pi, uint32_t hash, uint16_t *cat,
+	       uint32_t *gen)
+{
+	struct xb_flowmem_rec rec;
+
+	*gen = 0;
+	if (!xb_flow_recall(w->flows, &f->key, hash, w->now_ns, &rec) ||
+	    (pi->tcp_flags & (XB_TCP_FLAG_SYN | XB_TCP_FLAG_ACK)) ==
+		    XB_TCP_FLAG_SYN)
+		return false;
+	memcpy(xb_flow_name(w->flows, f), rec.name, XB_FLOW_NAME_MAX);
+	xb_flow_name(w->flows, f)[XB_FLOW_NAME_MAX - 1] = '\0';
+	f->name_source = rec.name_source;
+	f->flags |= (uint8_t)((rec.flags & XB_FF_REMEMBERED) | XB_FF_NAME_DONE);
+	*cat = rec.category;
+	*gen = rec.generation;
+	w->c.flows_restored++;
+	return true;
+}
+
 /* Flow ended: log it (resolved under the current ruleset) and free its
  * name-extraction slot.  Called by the flow table, which passes no time:
  * the worker's clock (w->now_ns) is the ending packet's time, or the
@@ -299,6 +365,8 @@ flow_end(void *ctx, struct xb_flow *f, enum xb_flow_end_reason why)
 	const struct xb_ruleset *rs = w->rs;
 	struct xb_flow_record *r;
 
+	if (why == XB_FLOW_END_EVICTED)
+		remember_evicted(w, f);
 	xb_name_release(w->names, name_flow(w, f));
 	if (w->flowlog == NULL || rs == NULL)
 		return;
@@ -811,6 +879,10 @@ struct xb_ip_burst {
 	uint64_t times[XB_BURST];          /* flow: the packet's time, ns */
 	uint16_t queued[XB_BURST];         /* flow: packets whose flow
 					    * classify_new classifies */
+	/* flow: a queued flow's category from the memory of evicted flows
+	 * (recall_evicted), for classify_new; gen 0: none */
+	uint16_t recalled_cat[XB_BURST];
+	uint32_t recalled_gen[XB_BURST];
 };
 
 /*
@@ -882,6 +954,7 @@ parse_burst(struct xb_worker *w, const struct xb_rxq *q,
 	    uint64_t now, struct xb_ip_burst *b, struct xb_dropped *dropped)
 {
 	uint8_t scratch[XB_PARSE_HDR_MAX];
+	const struct xb_flow_hash_key *hkey = xb_flow_table_hash_key(w->flows);
 
 	b->n = 0;
 	for (uint16_t i = 0; i < n; i++)
@@ -922,7 +995,8 @@ parse_burst(struct xb_worker *w, const struct xb_rxq *q,
 			}
 			if (likely(keyed)) {
 				b->hashes[k] = xb_flow_key_from_pkt_hash(
-					&b->info[k], &b->keys[k], &b->dirs[k]);
+					&b->info[k], &b->keys[k], &b->dirs[k],
+					hkey);
 				xb_flow_prefetch_bucket(w->flows, b->hashes[k]);
 			}
 			b->pkts[b->n++] = m;
@@ -1025,8 +1099,16 @@ lookup_flows(struct xb_worker *w, const struct xb_ruleset *rs,
 			}
 		}
 		if (f == NULL)
-			f = xb_flow_insert(w->flows, &b->keys[i], b->hashes[i],
-					   t, flow_end, w);
+			/* A bare SYN may not push out an established flow
+			 * (a SYN flood evicts only its own kind). */
+			f = xb_flow_insert_ex(
+				w->flows, &b->keys[i], b->hashes[i], t,
+				(b->info[i].tcp_flags &
+				 (XB_TCP_FLAG_SYN | XB_TCP_FLAG_ACK)) ==
+						XB_TCP_FLAG_SYN
+					? XB_FLOW_INSERT_PROBATION
+					: 0,
+				flow_end, w);
 		else
 			/* Idle past its timeout: it ended; the entry
 			 * restarts as a new flow (generation 0). */
@@ -1044,8 +1126,19 @@ lookup_flows(struct xb_worker *w, const struct xb_ruleset *rs,
 				w->c.flows_new++;
 				f->init_dir = b->dirs[i];
 				f->flags = (uint8_t)role;
+				/* An evicted flow back mid-stream gets what
+				 * it had; a TCP flow first seen mid-stream
+				 * that the memory does not know is marked. */
+				if (!recall_evicted(w, f, &b->info[i],
+						    b->hashes[i],
+						    &b->recalled_cat[i],
+						    &b->recalled_gen[i]) &&
+				    f->key.proto == XB_FLOW_PROTO_TCP &&
+				    !(b->info[i].tcp_flags & XB_TCP_FLAG_SYN))
+					f->flags |= XB_FF_MIDSTREAM;
 			} else {
 				w->c.reclassified++;
+				b->recalled_gen[i] = 0;
 			}
 			f->flags |= XB_FF_QUEUED;
 			b->queued[nq++] = i;
@@ -1089,6 +1182,16 @@ classify_new(struct xb_worker *w, const struct xb_ruleset *rs,
 
 		f->flags &= (uint8_t)~XB_FF_QUEUED;
 		classified(w, rs, f, &cls[k], b->dirs[i], b->times[i]);
+		/* A category from the memory of evicted flows, decided under
+		 * this ruleset: as strict as it was before the eviction. */
+		if (unlikely(b->recalled_gen[i] == rs->generation) &&
+		    b->recalled_cat[i] < rs->ncategories) {
+			uint16_t was = f->verdict.category;
+
+			stricter_category(rs, f, b->recalled_cat[i]);
+			if (f->verdict.category != was)
+				decide_policy(w, rs, f, b->times[i], false);
+		}
 	}
 }
 
@@ -1286,6 +1389,21 @@ tx_burst(struct xb_worker *w, const struct xb_rxq *q)
 		tx_flush(w, q->public_port);
 }
 
+/* The flow table's counters into the worker's (which the control plane
+ * reads): plain copies by their only writer. */
+static void
+publish_flow_stats(struct xb_worker *w)
+{
+	struct xb_flow_table_stats st;
+
+	xb_flow_table_stats(w->flows, &st);
+	for (unsigned int c = 0; c < XB_FLOW_CLASS_MAX; c++)
+		w->c.flows_evicted[c] = st.evictions_by_class[c];
+	w->c.flows_refused = st.insert_refused;
+	w->c.flows_remembered = st.remembered;
+	w->c.flows_forgotten = st.memory_replaced + st.memory_expired;
+}
+
 int
 xb_worker_main(void *arg)
 {
@@ -1342,6 +1460,7 @@ xb_worker_main(void *arg)
 					      : NULL,
 				      w);
 			last_ns = w->now_ns;
+			publish_flow_stats(w);
 		}
 		/* Answer a telemetry /xbgw/flows request (rare). */
 		xb_flowsnap_poll(w->snap, w->flows, rs);
@@ -1357,6 +1476,7 @@ xb_worker_main(void *arg)
 	/* Exit: every live flow goes to the flow log. */
 	w->rs = xb_swap_get(w->rules);
 	xb_flow_flush(w->flows, flow_end, w);
+	publish_flow_stats(w);
 	w->rs = NULL;
 	xb_swap_reader_offline(w->rules, w->index);
 	atomic_store_explicit(&w->flushed, true, memory_order_release);

@@ -58,6 +58,17 @@ struct xb_counters {
 	uint64_t polls;
 	uint64_t flows_new;
 	uint64_t flows_stateless; /* flow table could not take the flow */
+	/* The flow table's own counts (struct xb_flow_table_stats), copied
+	 * by the worker once per aging period and at exit: evictions by the
+	 * victim's class (enum xb_flow_class), bare SYNs refused an entry
+	 * (all candidates established), flows kept in / lost from the
+	 * memory of evicted flows.  flows_restored: new entries that got a
+	 * remembered flow back (counted by the worker as it happens). */
+	uint64_t flows_evicted[XB_FLOW_CLASS_MAX];
+	uint64_t flows_refused;
+	uint64_t flows_remembered;
+	uint64_t flows_forgotten; /* replaced by newer records, or too old */
+	uint64_t flows_restored;
 	uint64_t reclassified;    /* verdicts redone after a reload */
 	uint64_t names_found;
 	uint64_t names_cksum_bad; /* payload the NIC marked bad: not looked at */

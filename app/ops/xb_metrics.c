@@ -206,6 +206,24 @@ xb_prom_write_metrics(const struct xb_app *app, FILE *out)
 	head(out, "xbgw_flows_total", "counter",
 	     "Flows created in the workers' flow tables.");
 	fprintf(out, "xbgw_flows_total %" PRIu64 "\n", s.flows_new);
+	head(out, "xbgw_flow_evictions_total", "counter",
+	     "Flows ended to make room in a flow table, by the class of the "
+	     "flow evicted (half_open, idle, unanswered, established).");
+	for (unsigned int k = 0; k < XB_FLOW_CLASS_MAX; k++)
+		sample1(out, "xbgw_flow_evictions_total", "class",
+			xb_flow_class_names[k], s.flows_evicted[k]);
+	head(out, "xbgw_flow_refused_total", "counter",
+	     "Bare SYNs given no flow entry: every candidate was established.");
+	fprintf(out, "xbgw_flow_refused_total %" PRIu64 "\n", s.flows_refused);
+	head(out, "xbgw_flow_memory_total", "counter",
+	     "Memory of evicted flows: flows remembered, restored to a new "
+	     "entry, forgotten (replaced or too old).");
+	fprintf(out, "xbgw_flow_memory_total{event=\"remembered\"} %" PRIu64 "\n",
+		s.flows_remembered);
+	fprintf(out, "xbgw_flow_memory_total{event=\"restored\"} %" PRIu64 "\n",
+		s.flows_restored);
+	fprintf(out, "xbgw_flow_memory_total{event=\"forgotten\"} %" PRIu64 "\n",
+		s.flows_forgotten);
 	head(out, "xbgw_flowlog_lost_total", "counter",
 	     "Flow records lost because a worker's ring was full.");
 	fprintf(out, "xbgw_flowlog_lost_total %" PRIu64 "\n", s.flowlog_lost);

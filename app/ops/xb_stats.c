@@ -2,11 +2,15 @@
 #include "xb_stats.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
+
+#include <rte_common.h>
 
 #include "xb_app.h"
 #include "xb_billing.h"
 #include "xb_json.h"
+#include "xb_names.h"
 #include "xb_policy.h"
 #include "xb_rules.h"
 #include "xb_stats_afxdp.h"
@@ -66,8 +70,15 @@ add(struct xb_counters *sum, const struct xb_counters *c)
 	sum->polls += rd(&c->polls);
 	sum->flows_new += rd(&c->flows_new);
 	sum->flows_stateless += rd(&c->flows_stateless);
+	for (unsigned int k = 0; k < XB_FLOW_CLASS_MAX; k++)
+		sum->flows_evicted[k] += rd(&c->flows_evicted[k]);
+	sum->flows_refused += rd(&c->flows_refused);
+	sum->flows_remembered += rd(&c->flows_remembered);
+	sum->flows_forgotten += rd(&c->flows_forgotten);
+	sum->flows_restored += rd(&c->flows_restored);
 	sum->reclassified += rd(&c->reclassified);
 	sum->names_found += rd(&c->names_found);
+	sum->names_cksum_bad += rd(&c->names_cksum_bad);
 	sum->flowlog_lost += rd(&c->flowlog_lost);
 	sum->meter_yellow += rd(&c->meter_yellow);
 	sum->over_quota += rd(&c->over_quota);
@@ -136,6 +147,76 @@ write_dns_cache(const struct xb_app *app, struct xb_json *j)
 	xb_json_u64(j, "pending_full", l.pending_full);
 	xb_json_u64(j, "evicted", c.evicted);
 	xb_json_u64(j, "hits", l.hits);
+	xb_json_object_end(j);
+}
+
+/* QUIC counters of struct xb_name_stats under "names" / "quic": what was
+ * looked past, the crypto that ran, each cause of an unnamed QUIC flow. */
+static const struct {
+	const char *key;
+	size_t off;
+} quic_counters[] = {
+	{"datagrams_skipped", offsetof(struct xb_name_stats, quic_skipped)},
+	{"implausible", offsetof(struct xb_name_stats, quic_implausible)},
+	{"decrypted", offsetof(struct xb_name_stats, quic_decrypted)},
+	{"key_schedules", offsetof(struct xb_name_stats, quic_derived)},
+	{"budget_denied", offsetof(struct xb_name_stats, quic_budget_denied)},
+	{"unnamed_no_initial", offsetof(struct xb_name_stats, quic_no_initial)},
+	{"unnamed_truncated", offsetof(struct xb_name_stats, quic_truncated)},
+	{"unnamed_no_keys", offsetof(struct xb_name_stats, quic_no_keys)},
+	{"unnamed_beyond_window", offsetof(struct xb_name_stats, quic_beyond)},
+	{"unnamed_no_hello", offsetof(struct xb_name_stats, quic_no_hello)},
+	{"unnamed_datagram_limit",
+	 offsetof(struct xb_name_stats, quic_dgram_limit)},
+	{"unnamed_slot_lost", offsetof(struct xb_name_stats, quic_slot_lost)},
+};
+
+/* Name extraction: what the flows showed, and every limit it hit (each
+ * one a strict verdict: unnamed). */
+static void
+write_names(const struct xb_app *app, const struct xb_counters *s,
+	    struct xb_json *j)
+{
+	struct xb_name_stats t = {0};
+	uint64_t quic[sizeof(quic_counters) / sizeof(quic_counters[0])] = {0};
+
+	for (unsigned int i = 0; i < app->nworkers; i++) {
+		struct xb_name_stats w;
+
+		if (app->workers[i]->names == NULL)
+			continue;
+		xb_name_stats_get(app->workers[i]->names, &w);
+		t.give_up += w.give_up;
+		t.slot_reclaimed += w.slot_reclaimed;
+		t.slot_lost += w.slot_lost;
+		t.unnamed += w.unnamed;
+		t.evasive += w.evasive;
+		t.budget_spent += w.budget_spent;
+		t.big_exhausted += w.big_exhausted;
+		t.ech += w.ech;
+		t.verified += w.verified;
+		t.quic_decrypt_fail += w.quic_decrypt_fail;
+		for (size_t k = 0; k < RTE_DIM(quic_counters); k++)
+			quic[k] += *(const uint64_t *)((const char *)&w +
+						       quic_counters[k].off);
+	}
+	xb_json_object_begin(j, "names");
+	xb_json_u64(j, "found", s->names_found);
+	xb_json_u64(j, "none_expected", t.give_up);
+	xb_json_u64(j, "unnamed", t.unnamed);
+	xb_json_u64(j, "evasive", t.evasive);
+	xb_json_u64(j, "verified", t.verified);
+	xb_json_u64(j, "ech", t.ech);
+	xb_json_u64(j, "slot_reclaimed", t.slot_reclaimed);
+	xb_json_u64(j, "slot_lost", t.slot_lost);
+	xb_json_u64(j, "budget_spent", t.budget_spent);
+	xb_json_u64(j, "big_buffer_exhausted", t.big_exhausted);
+	xb_json_u64(j, "quic_decrypt_fail", t.quic_decrypt_fail);
+	xb_json_u64(j, "nic_checksum_bad", s->names_cksum_bad);
+	xb_json_object_begin(j, "quic");
+	for (size_t k = 0; k < RTE_DIM(quic_counters); k++)
+		xb_json_u64(j, quic_counters[k].key, quic[k]);
+	xb_json_object_end(j);
 	xb_json_object_end(j);
 }
 
@@ -213,11 +294,23 @@ xb_stats_write_json(const struct xb_app *app, FILE *f, bool pretty)
 	xb_json_object_begin(&j, "flows");
 	xb_json_u64(&j, "new", s.flows_new);
 	xb_json_u64(&j, "stateless", s.flows_stateless);
+	/* The flow table under pressure (classifiers/flow/FLOWTABLE.md):
+	 * evictions by the victim's class, bare SYNs refused an entry, the
+	 * memory of evicted flows. */
+	xb_json_object_begin(&j, "evicted");
+	for (unsigned int k = 0; k < XB_FLOW_CLASS_MAX; k++)
+		xb_json_u64(&j, xb_flow_class_names[k], s.flows_evicted[k]);
+	xb_json_object_end(&j);
+	xb_json_u64(&j, "refused", s.flows_refused);
+	xb_json_u64(&j, "remembered", s.flows_remembered);
+	xb_json_u64(&j, "restored", s.flows_restored);
+	xb_json_u64(&j, "forgotten", s.flows_forgotten);
 	xb_json_u64(&j, "reclassified", s.reclassified);
 	xb_json_u64(&j, "names_found", s.names_found);
 	xb_json_u64(&j, "logged", app->flows_logged);
 	xb_json_u64(&j, "log_lost", s.flowlog_lost);
 	xb_json_object_end(&j);
+	write_names(app, &s, &j);
 	write_dns_cache(app, &j);
 	xb_json_object_begin(&j, "ruleset");
 	xb_json_u64(&j, "generation", app->generation);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Per-lcore flow table: bucketised hash with 16-bit signatures, bucket pairs
- * for overflow, a free stack of entry indices and bounded eviction.  See
- * FLOWTABLE.md for the design and xb_flow.h for the contract.
+ * for overflow, a free stack of entry indices, bounded eviction by class
+ * (a FIFO of new entries finds the oldest half-open one) and an embedded
+ * memory of evicted flows.  See FLOWTABLE.md for the design and xb_flow.h
+ * for the contract.
  *
  * Thread safety: none; one owner thread per table.
  */
@@ -17,6 +19,30 @@
 #define XB_FLOW_EVICT_WINDOW 8
 /* Upper bound on that scan when candidates are pinned. */
 #define XB_FLOW_EVICT_SCAN_MAX 256
+/* Records of the new-entry FIFO examined per eviction (each record is
+ * pushed once per flow lifetime, so this is amortised O(1) per insert). */
+#define XB_FLOW_PROBATION_POPS 32
+/* Default memory of evicted flows: one record per this many entries. */
+#define XB_FLOW_MEMORY_RATIO 8
+
+/* Eviction order of the classes: lower goes first. */
+static const uint8_t class_rank[XB_FLOW_CLASS_MAX] = {
+	[XB_FLOW_CLASS_HALF_OPEN] = 0,
+	[XB_FLOW_CLASS_IDLE] = 0,
+	[XB_FLOW_CLASS_UNANSWERED] = 1,
+	[XB_FLOW_CLASS_ESTABLISHED] = 2,
+};
+/* Highest rank a newcomer may evict: any, or (PROBATION) below
+ * established. */
+#define XB_FLOW_RANK_ANY 2
+#define XB_FLOW_RANK_PROBATION 1
+
+const char *const xb_flow_class_names[XB_FLOW_CLASS_MAX] = {
+	[XB_FLOW_CLASS_HALF_OPEN] = "half_open",
+	[XB_FLOW_CLASS_IDLE] = "idle",
+	[XB_FLOW_CLASS_UNANSWERED] = "unanswered",
+	[XB_FLOW_CLASS_ESTABLISHED] = "established",
+};
 
 struct xb_flow_table {
 	/* hot: read per lookup (xb_flow.h's inline lookup) */
@@ -28,10 +54,18 @@ struct xb_flow_table {
 	uint32_t n_buckets;
 	uint32_t expire_hand; /* next bucket xb_flow_expire examines */
 	uint32_t evict_hand;  /* next entry the pool-empty eviction examines */
+	/* FIFO of entry indices in insertion order (one record per flow
+	 * lifetime; records of entries since answered, freed or reused are
+	 * skipped when popped): the oldest half-open entry in O(1). */
+	uint32_t *probation;
+	uint32_t prob_mask, prob_head, prob_tail;
 	char *names;
+	struct xb_flowmem *memory; /* evicted flows, or NULL */
 	struct xb_flow_timeouts to;
+	uint64_t evict_idle_ns;
 	uint64_t inserts, evictions, evictions_bucket, expired_idle;
-	uint64_t expired_closed, flushed, insert_failed;
+	uint64_t expired_closed, flushed, insert_failed, insert_refused;
+	uint64_t evictions_by_class[XB_FLOW_CLASS_MAX];
 	size_t memory_bytes;
 	void *(*zalloc)(size_t size, size_t align, void *arg);
 	void (*free)(void *p, void *arg);
@@ -69,7 +103,15 @@ slot_remove(struct xb_flow_table *t, uint32_t b, unsigned int s)
 	}
 	bk->sig[s] = 0;
 	bk->idx[s] = 0;
+	/* Family 0 marks a free entry for the FIFO's stale records. */
+	t->h.entries[idx].key.family = 0;
 	t->free_stack[t->free_top++] = idx;
+}
+
+static inline bool
+entry_free(const struct xb_flow *f)
+{
+	return f->key.family == 0;
 }
 
 /* Find the slot holding entry idx (for a key whose hash is known). */
@@ -125,6 +167,33 @@ timeout_of(const struct xb_flow_table *t, const struct xb_flow *f,
 	}
 }
 
+enum xb_flow_class
+xb_flow_class(const struct xb_flow_table *t, const struct xb_flow *f,
+	      uint64_t now_ns)
+{
+	bool tcp = f->key.proto == XB_FLOW_PROTO_TCP;
+
+	if (tcp && xb_flow_tcp_closed(f->tcp_state))
+		return XB_FLOW_CLASS_IDLE;
+	if ((f->tcp_state & XB_FLOW_SEEN_BOTH) != XB_FLOW_SEEN_BOTH && tcp)
+		return XB_FLOW_CLASS_HALF_OPEN;
+	if (now_ns >= f->last_ns && now_ns - f->last_ns >= t->evict_idle_ns)
+		return XB_FLOW_CLASS_IDLE;
+	if ((f->tcp_state & XB_FLOW_SEEN_BOTH) != XB_FLOW_SEEN_BOTH)
+		return XB_FLOW_CLASS_UNANSWERED;
+	return XB_FLOW_CLASS_ESTABLISHED;
+}
+
+/* A new flow lifetime in entry idx: its record in the FIFO.  When the
+ * FIFO is full its oldest record goes (the most likely to be stale). */
+static inline void
+probation_push(struct xb_flow_table *t, uint32_t idx)
+{
+	if (t->prob_head - t->prob_tail > t->prob_mask)
+		t->prob_tail++;
+	t->probation[t->prob_head++ & t->prob_mask] = idx;
+}
+
 /* ------------------------------------------------------ create / free */
 
 static uint32_t
@@ -158,16 +227,41 @@ round_up(size_t v, size_t a)
 	return (v + a - 1) & ~(a - 1);
 }
 
+/* The FIFO of new entries: a power of two of at least capacity records. */
+static uint32_t
+probation_size(uint32_t capacity)
+{
+	return next_pow2_u32(capacity < 2 ? 2 : capacity);
+}
+
+static uint32_t
+default_memory_entries(uint32_t capacity)
+{
+	uint32_t e = capacity / XB_FLOW_MEMORY_RATIO;
+
+	return e < XB_FLOWMEM_MIN_ENTRIES ? XB_FLOWMEM_MIN_ENTRIES : e;
+}
+
+/* The table without its memory of evicted flows. */
+static size_t
+table_memory(uint32_t capacity)
+{
+	return round_up(sizeof(struct xb_flow_table), 64) +
+	       (size_t)buckets_for(capacity) * sizeof(struct xb_flow_bucket) +
+	       (size_t)capacity * sizeof(struct xb_flow) +
+	       (size_t)capacity * XB_FLOW_SIDE_BYTES +
+	       round_up((size_t)capacity * sizeof(uint32_t), 64) +
+	       round_up((size_t)probation_size(capacity) * sizeof(uint32_t),
+			64);
+}
+
 size_t
 xb_flow_table_memory(uint32_t capacity)
 {
 	if (capacity == 0 || capacity > XB_FLOW_CAPACITY_MAX)
 		return 0;
-	return round_up(sizeof(struct xb_flow_table), 64) +
-	       (size_t)buckets_for(capacity) * sizeof(struct xb_flow_bucket) +
-	       (size_t)capacity * sizeof(struct xb_flow) +
-	       (size_t)capacity * XB_FLOW_SIDE_BYTES +
-	       round_up((size_t)capacity * sizeof(uint32_t), 64);
+	return table_memory(capacity) +
+	       xb_flowmem_memory(default_memory_entries(capacity));
 }
 
 /* A new flow's side array entry: empty name, zeroed caller state. */
@@ -209,6 +303,8 @@ xb_flow_table_create(const struct xb_flow_table_params *p)
 
 	if (p == NULL || p->capacity == 0 ||
 	    p->capacity > XB_FLOW_CAPACITY_MAX ||
+	    (p->memory_entries > XB_FLOWMEM_MAX_ENTRIES &&
+	     p->memory_entries != XB_FLOW_MEMORY_NONE) ||
 	    (p->zalloc == NULL) != (p->free == NULL)) {
 		errno = EINVAL;
 		return NULL;
@@ -236,13 +332,46 @@ xb_flow_table_create(const struct xb_flow_table_params *p)
 		      p->alloc_arg);
 	t->free_stack = za(round_up((size_t)p->capacity * sizeof(uint32_t),
 				    64), 64, p->alloc_arg);
+	t->prob_mask = probation_size(p->capacity) - 1;
+	t->probation = za(round_up(((size_t)t->prob_mask + 1) *
+					   sizeof(uint32_t), 64),
+			  64, p->alloc_arg);
+	if (p->memory_entries != XB_FLOW_MEMORY_NONE) {
+		struct xb_flowmem_params mp = {
+			.entries = p->memory_entries ? p->memory_entries :
+				   default_memory_entries(p->capacity),
+			.zalloc = za,
+			.free = fr,
+			.alloc_arg = p->alloc_arg,
+		};
+
+		t->memory = xb_flowmem_create(&mp);
+	}
 	if (t->h.buckets == NULL || t->h.entries == NULL || t->names == NULL ||
-	    t->free_stack == NULL) {
+	    t->free_stack == NULL || t->probation == NULL ||
+	    (p->memory_entries != XB_FLOW_MEMORY_NONE && t->memory == NULL)) {
 		xb_flow_table_free(t);
 		errno = ENOMEM;
 		return NULL;
 	}
-	t->memory_bytes = xb_flow_table_memory(p->capacity);
+	if (p->hash_key != NULL) {
+		t->h.hkey = *p->hash_key;
+	} else {
+		int rc = xb_flow_hash_key_random(&t->h.hkey);
+
+		if (rc < 0) {
+			xb_flow_table_free(t);
+			errno = -rc;
+			return NULL;
+		}
+	}
+	t->memory_bytes = table_memory(p->capacity);
+	if (t->memory != NULL) {
+		struct xb_flowmem_stats ms;
+
+		xb_flowmem_stats(t->memory, &ms);
+		t->memory_bytes += ms.memory_bytes;
+	}
 
 	/* Pop order 0, 1, 2, ...: a young table fills the entry array from
 	 * the front, which keeps small working sets dense. */
@@ -258,6 +387,8 @@ xb_flow_table_create(const struct xb_flow_table_params *p)
 					    XB_FLOW_UDP_TIMEOUT_DEFAULT;
 	t->to.other_ns = p->timeouts.other_ns ? p->timeouts.other_ns :
 						XB_FLOW_OTHER_TIMEOUT_DEFAULT;
+	t->evict_idle_ns = p->evict_idle_ns ? p->evict_idle_ns :
+					      XB_FLOW_EVICT_IDLE_DEFAULT;
 	t->h.min_timeout_ns = t->to.tcp_ns;
 	if (t->to.tcp_closed_ns < t->h.min_timeout_ns)
 		t->h.min_timeout_ns = t->to.tcp_closed_ns;
@@ -288,6 +419,9 @@ xb_flow_table_free(struct xb_flow_table *t)
 		fr(t->names, arg);
 	if (t->free_stack)
 		fr(t->free_stack, arg);
+	if (t->probation)
+		fr(t->probation, arg);
+	xb_flowmem_free(t->memory);
 	fr(t, arg);
 }
 
@@ -355,71 +489,144 @@ xb_flow_lookup_bulk(struct xb_flow_table *t, const struct xb_flow_key *keys,
 
 /* ------------------------------------------------------------ insert */
 
+/* End entry f (in slot s of bucket b) to make room, counted by class. */
+static void
+evict(struct xb_flow_table *t, uint32_t b, unsigned int s,
+      enum xb_flow_class cls, xb_flow_end_fn end_fn, void *ctx)
+{
+	end_flow(end_fn, ctx, &t->h.entries[t->h.buckets[b].idx[s]],
+		 XB_FLOW_END_EVICTED);
+	slot_remove(t, b, s);
+	t->evictions++;
+	t->evictions_by_class[cls]++;
+}
+
 /*
- * Both buckets of the pair are full: end the oldest unpinned entry of the
- * 16 slots.  Returns false when all 16 are pinned.
+ * Both buckets of the pair are full: end the unpinned entry of the 16
+ * slots of lowest class rank (at most max_rank), the least recent among
+ * equals.  Returns false when there is none: all pinned (*refused false)
+ * or, of the unpinned ones, none of rank max_rank or below (*refused
+ * true).
  */
 static bool
-evict_in_pair(struct xb_flow_table *t, uint32_t b, xb_flow_end_fn end_fn,
-	      void *ctx)
+evict_in_pair(struct xb_flow_table *t, uint32_t b, uint64_t now_ns,
+	      unsigned int max_rank, xb_flow_end_fn end_fn, void *ctx,
+	      bool *refused)
 {
 	uint32_t vb = 0, pass_b = b;
-	unsigned int vs = 0, s, pass;
+	unsigned int vs = 0, s, pass, best_rank = UINT32_MAX;
+	enum xb_flow_class vcls = XB_FLOW_CLASS_ESTABLISHED;
 	uint64_t oldest = UINT64_MAX;
-	bool found = false;
+	bool unpinned = false;
 
 	for (pass = 0; pass < 2; pass++, pass_b ^= 1) {
 		const struct xb_flow_bucket *bk = &t->h.buckets[pass_b];
 
 		for (s = 0; s < XB_FLOW_BUCKET_SLOTS; s++) {
 			const struct xb_flow *f = &t->h.entries[bk->idx[s]];
+			enum xb_flow_class c;
+			unsigned int r;
 
 			if (bk->sig[s] == 0 || pinned(t, f))
 				continue;
-			if (!found || f->last_ns < oldest) {
+			unpinned = true;
+			c = xb_flow_class(t, f, now_ns);
+			r = class_rank[c];
+			if (r > max_rank)
+				continue;
+			if (r < best_rank ||
+			    (r == best_rank && f->last_ns < oldest)) {
+				best_rank = r;
 				oldest = f->last_ns;
 				vb = pass_b;
 				vs = s;
-				found = true;
+				vcls = c;
 			}
 		}
 	}
-	if (!found)
+	if (best_rank == UINT32_MAX) {
+		*refused = unpinned;
 		return false;
-	end_flow(end_fn, ctx, &t->h.entries[t->h.buckets[vb].idx[vs]],
-		 XB_FLOW_END_EVICTED);
-	slot_remove(t, vb, vs);
-	t->evictions++;
+	}
+	evict(t, vb, vs, vcls, end_fn, ctx);
 	t->evictions_bucket++;
 	return true;
 }
 
+/* Bucket and slot of live entry idx (its key hashed again). */
+static bool
+slot_of_entry(const struct xb_flow_table *t, uint32_t idx, uint32_t *b,
+	      unsigned int *s)
+{
+	return slot_of(t, xb_flow_key_hash(&t->h.hkey, &t->h.entries[idx].key),
+		       idx, b, s);
+}
+
 /*
- * Every entry is live: end the oldest unpinned one of a window taken
- * round-robin over the entry array (an LRU approximation with bounded
- * work).  Returns false when no unpinned entry was found within the scan
- * bound.
+ * The oldest new entry still half-open (or otherwise below established)
+ * from the FIFO, or XB_FLOW_NO_SLOT.  Records of entries freed, answered
+ * (graduated) or pinned by this burst are dropped as they come out:
+ * a pinned one is in use right now, and the window scan may still find
+ * it later.
+ */
+static uint32_t
+probation_victim(struct xb_flow_table *t, uint64_t now_ns,
+		 enum xb_flow_class *cls)
+{
+	for (unsigned int n = 0;
+	     n < XB_FLOW_PROBATION_POPS && t->prob_tail != t->prob_head; n++) {
+		uint32_t idx = t->probation[t->prob_tail++ & t->prob_mask];
+		const struct xb_flow *f = &t->h.entries[idx];
+
+		if (entry_free(f) || pinned(t, f))
+			continue;
+		*cls = xb_flow_class(t, f, now_ns);
+		if (class_rank[*cls] <= XB_FLOW_RANK_PROBATION)
+			return idx;
+	}
+	return XB_FLOW_NO_SLOT;
+}
+
+/*
+ * Every entry is live: end the oldest half-open entry the FIFO knows,
+ * else the best (lowest class rank at most max_rank, then least recent)
+ * unpinned entry of a window taken round-robin over the entry array (an
+ * LRU approximation with bounded work).  Returns false when no candidate
+ * was found within the bounds; *refused when unpinned candidates were
+ * seen but all of too high a rank.
  */
 static bool
-evict_from_pool(struct xb_flow_table *t, xb_flow_end_fn end_fn, void *ctx)
+evict_from_pool(struct xb_flow_table *t, uint64_t now_ns,
+		unsigned int max_rank, xb_flow_end_fn end_fn, void *ctx,
+		bool *refused)
 {
 	uint32_t scan_max = t->capacity < XB_FLOW_EVICT_SCAN_MAX ?
 				    t->capacity : XB_FLOW_EVICT_SCAN_MAX;
-	uint32_t victim = 0, hand = t->evict_hand, i, vb;
+	uint32_t victim, hand = t->evict_hand, i, vb;
+	enum xb_flow_class vcls = XB_FLOW_CLASS_ESTABLISHED;
+	unsigned int seen = 0, vs, best_rank = UINT32_MAX;
 	uint64_t oldest = UINT64_MAX;
-	unsigned int seen = 0, vs;
-	bool found = false;
 
+	victim = probation_victim(t, now_ns, &vcls);
+	if (victim != XB_FLOW_NO_SLOT)
+		goto found;
 	for (i = 0; i < scan_max; i++) {
 		const struct xb_flow *f = &t->h.entries[hand];
 
 		if (!pinned(t, f)) {
-			if (!found || f->last_ns < oldest) {
+			enum xb_flow_class c = xb_flow_class(t, f, now_ns);
+			unsigned int r = class_rank[c];
+
+			seen++;
+			if (r <= max_rank &&
+			    (r < best_rank ||
+			     (r == best_rank && f->last_ns < oldest))) {
+				best_rank = r;
 				oldest = f->last_ns;
 				victim = hand;
-				found = true;
+				vcls = c;
 			}
-			if (++seen >= XB_FLOW_EVICT_WINDOW) {
+			if (seen >= XB_FLOW_EVICT_WINDOW) {
 				hand = hand + 1 == t->capacity ? 0 : hand + 1;
 				break;
 			}
@@ -432,26 +639,41 @@ evict_from_pool(struct xb_flow_table *t, xb_flow_end_fn end_fn, void *ctx)
 		__builtin_prefetch(&t->h.entries[hand], 0, 3);
 		hand = hand + 1 == t->capacity ? 0 : hand + 1;
 	}
-	if (!found)
+	if (victim == XB_FLOW_NO_SLOT) {
+		*refused = seen > 0;
 		return false;
-	if (!slot_of(t, xb_flow_key_hash(&t->h.entries[victim].key), victim,
-		     &vb, &vs))
+	}
+found:
+	if (!slot_of_entry(t, victim, &vb, &vs))
 		return false; /* cannot happen: every entry is live here */
-	end_flow(end_fn, ctx, &t->h.entries[victim], XB_FLOW_END_EVICTED);
-	slot_remove(t, vb, vs);
-	t->evictions++;
+	evict(t, vb, vs, vcls, end_fn, ctx);
 	return true;
 }
 
+/* Count a newcomer that got no entry. */
+static struct xb_flow *
+no_entry(struct xb_flow_table *t, bool refused)
+{
+	if (refused)
+		t->insert_refused++;
+	else
+		t->insert_failed++;
+	return NULL;
+}
+
 struct xb_flow *
-xb_flow_insert(struct xb_flow_table *t, const struct xb_flow_key *key,
-	       uint32_t hash, uint64_t now_ns, xb_flow_end_fn end_fn,
-	       void *ctx)
+xb_flow_insert_ex(struct xb_flow_table *t, const struct xb_flow_key *key,
+		  uint32_t hash, uint64_t now_ns, unsigned int flags,
+		  xb_flow_end_fn end_fn, void *ctx)
 {
 	uint32_t b = hash & t->h.bucket_mask, sb, idx;
 	uint16_t sig = xb_flow_sig_of(hash);
+	unsigned int max_rank = (flags & XB_FLOW_INSERT_PROBATION) ?
+					XB_FLOW_RANK_PROBATION :
+					XB_FLOW_RANK_ANY;
 	struct xb_flow_bucket *bk;
 	struct xb_flow *f;
+	bool refused = false;
 	unsigned int m, s;
 
 	/* Duplicate prevention: a second miss of the same new flow in one
@@ -470,10 +692,9 @@ xb_flow_insert(struct xb_flow_table *t, const struct xb_flow_key *key,
 		m = empty_slots(&t->h.buckets[sb]);
 	}
 	if (m == 0) {
-		if (!evict_in_pair(t, b, end_fn, ctx)) {
-			t->insert_failed++;
-			return NULL;
-		}
+		if (!evict_in_pair(t, b, now_ns, max_rank, end_fn, ctx,
+				   &refused))
+			return no_entry(t, refused);
 		sb = b;
 		m = empty_slots(&t->h.buckets[b]);
 		if (m == 0) {
@@ -483,10 +704,9 @@ xb_flow_insert(struct xb_flow_table *t, const struct xb_flow_key *key,
 	}
 	/* An entry: the free stack, else evict from the pool.  (The slot
 	 * chosen above stays free: eviction only empties slots.) */
-	if (t->free_top == 0 && !evict_from_pool(t, end_fn, ctx)) {
-		t->insert_failed++;
-		return NULL;
-	}
+	if (t->free_top == 0 &&
+	    !evict_from_pool(t, now_ns, max_rank, end_fn, ctx, &refused))
+		return no_entry(t, refused);
 	idx = t->free_stack[--t->free_top];
 
 	s = (unsigned int)__builtin_ctz(m);
@@ -507,7 +727,53 @@ xb_flow_insert(struct xb_flow_table *t, const struct xb_flow_key *key,
 	f->burst = t->h.burst;
 	side_clear(t, idx);
 	t->inserts++;
+	probation_push(t, idx);
 	return f;
+}
+
+struct xb_flow *
+xb_flow_insert(struct xb_flow_table *t, const struct xb_flow_key *key,
+	       uint32_t hash, uint64_t now_ns, xb_flow_end_fn end_fn,
+	       void *ctx)
+{
+	return xb_flow_insert_ex(t, key, hash, now_ns, 0, end_fn, ctx);
+}
+
+/* ------------------------------------------------------------ memory */
+
+bool
+xb_flow_remember(struct xb_flow_table *t, const struct xb_flow *f,
+		 uint64_t now_ns, const struct xb_flowmem_rec *rec)
+{
+	if (t->memory == NULL ||
+	    (f->key.proto == XB_FLOW_PROTO_TCP &&
+	     xb_flow_tcp_closed(f->tcp_state)))
+		return false;
+	xb_flowmem_save(t->memory, &f->key,
+			xb_flow_key_hash(&t->h.hkey, &f->key), now_ns, rec);
+	return true;
+}
+
+bool
+xb_flow_recall(struct xb_flow_table *t, const struct xb_flow_key *k,
+	       uint32_t hash, uint64_t now_ns, struct xb_flowmem_rec *out)
+{
+	uint64_t max_age;
+
+	if (t->memory == NULL || xb_flowmem_empty(t->memory))
+		return false;
+	switch (k->proto) {
+	case XB_FLOW_PROTO_TCP:
+		max_age = t->to.tcp_ns;
+		break;
+	case XB_FLOW_PROTO_UDP:
+		max_age = t->to.udp_ns;
+		break;
+	default:
+		max_age = t->to.other_ns;
+		break;
+	}
+	return xb_flowmem_take(t->memory, k, hash, now_ns, max_age, out);
 }
 
 /* ------------------------------------------------------------- aging */
@@ -553,6 +819,7 @@ xb_flow_restart_if_idle_slow(struct xb_flow_table *t, struct xb_flow *f,
 	f->burst = pin;
 	side_clear(t, idx);
 	t->inserts++;
+	probation_push(t, idx);
 	return true;
 }
 
@@ -663,6 +930,20 @@ xb_flow_table_stats(const struct xb_flow_table *t,
 	st->expired_closed = t->expired_closed;
 	st->flushed = t->flushed;
 	st->insert_failed = t->insert_failed;
+	st->insert_refused = t->insert_refused;
+	for (unsigned int c = 0; c < XB_FLOW_CLASS_MAX; c++)
+		st->evictions_by_class[c] = t->evictions_by_class[c];
+	if (t->memory != NULL) {
+		struct xb_flowmem_stats ms;
+
+		xb_flowmem_stats(t->memory, &ms);
+		st->remembered = ms.saved;
+		st->recalled = ms.taken;
+		st->memory_replaced = ms.replaced;
+		st->memory_expired = ms.expired;
+		st->memory_live = ms.live;
+		st->memory_entries = ms.entries;
+	}
 	st->lookups = t->h.lookups;
 	st->hits = t->h.hits;
 	st->in_use = t->capacity - t->free_top;

@@ -12,18 +12,27 @@
  *
  * The table is bounded: capacity entries are allocated up front (from a
  * caller-given allocator, so the app can use hugepages and tests calloc) and
- * never grow.  A full table evicts (the oldest of a bounded candidate set),
- * counts it and calls the end callback; it never fails for lack of room and
- * never scans more than a fixed number of entries.  Design, memory figures
- * and the caller's burst pattern: classifiers/flow/FLOWTABLE.md.
+ * never grow.  A full table evicts, counts it and calls the end callback;
+ * it never scans more than a fixed number of entries.  Eviction takes
+ * half-open, closed and idle entries first, then unanswered ones, then the
+ * oldest; established flows last, and never for a newcomer that has shown
+ * nothing yet (a bare SYN: xb_flow_insert_ex, XB_FLOW_INSERT_PROBATION).
+ *
+ * Outsiders cannot steer it: buckets come from a keyed hash (SipHash-1-3
+ * under a secret drawn when the table is made, xb_flow_hash.h), so flows
+ * that collide cannot be computed offline; and the table embeds a memory
+ * of evicted flows (xb_flowmem.h) whose owner saves what it knew of a flow
+ * it had to give up (xb_flow_remember) and gets it back when the flow is
+ * seen again (xb_flow_recall).  Design, memory figures and the caller's
+ * burst pattern: classifiers/flow/FLOWTABLE.md.
  *
  * Time is passed in (nanoseconds, any monotonic origin), so the table is
  * pure C, needs no EAL and tests drive aging without sleeping.
  *
  * Thread safety: none by design.  A table belongs to the one worker lcore
  * that created it (or to a test); every function must be called by that
- * thread only.  xb_flow_key_from_pkt() and xb_flow_key_hash() are
- * reentrant.
+ * thread only.  xb_flow_key_from_pkt() and xb_flow_key_hash() (with the
+ * table's hash key, which never changes) are reentrant.
  */
 #ifndef XB_FLOW_H
 #define XB_FLOW_H
@@ -36,217 +45,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
-#if defined(__SSE4_2__)
-#include <nmmintrin.h>
-#endif
 
-#include <rte_byteorder.h>
-
-#include "xb_parse.h"
-
-/* ---------------------------------------------------------------- keys */
-
-/*
- * Canonical flow key: 40 bytes, every byte written (padding-free), so it can
- * be hashed and compared as raw memory.
- */
-struct xb_flow_key {
-	uint8_t addr[2][16]; /* endpoint 0 = the lower (addr, port) pair;
-			      * network order; IPv4 in the first 4 bytes,
-			      * the other 12 zero */
-	uint16_t port[2];    /* host order; ICMP: see xb_flow_key_from_pkt */
-	uint16_t vlan;       /* outermost VLAN id, 0 when untagged */
-	uint8_t proto;       /* L4 protocol number */
-	uint8_t family;      /* 4 or 6 */
-} __attribute__((aligned(8)));
-
-_Static_assert(sizeof(struct xb_flow_key) == 40, "xb_flow_key is 40 bytes");
-
-#define XB_FLOW_PROTO_ICMP 1
-#define XB_FLOW_PROTO_TCP 6
-#define XB_FLOW_PROTO_UDP 17
-#define XB_FLOW_PROTO_ICMPV6 58
-
-/* ICMP messages that form a bidirectional exchange keyed by identifier. */
-static inline int
-xb_flow_icmp_is_echo(uint8_t proto, uint16_t type_code)
-{
-	uint8_t type = (uint8_t)(type_code >> 8);
-
-	if (proto == XB_FLOW_PROTO_ICMP)
-		return type == 8 || type == 0;
-	return type == 128 || type == 129;
-}
-
-/*
- * Canonical key from a parsed packet (xb_parse() returned XB_PARSE_IP).
- * *dir = 0 when the packet's source is endpoint 0, 1 otherwise; a packet
- * whose two (address, port) pairs are equal gets dir 0.
- *
- * ICMP/ICMPv6: the parser gives sport = type << 8 | code and dport = the
- * echo identifier.  Echo request and reply (ICMP 8/0, ICMPv6 128/129) use
- * the identifier as both ports, so a ping and its reply are one flow; every
- * other ICMP message (errors, router/neighbour discovery, ...) uses ports
- * 0/0, i.e. one "control" flow per address pair, protocol and VLAN.
- * Later IP fragments carry ports 0 (no L4 header) and so map to the
- * 0/0 flow of their address pair: defragmentation is not this module's job.
- *
- * Thread safety: reentrant.  Per packet; no allocation.
- */
-
-#define XB_FLOW_HASH_SEED 0x9e3779b9u
-
-/*
- * One CRC32C step over 8 bytes (the SSE4.2 crc32 instruction, as DPDK's
- * rte_hash_crc_8byte computes it; that header's constructor would link
- * EAL's CPU-flag code into this EAL-free library).  Bitwise elsewhere.
- */
-static inline uint32_t
-xb_crc32c_8byte(uint64_t data, uint32_t crc)
-{
-#if defined(__SSE4_2__)
-	return (uint32_t)_mm_crc32_u64(crc, data);
-#else
-	crc ^= (uint32_t)data;
-	for (int i = 0; i < 32; i++)
-		crc = (crc >> 1) ^ (0x82f63b78u & -(crc & 1u));
-	crc ^= (uint32_t)(data >> 32);
-	for (int i = 0; i < 32; i++)
-		crc = (crc >> 1) ^ (0x82f63b78u & -(crc & 1u));
-	return crc;
-#endif
-}
-
-/*
- * 32-bit hash of a key: CRC32C (no EAL needed).  Low bits pick the bucket,
- * the top 16 bits are the in-bucket signature.
- * Thread safety: reentrant.
- */
-static inline uint32_t
-xb_flow_key_hash(const struct xb_flow_key *k)
-{
-	const uint8_t *p = (const uint8_t *)k;
-	uint32_t h = XB_FLOW_HASH_SEED;
-	uint64_t w;
-	unsigned int i;
-
-	/* memcpy: no aliasing or alignment assumptions for the sanitizers. */
-	for (i = 0; i < sizeof(*k); i += 8) {
-		memcpy(&w, p + i, 8);
-		h = xb_crc32c_8byte(w, h);
-	}
-	return h;
-}
-
-/*
- * Canonical key of a parsed packet and its hash (equal to
- * xb_flow_key_hash() of the key), in one pass: *dir = 0 when the packet's
- * source is endpoint 0.  The hash is computed from registers, not by
- * reading back the key just written: a wide load over several narrower
- * stores cannot be store-forwarded and stalls the pipeline.
- */
-static inline uint32_t
-xb_flow_key_from_pkt_hash(const struct xb_pkt_info *pi, struct xb_flow_key *k,
-			  uint8_t *dir)
-{
-	uint16_t sport = pi->sport, dport = pi->dport;
-	uint64_t s0, s1, d0, d1, a0, a1, b0, b1, tail;
-	uint32_t h = XB_FLOW_HASH_SEED;
-	uint8_t d;
-
-	if (pi->proto == XB_FLOW_PROTO_ICMP ||
-	    pi->proto == XB_FLOW_PROTO_ICMPV6) {
-		if (xb_flow_icmp_is_echo(pi->proto, sport))
-			sport = dport;
-		else
-			sport = dport = 0;
-	}
-	/*
-	 * Order the endpoints as big-endian numbers (what memcmp would say):
-	 * the parser zeroes the address bytes beyond the family's length, so
-	 * 16 bytes compare right for IPv4 too.
-	 */
-	if (__builtin_expect(pi->family == 4, 1)) {
-		/* Loads the size of the parser's stores (4 bytes), so they
-		 * are store-forwarded; the other 12 bytes are zero. */
-		uint32_t s4, d4;
-
-		memcpy(&s4, pi->src, 4);
-		memcpy(&d4, pi->dst, 4);
-		s0 = s4;
-		d0 = d4;
-		s1 = d1 = 0;
-	} else {
-		memcpy(&s0, pi->src, 8);
-		memcpy(&s1, pi->src + 8, 8);
-		memcpy(&d0, pi->dst, 8);
-		memcpy(&d1, pi->dst + 8, 8);
-	}
-	{
-		uint64_t bs0 = __builtin_bswap64(s0), bd0 = __builtin_bswap64(d0);
-		uint64_t bs1 = __builtin_bswap64(s1), bd1 = __builtin_bswap64(d1);
-
-		d = bs0 != bd0 ? bs0 > bd0 : bs1 != bd1 ? bs1 > bd1 : sport > dport;
-	}
-	a0 = d ? d0 : s0;
-	a1 = d ? d1 : s1;
-	b0 = d ? s0 : d0;
-	b1 = d ? s1 : d1;
-	/* port[0], port[1], vlan, proto, family: the key's last 8 bytes
-	 * (little-endian layout of struct xb_flow_key). */
-	tail = (uint64_t)(d ? dport : sport) |
-	       (uint64_t)(d ? sport : dport) << 16 | (uint64_t)pi->vlan << 32 |
-	       (uint64_t)pi->proto << 48 | (uint64_t)pi->family << 56;
-	memcpy(k->addr[0], &a0, 8);
-	memcpy(k->addr[0] + 8, &a1, 8);
-	memcpy(k->addr[1], &b0, 8);
-	memcpy(k->addr[1] + 8, &b1, 8);
-	memcpy(k->port, &tail, 8);
-	h = xb_crc32c_8byte(a0, h);
-	h = xb_crc32c_8byte(a1, h);
-	h = xb_crc32c_8byte(b0, h);
-	h = xb_crc32c_8byte(b1, h);
-	h = xb_crc32c_8byte(tail, h);
-	*dir = d;
-	return h;
-}
-
-static inline void
-xb_flow_key_from_pkt(const struct xb_pkt_info *pi, struct xb_flow_key *k,
-		     uint8_t *dir)
-{
-	(void)xb_flow_key_from_pkt_hash(pi, k, dir);
-}
-
-/* 40-byte equality, branch-free: two 16-byte compares and one 8-byte
- * word with SSE2 (the lookup's key compare), five 8-byte words without. */
-static inline int
-xb_flow_key_eq(const struct xb_flow_key *a, const struct xb_flow_key *b)
-{
-	const uint8_t *pa = (const uint8_t *)a, *pb = (const uint8_t *)b;
-#if defined(__SSE2__)
-	__m128i e0 = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)pa),
-				    _mm_loadu_si128((const __m128i *)(const void *)pb));
-	__m128i e1 = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(pa + 16)),
-				    _mm_loadu_si128((const __m128i *)(const void *)(pb + 16)));
-	uint64_t wa, wb;
-
-	memcpy(&wa, pa + 32, 8);
-	memcpy(&wb, pb + 32, 8);
-	return (_mm_movemask_epi8(_mm_and_si128(e0, e1)) == 0xffff) &
-	       (wa == wb);
-#else
-	uint64_t x = 0, wa, wb;
-	unsigned int i;
-
-	for (i = 0; i < sizeof(*a); i += 8) {
-		memcpy(&wa, pa + i, 8);
-		memcpy(&wb, pb + i, 8);
-		x |= wa ^ wb;
-	}
-	return x == 0;
-#endif
-}
+#include "xb_flow_key.h"
+#include "xb_flowmem.h"
 
 /* ------------------------------------------------------------- entries */
 
@@ -258,12 +59,18 @@ xb_flow_key_eq(const struct xb_flow_key *a, const struct xb_flow_key *b)
 #define XB_FLOW_TCP_FIN0 0x04 /* FIN seen from endpoint 0 */
 #define XB_FLOW_TCP_FIN1 0x08
 #define XB_FLOW_TCP_RST 0x10  /* RST seen (either direction) */
+/* Any packet seen from endpoint 0 / 1, every protocol: a flow with both
+ * is answered (established), which eviction protects. */
+#define XB_FLOW_SEEN0 0x20
+#define XB_FLOW_SEEN1 0x40
+#define XB_FLOW_SEEN_BOTH (XB_FLOW_SEEN0 | XB_FLOW_SEEN1)
 #define XB_FLOW_TCP_FIN_BOTH (XB_FLOW_TCP_FIN0 | XB_FLOW_TCP_FIN1)
 
 /* TCP header flag bits as the parser gives them (pi->tcp_flags). */
 #define XB_TCP_FLAG_FIN 0x01
 #define XB_TCP_FLAG_SYN 0x02
 #define XB_TCP_FLAG_RST 0x04
+#define XB_TCP_FLAG_ACK 0x10
 
 /* A connection is closed after FIN both ways, or after an RST. */
 static inline int
@@ -316,7 +123,7 @@ struct xb_flow {
 	uint64_t last_ns;     /* last packet time, ns */
 	uint32_t generation;  /* ruleset generation of the verdict, 0 = none */
 	uint8_t remote;       /* which endpoint (0/1) is the remote one */
-	uint8_t tcp_state;    /* XB_FLOW_TCP_* bits */
+	uint8_t tcp_state;    /* XB_FLOW_TCP_* and XB_FLOW_SEEN* bits */
 	uint8_t burst;        /* table-owned: burst epoch that last pinned it */
 	uint8_t spare_;       /* free */
 	struct xb_flow_verdict verdict; /* the caller's, opaque here; its
@@ -347,7 +154,8 @@ _Static_assert(offsetof(struct xb_flow, first_ns) >= 64,
 
 /*
  * Per-packet update: counters of direction dir, last_ns, TCP state bits from
- * the packet's TCP flags (0 for non-TCP), init_dir on the first packet.
+ * the packet's TCP flags (0 for non-TCP) and the direction's SEEN bit,
+ * init_dir on the first packet.
  * bytes: frame bytes.  now_ns: the burst's time.
  * Thread safety: owner lcore only.  Per packet; no allocation.
  */
@@ -365,7 +173,7 @@ xb_flow_touch(struct xb_flow *f, uint8_t dir, uint32_t bytes,
 	f->bytes[dir] += bytes;
 	f->last_ns = now_ns;
 	f->tcp_state |= (uint8_t)((syn << dir) | (fin << (2 + dir)) |
-				  (rst << 4));
+				  (rst << 4) | (XB_FLOW_SEEN0 << dir));
 }
 
 /*
@@ -408,12 +216,28 @@ struct xb_flow_timeouts {
 #define XB_FLOW_EXT_BYTES 16
 #define XB_FLOW_NAME_MAX (XB_FLOW_SIDE_BYTES - XB_FLOW_EXT_BYTES)
 
+/* A remembered name holds any flow name. */
+_Static_assert(XB_FLOWMEM_NAME_MAX >= XB_FLOW_NAME_MAX,
+	       "the memory of evicted flows keeps whole names");
+
 /* Largest n for xb_flow_lookup_bulk. */
 #define XB_FLOW_BULK_MAX 64
+
+/* A flow quiet for this long counts as idle for eviction (ns). */
+#define XB_FLOW_EVICT_IDLE_DEFAULT (10 * XB_FLOW_NS_PER_S)
+/* memory_entries: no memory of evicted flows. */
+#define XB_FLOW_MEMORY_NONE UINT32_MAX
 
 struct xb_flow_table_params {
 	uint32_t capacity;                /* max live flows, 1..CAPACITY_MAX */
 	struct xb_flow_timeouts timeouts; /* zero fields: defaults */
+	/* The hash's secret key; NULL: a fresh one from getrandom() (the
+	 * data path's choice; tests pass a fixed one to be repeatable). */
+	const struct xb_flow_hash_key *hash_key;
+	/* Records of the evicted-flow memory: 0 = capacity / 8 (at least
+	 * XB_FLOWMEM_MIN_ENTRIES), XB_FLOW_MEMORY_NONE = no memory. */
+	uint32_t memory_entries;
+	uint64_t evict_idle_ns;           /* 0: XB_FLOW_EVICT_IDLE_DEFAULT */
 	/* Zeroed memory of size bytes aligned to align (a power of two, at
 	 * most 128), or NULL.  Both NULL: aligned_alloc + memset.  E.g. a
 	 * wrapper of rte_zmalloc_socket() on the worker's NUMA node. */
@@ -438,7 +262,9 @@ typedef void (*xb_flow_end_fn)(void *ctx, struct xb_flow *f,
  * Create a table.  Allocates everything up front (see FLOWTABLE.md for the
  * bytes per flow; xb_flow_table_stats().memory_bytes gives the total).
  * Returns NULL and sets errno: EINVAL (capacity 0 or above CAPACITY_MAX,
- * only one of zalloc/free given), ENOMEM.
+ * memory_entries above XB_FLOWMEM_MAX_ENTRIES, only one of zalloc/free
+ * given), ENOMEM, or getrandom()'s error when no secret could be drawn
+ * (the table never falls back to a predictable hash).
  * Thread safety: any thread; the table then belongs to one thread.
  */
 struct xb_flow_table *xb_flow_table_create(const struct xb_flow_table_params *p);
@@ -456,7 +282,7 @@ void xb_flow_burst_begin(struct xb_flow_table *t);
 
 /*
  * Bulk lookup of n <= XB_FLOW_BULK_MAX keys with their hashes
- * (xb_flow_key_hash): out[i] = the entry or NULL.  (A larger n is a caller
+ * (xb_flow_key_hash under xb_flow_table_hash_key(t)): out[i] = the entry or NULL.  (A larger n is a caller
  * bug: only the first XB_FLOW_BULK_MAX keys are looked up and written.)  Starts a new burst, and
  * pins every entry found: until the next burst, xb_flow_insert() will not
  * evict it, so the pointers in out[] stay valid while the caller inserts the
@@ -472,6 +298,37 @@ void xb_flow_lookup_bulk(struct xb_flow_table *t,
 /* Single lookup: xb_flow_lookup(), inline, below. */
 
 /*
+ * What an entry is to eviction, at a time (xb_flow_class()), in the order
+ * eviction takes them: half-open and idle first, then unanswered, then
+ * established.
+ */
+enum xb_flow_class {
+	XB_FLOW_CLASS_HALF_OPEN,   /* TCP seen from one side only (a SYN, or
+				    * anything, never answered) */
+	XB_FLOW_CLASS_IDLE,        /* quiet for evict_idle_ns, or a closed
+				    * TCP connection */
+	XB_FLOW_CLASS_UNANSWERED,  /* not TCP, seen from one side only */
+	XB_FLOW_CLASS_ESTABLISHED, /* packets from both sides */
+	XB_FLOW_CLASS_MAX
+};
+
+/* Names of the classes ("half_open", "idle", "unanswered",
+ * "established"), for counters. */
+extern const char *const xb_flow_class_names[XB_FLOW_CLASS_MAX];
+
+/* The class of live entry f at now_ns.  Reads line 0 only.  Owner
+ * lcore. */
+enum xb_flow_class xb_flow_class(const struct xb_flow_table *t,
+				 const struct xb_flow *f, uint64_t now_ns);
+
+/* Flags of xb_flow_insert_ex(). */
+/* The newcomer has shown nothing a connection shows (a bare TCP SYN, the
+ * packet of a SYN flood): it may take the room of half-open, idle and
+ * unanswered entries only, never an established flow's.  Without such
+ * room it gets no entry (NULL, counted insert_refused). */
+#define XB_FLOW_INSERT_PROBATION 0x1u
+
+/*
  * Insert a new flow after a miss.  If the key is already present (two
  * packets of one new flow in the same burst both missed) that entry is
  * returned and nothing is created: the caller tells a fresh entry by
@@ -479,22 +336,49 @@ void xb_flow_lookup_bulk(struct xb_flow_table *t,
  * first_ns = last_ns = now_ns, name_slot = XB_FLOW_NO_SLOT, an empty name,
  * everything else zero; it is pinned for the current burst.
  *
- * When room is short it evicts exactly one flow (end_fn(EVICTED) first):
- * the oldest (least recent last_ns) unpinned entry of the key's bucket pair
- * when both buckets are full, otherwise, when all capacity entries are live,
- * the oldest unpinned entry of a bounded window (8 entries, up to 256 when
- * many are pinned) taken round-robin over the entry array.
+ * When room is short it evicts exactly one flow (end_fn(EVICTED) first),
+ * preferring by class (xb_flow_class at now_ns), then the least recent
+ * last_ns: among the 16 slots of the key's bucket pair when both buckets
+ * are full; otherwise, when all capacity entries are live, the oldest
+ * half-open or unanswered entry (a FIFO of new entries in insertion
+ * order, skipping those answered since), else the best of a bounded
+ * window (8 unpinned entries, up to 256 scanned when many are pinned)
+ * taken round-robin over the entry array.  Evictions are counted by the
+ * victim's class.
  *
- * Returns NULL only when every candidate is pinned by the current burst
+ * Returns NULL when every candidate is pinned by the current burst
  * (capacity, or one bucket pair's 16 slots, smaller than the burst's
- * distinct flows); counted as insert_failed.  The caller then handles the
- * packet without flow state.
+ * distinct flows; counted insert_failed), or, with PROBATION, when the
+ * only candidates are established (insert_refused).  The caller then
+ * handles the packet without flow state.
  * Thread safety: owner lcore only.  Per new flow; bounded work, no allocation.
  */
+struct xb_flow *xb_flow_insert_ex(struct xb_flow_table *t,
+				  const struct xb_flow_key *key, uint32_t hash,
+				  uint64_t now_ns, unsigned int flags,
+				  xb_flow_end_fn end_fn, void *ctx);
+
+/* xb_flow_insert_ex() without flags: any entry may give way. */
 struct xb_flow *xb_flow_insert(struct xb_flow_table *t,
 			       const struct xb_flow_key *key, uint32_t hash,
 			       uint64_t now_ns, xb_flow_end_fn end_fn,
 			       void *ctx);
+
+/*
+ * Memory of evicted flows.  xb_flow_remember(): from the end callback of
+ * an EVICTED flow f, keep rec (what the caller knew of it) at now_ns;
+ * false when the table has no memory, or f is a closed TCP connection
+ * (the next connection of its 5-tuple is a new one, with a new name).
+ * xb_flow_recall(): for a new entry of key k (hash: its hash under the
+ * table's key), the record kept for k, if it was kept no longer ago than
+ * the flow's idle timeout (a flow that had stayed would have been alive
+ * still); the record is removed.  Both bounded (one set of 4), no
+ * allocation; owner lcore only.
+ */
+bool xb_flow_remember(struct xb_flow_table *t, const struct xb_flow *f,
+		      uint64_t now_ns, const struct xb_flowmem_rec *rec);
+bool xb_flow_recall(struct xb_flow_table *t, const struct xb_flow_key *k,
+		    uint32_t hash, uint64_t now_ns, struct xb_flowmem_rec *out);
 
 /*
  * Incremental aging: examine up to max_buckets buckets (8 slots each) from a
@@ -555,6 +439,17 @@ struct xb_flow_table_stats {
 	uint64_t inserts;        /* flows created */
 	uint64_t evictions;      /* flows ended for room (all causes) */
 	uint64_t evictions_bucket; /* of which because a bucket pair was full */
+	/* the same by the victim's class (xb_flow_class) */
+	uint64_t evictions_by_class[XB_FLOW_CLASS_MAX];
+	uint64_t insert_refused; /* PROBATION newcomer, only established
+				  * candidates: no entry */
+	/* memory of evicted flows (zero without one) */
+	uint64_t remembered;     /* records kept */
+	uint64_t recalled;       /* records given back to a new entry */
+	uint64_t memory_replaced; /* records lost to newer ones */
+	uint64_t memory_expired; /* records found too old */
+	uint32_t memory_live;
+	uint32_t memory_entries;
 	uint64_t expired_idle;
 	uint64_t expired_closed;
 	uint64_t flushed;
@@ -585,8 +480,9 @@ char *xb_flow_name(struct xb_flow_table *t, const struct xb_flow *f);
  * extractor's).  Owner lcore only. */
 void *xb_flow_ext(struct xb_flow_table *t, const struct xb_flow *f);
 
-/* Bytes a table of this capacity allocates (for sizing hugepage pools);
- * 0 for an invalid capacity.  Reentrant. */
+/* Bytes a table of this capacity allocates with the default memory of
+ * evicted flows (for sizing hugepage pools); 0 for an invalid capacity.
+ * Reentrant. */
 size_t xb_flow_table_memory(uint32_t capacity);
 
 /* -------------------------------------------------------- inline lookup */
@@ -629,12 +525,24 @@ struct xb_flow_table_head {
 	uint64_t lookups;
 	uint64_t hits;
 	uint64_t min_timeout_ns; /* the shortest idle timeout */
+	/* The keyed hash's key: callers hash packets with it
+	 * (xb_flow_table_hash_key) before they look them up. */
+	struct xb_flow_hash_key hkey;
 };
 
 static inline const struct xb_flow_table_head *
 xb_flow_head_c(const struct xb_flow_table *t)
 {
 	return (const struct xb_flow_table_head *)(const void *)t;
+}
+
+/* The key every hash given to this table must be computed with
+ * (xb_flow_key_from_pkt_hash, xb_flow_key_hash).  Constant for the
+ * table's life; any thread may read it once the table is made. */
+static inline const struct xb_flow_hash_key *
+xb_flow_table_hash_key(const struct xb_flow_table *t)
+{
+	return &xb_flow_head_c(t)->hkey;
 }
 
 static inline uint16_t
@@ -737,7 +645,8 @@ xb_flow_prefetch_candidate(const struct xb_flow_table *t, uint32_t hash)
 }
 
 /*
- * Single lookup of key (hash = xb_flow_key_hash(key)): the entry or NULL.
+ * Single lookup of key (hash = xb_flow_key_hash(xb_flow_table_hash_key(t),
+ * key)): the entry or NULL.
  * Pins the entry found for the current burst (see xb_flow_lookup_bulk) and
  * counts the lookup.  Callers that look up a burst one packet at a time
  * call xb_flow_burst_begin() once per burst first.

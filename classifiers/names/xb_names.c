@@ -589,6 +589,8 @@ verify_from(struct xb_name_ctx *ctx, struct slot *s, uint32_t end, int rc,
 	(void)pi, (void)init_dir, (void)now_ns;
 	s->phase = P_VERIFY;
 	s->verify_end = end;
+	if (rc == XB_NAME_FOUND && (out->flags & XB_NAME_F_ECH))
+		ctx->st.ech++;
 	if (rc == XB_NAME_FOUND)
 		ctx->st.found[out->source < XB_NAME_SRC_COUNT ? out->source
 							      : 0]++;
@@ -626,13 +628,15 @@ stream_put(struct xb_name_ctx *ctx, struct xb_name_flow *nf, struct slot *s,
 			off = 0;
 		}
 	}
+	if (s->phase == P_VERIFY && off >= s->verify_end)
+		return XB_NAME_MORE; /* past the name-bearing bytes */
+	/* The byte budget bounds the work of a stream that never shows its
+	 * name; HTTP's parser bounds its own (O(1) per body). */
 	s->bytes += len;
-	if (s->bytes > XB_NAME_MAX_BYTES) {
+	if (s->bytes > XB_NAME_MAX_BYTES && s->kind != K_HTTP) {
 		ctx->st.budget_spent++;
 		return unnamed(ctx, nf);
 	}
-	if (s->phase == P_VERIFY && off >= s->verify_end)
-		return XB_NAME_MORE; /* past the name-bearing bytes */
 	if (s->kind == K_HTTP && (uint64_t)off + len > s->r.cap &&
 	    off == s->r.high && s->r.prefix == s->r.high &&
 	    s->fed == s->r.prefix) {

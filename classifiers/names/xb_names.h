@@ -151,7 +151,7 @@ struct xb_name_stats {
 	uint64_t evasive;          /* conflicting copies of a stream range */
 	uint64_t budget_spent;     /* stream byte budget spent: unnamed */
 	uint64_t big_exhausted;    /* no big buffer free: unnamed */
-	uint64_t ech;              /* ClientHellos that hide their name */
+	uint64_t ech;              /* ClientHellos with ECH (name weighed) */
 	uint64_t verified;         /* names whose bytes the server acked */
 	uint64_t quic_decrypt_fail; /* Initials failing authentication */
 	/* QUIC (issue 15): what was looked past, what crypto ran, and each

@@ -54,8 +54,11 @@ for cport, proto, name in CASES:
     conn = craft.TcpConn(cport=cport, sport=80 if proto == "http" else 443)
     payload = http_request(name) if proto == "http" else \
         craft.client_hello(name)
+    # What follows the name: for HTTP the connection's next request
+    # (other bytes there would make it unnamed), for TLS application data.
+    more = payload if proto == "http" else b"more data after the name"
     cap.add(conn.handshake(), conn.client(payload), conn.server(),
-            conn.client(b"more data after the name"), conn.close())
+            conn.client(more), conn.close())
 
 # A collector of our own: the datagrams arrive while the replay runs.
 col = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -17,9 +17,26 @@
 #include <cmocka.h>
 
 #include "xb_flow.h"
+#include "test_rng.h"
 
 #define S(x) ((uint64_t)(x) * XB_FLOW_NS_PER_S)
 #define T0 S(1000)
+
+/* The tables' hash key: fixed, so runs repeat (the data path draws one). */
+static struct xb_flow_hash_key test_hk;
+
+static int
+setup_hash_key(void **state)
+{
+	static const uint8_t secret[XB_FLOW_HASH_SECRET_LEN] = {
+		0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+		0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+	};
+
+	(void)state;
+	xb_flow_hash_key_init(&test_hk, secret);
+	return 0;
+}
 
 /* ------------------------------------------------------------ helpers */
 
@@ -62,13 +79,14 @@ mk_key(uint32_t i, uint8_t proto, struct xb_flow_key *k, uint32_t *h)
 	pi.sport = (uint16_t)(1024 + (i % 50000));
 	pi.dport = proto == XB_FLOW_PROTO_UDP ? 53 : 443;
 	xb_flow_key_from_pkt(&pi, k, &dir);
-	*h = xb_flow_key_hash(k);
+	*h = xb_flow_key_hash(&test_hk, k);
 }
 
 static struct xb_flow_table *
 mk_table(uint32_t capacity)
 {
-	struct xb_flow_table_params p = { .capacity = capacity };
+	struct xb_flow_table_params p = { .capacity = capacity,
+					  .hash_key = &test_hk };
 	struct xb_flow_table *t = xb_flow_table_create(&p);
 
 	assert_non_null(t);
@@ -189,7 +207,7 @@ test_key_symmetry(void **state)
 		xb_flow_key_from_pkt(&rev, &kr, &dr);
 		if (memcmp(&kf, &kr, sizeof(kf)) != 0)
 			fail_msg("%s: keys of both directions differ", c->name);
-		assert_int_equal(xb_flow_key_hash(&kf), xb_flow_key_hash(&kr));
+		assert_int_equal(xb_flow_key_hash(&test_hk, &kf), xb_flow_key_hash(&test_hk, &kr));
 		if (strcmp(c->a, c->b) != 0 || c->sport != c->dport)
 			if (df == dr)
 				fail_msg("%s: both directions got dir %u",
@@ -231,11 +249,11 @@ test_both_directions_one_entry(void **state)
 		xb_flow_key_from_pkt(&fwd, &kf, &df);
 		xb_flow_key_from_pkt(&rev, &kr, &dr);
 		/* the two "high->low" rows repeat a flow of an earlier row */
-		f = xb_flow_insert(t, &kf, xb_flow_key_hash(&kf), T0, NULL,
+		f = xb_flow_insert(t, &kf, xb_flow_key_hash(&test_hk, &kf), T0, NULL,
 				   NULL);
 		assert_non_null(f);
 		xb_flow_touch(f, df, 100, 0, T0);
-		g = xb_flow_lookup(t, &kr, xb_flow_key_hash(&kr));
+		g = xb_flow_lookup(t, &kr, xb_flow_key_hash(&test_hk, &kr));
 		if (g != f)
 			fail_msg("%s: reply direction found another entry",
 				 c->name);
@@ -243,7 +261,7 @@ test_both_directions_one_entry(void **state)
 		/* other VLAN: another flow */
 		fwd.vlan = (uint16_t)(c->vlan + 1);
 		xb_flow_key_from_pkt(&fwd, &kf, &df);
-		assert_null(xb_flow_lookup(t, &kf, xb_flow_key_hash(&kf)));
+		assert_null(xb_flow_lookup(t, &kf, xb_flow_key_hash(&test_hk, &kf)));
 	}
 	xb_flow_table_free(t);
 }
@@ -278,7 +296,8 @@ test_touch(void **state)
 	assert_int_equal(f->bytes[1], 1574);
 	assert_int_equal(f->last_ns, T0 + 20);
 	assert_int_equal(f->first_ns, T0);
-	assert_int_equal(f->tcp_state, XB_FLOW_TCP_SYN0 | XB_FLOW_TCP_SYN1);
+	assert_int_equal(f->tcp_state, XB_FLOW_TCP_SYN0 | XB_FLOW_TCP_SYN1 |
+				       XB_FLOW_SEEN_BOTH);
 	assert_false(xb_flow_tcp_closed(f->tcp_state));
 	xb_flow_touch(f, 0, 60, XB_TCP_FLAG_FIN | 0x10, T0 + 30);
 	assert_false(xb_flow_tcp_closed(f->tcp_state));
@@ -473,6 +492,7 @@ test_expire_incremental(void **state)
 	enum { CAP = 4096 };
 	struct xb_flow_table_params p = {
 		.capacity = CAP,
+		.hash_key = &test_hk,
 		.timeouts = { .udp_ns = S(5) },
 	};
 	struct xb_flow_table *t = xb_flow_table_create(&p);
@@ -487,14 +507,20 @@ test_expire_incremental(void **state)
 		uint32_t h;
 
 		mk_key(i, XB_FLOW_PROTO_UDP, &k, &h);
+		/* bursts of 32 (fewer than the 8-bit pin epoch's 255): a
+		 * full bucket pair (a random hash fills a few at 100 % load)
+		 * evicts, never fails */
+		if (i % 32 == 0)
+			xb_flow_burst_begin(t);
 		assert_non_null(xb_flow_insert(t, &k, h, T0, rec_end, &r));
 	}
 	xb_flow_burst_begin(t);
 	xb_flow_table_stats(t, &st);
+	assert_true(st.in_use + st.evictions == CAP);
 	/* custom udp timeout used; other defaults kept */
 	assert_int_equal(xb_flow_expire(t, T0 + S(4), st.buckets, rec_end,
 					&r), 0);
-	while (total < CAP) {
+	while (total < st.in_use) {
 		unsigned int n = xb_flow_expire(t, T0 + S(5), 16, rec_end, &r);
 
 		assert_true(n <= 16 * 8);
@@ -502,7 +528,7 @@ test_expire_incremental(void **state)
 		calls++;
 		assert_true(calls <= st.buckets / 16);
 	}
-	assert_int_equal(r.by_reason[XB_FLOW_END_IDLE], CAP);
+	assert_int_equal(r.by_reason[XB_FLOW_END_IDLE], st.in_use);
 	check_invariant(t);
 	xb_flow_table_free(t);
 }
@@ -640,7 +666,7 @@ test_duplicate_insert(void **state)
 	/* the reply direction also maps onto it */
 	mk_pi(&pi, 4, 6, "198.51.100.7", "10.0.0.3", 443, 1027, 0);
 	xb_flow_key_from_pkt(&pi, &kr, &d);
-	assert_ptr_equal(xb_flow_insert(t, &kr, xb_flow_key_hash(&kr), T0 + 2,
+	assert_ptr_equal(xb_flow_insert(t, &kr, xb_flow_key_hash(&test_hk, &kr), T0 + 2,
 					NULL, NULL), f);
 	xb_flow_table_stats(t, &st);
 	assert_int_equal(st.inserts, 1);
@@ -659,7 +685,8 @@ static void
 test_flush_and_foreach(void **state)
 {
 	enum { N = 500 };
-	struct xb_flow_table *t = mk_table(N);
+	/* room for twice as many: no bucket pair overflows */
+	struct xb_flow_table *t = mk_table(2 * N);
 	struct xb_flow_table_stats st;
 	struct recorder r = { 0 };
 	unsigned int i, live = 0;
@@ -790,7 +817,7 @@ test_create_invalid_and_alloc(void **state)
 	/* every allocation failing in turn: ENOMEM, nothing leaked */
 	p.free = test_free_fn;
 	p.alloc_arg = &a;
-	for (k = 1; k <= 5; k++) {
+	for (k = 1; k <= 9; k++) {
 		memset(&a, 0, sizeof(a));
 		a.fail_at = k;
 		errno = 0;
@@ -819,7 +846,7 @@ test_create_invalid_and_alloc(void **state)
 	xb_flow_table_free(t);
 	assert_int_equal(a.live, 0);
 	/* memory per million flows stays what FLOWTABLE.md states */
-	assert_int_equal(xb_flow_table_memory(1000000) / 1000000, 276);
+	assert_int_equal(xb_flow_table_memory(1000000) / 1000000, 307);
 	assert_int_equal(xb_flow_table_memory(0), 0);
 }
 
@@ -901,11 +928,643 @@ test_key_hash_one_pass(void **state)
 		pi.vlan = (uint16_t)(i % 5 == 0 ? (seed & 0xfff) : 0);
 		memset(&k1, 0xa5, sizeof(k1));
 		memset(&k2, 0x5a, sizeof(k2));
-		h = xb_flow_key_from_pkt_hash(&pi, &k1, &d1);
+		h = xb_flow_key_from_pkt_hash(&pi, &k1, &d1, &test_hk);
 		xb_flow_key_from_pkt(&pi, &k2, &d2);
 		assert_memory_equal(&k1, &k2, sizeof(k1));
 		assert_int_equal(d1, d2);
-		assert_int_equal(h, xb_flow_key_hash(&k1));
+		assert_int_equal(h, xb_flow_key_hash(&test_hk, &k1));
+	}
+}
+
+/* ------------------------------------------------------- keyed hash */
+
+/* SipHash-c-d of any message, byte by byte, straight from the paper:
+ * the reference the inlined 40-byte version must match. */
+static uint64_t
+ref_siphash(const uint8_t key[16], const uint8_t *m, size_t len,
+	    unsigned int c, unsigned int d)
+{
+	uint64_t k0 = 0, k1 = 0, v0, v1, v2, v3, b;
+	size_t i, words = len / 8;
+
+	for (i = 0; i < 8; i++) {
+		k0 |= (uint64_t)key[i] << (8 * i);
+		k1 |= (uint64_t)key[8 + i] << (8 * i);
+	}
+	v0 = k0 ^ 0x736f6d6570736575ull;
+	v1 = k1 ^ 0x646f72616e646f6dull;
+	v2 = k0 ^ 0x6c7967656e657261ull;
+	v3 = k1 ^ 0x7465646279746573ull;
+	for (i = 0; i <= words; i++) {
+		uint64_t w = 0;
+		unsigned int r;
+
+		if (i < words) {
+			for (unsigned int j = 0; j < 8; j++)
+				w |= (uint64_t)m[8 * i + j] << (8 * j);
+		} else {
+			w = (uint64_t)(len & 0xff) << 56;
+			for (unsigned int j = 0; j < len % 8; j++)
+				w |= (uint64_t)m[8 * i + j] << (8 * j);
+		}
+		v3 ^= w;
+		for (r = 0; r < c; r++)
+			XB_FLOW_SIPROUND(v0, v1, v2, v3);
+		v0 ^= w;
+	}
+	v2 ^= 0xff;
+	for (unsigned int r = 0; r < d; r++)
+		XB_FLOW_SIPROUND(v0, v1, v2, v3);
+	b = v0 ^ v1 ^ v2 ^ v3;
+	return b;
+}
+
+/* The message the table's hash takes for key k (xb_flow_hash.h): an
+ * IPv4 key's two 4-byte addresses and its last 8 bytes, else all 40. */
+static size_t
+hash_message(const struct xb_flow_key *k, uint8_t out[40])
+{
+	if (k->family == 4) {
+		memcpy(out, k->addr[0], 4);
+		memcpy(out + 4, k->addr[1], 4);
+		memcpy(out + 8, k->port, 8);
+		return 16;
+	}
+	memcpy(out, k, 40);
+	return 40;
+}
+
+/* Fixed vectors: the paper's SipHash-2-4 vector checks the reference;
+ * the table's hash is the reference's SipHash-1-3, folded; and two keys'
+ * hashes pinned, so a change of the hash shows. */
+static void
+test_keyed_hash_vectors(void **state)
+{
+	static const uint8_t secret[16] = {
+		0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+		0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+	};
+	uint8_t msg[40];
+	struct xb_flow_key k;
+	uint32_t h;
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)i;
+	/* SipHash-2-4 paper, appendix A: 15-byte message 00..0e */
+	assert_int_equal(ref_siphash(secret, msg, 15, 2, 4),
+			 0xa129ca6149be45e5ull);
+	/* SipHash-2-4 reference vectors (vectors.h), 0- and 8-byte
+	 * messages */
+	assert_int_equal(ref_siphash(secret, msg, 0, 2, 4),
+			 0x726fdb47dd0e0e31ull);
+	assert_int_equal(ref_siphash(secret, msg, 8, 2, 4),
+			 0x93f5f5799a932462ull);
+	/* the 40-byte message 00..27 as a key: the table's hash is
+	 * SipHash-1-3 of its bytes, folded to 32 bits */
+	memcpy(&k, msg, sizeof(k));
+	h = xb_flow_key_hash(&test_hk, &k);
+	{
+		uint64_t r = ref_siphash(secret, msg, 40, 1, 3);
+
+		assert_int_equal(h, (uint32_t)(r ^ (r >> 32)));
+	}
+	assert_int_equal(h, 0x58362303u);
+	mk_key(1, XB_FLOW_PROTO_TCP, &k, &h);
+	assert_int_equal(h, 0x171a016fu);
+	/* an IPv4 key is hashed as its 16-byte encoding */
+	{
+		uint8_t m[40];
+		size_t len = hash_message(&k, m);
+		uint64_t r = ref_siphash(secret, m, len, 1, 3);
+
+		assert_int_equal(len, 16);
+		assert_int_equal(h, (uint32_t)(r ^ (r >> 32)));
+	}
+}
+
+/* Random keys: the inlined hash equals the reference; another secret
+ * gives other hashes (and so other buckets); both directions of a flow
+ * give one hash under any secret. */
+static void
+test_keyed_hash_key_and_symmetry(void **state)
+{
+	static const uint8_t secret[16] = {
+		0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+		0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+	};
+	uint8_t other_secret[16];
+	struct xb_flow_hash_key other, rnd1, rnd2;
+	unsigned int same_hash = 0, same_bucket = 0, i;
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	(void)state;
+	memcpy(other_secret, secret, 16);
+	other_secret[15] ^= 0x80; /* one bit of the secret */
+	xb_flow_hash_key_init(&other, other_secret);
+	assert_int_equal(xb_flow_hash_key_random(&rnd1), 0);
+	assert_int_equal(xb_flow_hash_key_random(&rnd2), 0);
+	assert_memory_not_equal(&rnd1, &rnd2, sizeof(rnd1));
+	for (i = 0; i < 20000; i++) {
+		struct xb_pkt_info fwd, rev;
+		struct xb_flow_key kf, kr;
+		uint8_t df, dr;
+		uint32_t hf, hr;
+		uint64_t r;
+
+		memset(&fwd, 0, sizeof(fwd));
+		fwd.family = (i & 1) ? 6 : 4;
+		fwd.proto = (i & 2) ? XB_FLOW_PROTO_UDP : XB_FLOW_PROTO_TCP;
+		for (unsigned int b = 0; b < (fwd.family == 6 ? 16u : 4u); b++) {
+			fwd.src[b] = (uint8_t)test_rng(&x);
+			fwd.dst[b] = (uint8_t)test_rng(&x);
+		}
+		fwd.sport = (uint16_t)test_rng(&x);
+		fwd.dport = (uint16_t)test_rng(&x);
+		fwd.vlan = (uint16_t)(i % 3 == 0 ? test_rng(&x) & 0xfff : 0);
+		rev = fwd;
+		memcpy(rev.src, fwd.dst, 16);
+		memcpy(rev.dst, fwd.src, 16);
+		rev.sport = fwd.dport;
+		rev.dport = fwd.sport;
+		hf = xb_flow_key_from_pkt_hash(&fwd, &kf, &df, &test_hk);
+		hr = xb_flow_key_from_pkt_hash(&rev, &kr, &dr, &test_hk);
+		assert_int_equal(hf, hr);
+		assert_int_equal(xb_flow_key_hash(&rnd1, &kf),
+				 xb_flow_key_hash(&rnd1, &kr));
+		{
+			uint8_t msg[40];
+			size_t len = hash_message(&kf, msg);
+
+			r = ref_siphash(secret, msg, len, 1, 3);
+			assert_int_equal(hf, (uint32_t)(r ^ (r >> 32)));
+		}
+		if (xb_flow_key_hash(&other, &kf) == hf)
+			same_hash++;
+		if ((xb_flow_key_hash(&other, &kf) & 0xfff) == (hf & 0xfff))
+			same_bucket++;
+	}
+	/* independent hashes: equal about 2^-32 of the time, the same of
+	 * 4096 buckets about 5 times in 20000 */
+	assert_true(same_hash <= 1);
+	assert_true(same_bucket <= 20);
+}
+
+/* ---------------------------------------------------- eviction order */
+
+/* Make f established (both sides seen), half-open (a SYN only) or an
+ * unanswered UDP flow, at time now. */
+static void
+make_established(struct xb_flow *f, uint64_t now)
+{
+	xb_flow_touch(f, 0, 74, XB_TCP_FLAG_SYN, now);
+	xb_flow_touch(f, 1, 74, XB_TCP_FLAG_SYN | XB_TCP_FLAG_ACK, now);
+	xb_flow_touch(f, 0, 66, XB_TCP_FLAG_ACK, now);
+}
+
+static void
+test_flow_class(void **state)
+{
+	struct xb_flow_table *t = mk_table(64);
+	struct xb_flow_key k[5];
+	struct xb_flow *f[5];
+	uint32_t h[5];
+
+	(void)state;
+	for (unsigned int i = 0; i < 5; i++) {
+		mk_key(i, i == 3 ? XB_FLOW_PROTO_UDP : XB_FLOW_PROTO_TCP, &k[i],
+		       &h[i]);
+		f[i] = xb_flow_insert(t, &k[i], h[i], T0, NULL, NULL);
+		assert_non_null(f[i]);
+	}
+	xb_flow_touch(f[0], 0, 74, XB_TCP_FLAG_SYN, T0);        /* half-open */
+	make_established(f[1], T0);                              /* established */
+	make_established(f[2], T0);                              /* closed */
+	xb_flow_touch(f[2], 0, 60, XB_TCP_FLAG_RST, T0);
+	xb_flow_touch(f[3], 0, 80, 0, T0);                       /* unanswered */
+	xb_flow_touch(f[4], 1, 1500, XB_TCP_FLAG_ACK, T0);       /* mid-stream,
+								  * one side */
+	assert_int_equal(xb_flow_class(t, f[0], T0), XB_FLOW_CLASS_HALF_OPEN);
+	assert_int_equal(xb_flow_class(t, f[1], T0), XB_FLOW_CLASS_ESTABLISHED);
+	assert_int_equal(xb_flow_class(t, f[2], T0), XB_FLOW_CLASS_IDLE);
+	assert_int_equal(xb_flow_class(t, f[3], T0), XB_FLOW_CLASS_UNANSWERED);
+	assert_int_equal(xb_flow_class(t, f[4], T0), XB_FLOW_CLASS_HALF_OPEN);
+	/* quiet for the idle threshold (10 s): idle, whatever it was */
+	assert_int_equal(xb_flow_class(t, f[1], T0 + S(10) - 1),
+			 XB_FLOW_CLASS_ESTABLISHED);
+	assert_int_equal(xb_flow_class(t, f[1], T0 + S(10)), XB_FLOW_CLASS_IDLE);
+	assert_int_equal(xb_flow_class(t, f[3], T0 + S(10)), XB_FLOW_CLASS_IDLE);
+	/* a half-open TCP flow stays half-open */
+	assert_int_equal(xb_flow_class(t, f[0], T0 + S(10)),
+			 XB_FLOW_CLASS_HALF_OPEN);
+	assert_string_equal(xb_flow_class_names[XB_FLOW_CLASS_ESTABLISHED],
+			    "established");
+	xb_flow_table_free(t);
+}
+
+/* Records ended flows' ids in order. */
+struct order_rec {
+	uint32_t ids[64];
+	unsigned int n;
+};
+
+static void
+order_end(void *ctx, struct xb_flow *f, enum xb_flow_end_reason why)
+{
+	struct order_rec *o = ctx;
+
+	(void)why;
+	if (o->n < 64)
+		o->ids[o->n++] = FLOW_ID(f);
+}
+
+/* A full bucket pair gives way in class order (half-open, idle, then
+ * unanswered, then the oldest established), and a bare SYN on
+ * probation never takes an established flow's room. */
+static void
+test_evict_pair_by_class(void **state)
+{
+	/* capacity 64: 16 buckets; every key hashes to bucket 4 */
+	struct xb_flow_table *t = mk_table(64);
+	struct xb_flow_key keys[24];
+	uint32_t hashes[24];
+	struct order_rec o = { .n = 0 };
+	struct xb_flow_table_stats st;
+	struct xb_flow *f;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 24; i++) {
+		uint32_t dummy;
+
+		mk_key(i, i == 5 ? XB_FLOW_PROTO_UDP : XB_FLOW_PROTO_TCP,
+		       &keys[i], &dummy);
+		hashes[i] = ((100u + i) << 16) | 4u;
+	}
+	/* 16 flows fill the pair: 0-3 established early (oldest), 4 a
+	 * half-open SYN (newest of all), 5 an unanswered UDP flow, 6
+	 * established but quiet past the idle threshold, 7-15 established */
+	for (i = 0; i < 16; i++) {
+		uint64_t at = i == 6 ? T0 : T0 + S(20) + i;
+
+		xb_flow_burst_begin(t);
+		f = xb_flow_insert(t, &keys[i], hashes[i], at, order_end, &o);
+		assert_non_null(f);
+		FLOW_ID(f) = i;
+		if (i == 4)
+			xb_flow_touch(f, 0, 74, XB_TCP_FLAG_SYN, at + 100);
+		else if (i == 5)
+			xb_flow_touch(f, 0, 80, 0, at);
+		else
+			make_established(f, at);
+	}
+	/* then, at T0 + 21 s: */
+	xb_flow_burst_begin(t);
+	f = xb_flow_insert(t, &keys[16], hashes[16], T0 + S(21), order_end, &o);
+	assert_non_null(f);
+	FLOW_ID(f) = 16;
+	make_established(f, T0 + S(21));
+	xb_flow_burst_begin(t);
+	f = xb_flow_insert(t, &keys[17], hashes[17], T0 + S(21), order_end, &o);
+	assert_non_null(f);
+	FLOW_ID(f) = 17;
+	make_established(f, T0 + S(21));
+	xb_flow_burst_begin(t);
+	f = xb_flow_insert(t, &keys[18], hashes[18], T0 + S(21), order_end, &o);
+	assert_non_null(f);
+	FLOW_ID(f) = 18;
+	make_established(f, T0 + S(21));
+	/* the half-open SYN (the newest) and the idle flow (the oldest)
+	 * first, in age order, then the unanswered one */
+	assert_int_equal(o.n, 3);
+	assert_int_equal(o.ids[0], 6);
+	assert_int_equal(o.ids[1], 4);
+	assert_int_equal(o.ids[2], 5);
+	/* only established flows left: a bare SYN gets no room */
+	xb_flow_burst_begin(t);
+	assert_null(xb_flow_insert_ex(t, &keys[19], hashes[19], T0 + S(21),
+				      XB_FLOW_INSERT_PROBATION, order_end, &o));
+	assert_int_equal(o.n, 3);
+	/* anything else takes the oldest established one */
+	f = xb_flow_insert(t, &keys[19], hashes[19], T0 + S(21), order_end, &o);
+	assert_non_null(f);
+	FLOW_ID(f) = 19;
+	assert_int_equal(o.n, 4);
+	assert_int_equal(o.ids[3], 0);
+	xb_flow_table_stats(t, &st);
+	assert_int_equal(st.insert_refused, 1);
+	assert_int_equal(st.insert_failed, 0);
+	assert_int_equal(st.evictions_by_class[XB_FLOW_CLASS_HALF_OPEN], 1);
+	assert_int_equal(st.evictions_by_class[XB_FLOW_CLASS_IDLE], 1);
+	assert_int_equal(st.evictions_by_class[XB_FLOW_CLASS_UNANSWERED], 1);
+	assert_int_equal(st.evictions_by_class[XB_FLOW_CLASS_ESTABLISHED], 1);
+	assert_int_equal(st.evictions_bucket, 4);
+	check_invariant(t);
+	xb_flow_table_free(t);
+}
+
+/* A full table: established flows at high load, then a flood of bare
+ * SYNs far larger than the table.  No established flow is evicted or
+ * lost; the SYNs evict each other, oldest first (the FIFO). */
+static void
+test_syn_flood_spares_established(void **state)
+{
+	enum { CAP = 4096, EST = CAP * 9 / 10, FLOOD = 8 * CAP, BURST = 32 };
+	struct xb_flow_table *t = mk_table(CAP);
+	struct xb_flow_table_stats st0, st;
+	uint64_t now = T0;
+	uint32_t i, kept = 0;
+
+	(void)state;
+	for (i = 0; i < EST; i++) {
+		struct xb_flow_key k;
+		struct xb_flow *f;
+		uint32_t h;
+
+		if (i % BURST == 0)
+			xb_flow_burst_begin(t);
+		mk_key(i, XB_FLOW_PROTO_TCP, &k, &h);
+		f = xb_flow_insert(t, &k, h, now, NULL, NULL);
+		assert_non_null(f);
+		make_established(f, now);
+	}
+	xb_flow_table_stats(t, &st0);
+	kept = st0.in_use; /* a few full pairs evicted at set-up */
+	for (i = 0; i < FLOOD; i++) {
+		struct xb_flow_key k;
+		struct xb_flow *f;
+		uint32_t h;
+
+		if (i % BURST == 0)
+			xb_flow_burst_begin(t);
+		mk_key(100000 + i, XB_FLOW_PROTO_TCP, &k, &h);
+		k.addr[0][0] = 100; /* another block than the established */
+		h = xb_flow_key_hash(&test_hk, &k);
+		f = xb_flow_insert_ex(t, &k, h, now, XB_FLOW_INSERT_PROBATION,
+				      NULL, NULL);
+		if (f != NULL)
+			xb_flow_touch(f, 0, 74, XB_TCP_FLAG_SYN, now);
+		now += 100; /* 10 Mpps */
+	}
+	xb_flow_table_stats(t, &st);
+	assert_int_equal(st.evictions_by_class[XB_FLOW_CLASS_ESTABLISHED],
+			 st0.evictions_by_class[XB_FLOW_CLASS_ESTABLISHED]);
+	assert_int_equal(st.evictions_by_class[XB_FLOW_CLASS_IDLE], 0);
+	assert_true(st.evictions_by_class[XB_FLOW_CLASS_HALF_OPEN] >
+		    FLOOD - CAP);
+	/* refused: only SYNs whose pair is all established, rare */
+	assert_true(st.insert_refused < FLOOD / 20);
+	assert_int_equal(st.insert_failed, 0);
+	for (i = 0; i < EST; i++) {
+		struct xb_flow_key k;
+		uint32_t h;
+
+		mk_key(i, XB_FLOW_PROTO_TCP, &k, &h);
+		if (xb_flow_lookup(t, &k, h) != NULL)
+			kept--;
+	}
+	assert_int_equal(kept, 0);
+	check_invariant(t);
+	xb_flow_table_free(t);
+}
+
+/* ------------------------------------------------ memory of evictions */
+
+static struct xb_flowmem_rec
+mk_rec(uint16_t cat, const char *name)
+{
+	struct xb_flowmem_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.generation = 7;
+	r.category = cat;
+	r.name_source = 1;
+	r.flags = 0x24;
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	return r;
+}
+
+static void
+test_flowmem_save_take(void **state)
+{
+	struct xb_flowmem_params p = { .entries = 64 };
+	struct xb_flowmem *m = xb_flowmem_create(&p);
+	struct xb_flowmem_stats st;
+	struct xb_flowmem_rec in, out;
+	struct xb_flow_key k, k2;
+	uint32_t h, h2;
+
+	(void)state;
+	assert_non_null(m);
+	assert_true(xb_flowmem_empty(m));
+	mk_key(1, XB_FLOW_PROTO_TCP, &k, &h);
+	mk_key(2, XB_FLOW_PROTO_TCP, &k2, &h2);
+	assert_false(xb_flowmem_take(m, &k, h, T0, S(300), &out));
+	in = mk_rec(12, "www.dbs.com.sg");
+	xb_flowmem_save(m, &k, h, T0, &in);
+	assert_false(xb_flowmem_empty(m));
+	/* another key with the same hash (a forged tag): not its record */
+	assert_false(xb_flowmem_take(m, &k2, h, T0, S(300), &out));
+	/* a second save of the same key replaces its record */
+	in = mk_rec(13, "www.dbs.com.sg");
+	xb_flowmem_save(m, &k, h, T0 + 5, &in);
+	xb_flowmem_stats(m, &st);
+	assert_int_equal(st.live, 1);
+	assert_int_equal(st.replaced, 0);
+	assert_true(xb_flowmem_take(m, &k, h, T0 + S(1), S(300), &out));
+	assert_memory_equal(&in, &out, sizeof(in));
+	/* taken once: gone */
+	assert_false(xb_flowmem_take(m, &k, h, T0 + S(1), S(300), &out));
+	assert_true(xb_flowmem_empty(m));
+	/* too old: dropped, counted */
+	xb_flowmem_save(m, &k, h, T0, &in);
+	assert_false(xb_flowmem_take(m, &k, h, T0 + S(301), S(300), &out));
+	assert_true(xb_flowmem_empty(m));
+	/* exactly max_age old still counts; a clock that went back too */
+	xb_flowmem_save(m, &k, h, T0, &in);
+	assert_true(xb_flowmem_take(m, &k, h, T0 + S(300), S(300), &out));
+	xb_flowmem_save(m, &k, h, T0, &in);
+	assert_true(xb_flowmem_take(m, &k, h, T0 - S(5), S(300), &out));
+	/* a name of the full length stays terminated */
+	memset(in.name, 'a', sizeof(in.name));
+	xb_flowmem_save(m, &k, h, T0, &in);
+	assert_true(xb_flowmem_take(m, &k, h, T0, S(300), &out));
+	assert_int_equal(strlen(out.name), XB_FLOWMEM_NAME_MAX - 1);
+	xb_flowmem_stats(m, &st);
+	assert_int_equal(st.expired, 1);
+	assert_int_equal(st.taken, 4);
+	assert_int_equal(st.entries, 64);
+	assert_int_equal(st.memory_bytes, xb_flowmem_memory(64));
+	xb_flowmem_free(m);
+}
+
+/* One set (all keys with one hash): 4 ways, the oldest save goes. */
+static void
+test_flowmem_set_replacement(void **state)
+{
+	struct xb_flowmem_params p = { .entries = 64 };
+	struct xb_flowmem *m = xb_flowmem_create(&p);
+	struct xb_flowmem_stats st;
+	struct xb_flowmem_rec in, out;
+	struct xb_flow_key k[6];
+	uint32_t dummy;
+
+	(void)state;
+	assert_non_null(m);
+	for (unsigned int i = 0; i < 6; i++) {
+		mk_key(i, XB_FLOW_PROTO_UDP, &k[i], &dummy);
+		in = mk_rec((uint16_t)i, "x");
+		xb_flowmem_save(m, &k[i], 0x1234u, T0 + i, &in);
+	}
+	xb_flowmem_stats(m, &st);
+	assert_int_equal(st.live, XB_FLOWMEM_WAYS);
+	assert_int_equal(st.replaced, 2);
+	assert_false(xb_flowmem_take(m, &k[0], 0x1234u, T0 + 9, S(60), &out));
+	assert_false(xb_flowmem_take(m, &k[1], 0x1234u, T0 + 9, S(60), &out));
+	for (unsigned int i = 2; i < 6; i++) {
+		assert_true(xb_flowmem_take(m, &k[i], 0x1234u, T0 + 9, S(60),
+					    &out));
+		assert_int_equal(out.category, i);
+	}
+	xb_flowmem_free(m);
+}
+
+static void
+test_flowmem_create_invalid(void **state)
+{
+	struct xb_flowmem_params p = { .entries = 0 };
+	struct alloc_ctx a = { 0 };
+	struct xb_flowmem *m;
+
+	(void)state;
+	errno = 0;
+	assert_null(xb_flowmem_create(NULL));
+	assert_int_equal(errno, EINVAL);
+	assert_null(xb_flowmem_create(&p));
+	p.entries = XB_FLOWMEM_MAX_ENTRIES + 1;
+	assert_null(xb_flowmem_create(&p));
+	assert_int_equal(xb_flowmem_memory(0), 0);
+	p.entries = 100; /* rounded up to 128 */
+	p.zalloc = test_zalloc;
+	assert_null(xb_flowmem_create(&p)); /* free missing */
+	p.free = test_free_fn;
+	p.alloc_arg = &a;
+	for (unsigned int k = 1; k <= 3; k++) {
+		memset(&a, 0, sizeof(a));
+		a.fail_at = k;
+		errno = 0;
+		assert_null(xb_flowmem_create(&p));
+		assert_int_equal(errno, ENOMEM);
+		assert_int_equal(a.live, 0);
+	}
+	memset(&a, 0, sizeof(a));
+	m = xb_flowmem_create(&p);
+	assert_non_null(m);
+	{
+		struct xb_flowmem_stats st;
+
+		xb_flowmem_stats(m, &st);
+		assert_int_equal(st.entries, 128);
+	}
+	xb_flowmem_free(m);
+	assert_int_equal(a.live, 0);
+	xb_flowmem_free(NULL);
+}
+
+/* Through the table, as the worker uses it: remembered from the end
+ * callback of an eviction, recalled by the flow's new entry. */
+struct remember_ctx {
+	struct xb_flow_table *t;
+	uint64_t now;
+	unsigned int remembered;
+};
+
+static void
+remember_end(void *ctx, struct xb_flow *f, enum xb_flow_end_reason why)
+{
+	struct remember_ctx *c = ctx;
+	struct xb_flowmem_rec r = mk_rec(f->verdict.category, "");
+
+	if (why != XB_FLOW_END_EVICTED)
+		return;
+	snprintf(r.name, sizeof(r.name), "%s", xb_flow_name(c->t, f));
+	if (xb_flow_remember(c->t, f, c->now, &r))
+		c->remembered++;
+}
+
+static void
+test_remember_recall(void **state)
+{
+	struct xb_flow_table *t = mk_table(1); /* one entry: every insert
+						* evicts */
+	struct remember_ctx c = { .t = t, .now = T0 };
+	struct xb_flow_table_stats st;
+	struct xb_flowmem_rec out;
+	struct xb_flow_key k[3];
+	uint32_t h[3];
+	struct xb_flow *f;
+
+	(void)state;
+	for (unsigned int i = 0; i < 3; i++)
+		mk_key(i, i == 2 ? XB_FLOW_PROTO_UDP : XB_FLOW_PROTO_TCP, &k[i],
+		       &h[i]);
+	/* flow 0, named, established; flow 1 pushes it out */
+	f = xb_flow_insert(t, &k[0], h[0], T0, remember_end, &c);
+	make_established(f, T0);
+	f->verdict.category = 12;
+	strcpy(xb_flow_name(t, f), "www.dbs.com.sg");
+	xb_flow_burst_begin(t);
+	f = xb_flow_insert(t, &k[1], h[1], T0 + 1, remember_end, &c);
+	assert_non_null(f);
+	assert_int_equal(c.remembered, 1);
+	/* flow 0 again, mid-stream: its record back, once */
+	assert_false(xb_flow_recall(t, &k[1], h[1], T0 + 2, &out));
+	assert_true(xb_flow_recall(t, &k[0], h[0], T0 + 2, &out));
+	assert_int_equal(out.category, 12);
+	assert_string_equal(out.name, "www.dbs.com.sg");
+	assert_false(xb_flow_recall(t, &k[0], h[0], T0 + 2, &out));
+	/* a closed connection is not remembered (its 5-tuple's next
+	 * connection is a new one) */
+	make_established(f, T0 + 2);
+	xb_flow_touch(f, 1, 60, XB_TCP_FLAG_RST, T0 + 3);
+	xb_flow_burst_begin(t);
+	assert_non_null(xb_flow_insert(t, &k[2], h[2], T0 + 4, remember_end,
+				       &c));
+	assert_int_equal(c.remembered, 1);
+	assert_false(xb_flow_recall(t, &k[1], h[1], T0 + 5, &out));
+	/* UDP: kept no longer than its idle timeout (60 s) */
+	f = xb_flow_lookup(t, &k[2], h[2]);
+	xb_flow_touch(f, 0, 100, 0, T0 + 4);
+	xb_flow_burst_begin(t);
+	assert_non_null(xb_flow_insert(t, &k[0], h[0], T0 + 5, remember_end,
+				       &c));
+	assert_int_equal(c.remembered, 2);
+	assert_false(xb_flow_recall(t, &k[2], h[2], T0 + 5 + S(61), &out));
+	xb_flow_table_stats(t, &st);
+	assert_int_equal(st.remembered, 2);
+	assert_int_equal(st.recalled, 1);
+	assert_int_equal(st.memory_expired, 1);
+	assert_int_equal(st.memory_live, 0);
+	assert_int_equal(st.memory_entries, XB_FLOWMEM_MIN_ENTRIES);
+	xb_flow_table_free(t);
+
+	/* a table without memory remembers nothing */
+	{
+		struct xb_flow_table_params p = {
+			.capacity = 8,
+			.hash_key = &test_hk,
+			.memory_entries = XB_FLOW_MEMORY_NONE,
+		};
+
+		t = xb_flow_table_create(&p);
+		assert_non_null(t);
+		f = xb_flow_insert(t, &k[0], h[0], T0, NULL, NULL);
+		assert_false(xb_flow_remember(t, f, T0, &out));
+		assert_false(xb_flow_recall(t, &k[0], h[0], T0, &out));
+		xb_flow_table_stats(t, &st);
+		assert_int_equal(st.memory_entries, 0);
+		assert_true(st.memory_bytes < xb_flow_table_memory(8));
+		xb_flow_table_free(t);
 	}
 }
 
@@ -928,7 +1587,16 @@ main(void)
 		cmocka_unit_test(test_flush_and_foreach),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_create_invalid_and_alloc),
+		cmocka_unit_test(test_keyed_hash_vectors),
+		cmocka_unit_test(test_keyed_hash_key_and_symmetry),
+		cmocka_unit_test(test_flow_class),
+		cmocka_unit_test(test_evict_pair_by_class),
+		cmocka_unit_test(test_syn_flood_spares_established),
+		cmocka_unit_test(test_flowmem_save_take),
+		cmocka_unit_test(test_flowmem_set_replacement),
+		cmocka_unit_test(test_flowmem_create_invalid),
+		cmocka_unit_test(test_remember_recall),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup_hash_key, NULL);
 }
