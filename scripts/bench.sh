@@ -53,6 +53,13 @@
 #               a flow table of 16,384 entries so that every packet misses
 #               and evicts, also after the capture loops
 #     imix      simple IMIX 7:4:1 of 64/594/1518 B on the wire, 65,536 flows
+#     quicjunk83, quicjunk1200  (not in the default list) 131,072 UDP
+#               packets to port 443, each a new flow, each a junk QUIC v1
+#               Initial (random DCID and body; 83 or 1,200 bytes of
+#               payload): what a flood of undecryptable Initials costs
+#               (issue 15: at most 5x random UDP of the same size)
+#     udprand83, udprand1200  the same flows with random payloads that look
+#               like no protocol: the baseline of the two above
 #   --refs: reference programs run beside testpmd and xbgw in the flows*
 #           and imix scenarios (default l3fwd,qos_meter; none: skip them).
 #   --quick: 1 round, 3 s samples (smoke test).
@@ -161,6 +168,7 @@ scenario() {
 	flows1k) sc_flows=1024; sc_refs=1 ;;
 	flows1m) sc_flows=1048576; sc_pkts=1048576; sc_cap=2097152; sc_refs=1 ;;
 	newflows) sc_flows=$pkts; sc_cap=16384 ;;
+	quicjunk*|udprand*) sc_flows=$pkts; sc_cap=16384 ;;
 	# Real captures hold GRO'd frames of up to 4.4 KB: mbufs that take
 	# them whole (xbgw sizes them from the MTU, testpmd --mbuf-size).
 	captures) sc_flows=''; sc_pkts=''; sc_mtu=4500 ;;
@@ -169,6 +177,11 @@ scenario() {
 	esac
 	case "$1" in
 	newflows) sc_gen="--mode newflows --packets $sc_pkts --size 60 --names" ;;
+	# 42 bytes of Ethernet, IPv4 and UDP headers before the payload.
+	quicjunk83) sc_gen="--mode newflows --proto udp --packets $sc_pkts --size 125 --udp-payload quic-junk" ;;
+	quicjunk1200) sc_gen="--mode newflows --proto udp --packets $sc_pkts --size 1242 --udp-payload quic-junk" ;;
+	udprand83) sc_gen="--mode newflows --proto udp --packets $sc_pkts --size 125 --udp-payload random" ;;
+	udprand1200) sc_gen="--mode newflows --proto udp --packets $sc_pkts --size 1242 --udp-payload random" ;;
 	imix) sc_gen="--mode imix --flows $sc_flows --packets $sc_pkts" ;;
 	captures*) sc_gen= ;; # the real captures, merged (see below)
 	*) sc_gen="--mode flows --flows $sc_flows --packets $sc_pkts --size 60" ;;
@@ -187,7 +200,7 @@ IFS=, read -r -a list <<< "$scenarios"
 need_max=2048
 for sc in "${list[@]}"; do
 	if ! scenario "$sc"; then
-		echo "bench.sh: unknown scenario \"$sc\" (expected io, parse, flowtable, flows, flows64k, flows1k, flows1m, newflows, imix, captures, captures-replay)" >&2
+		echo "bench.sh: unknown scenario \"$sc\" (expected io, parse, flowtable, flows, flows64k, flows1k, flows1m, newflows, imix, captures, captures-replay, quicjunk83, quicjunk1200, udprand83, udprand1200)" >&2
 		exit 2
 	fi
 	[ "$sc_need" -gt "$need_max" ] && need_max=$sc_need

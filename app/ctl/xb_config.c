@@ -55,6 +55,7 @@ static const struct {
 	{"events", {"file", "key"}},
 	{"flowlog", {"file"}},
 	{"afxdp", {"host_macs", "host_addresses"}},
+	{"names", {"quic_decrypt_budget"}},
 };
 
 /*
@@ -462,6 +463,7 @@ xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
 	cfg->utc_offset_s = 8 * 3600;
 	cfg->telemetry = true;
 	cfg->ipfix_active_timeout_s = 60;
+	cfg->quic_decrypt_budget = 50000; /* XB_QUIC_DERIVE_BUDGET_DEFAULT */
 
 	/* Every line's problem is recorded, and what parsed is read on. */
 	ini = xb_ini_load(path, errs);
@@ -567,6 +569,8 @@ xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
 			 "%s", v);
 	get_uint(f, path, "ipfix", "active_timeout", 0, 86400,
 		 &cfg->ipfix_active_timeout_s, errs);
+	get_uint(f, path, "names", "quic_decrypt_budget", 0, 100000000,
+		 &cfg->quic_decrypt_budget, errs);
 	v = rte_cfgfile_get_entry(f, "prometheus", "listen");
 	if (v != NULL)
 		snprintf(cfg->prometheus_listen,

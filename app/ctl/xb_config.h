@@ -112,6 +112,10 @@ struct xb_config {
 	char flowlog_file[PATH_MAX]; /* [flowlog] file, "" = none */
 	/* [afxdp] */
 	struct xb_afxdp_hosts afxdp;
+	/* [names] quic_decrypt_budget: QUIC Initial key schedules per second
+	 * per worker (xb_name_set_quic_budget), 0 = no limit; default
+	 * 50,000.  Beyond it new QUIC flows are `unnamed`. */
+	uint32_t quic_decrypt_budget;
 };
 
 /*

@@ -2,7 +2,10 @@
 #include "xb_stats.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
+
+#include <rte_common.h>
 
 #include "xb_app.h"
 #include "xb_billing.h"
@@ -147,6 +150,27 @@ write_dns_cache(const struct xb_app *app, struct xb_json *j)
 	xb_json_object_end(j);
 }
 
+/* QUIC counters of struct xb_name_stats under "names" / "quic": what was
+ * looked past, the crypto that ran, each cause of an unnamed QUIC flow. */
+static const struct {
+	const char *key;
+	size_t off;
+} quic_counters[] = {
+	{"datagrams_skipped", offsetof(struct xb_name_stats, quic_skipped)},
+	{"implausible", offsetof(struct xb_name_stats, quic_implausible)},
+	{"decrypted", offsetof(struct xb_name_stats, quic_decrypted)},
+	{"key_schedules", offsetof(struct xb_name_stats, quic_derived)},
+	{"budget_denied", offsetof(struct xb_name_stats, quic_budget_denied)},
+	{"unnamed_no_initial", offsetof(struct xb_name_stats, quic_no_initial)},
+	{"unnamed_truncated", offsetof(struct xb_name_stats, quic_truncated)},
+	{"unnamed_no_keys", offsetof(struct xb_name_stats, quic_no_keys)},
+	{"unnamed_beyond_window", offsetof(struct xb_name_stats, quic_beyond)},
+	{"unnamed_no_hello", offsetof(struct xb_name_stats, quic_no_hello)},
+	{"unnamed_datagram_limit",
+	 offsetof(struct xb_name_stats, quic_dgram_limit)},
+	{"unnamed_slot_lost", offsetof(struct xb_name_stats, quic_slot_lost)},
+};
+
 /* Name extraction: what the flows showed, and every limit it hit (each
  * one a strict verdict: unnamed). */
 static void
@@ -154,6 +178,7 @@ write_names(const struct xb_app *app, const struct xb_counters *s,
 	    struct xb_json *j)
 {
 	struct xb_name_stats t = {0};
+	uint64_t quic[sizeof(quic_counters) / sizeof(quic_counters[0])] = {0};
 
 	for (unsigned int i = 0; i < app->nworkers; i++) {
 		struct xb_name_stats w;
@@ -171,6 +196,9 @@ write_names(const struct xb_app *app, const struct xb_counters *s,
 		t.ech += w.ech;
 		t.verified += w.verified;
 		t.quic_decrypt_fail += w.quic_decrypt_fail;
+		for (size_t k = 0; k < RTE_DIM(quic_counters); k++)
+			quic[k] += *(const uint64_t *)((const char *)&w +
+						       quic_counters[k].off);
 	}
 	xb_json_object_begin(j, "names");
 	xb_json_u64(j, "found", s->names_found);
@@ -185,6 +213,10 @@ write_names(const struct xb_app *app, const struct xb_counters *s,
 	xb_json_u64(j, "big_buffer_exhausted", t.big_exhausted);
 	xb_json_u64(j, "quic_decrypt_fail", t.quic_decrypt_fail);
 	xb_json_u64(j, "nic_checksum_bad", s->names_cksum_bad);
+	xb_json_object_begin(j, "quic");
+	for (size_t k = 0; k < RTE_DIM(quic_counters); k++)
+		xb_json_u64(j, quic_counters[k].key, quic[k]);
+	xb_json_object_end(j);
 	xb_json_object_end(j);
 }
 

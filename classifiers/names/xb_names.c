@@ -52,8 +52,7 @@ struct slot {
 	uint8_t kind;
 	int8_t dir;       /* direction whose bytes are reassembled */
 	uint8_t phase;    /* enum slot_phase */
-	uint8_t pkts_all; /* payload packets, both directions (QUIC) */
-	uint8_t quic_retry_keys;
+	uint8_t pkts_all; /* payload packets, both directions */
 	uint8_t shifted;  /* window moved to an older segment */
 	uint8_t midstream; /* start of the stream not known (no SYN seen) */
 	uint16_t big;     /* big buffer index + 1, 0: none */
@@ -69,7 +68,7 @@ struct slot {
 	uint32_t hs_need;   /* TLS: 4 + ClientHello length, 0: not known */
 	uint32_t fed;       /* HTTP: window bytes given to the request parser */
 	struct xb_http_stream http; /* HTTP: every request of the connection */
-	struct xb_quic_keys keys;
+	struct xb_quic_flow quic;
 	struct xb_reasm r;
 	uint32_t bits[XB_NAME_BUF / 32];
 	uint8_t data[XB_NAME_BUF];
@@ -87,7 +86,7 @@ struct xb_name_ctx {
 	uint16_t *big_free;
 	uint32_t nbig, nbig_free;
 	struct xb_name_stats st;
-	struct xb_quic_crypto qc;
+	struct xb_quic_crypto *qc;
 };
 
 /* ---- slot pool --------------------------------------------------------- */
@@ -147,7 +146,6 @@ slot_alloc(struct xb_name_ctx *ctx, struct xb_name_flow *nf)
 	s->dir = -1;
 	s->phase = P_SEEK;
 	s->pkts_all = 0;
-	s->quic_retry_keys = 0;
 	s->shifted = 0;
 	s->midstream = 0;
 	s->bytes = 0;
@@ -155,8 +153,11 @@ slot_alloc(struct xb_name_ctx *ctx, struct xb_name_flow *nf)
 	s->verify_end = 0;
 	s->scan = s->hs_have = s->hs_need = 0;
 	s->fed = 0;
-	s->keys.valid = 0;
-	xb_reasm_init(&s->r, s->data, s->bits, XB_NAME_BUF);
+	xb_quic_flow_reset(&s->quic);
+	if (s->r.data == s->data) /* its own window: clear what was used */
+		xb_reasm_reset(&s->r);
+	else /* new, or back from a big buffer */
+		xb_reasm_init(&s->r, s->data, s->bits, XB_NAME_BUF);
 	nf->slot = (uint32_t)s->gen << 16 | i;
 	return s;
 }
@@ -227,7 +228,8 @@ xb_name_ctx_create(unsigned int slots, unsigned int dns_cache_entries)
 		ctx->big_free[i] = (uint16_t)(ctx->nbig - 1 - i);
 	ctx->nbig_free = ctx->nbig;
 	(void)dns_cache_entries;
-	if (xb_quic_crypto_init(&ctx->qc) < 0)
+	ctx->qc = xb_quic_crypto_create(XB_QUIC_DERIVE_BUDGET_DEFAULT);
+	if (!ctx->qc)
 		goto fail;
 	return ctx;
 fail:
@@ -244,7 +246,7 @@ xb_name_ctx_free(struct xb_name_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	xb_quic_crypto_fini(&ctx->qc);
+	xb_quic_crypto_free(ctx->qc);
 	free(ctx->slots);
 	free(ctx->big_data);
 	free(ctx->big_bits);
@@ -805,30 +807,152 @@ feed_tcp(struct xb_name_ctx *ctx, struct xb_name_flow *nf,
 			  kind == K_TCP_PENDING ? off : 0, payload, len, out);
 }
 
-static int
-feed_quic(struct xb_name_ctx *ctx, struct slot *s, const uint8_t *payload,
-	  uint32_t len, struct xb_name *out)
+/* ---- QUIC -------------------------------------------------------------
+ *
+ * A UDP flow is QUIC by its content, on any port.  Its life in here:
+ *   1. up to QUIC_SKIP_MAX datagrams (either direction) that are not a
+ *      plausible client Initial are looked past without a slot (counted in
+ *      nf->skipped), so junk sent ahead of the Initial does not end the
+ *      search.  Past that the flow is not QUIC: GIVE_UP, or UNNAMED on UDP
+ *      port 443 (QUIC's port: a flow there that never shows an Initial
+ *      hides its name);
+ *   2. the first plausible client Initial takes a slot; the client's
+ *      datagrams are decrypted (packets that fail authentication are
+ *      skipped, the others kept) until the CRYPTO stream yields the
+ *      ClientHello's name: FOUND, and the slot is kept (still active);
+ *   3. verify: later client Initials are still decrypted and their CRYPTO
+ *      bytes compared with those held; a difference is EVASIVE (a decoy,
+ *      e.g. with a bad UDP checksum the server drops, beside the real
+ *      Initial).  It ends, slot released, flow done and MORE returned, once
+ *      the server has sent a datagram and the client
+ *      QUIC_VERIFY_AFTER_SERVER more: the server answers the ClientHello
+ *      it accepted, so a decoy comes before that.
+ * Every limit ends in UNNAMED, counted by cause: QUIC_MAX_DGRAMS client
+ * datagrams without a name (or, verifying, without the server answering),
+ * CRYPTO data past the largest window (or no big buffer free), CRYPTO
+ * bytes that are no ClientHello with a name, an Initial needing keys past
+ * the budget or the per-flow limit, an Initial cut by the caller, the slot
+ * lost to a newer flow.
+ */
+#define QUIC_SKIP_MAX 8
+#define QUIC_MAX_DGRAMS 16
+#define QUIC_VERIFY_AFTER_SERVER 2
+
+void
+xb_name_set_quic_budget(struct xb_name_ctx *ctx, uint32_t derivations_per_s)
 {
-	if (xb_quic_sniff(payload, len) != XB_QUIC_IETF)
-		return XB_NAME_MORE; /* 0-RTT, Handshake, short header */
-	int n = xb_quic_dgram(&ctx->qc, &s->keys, payload, len, &s->r);
-	if (n < 0 && !s->quic_retry_keys) {
-		/* Keys from another DCID (e.g. after a Retry): derive them
-		 * again from this packet once. */
-		s->quic_retry_keys = 1;
-		s->keys.valid = 0;
-		n = xb_quic_dgram(&ctx->qc, &s->keys, payload, len, &s->r);
-	}
-	if (n < 0) {
-		ctx->st.quic_decrypt_fail++;
+	xb_quic_crypto_set_budget(ctx->qc, derivations_per_s);
+}
+
+static bool
+quic_port(const struct xb_pkt_info *pi)
+{
+	return pi->sport == 443 || pi->dport == 443;
+}
+
+/* A QUIC flow that should have named itself and did not; why: the
+ * counter of the cause. */
+static int
+quic_unnamed(struct xb_name_ctx *ctx, struct xb_name_flow *nf,
+	     struct xb_name *out, uint64_t *why)
+{
+	(*why)++;
+	out->len = 0;
+	return unnamed(ctx, nf);
+}
+
+/* CRYPTO data past the slot's window: a big buffer, as TLS streams get
+ * (a ClientHello may be as large as the protocol allows). */
+struct quic_grow {
+	struct xb_name_ctx *ctx;
+	struct slot *s;
+};
+
+static bool
+quic_grow(void *arg, struct xb_reasm *r)
+{
+	struct quic_grow *g = arg;
+	(void)r; /* &g->s->r */
+	return slot_grow(g->ctx, g->s);
+}
+
+static void
+quic_count(struct xb_name_ctx *ctx, const struct xb_quic_dgram_result *res)
+{
+	ctx->st.quic_implausible += res->implausible;
+	ctx->st.quic_decrypt_fail += res->auth_failed;
+	ctx->st.quic_decrypted += res->decrypted;
+	ctx->st.quic_derived += res->derived;
+	ctx->st.quic_budget_denied += res->budget;
+}
+
+/* One datagram of a QUIC flow that holds slot s (see the life above). */
+static int
+quic_slot(struct xb_name_ctx *ctx, struct xb_name_flow *nf, struct slot *s,
+	  const struct xb_pkt_info *pi, int dir, const uint8_t *payload,
+	  uint32_t len, uint64_t now_ns, struct xb_name *out)
+{
+	struct xb_quic_flow *f = &s->quic;
+	struct xb_name_stats *st = &ctx->st;
+	struct xb_quic_dgram_result res;
+
+	if (dir != s->dir) {
+		if (f->server_dgrams < UINT8_MAX)
+			f->server_dgrams++;
 		return XB_NAME_MORE;
 	}
-	int rc = xb_tls_hs_sni(s->r.data, s->r.prefix, out);
-	if (rc == XB_NAME_FOUND)
-		out->source = XB_NAME_SRC_QUIC;
-	if (rc == XB_NAME_MORE && s->r.prefix >= s->r.cap)
-		rc = XB_NAME_UNNAMED;
-	return rc;
+	if (f->client_dgrams < UINT8_MAX)
+		f->client_dgrams++;
+	if (f->server_dgrams && f->after_server < UINT8_MAX)
+		f->after_server++;
+	struct quic_grow g = {ctx, s};
+	xb_quic_dgram(ctx->qc, f, payload, len, pi->payload_len, now_ns, &s->r,
+		      quic_grow, &g, &res);
+	quic_count(ctx, &res);
+	if (res.conflict) {
+		out->len = 0;
+		return evasive(ctx, nf);
+	}
+	if (res.truncated)
+		return quic_unnamed(ctx, nf, out, &st->quic_truncated);
+	if (res.no_keys)
+		return quic_unnamed(ctx, nf, out, &st->quic_no_keys);
+	if (res.beyond)
+		return quic_unnamed(ctx, nf, out, &st->quic_beyond);
+	if (s->phase == P_VERIFY) {
+		if (f->after_server > QUIC_VERIFY_AFTER_SERVER) {
+			st->verified++;
+			return finish(ctx, nf, XB_NAME_MORE);
+		}
+		if (f->client_dgrams >= QUIC_MAX_DGRAMS)
+			return quic_unnamed(ctx, nf, out, &st->quic_dgram_limit);
+		return XB_NAME_MORE;
+	}
+	if (res.decrypted) {
+		int rc = xb_tls_hs_sni(s->r.data, s->r.prefix, out);
+		if (rc == XB_NAME_FOUND) {
+			out->source = XB_NAME_SRC_QUIC;
+			s->phase = P_VERIFY;
+			st->found[XB_NAME_SRC_QUIC]++;
+			return XB_NAME_FOUND; /* slot kept: verify */
+		}
+		if (rc != XB_NAME_MORE) {
+			/* No ClientHello, no name in it, or a hidden one: the
+			 * TLS parser's UNNAMED may leave the name shown
+			 * instead (an ECH outer name) in out. */
+			st->quic_no_hello++;
+			if (rc == XB_NAME_UNNAMED && out->len > 0)
+				out->source = XB_NAME_SRC_QUIC;
+			else
+				out->len = 0;
+			return unnamed(ctx, nf);
+		}
+		if (s->r.prefix >= s->r.cap)
+			return quic_unnamed(ctx, nf, out, &st->quic_beyond);
+	}
+	if (f->client_dgrams >= QUIC_MAX_DGRAMS)
+		return quic_unnamed(ctx, nf, out, &st->quic_dgram_limit);
+	return XB_NAME_MORE;
 }
 
 static int
@@ -837,60 +961,54 @@ feed_udp(struct xb_name_ctx *ctx, struct xb_name_flow *nf,
 	 const uint8_t *payload, uint32_t len, uint64_t now_ns,
 	 struct xb_name *out)
 {
-	struct slot *s = NULL;
-	int rc;
-
 	if (nf->slot != 0) {
-		s = slot_get(ctx, nf->slot);
+		struct slot *s = slot_get(ctx, nf->slot);
 		if (!s) {
 			ctx->st.slot_lost++;
 			nf->slot = 0;
-			out->len = 0;
-			return unnamed(ctx, nf);
+			return quic_unnamed(ctx, nf, out,
+					    &ctx->st.quic_slot_lost);
 		}
+		if (len == 0)
+			return XB_NAME_MORE;
+		return quic_slot(ctx, nf, s, pi, dir, payload, len, now_ns,
+				 out);
 	}
 	if (len == 0)
 		return XB_NAME_MORE;
-	if (!s) {
-		/* First payload packet: decide with a few byte checks. */
-		if (is_dns_port(pi->sport) || is_dns_port(pi->dport)) {
-			if (xb_dns_qname(payload, len, out) == XB_NAME_FOUND)
-				return found(ctx, nf, out);
-			return give_up(ctx, nf, pi, dir, init_dir, now_ns, out);
-		}
-		int q = xb_quic_sniff(payload, len);
-		if (q == XB_QUIC_GQUIC) {
-			if (xb_gquic_sni(payload, len, out) == XB_NAME_FOUND)
-				return found(ctx, nf, out);
-			return give_up(ctx, nf, pi, dir, init_dir, now_ns, out);
-		}
-		if (q != XB_QUIC_IETF)
-			return give_up(ctx, nf, pi, dir, init_dir, now_ns, out);
-		s = slot_alloc(ctx, nf);
-		s->kind = K_QUIC;
-		s->dir = (int8_t)dir;
+	/* No slot yet: decide with a few byte checks. */
+	if (is_dns_port(pi->sport) || is_dns_port(pi->dport)) {
+		if (xb_dns_qname(payload, len, out) == XB_NAME_FOUND)
+			return found(ctx, nf, out);
+		return give_up(ctx, nf, pi, dir, init_dir, now_ns, out);
 	}
-	s->pkts_all++;
-	if (dir != s->dir) {
-		if (s->pkts_all > XB_NAME_MAX_PKTS_ALL) {
-			out->len = 0;
-			return unnamed(ctx, nf);
+	int q = xb_quic_sniff(payload, len);
+	if (q == XB_QUIC_GQUIC) {
+		if (xb_gquic_sni(payload, len, out) == XB_NAME_FOUND)
+			return found(ctx, nf, out);
+		return give_up(ctx, nf, pi, dir, init_dir, now_ns, out);
+	}
+	enum xb_quic_check chk = XB_QUIC_INITIAL_NOT;
+	if (q == XB_QUIC_IETF)
+		chk = xb_quic_initial_check(payload, len, pi->payload_len, true);
+	if (chk == XB_QUIC_INITIAL_TRUNCATED)
+		return quic_unnamed(ctx, nf, out, &ctx->st.quic_truncated);
+	if (chk != XB_QUIC_INITIAL_OK) {
+		if (chk == XB_QUIC_INITIAL_IMPLAUSIBLE)
+			ctx->st.quic_implausible++;
+		ctx->st.quic_skipped++;
+		if (++nf->skipped > QUIC_SKIP_MAX) {
+			if (quic_port(pi))
+				return quic_unnamed(ctx, nf, out,
+						    &ctx->st.quic_no_initial);
+			return give_up(ctx, nf, pi, dir, init_dir, now_ns, out);
 		}
 		return XB_NAME_MORE;
 	}
-	s->bytes += len;
-	rc = feed_quic(ctx, s, payload, len, out);
-	if (rc == XB_NAME_FOUND)
-		return found(ctx, nf, out);
-	if (rc == XB_NAME_UNNAMED)
-		return unnamed(ctx, nf);
-	if (rc == XB_NAME_GIVE_UP)
-		return give_up(ctx, nf, pi, dir, init_dir, now_ns, out);
-	if (s->pkts_all > XB_NAME_MAX_PKTS_ALL || s->bytes >= XB_NAME_MAX_BYTES) {
-		out->len = 0;
-		return unnamed(ctx, nf);
-	}
-	return XB_NAME_MORE;
+	struct slot *s = slot_alloc(ctx, nf);
+	s->kind = K_QUIC;
+	s->dir = (int8_t)dir;
+	return quic_slot(ctx, nf, s, pi, dir, payload, len, now_ns, out);
 }
 
 int

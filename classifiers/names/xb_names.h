@@ -93,6 +93,21 @@ void xb_name_ctx_free(struct xb_name_ctx *ctx);
  * shows no name is UNNAMED.  A slot taken for another flow (all busy) or
  * a budget spent makes the flow UNNAMED, counted.
  *
+ * QUIC (UDP, any port, by content): datagrams that are not a plausible
+ * client Initial (known version, consistent lengths, a datagram of at
+ * least 1,200 bytes, a first DCID of at least 8 bytes) are looked past
+ * without any crypto, up to 8 (no slot taken); a flow on UDP port 443 that
+ * shows none by then is UNNAMED, elsewhere GIVE_UP.  Coalesced packets that
+ * fail authentication are skipped, the others kept.  Key schedules run at
+ * most twice per flow (its DCID, a Retry's) and within a per-lcore budget
+ * per second (xb_name_set_quic_budget); a QUIC flow refused one is
+ * UNNAMED.  After FOUND the flow stays active until the server has
+ * answered and the client sent 2 more datagrams: client Initials re-sent
+ * meanwhile are decrypted and compared with the CRYPTO bytes held, and a
+ * difference is EVASIVE (a decoy); 16 client datagrams without a name,
+ * or without the server answering while verifying, are UNNAMED; a clean
+ * end returns MORE with the flow no longer active.
+ *
  * A result may be followed by more (the caller keeps feeding while
  * xb_name_active(nf)): EVASIVE after FOUND, another FOUND for the next
  * HTTP request.  The DNS cache is not consulted here: the caller does,
@@ -116,6 +131,16 @@ xb_name_active(const struct xb_name_flow *nf)
 /* Flow ended: free its slot, if any. */
 void xb_name_release(struct xb_name_ctx *ctx, struct xb_name_flow *nf);
 
+/*
+ * Budget of QUIC key schedules (one per new QUIC connection, one more
+ * after a Retry) per second of now_ns, for this context; 0: no limit.
+ * Default XB_QUIC_DERIVE_BUDGET_DEFAULT (50,000/s; a key schedule costs
+ * about 2,000-3,000 cycles).  Beyond it new QUIC flows are UNNAMED
+ * (quic_budget_denied).  Owning thread, or before the context is used.
+ */
+void xb_name_set_quic_budget(struct xb_name_ctx *ctx,
+			     uint32_t derivations_per_s);
+
 struct xb_name_stats {
 	uint64_t found[XB_NAME_SRC_COUNT]; /* by source */
 	uint64_t give_up;
@@ -128,7 +153,22 @@ struct xb_name_stats {
 	uint64_t big_exhausted;    /* no big buffer free: unnamed */
 	uint64_t ech;              /* ClientHellos with ECH (name weighed) */
 	uint64_t verified;         /* names whose bytes the server acked */
-	uint64_t quic_decrypt_fail;
+	uint64_t quic_decrypt_fail; /* Initials failing authentication */
+	/* QUIC (issue 15): what was looked past, what crypto ran, and each
+	 * cause of an UNNAMED QUIC flow (also counted in unnamed). */
+	uint64_t quic_skipped;       /* datagrams looked past (no Initial) */
+	uint64_t quic_implausible;   /* Initials rejected before any crypto */
+	uint64_t quic_decrypted;     /* Initials authenticated */
+	uint64_t quic_derived;       /* key schedules run */
+	uint64_t quic_budget_denied; /* key schedules refused by the budget */
+	uint64_t quic_no_initial;    /* UDP/443, no Initial in 8 datagrams */
+	uint64_t quic_truncated;     /* Initial cut by the caller */
+	uint64_t quic_no_keys;       /* keys refused (budget, per flow) */
+	uint64_t quic_beyond;        /* CRYPTO past the window */
+	uint64_t quic_no_hello;      /* CRYPTO is no ClientHello with a name */
+	uint64_t quic_dgram_limit;   /* 16 client datagrams, no name (or no
+				      * server answer while verifying) */
+	uint64_t quic_slot_lost;     /* slot reclaimed by a newer flow */
 };
 /* Snapshot of the counters.  Call from the owning lcore, or accept slightly
  * stale values from another thread (plain 64-bit loads). */

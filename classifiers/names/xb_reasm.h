@@ -37,10 +37,19 @@ xb_reasm_init(struct xb_reasm *r, uint8_t *data, uint32_t *bits, uint32_t cap)
 	memset(bits, 0, cap / 8);
 }
 
+/* Empty the window, keeping its buffer.  Only bitmap words below `high`
+ * can be set (put, shift and move never set a bit at or past it), so only
+ * those are cleared: a name slot reclaimed cold after a flow that kept
+ * nothing (a flood of junk QUIC Initials) costs no 1 KB memset. */
 static inline void
 xb_reasm_reset(struct xb_reasm *r)
 {
-	xb_reasm_init(r, r->data, r->bits, r->cap);
+	uint32_t words = (r->high + 31) / 32;
+	if (words > r->cap / 32)
+		words = r->cap / 32;
+	memset(r->bits, 0, words * sizeof(r->bits[0]));
+	r->prefix = r->high = 0;
+	r->conflict = r->clipped = 0;
 }
 
 /* Move the window into a larger buffer (data, bits of cap bytes); the

@@ -76,7 +76,8 @@ bench_tuple(struct gen *g, uint64_t idx, struct tuple *t, struct rng *fr)
 			  t->caddr);
 		pick_dst(fr, &g->dst, 4, t->saddr, NULL);
 	}
-	if (g->o.names) {
+	if (g->o.names || (t->proto == IPPROTO_UDP &&
+			    g->o.udp_payload != UDP_PL_ZERO)) {
 		t->sport = 443;
 	} else if (t->proto == IPPROTO_TCP) {
 		static const uint16_t ports[] = {443, 443, 443, 80, 8443, 22, 25, 993};
@@ -91,6 +92,40 @@ bench_tuple(struct gen *g, uint64_t idx, struct tuple *t, struct rng *fr)
 	t->sseq = (uint32_t)rng_next(fr);
 	t->cid = (uint16_t)rng_next(fr);
 	t->cttl = 64;
+}
+
+/*
+ * A UDP payload of plen bytes in pl, as --udp-payload asks: random bytes
+ * whose first byte has the top two bits clear (no QUIC long header, as most
+ * UDP), or a junk QUIC v1 Initial: long header, version 1, a random 8-byte
+ * DCID, no SCID, no token, a Length to the datagram's end, random bytes
+ * after (so it passes every check short of authentication when plen is at
+ * least 1,200).  Zeros stay zeros.
+ */
+static void
+udp_payload(struct gen *g, struct rng *fr, uint8_t *pl, size_t plen)
+{
+	if (g->o.udp_payload == UDP_PL_ZERO)
+		return;
+	for (size_t i = 0; i < plen; i++)
+		pl[i] = (uint8_t)rng_next(fr);
+	if (g->o.udp_payload == UDP_PL_RANDOM) {
+		if (plen)
+			pl[0] &= 0x3f;
+		return;
+	}
+	if (plen < 20) {
+		memset(pl, 0, plen);
+		return;
+	}
+	pl[0] = 0xc3;
+	pl[1] = pl[2] = pl[3] = 0;
+	pl[4] = 1;
+	pl[5] = 8;
+	pl[14] = 0; /* SCID length */
+	pl[15] = 0; /* token length */
+	pl[16] = (uint8_t)(0x40 | (plen - 18) >> 8);
+	pl[17] = (uint8_t)(plen - 18);
 }
 
 static const unsigned int imix_sizes[12] = {60, 60, 60, 60, 60, 60, 60,
@@ -138,6 +173,8 @@ bench_generate(struct gen *g)
 			size_t hl = frame_header_len(&t);
 
 			plen = size > hl ? size - hl : 0;
+			if (t.proto == IPPROTO_UDP)
+				udp_payload(g, &fr, pl, plen);
 			if (t.proto == IPPROTO_TCP) {
 				/* Sequence advances with each pass. */
 				t.cseq += (uint32_t)(pass * plen);

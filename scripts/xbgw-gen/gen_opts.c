@@ -40,7 +40,11 @@ usage(FILE *f)
 		"  --vlan-share PERCENT     sample: share of 802.1Q-tagged flows (default 5)\n"
 		"  --names[=FILE]           flows/newflows: first packet of each flow is a TLS\n"
 		"                           ClientHello with an SNI (built-in names or FILE)\n"
-		"  --nano                   nanosecond timestamps (default microsecond)\n");
+		"  --nano                   nanosecond timestamps (default microsecond)\n"
+		"  --udp-payload zero|random|quic-junk\n"
+		"                           flows/newflows/imix UDP payloads (default zero);\n"
+		"                           random and quic-junk (QUIC v1 Initials with a\n"
+		"                           random DCID and body) go to UDP port 443\n");
 }
 
 static int
@@ -87,7 +91,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 	enum {
 		O_OUT = 256, O_SEED, O_START, O_RATE, O_MODE, O_FLOWS, O_PACKETS,
 		O_SIZE, O_DST, O_COUNTRIES, O_OTHERS, O_SRC, O_V6, O_VLAN,
-		O_DURATION, O_PROTO, O_NAMES, O_NANO, O_HELP
+		O_DURATION, O_PROTO, O_NAMES, O_NANO, O_UDP_PAYLOAD, O_HELP
 	};
 	static const struct option lo[] = {
 		{"out", required_argument, NULL, O_OUT},
@@ -108,6 +112,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 		{"proto", required_argument, NULL, O_PROTO},
 		{"names", optional_argument, NULL, O_NAMES},
 		{"nano", no_argument, NULL, O_NANO},
+		{"udp-payload", required_argument, NULL, O_UDP_PAYLOAD},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -230,6 +235,20 @@ opts_parse(int argc, char **argv, struct opts *o)
 			break;
 		case O_NANO:
 			o->nano = true;
+			break;
+		case O_UDP_PAYLOAD:
+			if (strcmp(optarg, "zero") == 0)
+				o->udp_payload = UDP_PL_ZERO;
+			else if (strcmp(optarg, "random") == 0)
+				o->udp_payload = UDP_PL_RANDOM;
+			else if (strcmp(optarg, "quic-junk") == 0)
+				o->udp_payload = UDP_PL_QUIC_JUNK;
+			else {
+				fprintf(stderr,
+					"xbgw-gen: --udp-payload: got \"%s\", expected zero, random or quic-junk\n",
+					optarg);
+				return -1;
+			}
 			break;
 		case O_HELP:
 		case 'h':

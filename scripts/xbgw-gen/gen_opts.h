@@ -26,6 +26,11 @@ struct opts {
 	bool names;
 	const char *names_file;
 	bool nano;
+	/* flows/newflows/imix UDP payloads (issue 15's junk-QUIC cost):
+	 * zeros (default), random bytes that look like no protocol, or junk
+	 * QUIC v1 Initials (consistent header, random 8-byte DCID, random
+	 * body); random and quic-junk flows go to UDP port 443. */
+	enum { UDP_PL_ZERO, UDP_PL_RANDOM, UDP_PL_QUIC_JUNK } udp_payload;
 };
 
 /* Parse argv into o with the defaults filled in (--help prints the usage

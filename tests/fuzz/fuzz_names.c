@@ -5,8 +5,15 @@
  *      length given by the first byte (TLS, HTTP, DNS, QUIC / gQUIC);
  *   2. the per-flow feed path: the rest of the input is cut into up to 8
  *      "packets" (2-byte length, 1 byte flags: direction, protocol, port
- *      choice; 4-byte sequence delta), fed as one flow to xb_name_feed
- *      with a small slot pool so that reclamation happens too;
+ *      choice (standard and not), payload cut by the caller, sealed; 4-byte
+ *      sequence / clock delta), fed as one flow to xb_name_feed with a
+ *      small slot pool so that reclamation happens too, and fed on after
+ *      a result while the flow is active (verification).  A "sealed"
+ *      packet is the fuzz bytes as the plaintext of a QUIC v1 client
+ *      Initial (fixed DCID, header and payload protection applied here),
+ *      so the frame parser, the CRYPTO reassembly with its conflict check
+ *      and the ClientHello parser behind authentication are reached; the
+ *      QUIC key-schedule budget is small so refusals happen too;
  *   3. DNS learning and the shared cache: the buffer as a query and as an
  *      answer (UDP and TCP framing, every path), then as the answer to
  *      the query its own question makes (so the answer parser and the
@@ -17,6 +24,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "xb_dns.h"
 #include "xb_dns_cache.h"
@@ -40,6 +49,62 @@ check(int rc, const struct xb_name *n)
 }
 
 static struct xb_name_ctx *ctx;
+static struct xb_quic_crypto *qc;
+static const uint8_t DCID[8] = {0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08};
+
+/* pl (n bytes) as the plaintext of a protected v1 client Initial with DCID
+ * and packet number pn, padded to 1,200 bytes; its length, 0 if pl does
+ * not fit. */
+static uint32_t
+seal(uint8_t *o, const uint8_t *pl, uint32_t n, uint32_t pn)
+{
+	static struct xb_quic_keys k;
+	static EVP_CIPHER_CTX *c;
+	if (!k.valid && xb_quic_derive(qc, &k, 1, DCID, 8) < 0)
+		abort();
+	if (!c && !(c = EVP_CIPHER_CTX_new()))
+		abort();
+	const uint32_t h = 1 + 4 + 1 + 8 + 1 + 1 + 2, hl = h + 4;
+	uint32_t ptl = n < 1200 - hl - 16 ? 1200 - hl - 16 : n;
+	if (ptl > 4000)
+		return 0;
+	static uint8_t plain[4096];
+	memset(plain, 0, ptl);
+	memcpy(plain, pl, n);
+	o[0] = 0xc3;
+	o[1] = o[2] = o[3] = 0;
+	o[4] = 1;
+	o[5] = 8;
+	memcpy(o + 6, DCID, 8);
+	o[14] = 0;
+	o[15] = 0;
+	o[16] = (uint8_t)(0x40 | (4 + ptl + 16) >> 8);
+	o[17] = (uint8_t)(4 + ptl + 16);
+	o[18] = (uint8_t)(pn >> 24);
+	o[19] = (uint8_t)(pn >> 16);
+	o[20] = (uint8_t)(pn >> 8);
+	o[21] = (uint8_t)pn;
+	uint8_t nonce[12];
+	memcpy(nonce, k.iv, 12);
+	for (int i = 0; i < 4; i++)
+		nonce[11 - i] ^= (uint8_t)(pn >> (8 * i));
+	int l1, l2;
+	if (EVP_EncryptInit_ex(c, EVP_aes_128_gcm(), NULL, k.key, nonce) != 1 ||
+	    EVP_EncryptUpdate(c, NULL, &l1, o, (int)hl) != 1 ||
+	    EVP_EncryptUpdate(c, o + hl, &l1, plain, (int)ptl) != 1 ||
+	    EVP_EncryptFinal_ex(c, o + hl + l1, &l2) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, o + hl + ptl) != 1)
+		abort();
+	uint8_t mask[16];
+	if (EVP_EncryptInit_ex(c, EVP_aes_128_ecb(), NULL, k.hp, NULL) != 1 ||
+	    EVP_CIPHER_CTX_set_padding(c, 0) != 1 ||
+	    EVP_EncryptUpdate(c, mask, &l1, o + h + 4, 16) != 1)
+		abort();
+	o[0] ^= mask[0] & 0x0f;
+	for (int i = 0; i < 4; i++)
+		o[h + i] ^= mask[1 + i];
+	return hl + ptl + 16;
+}
 static struct xb_dns_cache *cache;
 static struct xb_dns_learner *learner;
 
@@ -99,8 +164,12 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	struct xb_name out;
 	if (!ctx) {
 		ctx = xb_name_ctx_create(2, 16);
-		if (!ctx)
+		qc = xb_quic_crypto_create(0);
+		if (!ctx || !qc)
 			abort();
+		/* A bucket of 100 key schedules, one back per ms: inputs
+		 * with small clock steps exhaust it. */
+		xb_name_set_quic_budget(ctx, 1000);
 	}
 	uint32_t len = n > 65535 ? 65535 : (uint32_t)n;
 	check(xb_tls_sni(d, len, &out), &out);
@@ -117,7 +186,10 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	fuzz_dns_learn(d, len);
 
 	/* Feed path. */
-	static const uint16_t ports[4] = {443, 80, 53, 5353};
+	static const uint16_t ports[8] = {443, 80, 53, 5353,
+					  4433, 8080, 7000, 443};
+	static uint8_t sealed[4200];
+	static uint64_t now = 5;
 	struct xb_name_flow slot = {0};
 	uint32_t seq = 1000;
 	size_t off = 0;
@@ -136,17 +208,27 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		pi.proto = (fl & 2) ? 17 : 6;
 		pi.flags = XB_PKT_F_HAS_L4;
 		int dir = fl & 1;
-		uint16_t port = ports[(fl >> 2) & 3];
+		uint16_t port = ports[(fl >> 2) & 7];
 		pi.sport = dir ? port : 40000;
 		pi.dport = dir ? 40000 : port;
 		seq += (uint32_t)(delta % 20000);
+		now += (uint32_t)delta & 0x0fffffff; /* up to ~270 ms */
 		pi.tcp_seq = seq;
 		pi.dst[0] = 93;
-		int rc = xb_name_feed(ctx, &slot, &pi, dir, 0, d + off, pl, 5,
+		const uint8_t *p = d + off;
+		uint32_t plen = pl;
+		if ((fl & 0x80) && pi.proto == 17) {
+			plen = seal(sealed, d + off, pl, (uint32_t)k);
+			p = sealed;
+		}
+		/* Bit 5: the caller cut the datagram (its real length is
+		 * larger than the bytes given). */
+		pi.payload_len = plen + ((fl & 0x20) ? 100u : 0u);
+		int rc = xb_name_feed(ctx, &slot, &pi, dir, 0, p, plen, now,
 				      &out);
 		check(rc, &out);
 		off += pl;
-		if (rc != XB_NAME_MORE)
+		if (!xb_name_active(&slot))
 			break;
 	}
 	xb_name_release(ctx, &slot);

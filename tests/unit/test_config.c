@@ -187,10 +187,13 @@ test_config_lists(void **state)
 				   "public = net_null2 , net_null3\n"
 				   "[afxdp]\n"
 				   "host_macs = 02:00:00:00:00:01, auto\n"
-				   "host_addresses = 192.0.2.1,2001:db8::1\n",
+				   "host_addresses = 192.0.2.1,2001:db8::1\n"
+				   "[names]\n"
+				   "quic_decrypt_budget = 1234\n",
 				   &cfg, path, sizeof(path), errors,
 				   sizeof(errors)), 0);
 	assert_string_equal(errors, "");
+	assert_int_equal(cfg.quic_decrypt_budget, 1234);
 	assert_int_equal(cfg.ngeo, 3);
 	assert_string_equal(cfg.geo[0], "/tmp/a.csv"); /* beside the config */
 	assert_string_equal(cfg.geo[1], "/abs/b.txt");
@@ -227,6 +230,7 @@ test_config_lists(void **state)
 	assert_int_equal(cfg.npairs, 0);
 	assert_true(cfg.afxdp.macs_auto && cfg.afxdp.addrs_auto);
 	assert_int_equal(cfg.afxdp.nmacs + cfg.afxdp.naddrs, 0);
+	assert_int_equal(cfg.quic_decrypt_budget, 50000); /* the default */
 }
 
 static void

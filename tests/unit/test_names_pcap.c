@@ -53,6 +53,7 @@ struct flow {
 	struct ep a, b; /* a: initiator (first packet's sender) */
 	struct xb_name_flow slot;
 	int state; /* XB_NAME_MORE until decided */
+	int after; /* after FOUND, while verified: MORE, EVASIVE, UNNAMED */
 	struct xb_name name;
 };
 
@@ -221,6 +222,7 @@ in_scope(int master)
 
 struct totals {
 	int expected, found, mismatch, missing, out_of_scope, extra;
+	uint64_t udp_evasive, udp_unnamed; /* honest captures: 0 */
 };
 
 static void
@@ -277,6 +279,17 @@ run_capture(const char *dir, const char *file, struct totals *tot)
 		if (f->state == XB_NAME_MORE)
 			f->state = xb_name_feed(ctx, &f->slot, &pi, fdir, 0, pl,
 						plen, now, &f->name);
+		else if (f->state == XB_NAME_FOUND && xb_name_active(&f->slot)) {
+			/* Verified after FOUND (xb_names.h): an honest flow
+			 * ends it clean. */
+			struct xb_name again;
+			f->after = xb_name_feed(ctx, &f->slot, &pi, fdir, 0, pl,
+						plen, now, &again);
+			if (f->after != XB_NAME_MORE && f->after != XB_NAME_FOUND)
+				printf("  AFTER FOUND %s \"%s\": %d\n",
+				       pi.proto == 6 ? "TCP" : "UDP",
+				       f->name.str, f->after);
+		}
 	}
 	pcap_close(pc);
 
@@ -324,18 +337,34 @@ run_capture(const char *dir, const char *file, struct totals *tot)
 		if (!listed)
 			extra++;
 	}
+	/* Honest UDP flows never end unnamed or evasive (QUIC's checks). */
+	uint64_t udp_evasive = 0, udp_unnamed = 0;
+	for (uint32_t i = 0; i < MAX_FLOWS; i++) {
+		struct flow *f = &flows[i];
+		if (!f->used || f->proto != 17)
+			continue;
+		if (f->state == XB_NAME_EVASIVE || f->after == XB_NAME_EVASIVE)
+			udp_evasive++;
+		if (f->state == XB_NAME_UNNAMED || f->after == XB_NAME_UNNAMED)
+			udp_unnamed++;
+	}
 	struct xb_name_stats st;
 	xb_name_stats_get(ctx, &st);
 	printf("%-26s expected %3d found %3d mismatch %2d missing %2d "
 	       "out-of-scope %2d extra %2d | tls %lu quic %lu http %lu dns %lu "
-	       "cache %lu decrypt-fail %lu\n",
+	       "cache %lu decrypt-fail %lu | verified %lu, UDP evasive %lu "
+	       "unnamed %lu\n",
 	       file, in, found, mismatch, missing, oos, extra,
 	       (unsigned long)st.found[XB_NAME_SRC_TLS],
 	       (unsigned long)st.found[XB_NAME_SRC_QUIC],
 	       (unsigned long)st.found[XB_NAME_SRC_HTTP],
 	       (unsigned long)st.found[XB_NAME_SRC_DNS],
 	       (unsigned long)st.found[XB_NAME_SRC_DNS_CACHE],
-	       (unsigned long)st.quic_decrypt_fail);
+	       (unsigned long)st.quic_decrypt_fail,
+	       (unsigned long)st.verified,
+	       (unsigned long)udp_evasive, (unsigned long)udp_unnamed);
+	tot->udp_evasive += udp_evasive;
+	tot->udp_unnamed += udp_unnamed;
 	xb_name_ctx_free(ctx);
 	tot->expected += in;
 	tot->found += found;
@@ -394,6 +423,12 @@ test_pcaps(void **state)
 		skip();
 	if (pct < 95.0)
 		fail_msg("agreement with nDPI %.1f%% < 95%%", pct);
+	printf("TOTAL UDP flows evasive %lu unnamed %lu\n",
+	       (unsigned long)tot.udp_evasive, (unsigned long)tot.udp_unnamed);
+	if (tot.udp_evasive || tot.udp_unnamed)
+		fail_msg("honest UDP (QUIC) flows: %lu evasive, %lu unnamed",
+			 (unsigned long)tot.udp_evasive,
+			 (unsigned long)tot.udp_unnamed);
 }
 
 int
