@@ -882,6 +882,9 @@ setup_worker_state(struct xb_app *app)
 		}
 		w->non_ip_drop = app->cfg.non_ip_drop;
 		w->names = xb_name_ctx_create(XB_NAME_SLOTS, 0);
+		if (w->names != NULL)
+			xb_name_set_quic_budget(w->names,
+						app->cfg.quic_decrypt_budget);
 		w->dns = xb_dns_learner_create(app->dns_cache, i,
 					       XB_DNS_PENDING_QUERIES,
 					       start_secret());

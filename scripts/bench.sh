@@ -60,6 +60,8 @@
 #               (issue 15: at most 5x random UDP of the same size)
 #     udprand83, udprand1200  the same flows with random payloads that look
 #               like no protocol: the baseline of the two above
+#     synflood  (not in the default list) 131,072 bare TCP SYNs of 60
+#               bytes, each a new flow: a SYN flood at the worker's rate
 #   --refs: reference programs run beside testpmd and xbgw in the flows*
 #           and imix scenarios (default l3fwd,qos_meter; none: skip them).
 #   --quick: 1 round, 3 s samples (smoke test).
@@ -168,7 +170,7 @@ scenario() {
 	flows1k) sc_flows=1024; sc_refs=1 ;;
 	flows1m) sc_flows=1048576; sc_pkts=1048576; sc_cap=2097152; sc_refs=1 ;;
 	newflows) sc_flows=$pkts; sc_cap=16384 ;;
-	quicjunk*|udprand*) sc_flows=$pkts; sc_cap=16384 ;;
+	quicjunk*|udprand*|synflood) sc_flows=$pkts; sc_cap=16384 ;;
 	# Real captures hold GRO'd frames of up to 4.4 KB: mbufs that take
 	# them whole (xbgw sizes them from the MTU, testpmd --mbuf-size).
 	captures) sc_flows=''; sc_pkts=''; sc_mtu=4500 ;;
@@ -178,6 +180,7 @@ scenario() {
 	case "$1" in
 	newflows) sc_gen="--mode newflows --packets $sc_pkts --size 60 --names" ;;
 	# 42 bytes of Ethernet, IPv4 and UDP headers before the payload.
+	synflood) sc_gen="--mode newflows --proto tcp --tcp-syn --packets $sc_pkts --size 60" ;;
 	quicjunk83) sc_gen="--mode newflows --proto udp --packets $sc_pkts --size 125 --udp-payload quic-junk" ;;
 	quicjunk1200) sc_gen="--mode newflows --proto udp --packets $sc_pkts --size 1242 --udp-payload quic-junk" ;;
 	udprand83) sc_gen="--mode newflows --proto udp --packets $sc_pkts --size 125 --udp-payload random" ;;
@@ -200,7 +203,7 @@ IFS=, read -r -a list <<< "$scenarios"
 need_max=2048
 for sc in "${list[@]}"; do
 	if ! scenario "$sc"; then
-		echo "bench.sh: unknown scenario \"$sc\" (expected io, parse, flowtable, flows, flows64k, flows1k, flows1m, newflows, imix, captures, captures-replay, quicjunk83, quicjunk1200, udprand83, udprand1200)" >&2
+		echo "bench.sh: unknown scenario \"$sc\" (expected io, parse, flowtable, flows, flows64k, flows1k, flows1m, newflows, imix, captures, captures-replay, quicjunk83, quicjunk1200, udprand83, udprand1200, synflood)" >&2
 		exit 2
 	fi
 	[ "$sc_need" -gt "$need_max" ] && need_max=$sc_need

@@ -181,7 +181,9 @@ bench_generate(struct gen *g)
 				t.cid = (uint16_t)(t.cid + pass);
 			}
 			len = frame_build(b, &t, 0,
-				    t.proto == IPPROTO_TCP ? (TH_ACK | (plen ? TH_PSH : 0)) : 0,
+				    t.proto != IPPROTO_TCP ? 0
+				    : g->o.tcp_syn ? TH_SYN
+						   : (TH_ACK | (plen ? TH_PSH : 0)),
 				    NULL, 0, pl, plen);
 		}
 		capture_emit(&g->out, ts, b, len);

@@ -30,6 +30,7 @@ usage(FILE *f)
 		"  --size BYTES             frame length as written, FCS excluded (default 60;\n"
 		"                           60 = a 64-byte frame on the wire)\n"
 		"  --proto tcp|udp|mix      flows/newflows transport (default mix)\n"
+		"  --tcp-syn                newflows: TCP frames are bare SYNs (a SYN flood)\n"
 		"  --dst-prefixes F[,F..]   prefix,country CSV files (missing: built-in list)\n"
 		"  --countries CC,..        destination countries (default " ASEAN ")\n"
 		"  --other-countries CC,..  sample: countries outside the list (default CN,US,JP)\n"
@@ -91,7 +92,8 @@ opts_parse(int argc, char **argv, struct opts *o)
 	enum {
 		O_OUT = 256, O_SEED, O_START, O_RATE, O_MODE, O_FLOWS, O_PACKETS,
 		O_SIZE, O_DST, O_COUNTRIES, O_OTHERS, O_SRC, O_V6, O_VLAN,
-		O_DURATION, O_PROTO, O_NAMES, O_NANO, O_UDP_PAYLOAD, O_HELP
+		O_DURATION, O_PROTO, O_NAMES, O_NANO, O_UDP_PAYLOAD, O_TCP_SYN,
+		O_HELP
 	};
 	static const struct option lo[] = {
 		{"out", required_argument, NULL, O_OUT},
@@ -113,6 +115,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 		{"names", optional_argument, NULL, O_NAMES},
 		{"nano", no_argument, NULL, O_NANO},
 		{"udp-payload", required_argument, NULL, O_UDP_PAYLOAD},
+		{"tcp-syn", no_argument, NULL, O_TCP_SYN},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -249,6 +252,9 @@ opts_parse(int argc, char **argv, struct opts *o)
 					optarg);
 				return -1;
 			}
+			break;
+		case O_TCP_SYN:
+			o->tcp_syn = true;
 			break;
 		case O_HELP:
 		case 'h':

