@@ -62,7 +62,7 @@ struct xb_replay {
 static int
 assign_queues(struct xb_replay *r)
 {
-	static const struct xb_flow_hash_key spread_key; /* fixed: all zero */
+	static const struct xb_siphash_key spread_key; /* fixed: all zero */
 	const struct xb_capture *cap = r->cap;
 
 	r->queue_of = calloc(cap->count, 1);

@@ -954,7 +954,7 @@ parse_burst(struct xb_worker *w, const struct xb_rxq *q,
 	    uint64_t now, struct xb_ip_burst *b, struct xb_dropped *dropped)
 {
 	uint8_t scratch[XB_PARSE_HDR_MAX];
-	const struct xb_flow_hash_key *hkey = xb_flow_table_hash_key(w->flows);
+	const struct xb_siphash_key *hkey = xb_flow_table_hash_key(w->flows);
 
 	b->n = 0;
 	for (uint16_t i = 0; i < n; i++)

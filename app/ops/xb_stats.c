@@ -161,7 +161,7 @@ static const struct {
 	{"decrypted", offsetof(struct xb_name_stats, quic_decrypted)},
 	{"key_schedules", offsetof(struct xb_name_stats, quic_derived)},
 	{"budget_denied", offsetof(struct xb_name_stats, quic_budget_denied)},
-	{"unnamed_no_initial", offsetof(struct xb_name_stats, quic_no_initial)},
+	{"no_initial_watched", offsetof(struct xb_name_stats, quic_no_initial)},
 	{"unnamed_truncated", offsetof(struct xb_name_stats, quic_truncated)},
 	{"unnamed_no_keys", offsetof(struct xb_name_stats, quic_no_keys)},
 	{"unnamed_beyond_window", offsetof(struct xb_name_stats, quic_beyond)},

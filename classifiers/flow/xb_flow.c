@@ -357,7 +357,7 @@ xb_flow_table_create(const struct xb_flow_table_params *p)
 	if (p->hash_key != NULL) {
 		t->h.hkey = *p->hash_key;
 	} else {
-		int rc = xb_flow_hash_key_random(&t->h.hkey);
+		int rc = xb_siphash_key_random(&t->h.hkey);
 
 		if (rc < 0) {
 			xb_flow_table_free(t);

@@ -233,7 +233,7 @@ struct xb_flow_table_params {
 	struct xb_flow_timeouts timeouts; /* zero fields: defaults */
 	/* The hash's secret key; NULL: a fresh one from getrandom() (the
 	 * data path's choice; tests pass a fixed one to be repeatable). */
-	const struct xb_flow_hash_key *hash_key;
+	const struct xb_siphash_key *hash_key;
 	/* Records of the evicted-flow memory: 0 = capacity / 8 (at least
 	 * XB_FLOWMEM_MIN_ENTRIES), XB_FLOW_MEMORY_NONE = no memory. */
 	uint32_t memory_entries;
@@ -527,7 +527,7 @@ struct xb_flow_table_head {
 	uint64_t min_timeout_ns; /* the shortest idle timeout */
 	/* The keyed hash's key: callers hash packets with it
 	 * (xb_flow_table_hash_key) before they look them up. */
-	struct xb_flow_hash_key hkey;
+	struct xb_siphash_key hkey;
 };
 
 static inline const struct xb_flow_table_head *
@@ -539,7 +539,7 @@ xb_flow_head_c(const struct xb_flow_table *t)
 /* The key every hash given to this table must be computed with
  * (xb_flow_key_from_pkt_hash, xb_flow_key_hash).  Constant for the
  * table's life; any thread may read it once the table is made. */
-static inline const struct xb_flow_hash_key *
+static inline const struct xb_siphash_key *
 xb_flow_table_hash_key(const struct xb_flow_table *t)
 {
 	return &xb_flow_head_c(t)->hkey;

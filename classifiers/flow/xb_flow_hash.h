@@ -15,8 +15,8 @@
  * purpose; 2-4 would cost four more rounds per packet for a margin that
  * matters for MACs, not for hash flooding.)
  *
- * The secret is drawn at start (xb_flow_hash_key_random, getrandom()),
- * one per flow table; tests pass a fixed one (xb_flow_hash_key_init).
+ * The secret is drawn at start (xb_siphash_key_random, getrandom()),
+ * one per flow table; tests pass a fixed one (xb_siphash_key_init).
  * Symmetry comes from the key, not the hash: both directions of a flow
  * have the same canonical key (xb_flow.h).
  *
@@ -39,71 +39,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Bytes of secret a hash key is made from. */
-#define XB_FLOW_HASH_SECRET_LEN 16
-
-/*
- * A hash key as SipHash uses it: its initial state (the secret's two
- * 64-bit halves XORed with SipHash's constants), precomputed once so a
- * packet pays for none of it.
- */
-struct xb_flow_hash_key {
-	uint64_t v[4];
-};
-
-/* Key from a secret of XB_FLOW_HASH_SECRET_LEN bytes (little-endian
- * halves k0, k1, as in the SipHash paper's test vectors). */
-void xb_flow_hash_key_init(struct xb_flow_hash_key *hk,
-			   const uint8_t secret[XB_FLOW_HASH_SECRET_LEN]);
-
-/* Key from a fresh secret drawn with getrandom() (blocks only until the
- * kernel's pool is first initialised, early at boot).  Returns 0, or a
- * negative errno with *hk untouched.  Control plane (table creation). */
-int xb_flow_hash_key_random(struct xb_flow_hash_key *hk);
-
-static inline uint64_t
-xb_flow_rotl64(uint64_t x, unsigned int b)
-{
-	return (x << b) | (x >> (64 - b));
-}
-
-/* One SipRound over the state v0..v3 (locals of the caller). */
-#define XB_FLOW_SIPROUND(v0, v1, v2, v3)                                      \
-	do {                                                                  \
-		v0 += v1;                                                     \
-		v1 = xb_flow_rotl64(v1, 13);                                  \
-		v1 ^= v0;                                                     \
-		v0 = xb_flow_rotl64(v0, 32);                                  \
-		v2 += v3;                                                     \
-		v3 = xb_flow_rotl64(v3, 16);                                  \
-		v3 ^= v2;                                                     \
-		v0 += v3;                                                     \
-		v3 = xb_flow_rotl64(v3, 21);                                  \
-		v3 ^= v0;                                                     \
-		v2 += v1;                                                     \
-		v1 = xb_flow_rotl64(v1, 17);                                  \
-		v1 ^= v2;                                                     \
-		v2 = xb_flow_rotl64(v2, 32);                                  \
-	} while (0)
-
-/* One message word into the state v0..v3 (SipHash-1-3: one round). */
-#define XB_FLOW_SIP_WORD(v0, v1, v2, v3, m)                                   \
-	do {                                                                  \
-		v3 ^= (m);                                                    \
-		XB_FLOW_SIPROUND(v0, v1, v2, v3);                             \
-		v0 ^= (m);                                                    \
-	} while (0)
-
-/* The end of SipHash-1-3 for a message of len bytes, a multiple of 8:
- * the length block, then the three finalisation rounds. */
-#define XB_FLOW_SIP_FINISH(v0, v1, v2, v3, len)                               \
-	do {                                                                  \
-		XB_FLOW_SIP_WORD(v0, v1, v2, v3, (uint64_t)(len) << 56);      \
-		v2 ^= 0xff;                                                   \
-		XB_FLOW_SIPROUND(v0, v1, v2, v3);                             \
-		XB_FLOW_SIPROUND(v0, v1, v2, v3);                             \
-		XB_FLOW_SIPROUND(v0, v1, v2, v3);                             \
-	} while (0)
+#include "xb_siphash.h"
 
 /*
  * SipHash-1-3 of a 40-byte message given as its five little-endian
@@ -111,30 +47,30 @@ xb_flow_rotl64(uint64_t x, unsigned int b)
  * not memory, lets the packet path hash what it has in registers.
  */
 static inline uint64_t
-xb_flow_siphash13_40(const struct xb_flow_hash_key *hk, uint64_t w0,
+xb_flow_siphash13_40(const struct xb_siphash_key *hk, uint64_t w0,
 		     uint64_t w1, uint64_t w2, uint64_t w3, uint64_t w4)
 {
 	uint64_t v0 = hk->v[0], v1 = hk->v[1], v2 = hk->v[2], v3 = hk->v[3];
 
-	XB_FLOW_SIP_WORD(v0, v1, v2, v3, w0);
-	XB_FLOW_SIP_WORD(v0, v1, v2, v3, w1);
-	XB_FLOW_SIP_WORD(v0, v1, v2, v3, w2);
-	XB_FLOW_SIP_WORD(v0, v1, v2, v3, w3);
-	XB_FLOW_SIP_WORD(v0, v1, v2, v3, w4);
-	XB_FLOW_SIP_FINISH(v0, v1, v2, v3, 40);
+	XB_SIP_WORD(v0, v1, v2, v3, w0);
+	XB_SIP_WORD(v0, v1, v2, v3, w1);
+	XB_SIP_WORD(v0, v1, v2, v3, w2);
+	XB_SIP_WORD(v0, v1, v2, v3, w3);
+	XB_SIP_WORD(v0, v1, v2, v3, w4);
+	XB_SIP_FINISH(v0, v1, v2, v3, (uint64_t)40 << 56);
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
 /* The same for a 16-byte message (words w0, w1): 6 rounds instead of 9. */
 static inline uint64_t
-xb_flow_siphash13_16(const struct xb_flow_hash_key *hk, uint64_t w0,
+xb_flow_siphash13_16(const struct xb_siphash_key *hk, uint64_t w0,
 		     uint64_t w1)
 {
 	uint64_t v0 = hk->v[0], v1 = hk->v[1], v2 = hk->v[2], v3 = hk->v[3];
 
-	XB_FLOW_SIP_WORD(v0, v1, v2, v3, w0);
-	XB_FLOW_SIP_WORD(v0, v1, v2, v3, w1);
-	XB_FLOW_SIP_FINISH(v0, v1, v2, v3, 16);
+	XB_SIP_WORD(v0, v1, v2, v3, w0);
+	XB_SIP_WORD(v0, v1, v2, v3, w1);
+	XB_SIP_FINISH(v0, v1, v2, v3, (uint64_t)16 << 56);
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 

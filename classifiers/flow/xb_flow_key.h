@@ -74,7 +74,7 @@ xb_flow_icmp_is_echo(uint8_t proto, uint16_t type_code)
  * all 40 (xb_flow_hash.h: an injective encoding either way).
  */
 static inline uint64_t
-xb_flow_key_siphash(const struct xb_flow_hash_key *hk, uint64_t w0,
+xb_flow_key_siphash(const struct xb_siphash_key *hk, uint64_t w0,
 		    uint64_t w1, uint64_t w2, uint64_t w3, uint64_t w4,
 		    int ipv4)
 {
@@ -91,7 +91,7 @@ xb_flow_key_siphash(const struct xb_flow_hash_key *hk, uint64_t w0,
  * Thread safety: reentrant.
  */
 static inline uint32_t
-xb_flow_key_hash(const struct xb_flow_hash_key *hk, const struct xb_flow_key *k)
+xb_flow_key_hash(const struct xb_siphash_key *hk, const struct xb_flow_key *k)
 {
 	const uint8_t *p = (const uint8_t *)k;
 	uint64_t w[5];
@@ -111,7 +111,7 @@ xb_flow_key_hash(const struct xb_flow_hash_key *hk, const struct xb_flow_key *k)
  */
 static inline uint32_t
 xb_flow_key_from_pkt_hash(const struct xb_pkt_info *pi, struct xb_flow_key *k,
-			  uint8_t *dir, const struct xb_flow_hash_key *hk)
+			  uint8_t *dir, const struct xb_siphash_key *hk)
 {
 	uint16_t sport = pi->sport, dport = pi->dport;
 	uint64_t s0, s1, d0, d1, a0, a1, b0, b1, tail;
@@ -176,7 +176,7 @@ static inline void
 xb_flow_key_from_pkt(const struct xb_pkt_info *pi, struct xb_flow_key *k,
 		     uint8_t *dir)
 {
-	static const struct xb_flow_hash_key none;
+	static const struct xb_siphash_key none;
 
 	(void)xb_flow_key_from_pkt_hash(pi, k, dir, &none);
 }

@@ -19,6 +19,7 @@
  * the entry.
  */
 #include "xb_dns_cache.h"
+#include "xb_siphash.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -52,34 +53,22 @@ struct partition {
 struct xb_dns_cache {
 	unsigned int nwriters;
 	uint32_t set_mask; /* sets per partition - 1 */
-	uint64_t seed;
+	struct xb_siphash_key key;
 	struct partition part[];
 };
 
-static uint64_t
-mix64(uint64_t h)
-{
-	/* The finaliser of MurmurHash3 (public domain): every input bit
-	 * reaches every output bit. */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
-}
-
-/* Keyed hash of a key: not a cryptographic MAC, but without the seed the
- * set of an address cannot be computed, and the seed never leaves the
- * process. */
+/* Keyed hash (SipHash) of a key: without the secret, which never leaves
+ * the process, the set of an address cannot be computed. */
 static uint64_t
 key_hash(const struct xb_dns_cache *c, uint64_t tenant, uint8_t family,
 	 const uint8_t *addr)
 {
-	uint64_t w[2] = {0, 0};
+	uint8_t b[8 + 1 + 16] = {0};
 
-	memcpy(w, addr, family == 6 ? 16 : 4);
-	return mix64(mix64(mix64(c->seed ^ tenant) ^ w[0] ^ family) ^ w[1]);
+	memcpy(b, &tenant, 8);
+	b[8] = family;
+	memcpy(b + 9, addr, family == 6 ? 16 : 4);
+	return xb_siphash13(&c->key, b, sizeof(b));
 }
 
 uint64_t
@@ -116,7 +105,7 @@ xb_dns_cache_create(unsigned int writers, unsigned int entries, uint64_t seed)
 		return NULL;
 	c->nwriters = writers;
 	c->set_mask = sets - 1;
-	c->seed = seed;
+	xb_siphash_key_from_seed(&c->key, seed);
 	for (unsigned int p = 0; p < writers; p++) {
 		struct partition *P = &c->part[p];
 

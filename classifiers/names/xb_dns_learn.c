@@ -7,6 +7,7 @@
  * lock.  Its counters are plain 64-bit words with that one writer.
  */
 #include "xb_dns_learn.h"
+#include "xb_siphash.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -38,50 +39,21 @@ struct xb_dns_learner {
 	struct xb_dns_cache *cache;
 	unsigned int writer;
 	uint32_t set_mask;
-	uint64_t seed;
+	struct xb_siphash_key key; /* the sets' and questions' hash */
 	struct pending *tab; /* WAYS per set */
 };
-
-static uint64_t
-mix64(uint64_t h)
-{
-	/* MurmurHash3's finaliser (public domain). */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
-}
-
-/* Keyed hash of n bytes (whole 8-byte words, the tail zero-padded). */
-static uint64_t
-hash_bytes(uint64_t key, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	uint64_t h = mix64(key ^ n);
-
-	while (n > 0) {
-		uint64_t w = 0;
-		size_t k = n < 8 ? n : 8;
-
-		memcpy(&w, b, k);
-		h = mix64(h ^ w);
-		b += k;
-		n -= k;
-	}
-	return h;
-}
 
 /* The question an answer must repeat (the name compares as stored:
  * lower-cased, so a resolver's 0x20 case randomisation still matches). */
 static uint64_t
 question_hash(const struct xb_dns_learner *l, const struct xb_dns_question *q)
 {
-	uint64_t h = hash_bytes(l->seed ^ 0x7175657374696f6eull, q->name.str,
-				q->name.len);
+	uint8_t b[4 + XB_NAME_MAX];
 
-	return mix64(h ^ ((uint64_t)q->qtype << 16 | q->qclass));
+	xb_put_be16(b, q->qtype);
+	xb_put_be16(b + 2, q->qclass);
+	memcpy(b + 4, q->name.str, q->name.len);
+	return xb_siphash13(&l->key, b, 4u + q->name.len);
 }
 
 /* Where a query of the flow with transaction id id sits. */
@@ -99,7 +71,7 @@ set_of(const struct xb_dns_learner *l, const struct xb_dns_flow *fl,
 	xb_put_be16(key + 6, id);
 	memcpy(key + 8, fl->client, alen);
 	memcpy(key + 8 + alen, fl->server, alen);
-	return &l->tab[(size_t)(hash_bytes(l->seed, key, 8 + 2 * alen) &
+	return &l->tab[(size_t)(xb_siphash13(&l->key, key, 8 + 2 * alen) &
 				l->set_mask) * WAYS];
 }
 
@@ -137,7 +109,7 @@ xb_dns_learner_create(struct xb_dns_cache *cache, unsigned int writer,
 	l->cache = cache;
 	l->writer = writer;
 	l->set_mask = sets - 1;
-	l->seed = seed;
+	xb_siphash_key_from_seed(&l->key, seed);
 	return l;
 }
 

@@ -813,9 +813,10 @@ feed_tcp(struct xb_name_ctx *ctx, struct xb_name_flow *nf,
  *   1. up to QUIC_SKIP_MAX datagrams (either direction) that are not a
  *      plausible client Initial are looked past without a slot (counted in
  *      nf->skipped), so junk sent ahead of the Initial does not end the
- *      search.  Past that the flow is not QUIC: GIVE_UP, or UNNAMED on UDP
- *      port 443 (QUIC's port: a flow there that never shows an Initial
- *      hides its name);
+ *      search.  Past that the flow is not QUIC: GIVE_UP, except on UDP
+ *      port 443 (QUIC's port), where every later datagram is still looked
+ *      at with the same byte checks, so an Initial after any amount of
+ *      junk is still found;
  *   2. the first plausible client Initial takes a slot; the client's
  *      datagrams are decrypted (packets that fail authentication are
  *      skipped, the others kept) until the CRYPTO stream yields the
@@ -997,11 +998,16 @@ feed_udp(struct xb_name_ctx *ctx, struct xb_name_flow *nf,
 		if (chk == XB_QUIC_INITIAL_IMPLAUSIBLE)
 			ctx->st.quic_implausible++;
 		ctx->st.quic_skipped++;
-		if (++nf->skipped > QUIC_SKIP_MAX) {
-			if (quic_port(pi))
-				return quic_unnamed(ctx, nf, out,
-						    &ctx->st.quic_no_initial);
-			return give_up(ctx, nf, pi, dir, init_dir, now_ns, out);
+		if (nf->skipped <= QUIC_SKIP_MAX && ++nf->skipped > QUIC_SKIP_MAX) {
+			/* Not QUIC so far.  Elsewhere that ends the search;
+			 * on QUIC's port the flow keeps being looked at (a
+			 * few byte checks a datagram, no slot), so junk sent
+			 * ahead never hides a later Initial, and honest UDP
+			 * there that is not QUIC is not taken for unnamed. */
+			if (!quic_port(pi))
+				return give_up(ctx, nf, pi, dir, init_dir,
+					       now_ns, out);
+			ctx->st.quic_no_initial++;
 		}
 		return XB_NAME_MORE;
 	}

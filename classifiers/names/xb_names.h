@@ -161,7 +161,8 @@ struct xb_name_stats {
 	uint64_t quic_decrypted;     /* Initials authenticated */
 	uint64_t quic_derived;       /* key schedules run */
 	uint64_t quic_budget_denied; /* key schedules refused by the budget */
-	uint64_t quic_no_initial;    /* UDP/443, no Initial in 8 datagrams */
+	uint64_t quic_no_initial;    /* UDP/443, no Initial in 8 datagrams:
+				      * watched on */
 	uint64_t quic_truncated;     /* Initial cut by the caller */
 	uint64_t quic_no_keys;       /* keys refused (budget, per flow) */
 	uint64_t quic_beyond;        /* CRYPTO past the window */

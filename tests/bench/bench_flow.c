@@ -43,7 +43,7 @@ now_ns(void)
 static uint64_t rng_state = 0x123456789abcdefull;
 
 /* The tables' hash key (main): fixed, so runs repeat. */
-static struct xb_flow_hash_key hk;
+static struct xb_siphash_key hk;
 
 /* Deterministic runs. */
 static uint64_t
@@ -273,9 +273,9 @@ main(int argc, char **argv)
 	int rc = 0;
 
 	{
-		static const uint8_t secret[XB_FLOW_HASH_SECRET_LEN] = "bench_flow key!";
+		static const uint8_t secret[XB_SIPHASH_SECRET_LEN] = "bench_flow key!";
 
-		xb_flow_hash_key_init(&hk, secret);
+		xb_siphash_key_init(&hk, secret);
 	}
 	printf("xb_flow micro-benchmark (1 thread, bursts of %d, hash "
 	       "included)\n", BURST);

@@ -102,7 +102,7 @@ load(const char *path, struct frames *fr)
 /* One pass over the frames in order o; returns TSC cycles.  *sink keeps
  * the work. */
 /* The flow table's keyed hash, under a fixed key. */
-static struct xb_flow_hash_key hk;
+static struct xb_siphash_key hk;
 
 static uint64_t
 pass(const struct frames *fr, const uint16_t *o, int with_key, uint64_t *sink)
@@ -150,9 +150,9 @@ main(int argc, char **argv)
 	if (load(argv[1], &fr) < 0 || shuffle(&fr) < 0)
 		return 1;
 	{
-		static const uint8_t secret[XB_FLOW_HASH_SECRET_LEN] = "bench_parse key";
+		static const uint8_t secret[XB_SIPHASH_SECRET_LEN] = "bench_parse key";
 
-		xb_flow_hash_key_init(&hk, secret);
+		xb_siphash_key_init(&hk, secret);
 	}
 	for (int with_key = 0; with_key < 2; with_key++) {
 		uint64_t best = UINT64_MAX;

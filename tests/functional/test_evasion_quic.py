@@ -116,7 +116,7 @@ run_case("junk datagrams before the Initial",
 run_case("more junk than looked past, UDP/443",
          [udp_c(q.junk(120)) for _ in range(12)] + [udp_c(fin)] +
          server_answer(),
-         categories=("unnamed",))
+         name_seen=craft.FIN_NAME)
 
 # ---- coalesced packets, one failing authentication --------------------
 bad = q.hello_initial(dcid, craft.BENIGN_NAME, size=700, corrupt=True)

@@ -26,14 +26,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 
 static struct xb_flow_key keys[NKEYS];
 static uint32_t hashes[NKEYS];
-static struct xb_flow_hash_key hk;
+static struct xb_siphash_key hk;
 
 static void
 init_keys(void)
 {
-	static const uint8_t secret[XB_FLOW_HASH_SECRET_LEN] = "fuzz_flow secret";
+	static const uint8_t secret[XB_SIPHASH_SECRET_LEN] = "fuzz_flow secret";
 
-	xb_flow_hash_key_init(&hk, secret);
+	xb_siphash_key_init(&hk, secret);
 	for (unsigned int i = 0; i < NKEYS; i++) {
 		struct xb_pkt_info pi;
 		uint8_t dir;

@@ -28,12 +28,12 @@ case $target in
 parse) srcs="$cls/packet/xb_parse.c" ;;
 csv) srcs="$cls/common/xb_csv.c $cls/common/xb_table.c $cls/common/xb_errors.c $cls/common/xb_prefix.c" ;;
 names)
-	srcs=$(ls "$cls"/names/*.c)
+	srcs="$(ls "$cls"/names/*.c) $cls/common/xb_siphash.c"
 	libs=-lcrypto
 	;;
 http) srcs="$cls/names/xb_http.c $cls/names/xb_name.c" ;;
 utf8) srcs="$cls/common/xb_utf8.c" ;;
-flow) srcs="$cls/flow/xb_flow.c $cls/flow/xb_flow_hash.c $cls/flow/xb_flowmem.c" ;;
+flow) srcs="$cls/flow/xb_flow.c $cls/flow/xb_flowmem.c $cls/common/xb_siphash.c" ;;
 *)
 	echo "$0: unknown target '$target' (expected parse, csv, names, http, utf8 or flow)" >&2
 	exit 2

@@ -23,18 +23,18 @@
 #define T0 S(1000)
 
 /* The tables' hash key: fixed, so runs repeat (the data path draws one). */
-static struct xb_flow_hash_key test_hk;
+static struct xb_siphash_key test_hk;
 
 static int
 setup_hash_key(void **state)
 {
-	static const uint8_t secret[XB_FLOW_HASH_SECRET_LEN] = {
+	static const uint8_t secret[XB_SIPHASH_SECRET_LEN] = {
 		0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
 		0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
 	};
 
 	(void)state;
-	xb_flow_hash_key_init(&test_hk, secret);
+	xb_siphash_key_init(&test_hk, secret);
 	return 0;
 }
 
@@ -969,12 +969,12 @@ ref_siphash(const uint8_t key[16], const uint8_t *m, size_t len,
 		}
 		v3 ^= w;
 		for (r = 0; r < c; r++)
-			XB_FLOW_SIPROUND(v0, v1, v2, v3);
+			XB_SIPROUND(v0, v1, v2, v3);
 		v0 ^= w;
 	}
 	v2 ^= 0xff;
 	for (unsigned int r = 0; r < d; r++)
-		XB_FLOW_SIPROUND(v0, v1, v2, v3);
+		XB_SIPROUND(v0, v1, v2, v3);
 	b = v0 ^ v1 ^ v2 ^ v3;
 	return b;
 }
@@ -1054,16 +1054,16 @@ test_keyed_hash_key_and_symmetry(void **state)
 		0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
 	};
 	uint8_t other_secret[16];
-	struct xb_flow_hash_key other, rnd1, rnd2;
+	struct xb_siphash_key other, rnd1, rnd2;
 	unsigned int same_hash = 0, same_bucket = 0, i;
 	uint64_t x = 0x9e3779b97f4a7c15ull;
 
 	(void)state;
 	memcpy(other_secret, secret, 16);
 	other_secret[15] ^= 0x80; /* one bit of the secret */
-	xb_flow_hash_key_init(&other, other_secret);
-	assert_int_equal(xb_flow_hash_key_random(&rnd1), 0);
-	assert_int_equal(xb_flow_hash_key_random(&rnd2), 0);
+	xb_siphash_key_init(&other, other_secret);
+	assert_int_equal(xb_siphash_key_random(&rnd1), 0);
+	assert_int_equal(xb_siphash_key_random(&rnd2), 0);
 	assert_memory_not_equal(&rnd1, &rnd2, sizeof(rnd1));
 	for (i = 0; i < 20000; i++) {
 		struct xb_pkt_info fwd, rev;

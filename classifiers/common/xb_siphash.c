@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Keys of the flow table's keyed hash (xb_flow_hash.h): from a given
- * secret (tests) or a fresh one from the kernel (every table at start).
+ * SipHash keys (xb_siphash.h): from a given secret (tests) or a fresh one
+ * from the kernel (every table at start).
  */
-#include "xb_flow_hash.h"
+#include "xb_siphash.h"
 
 #include <errno.h>
 #include <sys/random.h>
@@ -25,8 +25,8 @@ le64(const uint8_t *p)
 }
 
 void
-xb_flow_hash_key_init(struct xb_flow_hash_key *hk,
-		      const uint8_t secret[XB_FLOW_HASH_SECRET_LEN])
+xb_siphash_key_init(struct xb_siphash_key *hk,
+		      const uint8_t secret[XB_SIPHASH_SECRET_LEN])
 {
 	uint64_t k0 = le64(secret), k1 = le64(secret + 8);
 
@@ -36,10 +36,23 @@ xb_flow_hash_key_init(struct xb_flow_hash_key *hk,
 	hk->v[3] = k1 ^ XB_SIP_C3;
 }
 
-int
-xb_flow_hash_key_random(struct xb_flow_hash_key *hk)
+void
+xb_siphash_key_from_seed(struct xb_siphash_key *hk, uint64_t seed)
 {
-	uint8_t secret[XB_FLOW_HASH_SECRET_LEN];
+	uint8_t secret[XB_SIPHASH_SECRET_LEN];
+	uint64_t k1 = seed * 0x9e3779b97f4a7c15ull;
+
+	for (int i = 0; i < 8; i++) {
+		secret[i] = (uint8_t)(seed >> (8 * i));
+		secret[8 + i] = (uint8_t)(k1 >> (8 * i));
+	}
+	xb_siphash_key_init(hk, secret);
+}
+
+int
+xb_siphash_key_random(struct xb_siphash_key *hk)
+{
+	uint8_t secret[XB_SIPHASH_SECRET_LEN];
 	size_t got = 0;
 
 	while (got < sizeof(secret)) {
@@ -52,7 +65,7 @@ xb_flow_hash_key_random(struct xb_flow_hash_key *hk)
 		}
 		got += (size_t)n;
 	}
-	xb_flow_hash_key_init(hk, secret);
+	xb_siphash_key_init(hk, secret);
 	/* The secret lives on only inside the derived state. */
 	memset(secret, 0, sizeof(secret));
 	__asm__ __volatile__("" : : "r"(secret) : "memory");
