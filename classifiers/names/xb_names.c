@@ -779,13 +779,30 @@ feed_tcp(struct xb_name_ctx *ctx, struct xb_name_flow *nf,
 		kind = K_TCP_PENDING; /* the start is still to come */
 	} else if (!start_known && !looks_like_start(payload, len) &&
 		   pi->dport != 53 && pi->sport != 53) {
-		/* Mid-stream, and not a ClientHello's start: only a name
-		 * port waits for one (a retransmitted or later segment
-		 * may still bring it). */
+		/* Mid-stream, and not a ClientHello's or request's start:
+		 * only a name port waits, a few packets and without a slot
+		 * (a flood of such flows takes none), for a segment that
+		 * starts the stream.  The lowest sequence seen is kept: a
+		 * start below it would leave bytes the server got and the
+		 * gateway did not keep. */
 		if (!is_name_port(pi->dport))
 			return give_up(ctx, nf, pi, dir, init_dir, now_ns, out);
-		kind = K_TCP_PENDING;
+		if (!(nf->flags & XB_NAME_FLOW_SEEN) ||
+		    (int32_t)(seq - nf->tcp_start) < 0)
+			nf->tcp_start = seq;
+		nf->flags |= XB_NAME_FLOW_SEEN;
+		if (++nf->skipped > XB_NAME_MIDSTREAM_PKTS) {
+			out->len = 0;
+			return unnamed(ctx, nf);
+		}
+		return XB_NAME_MORE;
 	} else {
+		if (!start_known && (nf->flags & XB_NAME_FLOW_SEEN) &&
+		    (int32_t)(nf->tcp_start - seq) > 0) {
+			/* Its continuation went by before it. */
+			out->len = 0;
+			return unnamed(ctx, nf);
+		}
 		kind = tcp_kind(pi, payload, len);
 		if (!kind) {
 			/* Not TLS, HTTP or DNS: no name expected, except on

@@ -41,7 +41,8 @@ struct xb_name_flow {
 	uint32_t tcp_start; /* sequence number of the client's first stream
 			     * byte, from its SYN or the server's SYN-ACK */
 	uint8_t flags;      /* XB_NAME_FLOW_* */
-	uint8_t skipped;    /* server payload packets before the client's */
+	uint8_t skipped;    /* packets looked past before the stream's start
+			     * (server first, mid-stream, QUIC junk) */
 	uint16_t spare;
 };
 
@@ -50,6 +51,8 @@ struct xb_name_flow {
 #define XB_NAME_FLOW_SYNACK 0x04    /* tcp_start from the server's SYN-ACK */
 #define XB_NAME_FLOW_CLIENT 0x08    /* client direction known: */
 #define XB_NAME_FLOW_CLIENT1 0x10   /* ... and it is direction 1 */
+#define XB_NAME_FLOW_SEEN 0x20      /* mid-stream: tcp_start holds the
+				     * lowest client sequence seen */
 
 /*
  * Create a per-lcore context: `slots` reassembly slots (each a little

@@ -180,6 +180,12 @@ test_tls_feed(void **state)
 		struct xb_name out;
 		int rc = XB_NAME_MORE;
 		memset(&out, 0, sizeof(out));
+		/* The handshake says where the stream starts. */
+		struct xb_pkt_info syn = tcp_pi(50000, 443, isn - 1);
+		syn.tcp_flags = 0x02;
+		assert_int_equal(xb_name_feed(ctx, &slot, &syn, 0, 0, NULL, 0, 0,
+					      &out),
+				 XB_NAME_MORE);
 		for (int k = 0; tc->order[k] >= 0 && rc == XB_NAME_MORE; k++) {
 			size_t o = (size_t)tc->order[k] * seg;
 			size_t l = o + seg > n ? n - o : seg;
@@ -201,6 +207,22 @@ test_tls_feed(void **state)
 		assert_int_equal(xb_name_active(&slot), rc != XB_NAME_MORE);
 		xb_name_release(ctx, &slot);
 	}
+	/* Without the handshake (a connection first seen mid-stream), a
+	 * ClientHello whose continuation went by first cannot be read
+	 * whole: unnamed, not a pass. */
+	uint8_t rec[4096];
+	size_t n = build_ch(rec, 0x0303, "mid.example", 1400);
+	struct xb_name_flow mid = {0};
+	struct xb_name out;
+	struct xb_pkt_info tail = tcp_pi(50001, 443, 10700),
+			   head = tcp_pi(50001, 443, 10000);
+	assert_int_equal(xb_name_feed(ctx, &mid, &tail, 0, 0, rec + 700,
+				      (uint32_t)n - 700, 0, &out),
+			 XB_NAME_MORE);
+	assert_int_equal(xb_name_feed(ctx, &mid, &head, 0, 0, rec, 700, 0,
+				      &out),
+			 XB_NAME_UNNAMED);
+	assert_false(xb_name_active(&mid));
 	xb_name_ctx_free(ctx);
 }
 
