@@ -9,6 +9,7 @@
  * Thread safety: none; one owner thread per table.
  */
 #include "xb_flow.h"
+#include "xb_flow_alloc.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -221,12 +222,6 @@ buckets_for(uint32_t capacity)
 	return next_pow2_u32(n);
 }
 
-static size_t
-round_up(size_t v, size_t a)
-{
-	return (v + a - 1) & ~(a - 1);
-}
-
 /* The FIFO of new entries: a power of two of at least capacity records. */
 static uint32_t
 probation_size(uint32_t capacity)
@@ -246,12 +241,12 @@ default_memory_entries(uint32_t capacity)
 static size_t
 table_memory(uint32_t capacity)
 {
-	return round_up(sizeof(struct xb_flow_table), 64) +
+	return xb_flow_round_up(sizeof(struct xb_flow_table), 64) +
 	       (size_t)buckets_for(capacity) * sizeof(struct xb_flow_bucket) +
 	       (size_t)capacity * sizeof(struct xb_flow) +
 	       (size_t)capacity * XB_FLOW_SIDE_BYTES +
-	       round_up((size_t)capacity * sizeof(uint32_t), 64) +
-	       round_up((size_t)probation_size(capacity) * sizeof(uint32_t),
+	       xb_flow_round_up((size_t)capacity * sizeof(uint32_t), 64) +
+	       xb_flow_round_up((size_t)probation_size(capacity) * sizeof(uint32_t),
 			64);
 }
 
@@ -274,25 +269,6 @@ side_clear(struct xb_flow_table *t, uint32_t idx)
 	memset(side + XB_FLOW_NAME_MAX, 0, XB_FLOW_EXT_BYTES);
 }
 
-static void *
-default_zalloc(size_t size, size_t align, void *arg)
-{
-	void *p;
-
-	(void)arg;
-	p = aligned_alloc(align, round_up(size, align));
-	if (p != NULL)
-		memset(p, 0, size);
-	return p;
-}
-
-static void
-default_free(void *p, void *arg)
-{
-	(void)arg;
-	free(p);
-}
-
 struct xb_flow_table *
 xb_flow_table_create(const struct xb_flow_table_params *p)
 {
@@ -309,8 +285,8 @@ xb_flow_table_create(const struct xb_flow_table_params *p)
 		errno = EINVAL;
 		return NULL;
 	}
-	za = p->zalloc ? p->zalloc : default_zalloc;
-	fr = p->free ? p->free : default_free;
+	za = p->zalloc ? p->zalloc : xb_flow_default_zalloc;
+	fr = p->free ? p->free : xb_flow_default_free;
 
 	t = za(sizeof(*t), 64, p->alloc_arg);
 	if (t == NULL) {
@@ -330,10 +306,10 @@ xb_flow_table_create(const struct xb_flow_table_params *p)
 			p->alloc_arg);
 	t->names = za((size_t)p->capacity * XB_FLOW_SIDE_BYTES, 64,
 		      p->alloc_arg);
-	t->free_stack = za(round_up((size_t)p->capacity * sizeof(uint32_t),
+	t->free_stack = za(xb_flow_round_up((size_t)p->capacity * sizeof(uint32_t),
 				    64), 64, p->alloc_arg);
 	t->prob_mask = probation_size(p->capacity) - 1;
-	t->probation = za(round_up(((size_t)t->prob_mask + 1) *
+	t->probation = za(xb_flow_round_up(((size_t)t->prob_mask + 1) *
 					   sizeof(uint32_t), 64),
 			  64, p->alloc_arg);
 	if (p->memory_entries != XB_FLOW_MEMORY_NONE) {
@@ -723,7 +699,6 @@ xb_flow_insert_ex(struct xb_flow_table *t, const struct xb_flow_key *key,
 	f->key = *key;
 	f->first_ns = now_ns;
 	f->last_ns = now_ns;
-	f->name_slot = XB_FLOW_NO_SLOT;
 	f->burst = t->h.burst;
 	side_clear(t, idx);
 	t->inserts++;
@@ -815,7 +790,6 @@ xb_flow_restart_if_idle_slow(struct xb_flow_table *t, struct xb_flow *f,
 	f->key = key;
 	f->first_ns = now_ns;
 	f->last_ns = now_ns;
-	f->name_slot = XB_FLOW_NO_SLOT;
 	f->burst = pin;
 	side_clear(t, idx);
 	t->inserts++;

@@ -132,7 +132,8 @@ struct xb_flow {
 	uint64_t first_ns;    /* first packet, ns */
 	uint64_t packets[2];  /* per direction (dir of xb_flow_key_from_pkt) */
 	uint64_t bytes[2];    /* frame bytes per direction */
-	uint32_t name_slot;   /* owned by the name extractor (xb_name_*) */
+	uint32_t spare32;     /* free (the name extractor's state is in
+			       * the side array: xb_flow_ext) */
 	uint8_t init_dir;     /* direction of the first packet seen */
 	uint8_t name_state;   /* owned by the name extractor */
 	uint8_t name_source;  /* owned by the name extractor */
@@ -333,8 +334,8 @@ enum xb_flow_class xb_flow_class(const struct xb_flow_table *t,
  * packets of one new flow in the same burst both missed) that entry is
  * returned and nothing is created: the caller tells a fresh entry by
  * generation == 0 / no packets yet.  Otherwise the new entry has its key,
- * first_ns = last_ns = now_ns, name_slot = XB_FLOW_NO_SLOT, an empty name,
- * everything else zero; it is pinned for the current burst.
+ * first_ns = last_ns = now_ns, an empty name and zeroed caller state
+ * (xb_flow_ext), everything else zero; it is pinned for the current burst.
  *
  * When room is short it evicts exactly one flow (end_fn(EVICTED) first),
  * preferring by class (xb_flow_class at now_ns), then the least recent

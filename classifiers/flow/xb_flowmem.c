@@ -6,6 +6,7 @@
  * Thread safety: none; one owner thread.
  */
 #include "xb_flowmem.h"
+#include "xb_flow_alloc.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -56,12 +57,6 @@ round_entries(uint32_t n)
 	return e;
 }
 
-static size_t
-round_up(size_t v, size_t a)
-{
-	return (v + a - 1) & ~(a - 1);
-}
-
 size_t
 xb_flowmem_memory(uint32_t entries)
 {
@@ -70,29 +65,10 @@ xb_flowmem_memory(uint32_t entries)
 	if (entries == 0 || entries > XB_FLOWMEM_MAX_ENTRIES)
 		return 0;
 	e = round_entries(entries);
-	return round_up(sizeof(struct xb_flowmem), 64) +
-	       round_up((size_t)e / XB_FLOWMEM_WAYS *
+	return xb_flow_round_up(sizeof(struct xb_flowmem), 64) +
+	       xb_flow_round_up((size_t)e / XB_FLOWMEM_WAYS *
 				sizeof(struct xb_flowmem_set), 64) +
 	       (size_t)e * sizeof(struct xb_flowmem_entry);
-}
-
-static void *
-default_zalloc(size_t size, size_t align, void *arg)
-{
-	void *p;
-
-	(void)arg;
-	p = aligned_alloc(align, round_up(size, align));
-	if (p != NULL)
-		memset(p, 0, size);
-	return p;
-}
-
-static void
-default_free(void *p, void *arg)
-{
-	(void)arg;
-	free(p);
 }
 
 struct xb_flowmem *
@@ -110,8 +86,8 @@ xb_flowmem_create(const struct xb_flowmem_params *p)
 		errno = EINVAL;
 		return NULL;
 	}
-	za = p->zalloc ? p->zalloc : default_zalloc;
-	fr = p->free ? p->free : default_free;
+	za = p->zalloc ? p->zalloc : xb_flow_default_zalloc;
+	fr = p->free ? p->free : xb_flow_default_free;
 	m = za(sizeof(*m), 64, p->alloc_arg);
 	if (m == NULL) {
 		errno = ENOMEM;
@@ -127,7 +103,7 @@ xb_flowmem_create(const struct xb_flowmem_params *p)
 	m->entries_n = e;
 	m->set_mask = nsets - 1;
 	m->set_shift = 32 - bits; /* bits >= 4: MIN_ENTRIES / WAYS sets */
-	m->sets = za(round_up((size_t)nsets * sizeof(struct xb_flowmem_set),
+	m->sets = za(xb_flow_round_up((size_t)nsets * sizeof(struct xb_flowmem_set),
 			      64), 64, p->alloc_arg);
 	m->entries = za((size_t)e * sizeof(struct xb_flowmem_entry), 64,
 			p->alloc_arg);

@@ -27,8 +27,6 @@
 #include "xb_name.h"
 #include "xb_parse.h"
 
-#define XB_NAME_SLOT_NONE UINT32_MAX
-
 struct xb_name_ctx;
 
 /*

@@ -282,7 +282,7 @@ test_touch(void **state)
 	assert_non_null(f);
 	assert_int_equal(f->first_ns, T0);
 	assert_int_equal(f->last_ns, T0);
-	assert_int_equal(f->name_slot, XB_FLOW_NO_SLOT);
+	assert_string_equal(xb_flow_name(t, f), "");
 	assert_int_equal(f->generation, 0);
 	/* the caller's verdict starts zeroed */
 	assert_true(is_zero(&f->verdict, sizeof(f->verdict)));
