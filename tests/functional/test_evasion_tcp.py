@@ -150,6 +150,20 @@ def ech_no_sni(c, sni):
             after(c))
 
 
+@case("ECH behind a provider's cover name", cats=("unnamed",),
+      benign_passes=False)
+def ech_cover_name(c, sni):
+    return (c.handshake() +
+            [c.client(craft.client_hello("cloudflare-ech.com", ech=True))] +
+            after(c))
+
+
+@case("GREASE-like ECH beside the real name", cats=("finance",))
+def ech_grease(c, sni):
+    return (c.handshake() + [c.client(craft.client_hello(sni, ech=True))] +
+            after(c))
+
+
 @case("broken ClientHello (extension length past the end)",
       cats=("unnamed",), benign_passes=False)
 def broken(c, sni):
