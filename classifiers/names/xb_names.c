@@ -52,8 +52,6 @@ struct slot {
 	uint8_t kind;
 	int8_t dir;       /* direction whose bytes are reassembled */
 	uint8_t phase;    /* enum slot_phase */
-	uint8_t pkts_all; /* payload packets, both directions */
-	uint8_t shifted;  /* window moved to an older segment */
 	uint8_t midstream; /* start of the stream not known (no SYN seen) */
 	uint16_t big;     /* big buffer index + 1, 0: none */
 	uint32_t bytes;   /* stream bytes taken in: the budget */
@@ -145,8 +143,6 @@ slot_alloc(struct xb_name_ctx *ctx, struct xb_name_flow *nf)
 	s->kind = 0;
 	s->dir = -1;
 	s->phase = P_SEEK;
-	s->pkts_all = 0;
-	s->shifted = 0;
 	s->midstream = 0;
 	s->bytes = 0;
 	s->base_seq = 0;
@@ -613,20 +609,14 @@ stream_put(struct xb_name_ctx *ctx, struct xb_name_flow *nf, struct slot *s,
 	   struct xb_name *out)
 {
 	if (off < 0) {
-		/* Older than the first segment kept: only a stream whose
-		 * start was never seen moves its window back. */
-		if (s->phase == P_SEEK && s->kind == K_TCP_PENDING &&
-		    -off < XB_NAME_BUF && xb_reasm_shift(&s->r, (uint32_t)-off)) {
-			s->base_seq -= (uint32_t)-off;
-			s->shifted = 1;
-			off = 0;
-		} else if (off + len <= 0) {
-			return XB_NAME_MORE; /* before the stream: nothing */
-		} else {
-			payload += -off;
-			len -= (uint32_t)-off;
-			off = 0;
-		}
+		/* Before the stream's start (the handshake's, or the segment
+		 * a mid-stream flow began with): the server discards those
+		 * bytes as old, so they never count. */
+		if (off + len <= 0)
+			return XB_NAME_MORE;
+		payload += -off;
+		len -= (uint32_t)-off;
+		off = 0;
 	}
 	if (s->phase == P_VERIFY && off >= s->verify_end)
 		return XB_NAME_MORE; /* past the name-bearing bytes */
@@ -678,16 +668,7 @@ stream_put(struct xb_name_ctx *ctx, struct xb_name_flow *nf, struct slot *s,
 	if (pre == 0)
 		return XB_NAME_MORE;
 	if (s->kind == K_TCP_PENDING) {
-		/* Offset 0 is the stream's start once the handshake said so
-		 * or an older segment moved the window.  A connection first
-		 * seen mid-stream gets a few packets for a start that came
-		 * out of order; what passes meanwhile is bounded. */
-		if (s->midstream && !s->shifted &&
-		    !looks_like_start(s->r.data, pre)) {
-			if (++s->pkts_all > XB_NAME_MIDSTREAM_PKTS)
-				return unnamed(ctx, nf);
-			return XB_NAME_MORE;
-		}
+		/* Offset 0, the handshake's start, has arrived. */
 		s->kind = (uint8_t)tcp_kind(pi, s->r.data, pre);
 		if (!s->kind)
 			return s->midstream || is_name_port(pi->dport)

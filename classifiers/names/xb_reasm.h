@@ -137,27 +137,4 @@ xb_reasm_same(const struct xb_reasm *r, uint64_t off, const uint8_t *p,
 	return off + len <= r->prefix && memcmp(r->data + off, p, len) == 0;
 }
 
-/* Move everything `delta` bytes up (a segment older than the current base
- * arrived).  Returns false when data would fall off the window. */
-static inline bool
-xb_reasm_shift(struct xb_reasm *r, uint32_t delta)
-{
-	if (delta == 0)
-		return true;
-	if ((uint64_t)r->high + delta > r->cap)
-		return false;
-	memmove(r->data + delta, r->data, r->high);
-	uint32_t old_high = r->high;
-	for (uint32_t i = old_high; i-- > 0;) {
-		bool set = r->bits[i >> 5] & (1u << (i & 31));
-		uint32_t j = i + delta;
-		r->bits[i >> 5] &= ~(1u << (i & 31));
-		if (set)
-			r->bits[j >> 5] |= 1u << (j & 31);
-	}
-	r->high = old_high + delta;
-	r->prefix = 0; /* bytes [0, delta) are missing until put() fills them */
-	return true;
-}
-
 #endif /* XB_REASM_H */

@@ -134,6 +134,16 @@ def tail_looks_http(c, sni):
     return c.handshake() + [tail, head] + after(c)
 
 
+@case("a decoy ClientHello placed before the handshake's start",
+      cats=("finance",))
+def decoy_before_start(c, sni):
+    decoy = craft.client_hello(craft.BENIGN_NAME)
+    before = craft.tcp(c.c, c.s, c.cp, c.sp, c.cisn + 1 - len(decoy),
+                       c.sisn + 1, PSH | ACK, decoy)
+    return (c.handshake() + [before, c.client(craft.client_hello(sni))] +
+            after(c))
+
+
 @case("ClientHello on port 8443", cats=("finance",), port=8443)
 def port_8443(c, sni):
     return c.handshake() + [c.client(craft.client_hello(sni))] + after(c)
