@@ -1196,6 +1196,38 @@ classify_new(struct xb_worker *w, const struct xb_ruleset *rs,
 }
 
 /*
+ * The verdict packet i of the burst (m: its mbuf, or the datagram
+ * reassembled from it) is enforced under, once its flow has been
+ * touched: the flow's, after what the packet may change in it (its name
+ * from the first payload packets, a DNS answer learnt, the policy decided
+ * again once it lapses), or one of its own (*own) when the flow table
+ * could not take the flow this burst.
+ */
+static __rte_always_inline const struct xb_flow_verdict *
+packet_verdict(struct xb_worker *w, const struct xb_ruleset *rs,
+	       enum xb_role_hint role, const struct xb_ip_burst *b,
+	       uint16_t i, struct rte_mbuf *m, struct xb_flow_verdict *own)
+{
+	const struct xb_pkt_info *pi = &b->info[i];
+	struct xb_flow *f = b->flows[i];
+	uint64_t now = b->times[i];
+
+	if (unlikely(f == NULL)) {
+		/* No room in the flow table for this burst. */
+		stateless_verdict(w, rs, pi, role, now, own);
+		return own;
+	}
+	if (unlikely(!(f->flags & XB_FF_NAME_DONE)))
+		extract_name(w, rs, f, pi, b->dirs[i], m, now);
+	if (unlikely(pi->sport == 53 || pi->dport == 53))
+		learn_dns(w, rs, f, pi, b->dirs[i], role, m, now);
+	if (unlikely(now >= f->verdict.valid_until_ns))
+		/* approval expired */
+		decide_policy(w, rs, f, now, true);
+	return &f->verdict;
+}
+
+/*
  * enforce_burst's step for a datagram reassembled from fragments (packet
  * i of b): the same steps as for one packet, on the datagram (names, the
  * verdict), with the flow's counters, the policy's and the bill's counted
@@ -1226,17 +1258,8 @@ enforce_datagram(struct xb_worker *w, const struct xb_rxq *q,
 		for (unsigned int k = 0; k < n; k++)
 			xb_flow_touch(f, b->dirs[i], rte_pktmbuf_pkt_len(orig[k]),
 				      pi->tcp_flags, now);
-		if (!(f->flags & XB_FF_NAME_DONE))
-			extract_name(w, rs, f, pi, b->dirs[i], r, now);
-		if (pi->sport == 53 || pi->dport == 53)
-			learn_dns(w, rs, f, pi, b->dirs[i], role, r, now);
-		if (now >= f->verdict.valid_until_ns)
-			decide_policy(w, rs, f, now, true);
-		v = &f->verdict;
-	} else {
-		stateless_verdict(w, rs, pi, role, now, &own);
-		v = &own;
 	}
+	v = packet_verdict(w, rs, role, b, i, r, &own);
 	action = v->action;
 	dscp = v->dscp;
 	why = enforce(w, rs, cnt, NULL, pi, v, n, bytes, now);
@@ -1290,19 +1313,8 @@ enforce_burst(struct xb_worker *w, const struct xb_rxq *q,
 		if (likely(f != NULL)) {
 			f->flags &= (uint8_t)~XB_FF_SEEN;
 			xb_flow_touch(f, b->dirs[i], len, pi->tcp_flags, now);
-			if (unlikely(!(f->flags & XB_FF_NAME_DONE)))
-				extract_name(w, rs, f, pi, b->dirs[i], m, now);
-			if (unlikely(pi->sport == 53 || pi->dport == 53))
-				learn_dns(w, rs, f, pi, b->dirs[i], role, m, now);
-			if (unlikely(now >= f->verdict.valid_until_ns))
-				/* approval expired */
-				decide_policy(w, rs, f, now, true);
-			v = &f->verdict;
-		} else {
-			/* No room in the flow table for this burst. */
-			stateless_verdict(w, rs, pi, role, now, &own);
-			v = &own;
 		}
+		v = packet_verdict(w, rs, role, b, i, m, &own);
 		/* Read before enforce's stores, which may alias it. */
 		action = v->action;
 		why = enforce(w, rs, cnt, m, pi, v, 1, len, now);
