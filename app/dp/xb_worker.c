@@ -1421,6 +1421,8 @@ publish_flow_stats(struct xb_worker *w)
 	w->c.flows_refused = st.insert_refused;
 	w->c.flows_remembered = st.remembered;
 	w->c.flows_forgotten = st.memory_replaced + st.memory_expired;
+	w->c.flows_live = st.in_use;
+	w->c.flows_capacity = st.capacity;
 }
 
 int
