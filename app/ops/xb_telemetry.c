@@ -106,6 +106,21 @@ dict_str(struct rte_tel_data *d, const char *k, const char *v)
 	rte_tel_data_add_dict_string(d, k, buf);
 }
 
+/* Append e to a list reply d: DPDK 22.11 arrays hold only arrays of
+ * scalars, so a list of dicts is a dict keyed "0", "1", ... in order
+ * (names stay values inside each entry). */
+static int
+list_add(struct rte_tel_data *d, struct rte_tel_data *e, unsigned int *n)
+{
+	char key[16];
+
+	snprintf(key, sizeof(key), "%u", *n);
+	if (rte_tel_data_add_dict_container(d, key, e, 0) < 0)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
 static void
 live_tallies(struct xb_tally t[3])
 {
@@ -142,6 +157,7 @@ tally_dict(const struct xb_tally *t, bool bytes)
 static int
 cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	unsigned int listed = 0;
 	static const char *const dims[3] = {"country", "category", "tenant"};
 	struct xb_counters s;
 	struct xb_tally t[3];
@@ -172,7 +188,7 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		 * values, never keys (they would be renamed). */
 		unsigned int n = 0;
 
-		rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
+		rte_tel_data_start_dict(d);
 		for (unsigned int i = 0; i < t[only].n && n < NAMED_MAX; i++) {
 			struct rte_tel_data *e;
 
@@ -185,7 +201,7 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 			dict_str(e, dims[only], t[only].e[i].name);
 			rte_tel_data_add_dict_u64(e, "packets", t[only].e[i].packets);
 			rte_tel_data_add_dict_u64(e, "bytes", t[only].e[i].bytes);
-			if (rte_tel_data_add_array_container(d, e, 0) < 0) {
+			if (list_add(d, e, &listed) < 0) {
 				rte_tel_data_free(e);
 				break;
 			}
@@ -584,9 +600,10 @@ cmd_status(const char *cmd, const char *params, struct rte_tel_data *d)
 static int
 cmd_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	unsigned int listed = 0;
 	(void)cmd;
 	(void)params;
-	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
+	rte_tel_data_start_dict(d);
 	for (unsigned int i = 0; i < tel_app->nworkers && i < NAMED_MAX; i++) {
 		const struct xb_counters *c = &tel_app->workers[i]->c;
 		struct rte_tel_data *e = rte_tel_data_alloc();
@@ -610,7 +627,7 @@ cmd_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(e, "flows_new", rd64(&c->flows_new));
 		rte_tel_data_add_dict_u64(e, "tsc_hz", tel_app->tsc_hz);
 		rte_tel_data_add_dict_u64(e, "tsc", rte_rdtsc());
-		if (rte_tel_data_add_array_container(d, e, 0) < 0) {
+		if (list_add(d, e, &listed) < 0) {
 			rte_tel_data_free(e);
 			break;
 		}
@@ -622,9 +639,10 @@ cmd_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 static int
 cmd_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	unsigned int listed = 0;
 	(void)cmd;
 	(void)params;
-	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
+	rte_tel_data_start_dict(d);
 	for (unsigned int p = 0; p < tel_app->nports && p < XB_MAX_PORTS; p++) {
 		const struct xb_port_info *pi = &tel_app->ports[p];
 		struct rte_eth_stats st;
@@ -649,7 +667,7 @@ cmd_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(e, "rx_errors", st.ierrors);
 		rte_tel_data_add_dict_u64(e, "tx_errors", st.oerrors);
 		rte_tel_data_add_dict_u64(e, "rx_nombuf", st.rx_nombuf);
-		if (rte_tel_data_add_array_container(d, e, 0) < 0) {
+		if (list_add(d, e, &listed) < 0) {
 			rte_tel_data_free(e);
 			break;
 		}
@@ -705,6 +723,7 @@ over_quota_text(const struct xb_tenant *t, char *buf, size_t len)
 static int
 cmd_tenants(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	unsigned int listed = 0;
 	const struct xb_ruleset *rs;
 	uint32_t month;
 	int rc;
@@ -716,7 +735,7 @@ cmd_tenants(const char *cmd, const char *params, struct rte_tel_data *d)
 		return rc;
 	rs = xb_rules_active();
 	month = xb_billing_current(tel_app);
-	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
+	rte_tel_data_start_dict(d);
 	for (unsigned int i = 0; rs != NULL && i < rs->ntenants && i < NAMED_MAX;
 	     i++) {
 		const struct xb_tenant *t = xb_tenants_get(rs->tenants, i);
@@ -756,7 +775,7 @@ cmd_tenants(const char *cmd, const char *params, struct rte_tel_data *d)
 					     t->quota_bytes > 0 && left == 0
 						     ? "yes" : "no");
 		rte_tel_data_add_dict_string(e, "over_quota_action", oq);
-		if (rte_tel_data_add_array_container(d, e, 0) < 0) {
+		if (list_add(d, e, &listed) < 0) {
 			rte_tel_data_free(e);
 			break;
 		}
@@ -776,6 +795,7 @@ cmd_tenants(const char *cmd, const char *params, struct rte_tel_data *d)
 static int
 cmd_meters(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	unsigned int listed = 0;
 	const struct xb_ruleset *rs;
 	const char *only = NULL;
 	unsigned int n = 0;
@@ -791,7 +811,7 @@ cmd_meters(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (rc < 0)
 		return rc;
 	rs = xb_rules_active();
-	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
+	rte_tel_data_start_dict(d);
 	for (uint32_t m = 0; rs != NULL && rs->meters != NULL &&
 			     m < rs->meters->n_instances && n < METERS_MAX;
 	     m++) {
@@ -850,7 +870,7 @@ cmd_meters(const char *cmd, const char *params, struct rte_tel_data *d)
 			snprintf(key, sizeof(key), "%s_bytes", colour[c]);
 			rte_tel_data_add_dict_u64(e, key, sum[c].bytes);
 		}
-		if (rte_tel_data_add_array_container(d, e, 0) < 0) {
+		if (list_add(d, e, &listed) < 0) {
 			rte_tel_data_free(e);
 			break;
 		}
