@@ -314,9 +314,11 @@ xb_ruleset_build(const struct xb_ruleset_params *p, struct xb_errors *errs)
 					    p->socket_id);
 		c->usage.cells[1] = zcalloc(rs->nusage, sizeof(struct xb_pkt_bytes),
 					    p->socket_id);
+		c->meter_colors = zcalloc(rs->meters->n_instances + 1,
+					  sizeof(*c->meter_colors), p->socket_id);
 		if (c->by_country == NULL || c->by_category == NULL ||
 		    c->by_tenant == NULL || c->usage.cells[0] == NULL ||
-		    c->usage.cells[1] == NULL) {
+		    c->usage.cells[1] == NULL || c->meter_colors == NULL) {
 			xb_errors_add(errs, "ruleset", 0,
 				      "out of memory for counters");
 			goto out;
@@ -346,6 +348,7 @@ xb_ruleset_free(struct xb_ruleset *rs)
 		rte_free(rs->counters[w].by_tenant);
 		rte_free(rs->counters[w].usage.cells[0]);
 		rte_free(rs->counters[w].usage.cells[1]);
+		rte_free(rs->counters[w].meter_colors);
 	}
 	xb_meter_set_free(rs->meters);
 	xb_quota_free(rs->quota);

@@ -87,6 +87,9 @@ struct xb_ruleset_counters {
 	struct xb_pkt_bytes *by_category; /* [ncategories] */
 	struct xb_pkt_bytes *by_tenant;   /* [ntenants] */
 	struct xb_usage_slots usage;
+	/* What each meter instance decided, by colour (enum xb_color), for
+	 * xbgwctl meters and Prometheus: [meters->n_instances][3]. */
+	struct xb_pkt_bytes (*meter_colors)[3];
 };
 
 /* Value bits in the "local" LPM (home_net + tenant prefixes in one FIB). */
