@@ -159,7 +159,9 @@ emit(struct reader *r, xb_capfile_frame_fn fn, void *ctx, uint32_t linktype,
 		.caplen = caplen,
 		.wire_len = wire_len < caplen ? caplen : wire_len,
 		.ts_ns = ts_ns,
-		.data = data,
+		/* Never NULL, even for an empty first frame (no buffer yet):
+		 * callers may do pointer arithmetic on it. */
+		.data = data != NULL ? data : (const uint8_t *)"",
 	};
 
 	r->last_ts = ts_ns;
