@@ -28,7 +28,6 @@ libbpf1
 libpcap0.8
 libssl3
 libsystemd0
-libbsd0
 libc6
 logrotate
 "
