@@ -37,7 +37,7 @@ import time
 import xbtest
 
 F = xbtest.begin(needs=("root", "dpkg-buildpackage", "dh", "mmdebstrap",
-                        "unshare", "git"))
+                        "unshare"))
 SUITE = "bookworm"
 SOURCES = "/etc/apt/sources.list.d/debian.sources"
 CACHE = os.environ.get("XBGW_PACKAGE_CACHE",
@@ -66,8 +66,15 @@ work = xbtest.tmpdir("package")
 # 1. Build, on a copy of the files git knows (no build directories).
 t0 = time.time()
 src = os.path.join(work, "xbgw-" + version)
-files = run(["git", "-C", xbtest.SRC, "ls-files", "-z", "--cached",
-             "--others", "--exclude-standard"], "git ls-files").split("\0")
+if os.path.exists(os.path.join(xbtest.SRC, ".git")):
+    files = run(["git", "-C", xbtest.SRC, "ls-files", "-z", "--cached",
+                 "--others", "--exclude-standard"],
+                "git ls-files").split("\0")
+else:  # an unpacked source tarball: everything but build directories
+    files = [os.path.relpath(os.path.join(d, f), xbtest.SRC)
+             for d, dirs, fs in os.walk(xbtest.SRC)
+             if not os.path.relpath(d, xbtest.SRC).startswith("build")
+             for f in fs]
 for f in files:
     if not f or not os.path.lexists(os.path.join(xbtest.SRC, f)):
         continue
@@ -107,7 +114,8 @@ want = ["/usr/bin/xbgw", "/usr/share/xbgw/xbgw_xdp.o",
         "/usr/share/man/man1/xbgw-gen.1.gz", "/usr/bin/xbgw-gen",
         "/usr/share/bash-completion/completions/xbgw",
         "/usr/share/bash-completion/completions/xbgwctl",
-        "/usr/share/doc/xbgw/copyright", "/usr/share/doc/xbgw/DEPLOY.md"]
+        "/usr/share/doc/xbgw/copyright", "/usr/share/doc/xbgw/DEPLOY.md",
+        "/usr/share/doc/xbgw/README.md"]
 want += ["/etc/xbgw/" + t for t in tables]
 want += ["/usr/share/xbgw/geo/" + g
          for g in os.listdir(os.path.join(xbtest.REPO_CONF, "geo"))]
