@@ -70,7 +70,10 @@ help_opts = {o for line in p.stdout.splitlines()
              if re.match(r"\s+-", line)
              for o in re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", line)}
 F.check(len(help_opts) >= 15, "xbgw --help lists only %r" % help_opts)
-after = set(complete(["xbgw", "--", "--"]))
+# --explain's own options are offered once --explain is on the line.
+after = set(complete(["xbgw", "--", "--"])) | set(complete(
+    ["xbgw", "--", "--explain", "tcp", "10.0.0.1", "1.2.3.4", "5", "443",
+     "--"]))
 for o in sorted(help_opts):
     F.check(o in after, "xbgw -- %s is not offered" % o)
 F.check("-c" in set(complete(["xbgw", "--", "-"])), "xbgw -- -c not offered")
