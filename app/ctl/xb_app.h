@@ -48,6 +48,7 @@ struct xb_options {
 	const char *events_anchor[16]; /* --events-anchor SEQ:HASH|FILE */
 	unsigned int nevents_anchor;
 	int progress;        /* -1 auto (tty), 0 off, 1 on */
+	bool cluster_init;   /* --cluster-init */
 };
 
 struct xb_app {
@@ -76,6 +77,7 @@ struct xb_app {
 	FILE *flow_log;
 	uint64_t flows_logged;
 	struct xb_billing *billing;  /* app/ctl/xb_billing.c */
+	struct xb_cluster *cluster;  /* app/ctl/xb_cluster.c; NULL: alone */
 	/* Hook for the event log: a tenant has just spent its quota. */
 	void (*on_quota_crossed)(struct xb_app *app, const struct xb_tenant *t,
 				 uint32_t month);
