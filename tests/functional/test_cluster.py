@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Several gateways as one channel (issue 18), against a real PostgreSQL
+15 started here (pgtest.py):
+
+- --cluster-init: applies config/cluster.sql, twice without harm (exit
+  0); no [cluster] section is a config error (1); an unreachable server
+  a runtime failure (3).
+- Three gateways share a 1 GB block tenant; two carry its traffic, one of
+  them with a tenants.csv that differs (a comment): the quota is cut
+  within Q + gateways x workers x 1514 and no lower than Q minus what
+  sits in the other gateways' last grants; every gateway forwarded at
+  most what PostgreSQL granted it (+ one frame per worker); the mismatch
+  is reported.  The third gateway is killed (-9) mid-run and restarted:
+  its old reservation is closed, and after all stop the ledger equals
+  every gateway's usage files exactly.
+- PostgreSQL stopped (-m immediate) and started again during a run: the
+  gateway reports it unreachable and back, the terminate tenant stays
+  within what was granted, the continue tenant within grants plus its
+  allowance, and the ledger reconciles exactly.
+"""
+import csv
+import glob
+import os
+import signal
+import subprocess
+import time
+
+import pcapgen
+import pgtest
+import xbtest
+
+F = xbtest.begin()
+if not pgtest.available():
+    xbtest.skip("PostgreSQL 15 not installed (scripts/install-deps.sh installs postgresql-15)")
+tmp = xbtest.tmpdir("cluster")
+pg = pgtest.Postgres(tmp)
+QUOTA = 10**9
+FRAME = 1514
+GRANT_MAX = 20 * 10**6
+
+TABLES = {
+    "tenants": "tenant,name,class,quota_gb,over_quota\n"
+               "blocked,Blocked Co,sme,1,block\nbig,Big Co,enterprise,1,block\n"
+               "free,Free Co,sme,0,notify\n",
+    "tenant_prefixes": "prefix,tenant\n10.1.0.0/16,blocked\n10.2.0.0/16,free\n10.3.0.0/16,big\n",
+    "categories": "category,name,list\nweb,Web,general\n",
+    "qos": "country,category,tenant_class,action,tc,cir_kbps,cbs_bytes,pir_kbps,pbs_bytes,dscp\n"
+           "*,*,*,channel,0,*,*,*,*,*\n",
+    "bands": "band,start,end\nall,00:00,00:00\n",
+    "tariffs": "tenant_class,country,category,band,price_per_gb,currency\n*,*,*,*,1,USD\n",
+}
+
+
+def gateway_conf(name, dsn, tables=TABLES, extra=""):
+    state = os.path.join(tmp, "state-" + name)
+    return xbtest.own_config(tables, extra=(
+        "[state]\ndir = %s\n[events]\nfile = %s/events.jsonl\n"
+        "[cluster]\ndsn = %s\ngateway = %s\ngrant_max = %d\n"
+        "on_unreachable = sme:terminate,enterprise:continue:50000000\n%s"
+        % (state, state, dsn, name, GRANT_MAX, extra)))[0], state
+
+
+def capture(name, t0, prefixes, n=1000):
+    frames = []
+    for i in range(n):
+        for k, p in enumerate(prefixes):
+            frames.append((t0 + i * 1000 + k * 100,
+                           pcapgen.udp_frame("%s.%d" % (p, 1 + i % 200), "8.8.8.8",
+                                             1000 + i, 443, size=FRAME)))
+    return pcapgen.write_pcap(os.path.join(tmp, name), frames)
+
+
+def start(conf, cap, args):
+    stats = os.path.join(tmp, "stats-%d.json" % time.monotonic_ns())
+    p = xbtest.spawn_xbgw(["-c", conf, "--replay", cap, "--no-progress", "--clock", "capture",
+                           "--stats-json", stats] + args)
+    return p, stats
+
+
+def files_usage(state):
+    """{(tenant, month): bytes} of a gateway's usage files."""
+    out = {}
+    for path in glob.glob(os.path.join(state, "usage-*.csv")):
+        with open(path) as f:
+            for row in csv.reader(l for l in f if not l.startswith("#")):
+                if row[0] == "month":
+                    continue
+                key = (row[1], int(row[0].replace("-", "")))
+                out[key] = out.get(key, 0) + int(row[6])
+    return out
+
+
+def ledger(gateway):
+    rows = pg.sql("SELECT tenant, month, sum(bytes) FROM xb_ledger WHERE gateway = '%s' "
+                  "GROUP BY tenant, month" % gateway)
+    return {(t, int(m)): int(b) for t, m, b in (l.split("|") for l in rows.splitlines() if l)}
+
+
+def granted(gateway, tenant):
+    return int(pg.sql("SELECT COALESCE(sum(granted), 0) FROM xb_grants WHERE gateway = '%s' "
+                      "AND tenant = '%s'" % (gateway, tenant)))
+
+
+def tenant_bytes(state, tenant):
+    return sum(b for (t, _), b in files_usage(state).items() if t == tenant)
+
+
+# --- --cluster-init -----------------------------------------------------
+conf1, state1 = gateway_conf("gw1", pg.dsn)
+for i in range(2):
+    p = xbtest.run_xbgw(["-c", conf1, "--cluster-init"], check=False)
+    F.check(p.returncode == 0, "--cluster-init #%d: exit %d: %s" % (i + 1, p.returncode, p.stderr))
+F.check(pg.sql("SELECT count(*) FROM xb_schema") == "1", "schema version recorded once")
+plain, _ = xbtest.own_config(TABLES)
+p = xbtest.run_xbgw(["-c", plain, "--cluster-init"], check=False)
+F.check(p.returncode == 1 and "no [cluster]" in p.stderr,
+        "--cluster-init without [cluster]: exit %d %s" % (p.returncode, p.stderr))
+bad, _ = gateway_conf("gwx", "host=%s/nowhere dbname=postgres user=xbgw" % tmp)
+p = xbtest.run_xbgw(["-c", bad, "--cluster-init"], check=False)
+F.check(p.returncode == 3 and "cannot connect" in p.stderr,
+        "--cluster-init, server unreachable: exit %d %s" % (p.returncode, p.stderr))
+
+# --- three gateways, a shared quota, a kill -9, a ruleset mismatch -----
+T0 = 1800000000 * 10**9
+cap_both = capture("both.pcap", T0, ["10.1.0", "10.2.0"])
+cap_free = capture("free.pcap", T0, ["10.2.0"])
+other_tables = dict(TABLES, tenants=TABLES["tenants"] + "# edited on gw2 only\n")
+conf2, state2 = gateway_conf("gw2", pg.dsn, other_tables)
+conf3, state3 = gateway_conf("gw3", pg.dsn)
+g1, s1 = start(conf1, cap_both, ["--loops", "500"])
+g2, s2 = start(conf2, cap_both, ["--loops", "500"])
+g3, s3 = start(conf3, cap_free, ["--duration", "60"])
+# Killed once it holds something of the cluster (a grant).
+pg.wait_sql("SELECT count(*) FROM xb_grants WHERE gateway = 'gw3'", lambda o: o not in ("", "0"))
+time.sleep(1)
+g3.send_signal(signal.SIGKILL)
+g3.wait()
+g3, s3 = start(conf3, cap_free, ["--loops", "200"])
+outs = {}
+for name, g in (("gw1", g1), ("gw2", g2), ("gw3", g3)):
+    out, err = g.communicate(timeout=400)
+    outs[name] = err
+    F.check(g.returncode == 0, "%s exit %d:\n%s" % (name, g.returncode, err[-1500:]))
+docs = {n: xbtest.read_json(s) for n, s in (("gw1", s1), ("gw2", s2), ("gw3", s3))}
+workers = max(len(d["workers"]) for d in docs.values())
+blocked = tenant_bytes(state1, "blocked") + tenant_bytes(state2, "blocked")
+print("blocked tenant: gw1 %d + gw2 %d = %d bytes" % (
+    tenant_bytes(state1, "blocked"), tenant_bytes(state2, "blocked"), blocked))
+F.check(blocked <= QUOTA + 3 * workers * FRAME,
+        "shared quota overshoot: %d > %d + 3 gateways x %d workers x %d" % (blocked, QUOTA, workers, FRAME))
+F.check(blocked >= QUOTA - 3 * GRANT_MAX,
+        "shared quota undershoot: %d < %d - 3 x %d" % (blocked, QUOTA, GRANT_MAX))
+F.check(pg.sql("SELECT granted_bytes FROM xb_pools WHERE tenant = 'blocked'") == str(QUOTA),
+        "the pool is handed out exactly: %s" % pg.sql("SELECT * FROM xb_pools"))
+for name, state in (("gw1", state1), ("gw2", state2)):
+    F.check(tenant_bytes(state, "blocked") <= granted(name, "blocked") + workers * FRAME,
+            "%s forwarded %d > granted %d" % (name, tenant_bytes(state, "blocked"),
+                                              granted(name, "blocked")))
+F.check("blocked reached its monthly quota" in outs["gw1"] + outs["gw2"], "crossing reported")
+for name, state in (("gw1", state1), ("gw2", state2), ("gw3", state3)):
+    fu, lu = files_usage(state), ledger(name)
+    F.check(fu == lu and fu, "%s: ledger %s != usage files %s" % (name, lu, fu))
+F.check(pg.sql("SELECT count(*) FROM xb_reservations WHERE gateway = 'gw3' AND epoch = 1 "
+               "AND state = 'closed' AND unreported IS NOT NULL") != "0" and
+        pg.sql("SELECT count(*) FROM xb_reservations WHERE gateway = 'gw3' AND epoch = 1 "
+               "AND state = 'open'") == "0",
+        "gw3's first epoch closed: %s" % pg.sql("SELECT * FROM xb_reservations WHERE gateway = 'gw3'"))
+F.check(pg.sql("SELECT epoch FROM xb_gateways WHERE gateway = 'gw3'") == "2",
+        "gw3 restarted as epoch 2: %s" % pg.sql("SELECT * FROM xb_gateways"))
+F.check("runs another ruleset" in outs["gw1"] and "runs another ruleset" in outs["gw2"],
+        "ruleset mismatch reported by gw1 and gw2:\n%s\n%s" % (outs["gw1"][-600:], outs["gw2"][-600:]))
+ev = xbtest.read_jsonl(os.path.join(state1, "events.jsonl"))
+F.check(any(e.get("type") == "ruleset_mismatch" or e.get("event") == "ruleset_mismatch" for e in ev),
+        "ruleset_mismatch event in gw1's log")
+
+# --- PostgreSQL stopped and started again during a run -----------------
+T1 = 1803000000 * 10**9  # another month: fresh pools
+cap_out = capture("outage.pcap", T1, ["10.1.0", "10.3.0"])
+g1, s1 = start(conf1, cap_out, ["--loops", "1500"])
+# Stopped once both tenants flow in the new month.
+pg.wait_sql("SELECT count(DISTINCT tenant) FROM xb_grants WHERE gateway = 'gw1' AND granted > 0 "
+            "AND month = (SELECT max(month) FROM xb_grants)", lambda o: o == "2", timeout=60)
+time.sleep(0.5)
+pg.stop("immediate")
+time.sleep(3)
+pg.start()
+out, err = g1.communicate(timeout=400)
+F.check(g1.returncode == 0, "gw1 exit %d:\n%s" % (g1.returncode, err[-1500:]))
+F.check("PostgreSQL unreachable" in err and "reachable again" in err,
+        "outage reported:\n%s" % err[-1500:])
+month = {k[1] for k in files_usage(state1)} - {k[1] for k in ledger("gw2")}
+usage = files_usage(state1)
+for tenant, allowance in (("blocked", 0), ("big", 50000000)):
+    used = sum(b for (t, m), b in usage.items() if t == tenant and m in month)
+    got = int(pg.sql("SELECT COALESCE(sum(granted), 0) FROM xb_grants WHERE gateway = 'gw1' "
+                     "AND tenant = '%s' AND month IN (%s)" % (tenant, ",".join(map(str, month)))))
+    forced = int(pg.sql("SELECT COALESCE(sum(granted), 0) FROM xb_grants WHERE gateway = 'gw1' "
+                        "AND tenant = '%s' AND forced" % tenant))
+    print("%s: used %d, granted %d (forced %d)" % (tenant, used, got, forced))
+    F.check(used <= got + workers * FRAME, "%s used %d > granted %d" % (tenant, used, got))
+    F.check(forced == allowance, "%s: allowance registered %d, expected %d" % (tenant, forced, allowance))
+F.check(files_usage(state1) == ledger("gw1"), "gw1 ledger after the outage: %s != %s" % (
+    ledger("gw1"), files_usage(state1)))
+pg.stop("fast")
+F.exit()
