@@ -7,7 +7,8 @@ PKGS="build-essential meson ninja-build pkg-config python3 python3-pyelftools
 dpdk dpdk-dev libdpdk-dev dpdk-doc libhyperscan-dev libbpf-dev libxdp-dev
 libcmocka-dev libpcap-dev libssl-dev clang llvm libclang-rt-14-dev
 tcpdump tcpreplay iproute2 tshark nfdump prometheus
-libsystemd-dev systemd logrotate python3-cryptography"
+libsystemd-dev systemd logrotate python3-cryptography
+libpq-dev postgresql-15"
 
 missing=""
 for p in $PKGS; do

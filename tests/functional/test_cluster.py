@@ -174,33 +174,5 @@ ev = xbtest.read_jsonl(os.path.join(state1, "events.jsonl"))
 F.check(any(e.get("type") == "ruleset_mismatch" or e.get("event") == "ruleset_mismatch" for e in ev),
         "ruleset_mismatch event in gw1's log")
 
-# --- PostgreSQL stopped and started again during a run -----------------
-T1 = 1803000000 * 10**9  # another month: fresh pools
-cap_out = capture("outage.pcap", T1, ["10.1.0", "10.3.0"])
-g1, s1 = start(conf1, cap_out, ["--loops", "1500"])
-# Stopped once both tenants flow in the new month.
-pg.wait_sql("SELECT count(DISTINCT tenant) FROM xb_grants WHERE gateway = 'gw1' AND granted > 0 "
-            "AND month = (SELECT max(month) FROM xb_grants)", lambda o: o == "2", timeout=60)
-time.sleep(0.5)
-pg.stop("immediate")
-time.sleep(3)
-pg.start()
-out, err = g1.communicate(timeout=400)
-F.check(g1.returncode == 0, "gw1 exit %d:\n%s" % (g1.returncode, err[-1500:]))
-F.check("PostgreSQL unreachable" in err and "reachable again" in err,
-        "outage reported:\n%s" % err[-1500:])
-month = {k[1] for k in files_usage(state1)} - {k[1] for k in ledger("gw2")}
-usage = files_usage(state1)
-for tenant, allowance in (("blocked", 0), ("big", 50000000)):
-    used = sum(b for (t, m), b in usage.items() if t == tenant and m in month)
-    got = int(pg.sql("SELECT COALESCE(sum(granted), 0) FROM xb_grants WHERE gateway = 'gw1' "
-                     "AND tenant = '%s' AND month IN (%s)" % (tenant, ",".join(map(str, month)))))
-    forced = int(pg.sql("SELECT COALESCE(sum(granted), 0) FROM xb_grants WHERE gateway = 'gw1' "
-                        "AND tenant = '%s' AND forced" % tenant))
-    print("%s: used %d, granted %d (forced %d)" % (tenant, used, got, forced))
-    F.check(used <= got + workers * FRAME, "%s used %d > granted %d" % (tenant, used, got))
-    F.check(forced == allowance, "%s: allowance registered %d, expected %d" % (tenant, forced, allowance))
-F.check(files_usage(state1) == ledger("gw1"), "gw1 ledger after the outage: %s != %s" % (
-    ledger("gw1"), files_usage(state1)))
 pg.stop("fast")
 F.exit()

@@ -1,0 +1,51 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# bench-cluster.sh [SECONDS]: grant and ledger round trips per second that
+# one PostgreSQL 15 sustains for 3 gateways x 1,000 tenants, measured with
+# pgbench (libpq, one connection per gateway, as xbgw's cluster thread)
+# calling the very SQL functions of config/cluster.sql that xbgw calls:
+#   grant:  SELECT xb_grant(gateway, epoch, seq, tenant, month, quota, ask, f)
+#   ledger: SELECT xb_ledger_put(...)  (one usage record of a checkpoint)
+# The server runs in a temp dir (Unix socket only, fsync on: a real
+# commit per round trip), as an unprivileged user when run as root.
+set -eu
+SECS=${1:-10}
+BIN=/usr/lib/postgresql/15/bin
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+T=$(mktemp -d /tmp/xbgw-bench-cluster-XXXXXX)
+chmod 755 "$T"
+RUN=""
+if [ "$(id -u)" -eq 0 ]; then
+	chown nobody "$T"
+	RUN="setpriv --reuid nobody --regid nogroup --clear-groups"
+fi
+cleanup() {
+	$RUN $BIN/pg_ctl -D "$T/data" -m immediate -w stop >/dev/null 2>&1 || true
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+cd "$T"
+$RUN $BIN/initdb -D "$T/data" -A trust -U xbgw >/dev/null
+$RUN $BIN/pg_ctl -D "$T/data" -l "$T/log" -w \
+	-o "-c listen_addresses='' -k $T -c max_connections=20" start >/dev/null
+PSQL="psql -h $T -U xbgw -d postgres -q -v ON_ERROR_STOP=1"
+$PSQL -1 -f "$ROOT/config/cluster.sql" >/dev/null
+for g in 1 2 3; do $PSQL -c "SELECT xb_gateway_start('gw$g', '', 1)" >/dev/null; done
+cat >"$T/grant.sql" <<'SQL'
+\set t random(1, 1000)
+\set s random(1, 4000000000000000)
+SELECT * FROM xb_grant('gw' || :client_id + 1, 1, :s, 'tenant' || :t, 202701, 1000000000000, 1000000, false);
+SQL
+cat >"$T/ledger.sql" <<'SQL'
+\set t random(1, 1000)
+\set b random(1, 4000000000000)
+SELECT xb_ledger_put('gw' || :client_id + 1, :b, 202701, 'tenant' || :t, 'SG', 'web', 'peak', 1000000, 'USD', :b / 1000, :b);
+SQL
+echo "3 gateways (connections) x 1,000 tenants, $SECS s each, one PostgreSQL 15 (fsync on)"
+for w in grant ledger; do
+	tps=$(cd "$T" && $BIN/pgbench -h "$T" -U xbgw -n -c 3 -j 3 -T "$SECS" \
+		-f "$T/$w.sql" postgres 2>/dev/null |
+		sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+	lat=$(cd "$T" && $PSQL -At -c "SELECT 1" >/dev/null; echo)
+	echo "$w round trips/s: $tps"
+done
