@@ -666,6 +666,14 @@ int xb_run(struct xb_app *app);
 /* config/cluster.sql, embedded at build time (app/meson.build). */
 extern const char xb_cluster_sql[];
 
+/* app->quota_held: what the cluster granted this gateway, not yet used. */
+static uint64_t
+cluster_held(struct xb_app *app, const char *tenant, uint32_t month,
+	     uint64_t used_now)
+{
+	return xb_cluster_held(app->cluster, tenant, month, used_now);
+}
+
 /* --cluster-init: the [cluster] schema, created or upgraded. */
 static int
 cluster_init(const struct xb_options *o)
@@ -1418,6 +1426,7 @@ xb_run(struct xb_app *app)
 			fprintf(stderr, "xbgw: %s\n", err);
 			return XB_EXIT_RUNTIME;
 		}
+		app->quota_held = cluster_held;
 	}
 	if (xb_billing_init(app, &errs) < 0 || xb_rules_start(app, &errs) < 0) {
 		xb_errors_print(&errs, stderr);

@@ -78,6 +78,11 @@ struct xb_app {
 	uint64_t flows_logged;
 	struct xb_billing *billing;  /* app/ctl/xb_billing.c */
 	struct xb_cluster *cluster;  /* app/ctl/xb_cluster.c; NULL: alone */
+	/* [cluster]: bytes this gateway holds of a tenant's pool in month
+	 * (xb_cluster_held); set, billing starts quotas in cluster mode.
+	 * A hook, so billing does not depend on the cluster module. */
+	uint64_t (*quota_held)(struct xb_app *app, const char *tenant,
+			       uint32_t month, uint64_t used_now);
 	/* Hook for the event log: a tenant has just spent its quota. */
 	void (*on_quota_crossed)(struct xb_app *app, const struct xb_tenant *t,
 				 uint32_t month);

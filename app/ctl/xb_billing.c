@@ -10,7 +10,6 @@
 #include <rte_log.h>
 
 #include "xb_app.h"
-#include "xb_cluster.h"
 #include "xb_log.h"
 #include "xb_usage.h"
 
@@ -372,9 +371,9 @@ begin_quota_period(struct xb_app *app, const struct xb_ruleset *rs,
 		/* Cluster: the pool is what this gateway holds of the
 		 * cluster's pool (granted minus used since), passed as
 		 * quota - held (xb_quota.h). */
-		if (app->cluster != NULL) {
-			uint64_t held = xb_cluster_held(app->cluster, x->id,
-							month, used[t]);
+		if (app->quota_held != NULL) {
+			uint64_t held = app->quota_held(app, x->id, month,
+							used[t]);
 
 			used[t] = x->quota_bytes > held ? x->quota_bytes - held
 							: 0;
@@ -395,7 +394,7 @@ xb_billing_attach(struct xb_app *app, struct xb_ruleset *rs,
 
 	if (s == NULL)
 		return -1;
-	if (app->cluster != NULL && xb_quota_set_cluster(rs->quota) < 0)
+	if (app->quota_held != NULL && xb_quota_set_cluster(rs->quota) < 0)
 		return -1;
 	s->rs = rs;
 	for (unsigned int w = 0; w < app->nworkers; w++)
