@@ -33,23 +33,20 @@ struct ct_tenant {
 	char id[32];
 	char tenant_class[32];
 	uint64_t quota;
-	uint32_t month;           /* the month the fields below are for */
-	uint64_t granted;         /* to this process in month (grants + allowances) */
-	uint64_t used_base;       /* usage records' bytes when month began here */
-	uint64_t pool_left;       /* cluster pool after the last answer */
-	bool spent;               /* the cluster pool is spent */
-	uint64_t spent_at_ns;
-	bool allowance_given;     /* in the current outage */
-	struct xb_grant_rate rate;
+	struct xb_grant_tenant g;  /* the month in force (xb_grant.h) */
 	/* the request channel (state under c->mu) */
 	int req;                  /* 0 idle, 1 posted, 2 answered */
 	uint32_t req_month;
 	uint64_t req_quota, req_ask, req_seq;
 	uint64_t ans_granted, ans_pool_left;
-	/* allowance given while unreachable, to register as forced grants */
-	uint64_t owed;
-	uint32_t owed_month;
-	uint64_t owed_seq;
+	/* allowances given while unreachable, to register as forced grants,
+	 * one entry per month (an outage may span a month's end): [0] the
+	 * older.  A third month's allowance waits until [0] is registered. */
+	struct {
+		uint64_t bytes;
+		uint32_t month;
+		uint64_t seq;
+	} owed[2];
 };
 
 struct ship_rec {
@@ -388,8 +385,9 @@ run_grants(struct xb_cluster *c)
 {
 	for (unsigned int i = 0;; i++) {
 		char id[32];
-		uint64_t seq, ask, quota, owed = 0, granted, left;
-		uint32_t month, owed_month = 0;
+		uint64_t seq, ask, quota, tq, granted, left;
+		uint64_t owed[2], owed_seq[2];
+		uint32_t month, owed_month[2];
 		bool req = false;
 
 		pthread_mutex_lock(&c->mu);
@@ -404,27 +402,33 @@ run_grants(struct xb_cluster *c)
 				t->req_seq = ++c->next_seq;
 			req = true;
 		}
-		if (t->owed > 0 && t->owed_seq == 0)
-			t->owed_seq = ++c->next_seq;
+		for (int k = 0; k < 2; k++) {
+			if (t->owed[k].bytes > 0 && t->owed[k].seq == 0)
+				t->owed[k].seq = ++c->next_seq;
+			owed[k] = t->owed[k].bytes;
+			owed_month[k] = t->owed[k].month;
+			owed_seq[k] = t->owed[k].seq;
+		}
 		memcpy(id, t->id, sizeof(id));
 		seq = t->req_seq;
 		ask = t->req_ask;
 		quota = t->req_quota;
 		month = t->req_month;
-		owed = t->owed;
-		owed_month = t->owed_month;
-		uint64_t owed_seq = t->owed_seq;
-		uint64_t tq = t->quota;
+		tq = t->quota;
 		pthread_mutex_unlock(&c->mu);
 
-		if (owed > 0) {
-			if (grant_one(c, id, owed_seq, owed_month, tq, owed, true,
-				      &granted, &left) < 0)
+		for (int k = 0; k < 2; k++) {
+			if (owed[k] == 0)
+				continue;
+			if (grant_one(c, id, owed_seq[k], owed_month[k], tq,
+				      owed[k], true, &granted, &left) < 0)
 				return -1;
+			/* Registered: the entry is free again (the main lcore
+			 * leaves a posted entry alone: it has not grown). */
 			pthread_mutex_lock(&c->mu);
 			t = &c->t[i];
-			t->owed -= owed;
-			t->owed_seq = 0;
+			t->owed[k].bytes -= owed[k];
+			t->owed[k].seq = 0;
 			pthread_mutex_unlock(&c->mu);
 		}
 		if (!req)
@@ -697,7 +701,8 @@ xb_cluster_stop(struct xb_cluster *c, double timeout_s)
 		pthread_mutex_lock(&c->mu);
 		pending = c->outbox_seq != c->shipped_seq;
 		for (unsigned int i = 0; i < c->nt && !pending; i++)
-			pending = c->t[i].owed > 0;
+			pending = c->t[i].owed[0].bytes > 0 ||
+				  c->t[i].owed[1].bytes > 0;
 		pthread_cond_signal(&c->cv);
 		pthread_mutex_unlock(&c->mu);
 		if (!pending || mono_ns() > deadline)
@@ -755,23 +760,8 @@ slot_of(struct xb_cluster *c, const char *id)
 
 	memset(t, 0, sizeof(*t));
 	snprintf(t->id, sizeof(t->id), "%s", id);
-	t->pool_left = UINT64_MAX;
+	t->g.pool_left = UINT64_MAX;
 	return t;
-}
-
-/* A new month for the slot: nothing held, used counted from used_now. */
-static void
-slot_month(struct ct_tenant *t, uint32_t month, uint64_t used_now)
-{
-	if (t->month == month)
-		return;
-	t->month = month;
-	t->granted = 0;
-	t->used_base = used_now;
-	t->pool_left = UINT64_MAX;
-	t->spent = false;
-	t->allowance_given = false;
-	memset(&t->rate, 0, sizeof(t->rate));
 }
 
 uint64_t
@@ -786,8 +776,8 @@ xb_cluster_held(struct xb_cluster *c, const char *tenant, uint32_t month,
 	pthread_mutex_lock(&c->mu);
 	t = slot_of(c, tenant);
 	if (t != NULL) {
-		slot_month(t, month, used_now);
-		held = xb_grant_held(t->granted, t->used_base, used_now);
+		xb_grant_month(&t->g, month, used_now);
+		held = xb_grant_held(t->g.granted, t->g.used_base, used_now);
 	}
 	pthread_mutex_unlock(&c->mu);
 	return held;
@@ -841,6 +831,24 @@ map_ruleset(struct xb_cluster *c, const struct xb_ruleset *rs)
 	return 0;
 }
 
+/* The owed[] entry for an allowance of month: one of that month the
+ * thread has not posted yet (seq 0: a posted entry must be registered
+ * as it was sent, its seq makes the replay idempotent), else a free one;
+ * -1 when none (both in flight or holding other months: no allowance
+ * this time; the tenant follows terminate until one is registered). */
+static int
+owed_entry(const struct ct_tenant *t, uint32_t month)
+{
+	for (int k = 0; k < 2; k++)
+		if (t->owed[k].bytes > 0 && t->owed[k].month == month &&
+		    t->owed[k].seq == 0)
+			return k;
+	for (int k = 0; k < 2; k++)
+		if (t->owed[k].bytes == 0 && t->owed[k].seq == 0)
+			return k;
+	return -1;
+}
+
 unsigned int
 xb_cluster_poll(struct xb_cluster *c, struct xb_app *app,
 		struct xb_ruleset *rs, uint64_t now_ns, char other[64],
@@ -887,67 +895,54 @@ xb_cluster_poll(struct xb_cluster *c, struct xb_app *app,
 
 		if (t->quota == 0)
 			continue;
-		if (t->month != month)
-			slot_month(t, month,
-				   xb_billing_tenant_bytes(app, month, t->id));
+		if (t->g.month != month)
+			xb_grant_month(&t->g, month,
+				       xb_billing_tenant_bytes(app, month, t->id));
 		if (t->req == 2) {
 			t->req = 0;
-			if (t->req_month == month) {
-				xb_quota_grant(rs->quota, (uint16_t)i,
-					       t->ans_granted);
-				t->granted += t->ans_granted;
+			if (xb_grant_answer(&t->g, rs->quota, (uint16_t)i,
+					    t->req_month, t->ans_granted,
+					    t->ans_pool_left, now_ns))
 				c->st.granted_bytes += t->ans_granted;
-				t->pool_left = t->ans_pool_left;
-				if (t->ans_pool_left == 0 && !t->spent) {
-					t->spent = true;
-					t->spent_at_ns = now_ns;
-					xb_quota_set_spent(rs->quota, (uint16_t)i,
-							   true);
-				} else if (t->ans_pool_left > 0 && t->spent) {
-					t->spent = false;
-					xb_quota_set_spent(rs->quota, (uint16_t)i,
-							   false);
-				}
-			}
 		}
-		if (outage_starts && !t->allowance_given) {
+		/* continue:<bytes>: once per outage and month (a month that
+		 * begins during an outage starts with nothing held), granted
+		 * here and now, registered as a forced grant once back. */
+		if (!reachable && !t->g.allowance_given) {
 			uint64_t a = allowance_of(c, t->tenant_class);
+			int k = owed_entry(t, month);
 
-			t->allowance_given = true;
-			if (a > 0) {
-				/* continue:<bytes>: granted here and now,
-				 * registered as a forced grant once back. */
-				xb_quota_grant(rs->quota, (uint16_t)i, a);
-				if (t->spent)
-					xb_quota_set_spent(rs->quota, (uint16_t)i,
-							   false);
-				t->granted += a;
-				t->owed += a;
-				t->owed_month = month;
+			t->g.allowance_given = true;
+			if (a > 0 && k >= 0) {
+				xb_grant_allowance(&t->g, rs->quota, (uint16_t)i,
+						   a);
+				t->owed[k].bytes += a;
+				t->owed[k].month = month;
 				c->st.allowance_bytes += a;
 				wake = true;
 			}
 		}
 		if (reachable)
-			t->allowance_given = false;
+			t->g.allowance_given = false;
 		local = xb_quota_remaining(rs->quota, (uint16_t)i);
-		xb_grant_rate_update(&t->rate,
-				     t->granted > local ? t->granted - local : 0,
+		xb_grant_rate_update(&t->g.rate,
+				     t->g.granted > local ? t->g.granted - local
+							  : 0,
 				     now_ns);
 		if (t->req != 0 || !reachable)
 			continue;
-		if (t->spent && now_ns - t->spent_at_ns < SPENT_RECHECK_NS)
+		if (t->g.spent && now_ns - t->g.spent_at_ns < SPENT_RECHECK_NS)
 			continue;
-		lw = xb_grant_low_water(t->rate.bytes_per_s, horizon,
+		lw = xb_grant_low_water(t->g.rate.bytes_per_s, horizon,
 					c->cfg.grant_min);
-		if (local >= lw && !t->spent)
+		if (local >= lw && !t->g.spent)
 			continue;
-		if (t->spent)
-			t->spent_at_ns = now_ns;
+		if (t->g.spent)
+			t->g.spent_at_ns = now_ns;
 		t->req = 1;
 		t->req_month = month;
 		t->req_quota = t->quota;
-		t->req_ask = xb_grant_ask(lw, t->pool_left,
+		t->req_ask = xb_grant_ask(lw, t->g.pool_left,
 					  c->ngws ? c->ngws : 1,
 					  c->cfg.grant_min, c->cfg.grant_max);
 		wake = true;
@@ -1005,15 +1000,16 @@ xb_cluster_snapshot(struct xb_cluster *c)
 		const struct ct_tenant *t = &c->t[i];
 		struct xb_cluster_tenant_info *x;
 
-		if (t->quota == 0 || t->month == 0)
+		if (t->quota == 0 || t->g.month == 0)
 			continue;
 		x = &v->tenants[v->ntenants++];
 		snprintf(x->tenant, sizeof(x->tenant), "%s", t->id);
-		x->month = t->month;
-		x->pool_left = t->pool_left;
-		x->reserved_here = t->granted - (t->rate.last_used < t->granted
-							 ? t->rate.last_used
-							 : t->granted);
+		x->month = t->g.month;
+		x->pool_left = t->g.pool_left;
+		x->reserved_here = t->g.granted -
+				   (t->g.rate.last_used < t->g.granted
+					    ? t->g.rate.last_used
+					    : t->g.granted);
 	}
 	pthread_mutex_unlock(&c->mu);
 	return v;

@@ -3,6 +3,9 @@
 #include "xb_grant.h"
 
 #include <stddef.h>
+#include <string.h>
+
+#include "xb_quota.h"
 
 /* Weight of a new rate sample: the average follows a change of rate
  * within a few polls, and one burst does not double the ask. */
@@ -85,4 +88,51 @@ xb_grant_share(const uint64_t *demand, unsigned int n, unsigned int self,
 	if (share < floor)
 		share = floor;
 	return share > 1.0 ? 1.0 : share;
+}
+
+void
+xb_grant_month(struct xb_grant_tenant *t, uint32_t month, uint64_t used_now)
+{
+	if (t->month == month)
+		return;
+	memset(t, 0, sizeof(*t));
+	t->month = month;
+	t->used_base = used_now;
+	t->pool_left = UINT64_MAX;
+}
+
+bool
+xb_grant_answer(struct xb_grant_tenant *t, struct xb_quota *q,
+		uint16_t tenant, uint32_t ans_month, uint64_t granted,
+		uint64_t pool_left, uint64_t now_ns)
+{
+	if (ans_month != t->month || xb_quota_month(q) != t->month)
+		return false;
+	xb_quota_grant(q, tenant, granted);
+	t->granted += granted;
+	t->pool_left = pool_left;
+	if (pool_left == 0 && !t->spent) {
+		t->spent = true;
+		t->spent_at_ns = now_ns;
+		xb_quota_set_spent(q, tenant, true);
+	} else if (pool_left > 0 && t->spent) {
+		t->spent = false;
+		xb_quota_set_spent(q, tenant, false);
+	}
+	return true;
+}
+
+void
+xb_grant_allowance(struct xb_grant_tenant *t, struct xb_quota *q,
+		   uint16_t tenant, uint64_t bytes)
+{
+	xb_quota_grant(q, tenant, bytes);
+	t->granted += bytes;
+	/* Both flags together: an answer that finds the cluster pool spent
+	 * after the outage must set the local one again (else the workers
+	 * would refuse "for now" forever and the crossing never report). */
+	if (t->spent) {
+		t->spent = false;
+		xb_quota_set_spent(q, tenant, false);
+	}
 }

@@ -11,7 +11,10 @@
 #ifndef XB_GRANT_H
 #define XB_GRANT_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+struct xb_quota;
 
 /* A tenant's consumption rate on this gateway, bytes/s, as an
  * exponentially weighted moving average of the samples given. */
@@ -66,5 +69,51 @@ uint64_t xb_grant_held(uint64_t granted, uint64_t used_base,
  */
 double xb_grant_share(const uint64_t *demand, unsigned int n,
 		      unsigned int self, double floor);
+
+/*
+ * What the main lcore knows of one tenant's cluster pool for the month in
+ * force, and how grant answers and outage allowances reach the local
+ * quota (xb_quota.h cluster mode).  Kept apart from the libpq side
+ * (app/ctl/xb_cluster.c) so that the month switch, late answers and the
+ * spent flag can be tested without PostgreSQL or EAL.
+ *
+ * Invariant: spent == the local quota pool's spent flag, as last set
+ * through these functions (an allowance clears both; an answer with an
+ * empty cluster pool sets both).
+ */
+struct xb_grant_tenant {
+	uint32_t month;           /* the month the fields below are for */
+	uint64_t granted;         /* to this process in month (grants + allowances) */
+	uint64_t used_base;       /* usage records' bytes when month began here */
+	uint64_t pool_left;       /* cluster pool after the last answer; UINT64_MAX unknown */
+	bool spent;               /* the cluster pool is spent */
+	uint64_t spent_at_ns;
+	bool allowance_given;     /* in the current outage and month */
+	struct xb_grant_rate rate;
+};
+
+/* A new month for t (nothing held; used counted from used_now); no-op
+ * when t is already in month. */
+void xb_grant_month(struct xb_grant_tenant *t, uint32_t month,
+		    uint64_t used_now);
+
+/*
+ * A grant answer asked for ans_month: applied to q's pool of tenant (the
+ * period in force must be t->month) only when ans_month is that month;
+ * an answer for another month (asked before the month switched) is
+ * dropped: those bytes stay debited in the old month's cluster pool, and
+ * the next ask is for the new month.  pool_left 0 marks the tenant spent
+ * (and q's pool: an empty local pool then ends the quota).  Returns true
+ * when applied.  Main lcore.
+ */
+bool xb_grant_answer(struct xb_grant_tenant *t, struct xb_quota *q,
+		     uint16_t tenant, uint32_t ans_month, uint64_t granted,
+		     uint64_t pool_left, uint64_t now_ns);
+
+/* continue:<bytes> while PostgreSQL is unreachable: bytes added to q's
+ * pool at once and the spent flag cleared (registered later as a forced
+ * grant by the caller).  Main lcore. */
+void xb_grant_allowance(struct xb_grant_tenant *t, struct xb_quota *q,
+			uint16_t tenant, uint64_t bytes);
 
 #endif /* XB_GRANT_H */

@@ -2,6 +2,7 @@
 /* Cluster grant arithmetic (classifiers/policy/xb_grant.h) and the quota's
  * cluster mode (xb_quota.h): what CLUSTER.md's bounds rest on. */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <errno.h>
 #include <stddef.h>
@@ -108,6 +109,120 @@ test_quota_cluster(void **state)
 	xb_quota_free(q);
 }
 
+/* Every worker moves to the period in force (as each poll loop does). */
+static void
+sync_all(struct xb_quota *q, unsigned int nworkers)
+{
+	for (unsigned int w = 0; w < nworkers; w++)
+		xb_quota_sync(q, w);
+}
+
+/* Bytes the workers accept, 1000 at a time, until all refuse. */
+static uint64_t
+drain(struct xb_quota *q, unsigned int nworkers)
+{
+	uint64_t n = 0;
+	bool more = true;
+
+	while (more) {
+		more = false;
+		for (unsigned int w = 0; w < nworkers; w++)
+			if (xb_quota_consume(q, w, 0, 1000)) {
+				n += 1000;
+				more = true;
+			}
+	}
+	return n;
+}
+
+/* The month switch meets grant answers (xb_cluster_poll's order: the
+ * period begins with what is held, then answers arrive): an answer asked
+ * for the old month never lands in the new month's pool, the new month
+ * starts neither spent nor exhausted even when the old one was both, and
+ * its first answer is what the workers get. */
+static void
+test_answer_month_switch(void **state)
+{
+	uint64_t quota = 1000000, used = 0;
+	struct xb_quota *q = xb_quota_create_bytes(&quota, 1, 2, 3000);
+	struct xb_grant_tenant t = {0};
+	uint16_t crossed[4];
+
+	(void)state;
+	assert_int_equal(xb_quota_set_cluster(q), 0);
+	xb_grant_month(&t, 202701, 0);
+	used = quota - xb_grant_held(t.granted, t.used_base, 0);
+	assert_int_equal(xb_quota_begin_period(q, 202701, &used), 0);
+	sync_all(q, 2);
+	/* the old month's last answer: 10,000 bytes, the pool spent */
+	assert_true(xb_grant_answer(&t, q, 0, 202701, 10000, 0, 1));
+	assert_true(t.spent);
+	assert_int_equal(drain(q, 2), 10000);
+	assert_int_equal(xb_quota_poll_crossed(q, crossed, 4), 1);
+	/* the month switches while an ask for 202701 is in flight */
+	xb_grant_month(&t, 202702, 0);
+	assert_false(t.spent);
+	assert_int_equal(t.granted, 0);
+	used = quota - xb_grant_held(t.granted, t.used_base, 0);
+	assert_int_equal(xb_quota_begin_period(q, 202702, &used), 0);
+	sync_all(q, 2);
+	assert_false(xb_grant_answer(&t, q, 0, 202701, 50000, 0, 2));
+	assert_int_equal(t.granted, 0);
+	assert_false(t.spent);
+	/* nothing held: refused for now, the quota not over */
+	assert_int_equal(drain(q, 2), 0);
+	assert_int_equal(xb_quota_poll_crossed(q, crossed, 4), 0);
+	/* the new month's first grant reaches the workers in full */
+	assert_true(xb_grant_answer(&t, q, 0, 202702, 200000, 999800000, 3));
+	assert_int_equal(t.granted, 200000);
+	assert_int_equal(drain(q, 2), 200000);
+	assert_int_equal(xb_quota_poll_crossed(q, crossed, 4), 0);
+	/* an answer is never applied to a period of another month than
+	 * the tenant's (a begin_period that failed with -EBUSY) */
+	xb_grant_month(&t, 202703, 0);
+	assert_false(xb_grant_answer(&t, q, 0, 202703, 1000, 1, 4));
+	xb_quota_free(q);
+}
+
+/* continue:<bytes> after the cluster pool was spent: the allowance
+ * clears the spent flag on both sides, so when the next answer finds the
+ * pool spent again the local pool ends the quota again and the crossing
+ * is reported (before: the tenant stayed "spent" in the cluster's view,
+ * the local pool did not, and the workers refused "for now" forever
+ * without the crossing). */
+static void
+test_allowance_after_spent(void **state)
+{
+	uint64_t quota = 1000000, used;
+	struct xb_quota *q = xb_quota_create_bytes(&quota, 1, 2, 3000);
+	struct xb_grant_tenant t = {0};
+	uint16_t crossed[4];
+
+	(void)state;
+	assert_int_equal(xb_quota_set_cluster(q), 0);
+	xb_grant_month(&t, 202702, 0);
+	used = quota;
+	sync_all(q, 2);
+	assert_int_equal(xb_quota_begin_period(q, 202702, &used), 0);
+	sync_all(q, 2);
+	assert_true(xb_grant_answer(&t, q, 0, 202702, 20000, 0, 1));
+	assert_int_equal(drain(q, 2), 20000);
+	assert_int_equal(xb_quota_poll_crossed(q, crossed, 4), 1);
+	/* PostgreSQL away: the allowance */
+	xb_grant_allowance(&t, q, 0, 50000);
+	assert_false(t.spent);
+	assert_int_equal(t.granted, 70000);
+	assert_int_equal(drain(q, 2), 50000);
+	/* not spent locally: the empty pool waits for the next answer */
+	assert_int_equal(xb_quota_poll_crossed(q, crossed, 4), 0);
+	/* back: the pool is still spent (the forced grant took it below 0) */
+	assert_true(xb_grant_answer(&t, q, 0, 202702, 0, 0, 2));
+	assert_true(t.spent);
+	assert_int_equal(drain(q, 2), 0);
+	assert_int_equal(xb_quota_poll_crossed(q, crossed, 4), 1);
+	xb_quota_free(q);
+}
+
 int
 main(void)
 {
@@ -116,6 +231,8 @@ main(void)
 		cmocka_unit_test(test_low_water_and_ask),
 		cmocka_unit_test(test_held_and_share),
 		cmocka_unit_test(test_quota_cluster),
+		cmocka_unit_test(test_answer_month_switch),
+		cmocka_unit_test(test_allowance_after_spent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
