@@ -1691,8 +1691,18 @@ xb_run(struct xb_app *app)
 	checkpoint(app);
 	/* The last checkpoint to the ledger (if PostgreSQL answers within
 	 * 5 s; else the usage files ship it at the next start). */
-	xb_cluster_stop(app->cluster, 5.0);
-	app->cluster = NULL;
+	{
+		/* Unpublished under the control lock first: telemetry and
+		 * Prometheus read it under that lock. */
+		struct xb_cluster *cluster = app->cluster;
+
+		if (xb_control_lock_timed(5000) == 0) {
+			app->cluster = NULL;
+			xb_control_unlock();
+		}
+		if (app->cluster == NULL)
+			xb_cluster_stop(cluster, 5.0);
+	}
 	if (app->flow_log != NULL && fclose(app->flow_log) != 0) {
 		fprintf(stderr, "xbgw: %s: %s\n", flow_log_path(app),
 			strerror(errno));

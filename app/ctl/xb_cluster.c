@@ -990,6 +990,8 @@ xb_cluster_snapshot(struct xb_cluster *c)
 	pthread_mutex_lock(&c->mu);
 	v->epoch = c->epoch;
 	v->reachable = c->reachable;
+	memcpy(v->ruleset_sha256, c->sha, sizeof(v->ruleset_sha256));
+	v->generation = c->generation;
 	v->gws = calloc(c->ngws ? c->ngws : 1, sizeof(*v->gws));
 	v->tenants = calloc(c->nt ? c->nt : 1, sizeof(*v->tenants));
 	if (v->gws != NULL) {

@@ -133,6 +133,8 @@ struct xb_cluster_view {
 	uint64_t epoch;
 	char dsn_host[128];
 	bool reachable;
+	char ruleset_sha256[65];   /* this gateway's tables */
+	uint32_t generation;
 	struct xb_cluster_gw_info *gws;
 	unsigned int ngws;
 	struct xb_cluster_tenant_info *tenants;

@@ -368,7 +368,8 @@ xb_telemetry_register(struct xb_app *app)
 	    rte_telemetry_register_cmd("/xbgw/ruleset", cmd_ruleset,
 		"Active ruleset: generation, load time, table sizes") < 0 ||
 	    rte_telemetry_register_cmd("/xbgw/reload", cmd_reload,
-		"Reload the policy tables; returns ok or the errors") < 0)
+		"Reload the policy tables; returns ok or the errors") < 0 ||
+	    xb_telemetry_cluster_register(app) < 0)
 		return -1;
 	return 0;
 }

@@ -174,5 +174,49 @@ ev = xbtest.read_jsonl(os.path.join(state1, "events.jsonl"))
 F.check(any(e.get("type") == "ruleset_mismatch" or e.get("event") == "ruleset_mismatch" for e in ev),
         "ruleset_mismatch event in gw1's log")
 
+# --- /xbgw/cluster: this gateway's view (telemetry) ----------------------
+conf4, state4 = gateway_conf("gw4", pg.dsn)
+g4 = xbtest.spawn_xbgw(["-c", conf4, "--replay", cap_both, "--no-progress", "--clock", "capture",
+                        "--duration", "30"])
+sock = xbtest.telemetry_socket("xbgw%d" % g4.pid)
+pg.wait_sql("SELECT count(*) FROM xb_grants WHERE gateway = 'gw4'", lambda o: o not in ("", "0"))
+cl, page2, bad = {}, {}, None
+deadline = time.time() + 20
+while time.time() < deadline and g4.poll() is None:
+    try:
+        cl = xbtest.telemetry(sock, "/xbgw/cluster")[1]["/xbgw/cluster"]
+        if cl.get("gateways", 0) >= 4 and any(k.startswith("tenant_") for k in cl):
+            page2 = xbtest.telemetry(sock, "/xbgw/cluster,tenants=1")[1]["/xbgw/cluster"]
+            bad = xbtest.telemetry(sock, "/xbgw/cluster,tenants=x")[1]
+            break
+    except (OSError, ValueError, KeyError):
+        pass
+    time.sleep(0.3)
+g4.send_signal(signal.SIGINT)
+g4.communicate(timeout=60)
+print("/xbgw/cluster:", cl)
+F.check(cl.get("enabled") == 1 and cl.get("gateway") == "gw4" and cl.get("reachable") == 1 and
+        cl.get("epoch") == 1 and cl.get("dsn_host") == pg.dir and len(cl.get("ruleset_sha256", "")) == 64,
+        "/xbgw/cluster scalars: %s" % cl)
+gws = {v["gateway"]: v for k, v in cl.items() if k.startswith("gw_")}
+F.check(set(gws) == {"gw1", "gw2", "gw3", "gw4"} and len(gws) == cl.get("gateways"),
+        "/xbgw/cluster gateways: %s" % sorted(gws))
+F.check(gws.get("gw2", {}).get("mismatch") == 1 and gws.get("gw1", {}).get("mismatch") == 0 and
+        gws.get("gw4", {}).get("ruleset_sha256") == cl.get("ruleset_sha256"),
+        "/xbgw/cluster: gw2's other ruleset flagged: %s" % gws)
+F.check(gws.get("gw3", {}).get("epoch") == 2 and gws.get("gw4", {}).get("last_seen", 0) > 0,
+        "/xbgw/cluster: epochs and last_seen: %s" % gws)
+tenants = {v["tenant"]: v for k, v in cl.items() if k.startswith("tenant_")}
+F.check(set(tenants) == {"blocked", "big"} and cl.get("tenants") == 2,
+        "/xbgw/cluster tenants (those with a quota): %s" % tenants)
+F.check(tenants.get("blocked", {}).get("pool_left") == 0 and
+        tenants.get("blocked", {}).get("month") == 202701,
+        "/xbgw/cluster: blocked's pool spent in 2027-01: %s" % tenants.get("blocked"))
+F.check([k for k in page2 if k.startswith("tenant_")] == ["tenant_2"] and
+        page2.get("tenants_offset") == 1 and page2.get("tenants_next") == 0,
+        "/xbgw/cluster,tenants=1: one page from the second tenant: %s" % page2)
+F.check(bad is not None and bad.get("/xbgw/cluster") is None,
+        "/xbgw/cluster,tenants=x refused: %s" % bad)
+
 pg.stop("fast")
 F.exit()
