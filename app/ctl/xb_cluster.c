@@ -71,6 +71,8 @@ struct xb_cluster {
 	struct ship_rec *outbox;  /* the latest checkpoint, sorted */
 	unsigned int noutbox;
 	uint64_t outbox_seq;      /* checkpoint number (this process) */
+	uint64_t pending_since_ns; /* when the oldest unshipped checkpoint came */
+	uint64_t outbox_ns;       /* when the latest came */
 	uint64_t shipped_seq;
 	struct xb_cluster_gw_info *gws;
 	unsigned int ngws;
@@ -256,6 +258,9 @@ xb_cluster_ship(struct xb_cluster *c, struct xb_app *app)
 	free(c->outbox);
 	c->outbox = col.r;
 	c->noutbox = col.n;
+	c->outbox_ns = mono_ns();
+	if (c->outbox_seq == c->shipped_seq)
+		c->pending_since_ns = c->outbox_ns;
 	c->outbox_seq = ++c->ckpt_count;
 	c->st.ledger_pending = 1;
 	pthread_cond_signal(&c->cv);
@@ -538,7 +543,10 @@ run_ledger(struct xb_cluster *c)
 	c->shipped_seq = seq;
 	c->st.ledger_rows += rows;
 	c->st.ledger_seq = lseq;
+	c->st.ledger_shipments++;
 	c->st.ledger_pending = c->outbox_seq != seq;
+	if (c->st.ledger_pending) /* a newer one came meanwhile */
+		c->pending_since_ns = c->outbox_ns;
 	pthread_mutex_unlock(&c->mu);
 	return 0;
 }
@@ -962,6 +970,9 @@ xb_cluster_status(struct xb_cluster *c, struct xb_cluster_status *st)
 	pthread_mutex_lock(&c->mu);
 	*st = c->st;
 	st->reachable = c->reachable;
+	st->ledger_lag_ns = c->outbox_seq != c->shipped_seq
+				    ? mono_ns() - c->pending_since_ns
+				    : 0;
 	pthread_mutex_unlock(&c->mu);
 }
 

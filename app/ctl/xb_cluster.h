@@ -103,6 +103,9 @@ struct xb_cluster_status {
 	uint64_t ledger_rows;      /* ledger rows upserted */
 	uint64_t ledger_seq;       /* last checkpoint acknowledged */
 	uint64_t ledger_pending;   /* checkpoints not yet shipped (0/1) */
+	uint64_t ledger_shipments; /* checkpoints shipped (one transaction each) */
+	uint64_t ledger_lag_ns;    /* age of the oldest checkpoint not yet
+				    * shipped (0: none pending) */
 	uint64_t errors;           /* failed round trips */
 	uint64_t rtt_us;           /* last grant round trip */
 	bool mismatch;             /* another live gateway's ruleset differs */

@@ -22,9 +22,11 @@
 import csv
 import glob
 import os
+import shutil
 import signal
 import subprocess
 import time
+import urllib.request
 
 import pcapgen
 import pgtest
@@ -175,12 +177,13 @@ F.check(any(e.get("type") == "ruleset_mismatch" or e.get("event") == "ruleset_mi
         "ruleset_mismatch event in gw1's log")
 
 # --- /xbgw/cluster: this gateway's view (telemetry) ----------------------
-conf4, state4 = gateway_conf("gw4", pg.dsn)
+prom_port = xbtest.free_port()
+conf4, state4 = gateway_conf("gw4", pg.dsn, extra="[prometheus]\nlisten = 127.0.0.1:%d\n" % prom_port)
 g4 = xbtest.spawn_xbgw(["-c", conf4, "--replay", cap_both, "--no-progress", "--clock", "capture",
                         "--duration", "30"])
 sock = xbtest.telemetry_socket("xbgw%d" % g4.pid)
 pg.wait_sql("SELECT count(*) FROM xb_grants WHERE gateway = 'gw4'", lambda o: o not in ("", "0"))
-cl, page2, bad = {}, {}, None
+cl, page2, bad, scrape = {}, {}, None, ""
 deadline = time.time() + 20
 while time.time() < deadline and g4.poll() is None:
     try:
@@ -188,6 +191,8 @@ while time.time() < deadline and g4.poll() is None:
         if cl.get("gateways", 0) >= 4 and any(k.startswith("tenant_") for k in cl):
             page2 = xbtest.telemetry(sock, "/xbgw/cluster,tenants=1")[1]["/xbgw/cluster"]
             bad = xbtest.telemetry(sock, "/xbgw/cluster,tenants=x")[1]
+            with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % prom_port, timeout=10) as r:
+                scrape = r.read().decode()
             break
     except (OSError, ValueError, KeyError):
         pass
@@ -217,6 +222,35 @@ F.check([k for k in page2 if k.startswith("tenant_")] == ["tenant_2"] and
         "/xbgw/cluster,tenants=1: one page from the second tenant: %s" % page2)
 F.check(bad is not None and bad.get("/xbgw/cluster") is None,
         "/xbgw/cluster,tenants=x refused: %s" % bad)
+
+# --- the same, scraped (Prometheus) -------------------------------------
+metrics = {}
+for line in scrape.splitlines():
+    if line and not line.startswith("#"):
+        k, v = line.rsplit(" ", 1)
+        metrics[k] = float(v)
+print("cluster metrics:", {k: v for k, v in metrics.items() if k.startswith("xbgw_cluster")})
+F.check(metrics.get("xbgw_cluster_reachable") == 1 and metrics.get("xbgw_cluster_gateways") == 4 and
+        metrics.get("xbgw_cluster_epoch") == 1 and metrics.get("xbgw_cluster_ruleset_mismatch") == 1 and
+        metrics.get("xbgw_cluster_unreachable_total") == 0,
+        "cluster gauges: %s" % {k: v for k, v in metrics.items() if k.startswith("xbgw_cluster")})
+gw4_grants = pg.sql("SELECT count(*), COALESCE(sum(granted), 0) FROM xb_grants WHERE gateway = 'gw4'").split("|")
+F.check(0 < metrics.get("xbgw_cluster_grants_total", 0) <= int(gw4_grants[0]) and
+        0 < metrics.get("xbgw_cluster_granted_bytes_total", 0) <= int(gw4_grants[1]),
+        "grants scraped %s vs PostgreSQL's %s" % (
+            (metrics.get("xbgw_cluster_grants_total"), metrics.get("xbgw_cluster_granted_bytes_total")), gw4_grants))
+F.check(metrics.get("xbgw_cluster_ledger_checkpoints_total", 0) >= 1 and
+        metrics.get("xbgw_cluster_ledger_lag_seconds", 99) < 5,
+        "ledger shipped, lag small: %s %s" % (metrics.get("xbgw_cluster_ledger_checkpoints_total"),
+                                             metrics.get("xbgw_cluster_ledger_lag_seconds")))
+F.check(metrics.get('xbgw_cluster_reserved_bytes{tenant="big"}') == tenants.get("big", {}).get("reserved_here") and
+        metrics.get('xbgw_cluster_pool_left_bytes{tenant="blocked"}') == 0,
+        "per-tenant gauges: %s" % {k: v for k, v in metrics.items() if "tenant=" in k and "cluster" in k})
+promtool = shutil.which("promtool")
+if promtool:
+    p = subprocess.run([promtool, "check", "metrics"], input=scrape, text=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    F.check(p.returncode == 0, "promtool check metrics: %s%s" % (p.stdout, p.stderr))
 
 pg.stop("fast")
 F.exit()
