@@ -88,7 +88,11 @@ struct xb_meter_set {
 	uint32_t pad_;
 	struct xb_meter_local **local;  /* [worker][instance] */
 	struct xb_meter_shared *shared; /* [instance], cache-line each */
-	struct xb_meter_profile *prof;  /* [instance], read-only */
+	/* [instance], immutable; replaced as a whole by
+	 * xb_meter_set_rescale() (release store), read by workers with an
+	 * acquire load once per slow-path call. */
+	struct xb_meter_profile *prof;
+	struct xb_meter_profile *base;  /* [instance] as built (share 1) */
 	struct xb_meter_alloc alloc;
 };
 
@@ -140,6 +144,30 @@ xb_meter_color(struct xb_meter_set *s, uint32_t worker, uint32_t instance,
 	}
 	return xb_meter_color_slow(s, worker, instance, now_ns, bytes);
 }
+
+/*
+ * Aggregate meters across gateways (app/ctl/CLUSTER.md): out = base with
+ * its rates times share_ppm / 10^6 (at least 1 kbit/s each) and its
+ * bucket depths scaled alike, so the fill times, grant times and thus the
+ * meaning of the shared buckets' "empty" times stay the same: a gateway
+ * running share s of a row holds s of its tokens.  share_ppm 0 counts as
+ * 1, above 10^6 as 10^6.  Any thread.
+ */
+void xb_meter_profile_scale(const struct xb_meter_profile *base,
+			    uint32_t share_ppm, struct xb_meter_profile *out);
+
+/*
+ * Replace every instance's profile by its built profile scaled by
+ * share_ppm[instance] (xb_meter_profile_scale), in one release store of a
+ * new immutable array: a worker sees the old or the new array, never a
+ * mix, and takes no lock.  Tokens already in worker caches are kept
+ * (bounded by one grant each, as METER.md says).  *old gets the array
+ * replaced when the caller must free it (free(), after every worker has
+ * passed a quiescent point: a grace period), else NULL.  Returns 0, or
+ * -ENOMEM (nothing changed).  Control plane (one thread per set).
+ */
+int xb_meter_set_rescale(struct xb_meter_set *s, const uint32_t *share_ppm,
+			 void **old);
 
 /*
  * Burst form: colour n packets of one worker, all at now_ns; colors[i]
