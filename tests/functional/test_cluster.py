@@ -19,8 +19,6 @@
   within what was granted, the continue tenant within grants plus its
   allowance, and the ledger reconciles exactly.
 """
-import csv
-import glob
 import os
 import shutil
 import signal
@@ -28,7 +26,7 @@ import subprocess
 import time
 import urllib.request
 
-import pcapgen
+import clustertest
 import pgtest
 import xbtest
 
@@ -37,8 +35,9 @@ if not pgtest.available():
     xbtest.skip("PostgreSQL 15 not installed (scripts/install-deps.sh installs postgresql-15)")
 tmp = xbtest.tmpdir("cluster")
 pg = pgtest.Postgres(tmp)
+cl = clustertest.Cluster(F, tmp, pg)
 QUOTA = 10**9
-FRAME = 1514
+FRAME = clustertest.FRAME
 GRANT_MAX = 20 * 10**6
 
 TABLES = {
@@ -54,54 +53,19 @@ TABLES = {
 }
 
 
-def gateway_conf(name, dsn, tables=TABLES, extra=""):
-    state = os.path.join(tmp, "state-" + name)
-    return xbtest.own_config(tables, extra=(
-        "[state]\ndir = %s\n[events]\nfile = %s/events.jsonl\n"
-        "[cluster]\ndsn = %s\ngateway = %s\ngrant_max = %d\n"
-        "on_unreachable = sme:terminate,enterprise:continue:50000000\n%s"
-        % (state, state, dsn, name, GRANT_MAX, extra)))[0], state
+def gateway_conf(name, dsn=None, tables=TABLES, extra=""):
+    return cl.conf(name, tables, cluster_keys=(
+        "grant_max = %d\non_unreachable = sme:terminate,enterprise:continue:50000000"
+        % GRANT_MAX), extra=extra, dsn=dsn)
 
 
 def capture(name, t0, prefixes, n=1000):
-    frames = []
-    for i in range(n):
-        for k, p in enumerate(prefixes):
-            frames.append((t0 + i * 1000 + k * 100,
-                           pcapgen.udp_frame("%s.%d" % (p, 1 + i % 200), "8.8.8.8",
-                                             1000 + i, 443, size=FRAME)))
-    return pcapgen.write_pcap(os.path.join(tmp, name), frames)
+    return clustertest.capture(os.path.join(tmp, name), t0, prefixes, n)
 
 
-def start(conf, cap, args):
-    stats = os.path.join(tmp, "stats-%d.json" % time.monotonic_ns())
-    p = xbtest.spawn_xbgw(["-c", conf, "--replay", cap, "--no-progress", "--clock", "capture",
-                           "--stats-json", stats] + args)
-    return p, stats
-
-
-def files_usage(state):
-    """{(tenant, month): bytes} of a gateway's usage files."""
-    out = {}
-    for path in glob.glob(os.path.join(state, "usage-*.csv")):
-        with open(path) as f:
-            for row in csv.reader(l for l in f if not l.startswith("#")):
-                if row[0] == "month":
-                    continue
-                key = (row[1], int(row[0].replace("-", "")))
-                out[key] = out.get(key, 0) + int(row[6])
-    return out
-
-
-def ledger(gateway):
-    rows = pg.sql("SELECT tenant, month, sum(bytes) FROM xb_ledger WHERE gateway = '%s' "
-                  "GROUP BY tenant, month" % gateway)
-    return {(t, int(m)): int(b) for t, m, b in (l.split("|") for l in rows.splitlines() if l)}
-
-
-def granted(gateway, tenant):
-    return int(pg.sql("SELECT COALESCE(sum(granted), 0) FROM xb_grants WHERE gateway = '%s' "
-                      "AND tenant = '%s'" % (gateway, tenant)))
+files_usage = clustertest.files_usage
+ledger = cl.ledger
+granted = cl.granted
 
 
 def tenant_bytes(state, tenant):
@@ -130,21 +94,19 @@ cap_free = capture("free.pcap", T0, ["10.2.0"])
 other_tables = dict(TABLES, tenants=TABLES["tenants"] + "# edited on gw2 only\n")
 conf2, state2 = gateway_conf("gw2", pg.dsn, other_tables)
 conf3, state3 = gateway_conf("gw3", pg.dsn)
-g1, s1 = start(conf1, cap_both, ["--loops", "500"])
-g2, s2 = start(conf2, cap_both, ["--loops", "500"])
-g3, s3 = start(conf3, cap_free, ["--duration", "60"])
+g1 = cl.start("gw1", conf1, cap_both, ["--loops", "500"])
+g2 = cl.start("gw2", conf2, cap_both, ["--loops", "500"])
+g3 = cl.start("gw3", conf3, cap_free, ["--duration", "60"])
 # Killed once it holds something of the cluster (a grant).
-pg.wait_sql("SELECT count(*) FROM xb_grants WHERE gateway = 'gw3'", lambda o: o not in ("", "0"))
+cl.wait_sql("SELECT count(*) FROM xb_grants WHERE gateway = 'gw3'", lambda o: o not in ("", "0"),
+            "gw3's first grant", timeout=40, watch=[g3])
 time.sleep(1)
-g3.send_signal(signal.SIGKILL)
-g3.wait()
-g3, s3 = start(conf3, cap_free, ["--loops", "200"])
+g3.kill(signal.SIGKILL)
+g3 = cl.start("gw3", conf3, cap_free, ["--loops", "200"])
 outs = {}
 for name, g in (("gw1", g1), ("gw2", g2), ("gw3", g3)):
-    out, err = g.communicate(timeout=400)
-    outs[name] = err
-    F.check(g.returncode == 0, "%s exit %d:\n%s" % (name, g.returncode, err[-1500:]))
-docs = {n: xbtest.read_json(s) for n, s in (("gw1", s1), ("gw2", s2), ("gw3", s3))}
+    outs[name] = g.finish(timeout=80)
+docs = {g.name: g.doc() for g in (g1, g2, g3)}
 workers = max(len(d["workers"]) for d in docs.values())
 blocked = tenant_bytes(state1, "blocked") + tenant_bytes(state2, "blocked")
 print("blocked tenant: gw1 %d + gw2 %d = %d bytes" % (
@@ -179,16 +141,16 @@ F.check(any(e.get("type") == "ruleset_mismatch" or e.get("event") == "ruleset_mi
 # --- /xbgw/cluster: this gateway's view (telemetry) ----------------------
 prom_port = xbtest.free_port()
 conf4, state4 = gateway_conf("gw4", pg.dsn, extra="[prometheus]\nlisten = 127.0.0.1:%d\n" % prom_port)
-g4 = xbtest.spawn_xbgw(["-c", conf4, "--replay", cap_both, "--no-progress", "--clock", "capture",
-                        "--duration", "30"])
-sock = xbtest.telemetry_socket("xbgw%d" % g4.pid)
-pg.wait_sql("SELECT count(*) FROM xb_grants WHERE gateway = 'gw4'", lambda o: o not in ("", "0"))
-cl, page2, bad, scrape = {}, {}, None, ""
+g4 = cl.start("gw4", conf4, cap_both, ["--duration", "30"])
+sock = g4.socket()
+cl.wait_sql("SELECT count(*) FROM xb_grants WHERE gateway = 'gw4'", lambda o: o not in ("", "0"),
+            "gw4's first grant", timeout=30, watch=[g4])
+view, page2, bad, scrape = {}, {}, None, None
 deadline = time.time() + 20
-while time.time() < deadline and g4.poll() is None:
+while time.time() < deadline and g4.proc.poll() is None:
     try:
-        cl = xbtest.telemetry(sock, "/xbgw/cluster")[1]["/xbgw/cluster"]
-        if cl.get("gateways", 0) >= 4 and any(k.startswith("tenant_") for k in cl):
+        view = xbtest.telemetry(sock, "/xbgw/cluster")[1]["/xbgw/cluster"]
+        if view.get("gateways", 0) >= 4 and any(k.startswith("tenant_") for k in view):
             page2 = xbtest.telemetry(sock, "/xbgw/cluster,tenants=1")[1]["/xbgw/cluster"]
             bad = xbtest.telemetry(sock, "/xbgw/cluster,tenants=x")[1]
             with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % prom_port, timeout=10) as r:
@@ -197,22 +159,24 @@ while time.time() < deadline and g4.poll() is None:
     except (OSError, ValueError, KeyError):
         pass
     time.sleep(0.3)
-g4.send_signal(signal.SIGINT)
-g4.communicate(timeout=60)
-print("/xbgw/cluster:", cl)
-F.check(cl.get("enabled") == 1 and cl.get("gateway") == "gw4" and cl.get("reachable") == 1 and
-        cl.get("epoch") == 1 and cl.get("dsn_host") == pg.dir and len(cl.get("ruleset_sha256", "")) == 64,
-        "/xbgw/cluster scalars: %s" % cl)
-gws = {v["gateway"]: v for k, v in cl.items() if k.startswith("gw_")}
-F.check(set(gws) == {"gw1", "gw2", "gw3", "gw4"} and len(gws) == cl.get("gateways"),
+if scrape is None:
+    cl.die("gw4's /xbgw/cluster never showed 4 gateways and a tenant within 20 s (last: %s)" % view)
+g4.proc.send_signal(signal.SIGINT)
+g4.finish(timeout=60)
+print("/xbgw/cluster:", view)
+F.check(view.get("enabled") == 1 and view.get("gateway") == "gw4" and view.get("reachable") == 1 and
+        view.get("epoch") == 1 and view.get("dsn_host") == pg.dir and len(view.get("ruleset_sha256", "")) == 64,
+        "/xbgw/cluster scalars: %s" % view)
+gws = {v["gateway"]: v for k, v in view.items() if k.startswith("gw_")}
+F.check(set(gws) == {"gw1", "gw2", "gw3", "gw4"} and len(gws) == view.get("gateways"),
         "/xbgw/cluster gateways: %s" % sorted(gws))
 F.check(gws.get("gw2", {}).get("mismatch") == 1 and gws.get("gw1", {}).get("mismatch") == 0 and
-        gws.get("gw4", {}).get("ruleset_sha256") == cl.get("ruleset_sha256"),
+        gws.get("gw4", {}).get("ruleset_sha256") == view.get("ruleset_sha256"),
         "/xbgw/cluster: gw2's other ruleset flagged: %s" % gws)
 F.check(gws.get("gw3", {}).get("epoch") == 2 and gws.get("gw4", {}).get("last_seen", 0) > 0,
         "/xbgw/cluster: epochs and last_seen: %s" % gws)
-tenants = {v["tenant"]: v for k, v in cl.items() if k.startswith("tenant_")}
-F.check(set(tenants) == {"blocked", "big"} and cl.get("tenants") == 2,
+tenants = {v["tenant"]: v for k, v in view.items() if k.startswith("tenant_")}
+F.check(set(tenants) == {"blocked", "big"} and view.get("tenants") == 2,
         "/xbgw/cluster tenants (those with a quota): %s" % tenants)
 F.check(tenants.get("blocked", {}).get("pool_left") == 0 and
         tenants.get("blocked", {}).get("month") == 202701,

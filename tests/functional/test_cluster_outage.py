@@ -19,12 +19,10 @@ long enough that PostgreSQL is back well before it ends.  Checked:
   would leave a tenant refused);
 - the ledger equals the usage files exactly.
 """
-import csv
-import glob
 import os
 import time
 
-import pcapgen
+import clustertest
 import pgtest
 import xbtest
 
@@ -33,7 +31,8 @@ if not pgtest.available():
     xbtest.skip("PostgreSQL 15 not installed (scripts/install-deps.sh installs postgresql-15)")
 tmp = xbtest.tmpdir("cluster")
 pg = pgtest.Postgres(tmp)
-FRAME = 1514
+cl = clustertest.Cluster(F, tmp, pg)
+FRAME = clustertest.FRAME
 GRANT_MAX = 20 * 10**6
 
 TABLES = {
@@ -47,82 +46,41 @@ TABLES = {
     "bands": "band,start,end\nall,00:00,00:00\n",
     "tariffs": "tenant_class,country,category,band,price_per_gb,currency\n*,*,*,*,1,USD\n",
 }
+files_usage = clustertest.files_usage
+ledger = cl.ledger
+granted = cl.granted
 
 
-def gateway_conf(name, dsn, tables=TABLES, extra=""):
-    state = os.path.join(tmp, "state-" + name)
-    return xbtest.own_config(tables, extra=(
-        "[state]\ndir = %s\n[events]\nfile = %s/events.jsonl\n"
-        "[cluster]\ndsn = %s\ngateway = %s\ngrant_max = %d\n"
-        "on_unreachable = sme:terminate,enterprise:continue:50000000\n%s"
-        % (state, state, dsn, name, GRANT_MAX, extra)))[0], state
+def gateway_conf(name):
+    return cl.conf(name, TABLES, cluster_keys=(
+        "grant_max = %d\non_unreachable = sme:terminate,enterprise:continue:50000000"
+        % GRANT_MAX))
 
 
-def capture(name, t0, prefixes, n=1000):
-    frames = []
-    for i in range(n):
-        for k, p in enumerate(prefixes):
-            frames.append((t0 + i * 1000 + k * 100,
-                           pcapgen.udp_frame("%s.%d" % (p, 1 + i % 200), "8.8.8.8",
-                                             1000 + i, 443, size=FRAME)))
-    return pcapgen.write_pcap(os.path.join(tmp, name), frames)
-
-
-def start(conf, cap, args):
-    stats = os.path.join(tmp, "stats-%d.json" % time.monotonic_ns())
-    p = xbtest.spawn_xbgw(["-c", conf, "--replay", cap, "--no-progress", "--clock", "capture",
-                           "--stats-json", stats] + args)
-    return p, stats
-
-
-def files_usage(state):
-    """{(tenant, month): bytes} of a gateway's usage files."""
-    out = {}
-    for path in glob.glob(os.path.join(state, "usage-*.csv")):
-        with open(path) as f:
-            for row in csv.reader(l for l in f if not l.startswith("#")):
-                if row[0] == "month":
-                    continue
-                key = (row[1], int(row[0].replace("-", "")))
-                out[key] = out.get(key, 0) + int(row[6])
-    return out
-
-
-def ledger(gateway):
-    rows = pg.sql("SELECT tenant, month, sum(bytes) FROM xb_ledger WHERE gateway = '%s' "
-                  "GROUP BY tenant, month" % gateway)
-    return {(t, int(m)): int(b) for t, m, b in (l.split("|") for l in rows.splitlines() if l)}
-
-
-def granted(gateway, tenant):
-    return int(pg.sql("SELECT COALESCE(sum(granted), 0) FROM xb_grants WHERE gateway = '%s' "
-                      "AND tenant = '%s'" % (gateway, tenant)))
-
-
-conf1, state1 = gateway_conf("gw1", pg.dsn)
+conf1, state1 = gateway_conf("gw1")
 p = xbtest.run_xbgw(["-c", conf1, "--cluster-init"], check=False)
 F.check(p.returncode == 0, "--cluster-init: exit %d: %s" % (p.returncode, p.stderr))
 T1 = 1803000000 * 10**9
-cap_out = capture("outage.pcap", T1, ["10.1.0", "10.3.0"])
-g1, s1 = start(conf1, cap_out, ["--duration", "25"])
+cap_out = clustertest.capture(os.path.join(tmp, "outage.pcap"), T1, ["10.1.0", "10.3.0"])
+g1 = cl.start("gw1", conf1, cap_out, ["--duration", "25"])
 # Stopped once both tenants hold grants and have used some of them.
-pg.wait_sql("SELECT count(DISTINCT tenant) FROM xb_grants WHERE gateway = 'gw1' "
-            "AND granted > 0 AND seq > 4", lambda o: o == "2", timeout=30)
+cl.wait_sql("SELECT count(DISTINCT tenant) FROM xb_grants WHERE gateway = 'gw1' "
+            "AND granted > 0 AND seq > 4", lambda o: o == "2", "grants of both tenants",
+            timeout=30, watch=[g1])
 time.sleep(1)
 before = {t: granted("gw1", t) for t in ("blocked", "big")}
 pg.stop("immediate")
 time.sleep(3)
 pg.start()
-back = pg.sql("SELECT max(seq) FROM xb_grants WHERE gateway = 'gw1'")
-out, err = g1.communicate(timeout=120)
-F.check(g1.returncode == 0, "gw1 exit %d:\n%s" % (g1.returncode, err[-1500:]))
+back = cl.sql("SELECT max(seq) FROM xb_grants WHERE gateway = 'gw1'")
+err = g1.finish(timeout=60)
 F.check("PostgreSQL unreachable" in err and "reachable again" in err,
         "outage reported:\n%s" % err[-1500:])
 ev = [e.get("type") or e.get("event") for e in
       xbtest.read_jsonl(os.path.join(state1, "events.jsonl"))]
 F.check("cluster_unreachable" in ev and "cluster_reachable" in ev,
         "outage events: %s" % ev)
-doc = xbtest.read_json(s1)
+doc = g1.doc()
 workers = len(doc["workers"])
 usage = files_usage(state1)
 for tenant, allowance in (("blocked", 0), ("big", 50000000)):
