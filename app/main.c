@@ -40,6 +40,7 @@
 #include "xb_app.h"
 #include "xb_billing.h"
 #include "xb_cluster.h"
+#include "xb_shares.h"
 #include "xb_control.h"
 #include "xb_events.h"
 #include "xb_flow.h"
@@ -674,6 +675,13 @@ cluster_held(struct xb_app *app, const char *tenant, uint32_t month,
 	return xb_cluster_held(app->cluster, tenant, month, used_now);
 }
 
+/* app->meters_prepare: a new ruleset's meters start at the last shares. */
+static void
+cluster_meters_prepare(struct xb_app *app, struct xb_ruleset *rs)
+{
+	xb_shares_prepare(xb_cluster_shares(app->cluster), rs);
+}
+
 /* --cluster-init: the [cluster] schema, created or upgraded. */
 static int
 cluster_init(const struct xb_options *o)
@@ -1190,6 +1198,8 @@ cluster_poll(struct xb_app *app, double t)
 		return; /* a reader holds it: next pass */
 	news = xb_cluster_poll(app->cluster, app, xb_rules_active(),
 			       (uint64_t)(t * 1e9), other, other_sha);
+	xb_shares_poll(xb_cluster_shares(app->cluster), xb_rules_active(),
+		       &xb_rules_swap, (uint64_t)(t * 1e9));
 	xb_control_unlock();
 	if (news & XB_CLUSTER_UNREACHABLE) {
 		struct xb_event_field f[] = {
@@ -1427,6 +1437,7 @@ xb_run(struct xb_app *app)
 			return XB_EXIT_RUNTIME;
 		}
 		app->quota_held = cluster_held;
+		app->meters_prepare = cluster_meters_prepare;
 	}
 	if (xb_billing_init(app, &errs) < 0 || xb_rules_start(app, &errs) < 0) {
 		xb_errors_print(&errs, stderr);

@@ -94,14 +94,27 @@ CREATE TABLE IF NOT EXISTS xb_ledger (
                  price_micros_per_gb, currency)
 );
 
--- Recent demand per gateway and meter (bytes/s), for aggregate meter
--- shares (app/ctl/CLUSTER.md).
+-- Aggregate meters (app/ctl/CLUSTER.md "Meter shares"): per gateway and
+-- meter ("tenant:qos line"), its recent demand (bytes/s offered to the
+-- meter), the share of the row's rates it holds (parts per million) and
+-- the share it last said it runs.  The shares of live gateways never sum
+-- above 10^6: a gateway takes more only from what is free, and what it
+-- gives back stays counted (applied_ppm) until it reports that it runs
+-- the lower share.  Rows of a gateway that stopped are deleted; those of
+-- one that went silent count until it is validity_s late.
 CREATE TABLE IF NOT EXISTS xb_meter_demand (
     gateway text NOT NULL,
     meter text NOT NULL,
     bytes_per_s bigint NOT NULL,
+    share_ppm integer NOT NULL DEFAULT 0,
+    applied_ppm integer NOT NULL DEFAULT 0,
     at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (gateway, meter)
+);
+
+-- One row per meter, locked while a gateway changes its share of it.
+CREATE TABLE IF NOT EXISTS xb_meters (
+    meter text PRIMARY KEY
 );
 
 -- Close the open reservations of a gateway's earlier epochs (state
@@ -227,6 +240,57 @@ RETURNS void LANGUAGE sql AS $$
     DO UPDATE SET packets = EXCLUDED.packets, bytes = EXCLUDED.bytes,
                   seq = EXCLUDED.seq, updated = now()
     WHERE EXCLUDED.seq > l.seq
+$$;
+
+-- A gateway's shares of aggregate meters, in one round trip per period:
+-- for each meter (p_meters sorted, so that gateways lock them in one
+-- order), record its demand and the share it runs (p_applied), and grant
+-- it min(p_target, 10^6 - what the other live gateways hold), where a
+-- gateway holds max(share, applied) (a share given back counts until the
+-- gateway runs the lower one).  Returns per meter the share granted and
+-- the other live gateways' demands (for the next target).
+CREATE OR REPLACE FUNCTION xb_meter_share(p_gateway text, p_meters text[],
+    p_demand bigint[], p_target integer[], p_applied integer[],
+    p_live_s integer)
+RETURNS TABLE (meter_id text, granted_ppm integer, others_demand bigint[])
+LANGUAGE plpgsql AS $$
+DECLARE
+    i integer;
+    held bigint;
+    live timestamptz := now() - make_interval(secs => p_live_s);
+BEGIN
+    INSERT INTO xb_meters (meter) SELECT unnest(p_meters)
+        ON CONFLICT DO NOTHING;
+    PERFORM 1 FROM xb_meters m WHERE m.meter = ANY (p_meters)
+        ORDER BY m.meter FOR UPDATE;
+    FOR i IN 1 .. COALESCE(array_length(p_meters, 1), 0) LOOP
+        meter_id := p_meters[i];
+        SELECT COALESCE(sum(GREATEST(d.share_ppm, d.applied_ppm)), 0),
+               COALESCE(array_agg(d.bytes_per_s), '{}')
+            INTO held, others_demand
+            FROM xb_meter_demand d JOIN xb_gateways g
+                ON g.gateway = d.gateway
+            WHERE d.meter = p_meters[i] AND d.gateway <> p_gateway
+              AND g.last_seen >= live;
+        granted_ppm := LEAST(p_target[i], GREATEST(0, 1000000 - held));
+        INSERT INTO xb_meter_demand AS d (gateway, meter, bytes_per_s,
+                                          share_ppm, applied_ppm)
+            VALUES (p_gateway, p_meters[i], p_demand[i], granted_ppm,
+                    p_applied[i])
+            ON CONFLICT (gateway, meter) DO UPDATE
+            SET bytes_per_s = EXCLUDED.bytes_per_s,
+                share_ppm = EXCLUDED.share_ppm,
+                applied_ppm = EXCLUDED.applied_ppm, at = now();
+        RETURN NEXT;
+    END LOOP;
+END $$;
+
+-- A gateway that stops gives its shares back.
+CREATE OR REPLACE FUNCTION xb_meter_release(p_gateway text)
+RETURNS integer LANGUAGE sql AS $$
+    WITH d AS (DELETE FROM xb_meter_demand WHERE gateway = p_gateway
+               RETURNING 1)
+    SELECT count(*)::integer FROM d
 $$;
 
 -- The gateways as `xbgwctl cluster` / /xbgw/cluster list them.

@@ -83,6 +83,10 @@ struct xb_app {
 	 * A hook, so billing does not depend on the cluster module. */
 	uint64_t (*quota_held)(struct xb_app *app, const char *tenant,
 			       uint32_t month, uint64_t used_now);
+	/* [cluster]: a ruleset built, not yet published, gets its meters'
+	 * last known shares across gateways (xb_shares_prepare).  A hook,
+	 * so the ruleset life cycle does not depend on the cluster module. */
+	void (*meters_prepare)(struct xb_app *app, struct xb_ruleset *rs);
 	/* Hook for the event log: a tenant has just spent its quota. */
 	void (*on_quota_crossed)(struct xb_app *app, const struct xb_tenant *t,
 				 uint32_t month);

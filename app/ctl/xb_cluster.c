@@ -20,6 +20,7 @@
 #include "xb_grant.h"
 #include "xb_log.h"
 #include "xb_ruleset.h"
+#include "xb_shares.h"
 #include "xb_usage.h"
 
 #define CONNECT_TIMEOUT "2"      /* s, libpq's connect_timeout */
@@ -88,6 +89,8 @@ struct xb_cluster {
 	unsigned int nmap;
 	uint64_t last_poll_ns;
 	uint64_t ckpt_count;
+	/* aggregate meter shares (xb_shares.h); the thread runs its rounds */
+	struct xb_shares *shares;
 	/* thread only */
 	PGconn *pg;
 	struct ship_rec *acked;
@@ -551,6 +554,140 @@ run_ledger(struct xb_cluster *c)
 	return 0;
 }
 
+/* A text array literal of keys for libpq: {"k1","k2"} (keys are tenant
+ * ids and line numbers; quotes and backslashes escaped all the same). */
+static char *
+text_array(char (*key)[XB_SHARES_KEY], unsigned int n)
+{
+	size_t cap = 3 + (size_t)n * (2 * XB_SHARES_KEY + 3), len = 0;
+	char *out = malloc(cap);
+
+	if (out == NULL)
+		return NULL;
+	out[len++] = '{';
+	for (unsigned int i = 0; i < n; i++) {
+		if (i > 0)
+			out[len++] = ',';
+		out[len++] = '"';
+		for (const char *p = key[i]; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				out[len++] = '\\';
+			out[len++] = *p;
+		}
+		out[len++] = '"';
+	}
+	out[len++] = '}';
+	out[len] = '\0';
+	return out;
+}
+
+/* {1,2,3} of n numbers (64-bit, or 32-bit when wide is false). */
+static char *
+num_array(const void *v, bool wide, unsigned int n)
+{
+	size_t cap = 3 + (size_t)n * 21, len = 0;
+	char *out = malloc(cap);
+
+	if (out == NULL)
+		return NULL;
+	out[len++] = '{';
+	for (unsigned int i = 0; i < n; i++)
+		len += (size_t)snprintf(out + len, cap - len, "%s%" PRIu64,
+					i ? "," : "",
+					wide ? ((const uint64_t *)v)[i]
+					     : (uint64_t)((const uint32_t *)v)[i]);
+	out[len++] = '}';
+	out[len] = '\0';
+	return out;
+}
+
+/* One round of meter shares (xb_shares.h): the posted meters' demand,
+ * target and applied share to xb_meter_share(), one round trip; the
+ * shares granted and the other gateways' demands back.  0, or -1
+ * (connection gone: every meter is sent again next time). */
+static int
+run_shares(struct xb_cluster *c)
+{
+	struct xb_shares_req *r = xb_shares_take(c->shares);
+	char *arr[4] = {NULL}, live[16];
+	uint32_t *granted = NULL, *others_n = NULL;
+	uint64_t *others_sum = NULL;
+	PGresult *res = NULL;
+	int rc = -1;
+
+	if (r == NULL)
+		return 0;
+	snprintf(live, sizeof(live), "%u", c->cfg.validity_s);
+	arr[0] = text_array(r->key, r->n);
+	arr[1] = num_array(r->demand, true, r->n);
+	arr[2] = num_array(r->target, false, r->n);
+	arr[3] = num_array(r->applied, false, r->n);
+	granted = calloc(r->n, sizeof(*granted));
+	others_n = calloc(r->n, sizeof(*others_n));
+	others_sum = calloc(r->n, sizeof(*others_sum));
+	if (arr[0] == NULL || arr[1] == NULL || arr[2] == NULL ||
+	    arr[3] == NULL || granted == NULL || others_n == NULL ||
+	    others_sum == NULL) {
+		rc = 0; /* no memory: the meters go again next round */
+		goto out;
+	}
+	{
+		const char *p[6] = {c->cfg.gateway, arr[0], arr[1], arr[2],
+				    arr[3], live};
+
+		res = PQexecParams(c->pg,
+				   "SELECT meter_id, granted_ppm, others_demand FROM xb_meter_share($1, $2::text[], $3::bigint[], $4::integer[], $5::integer[], $6::integer)",
+				   6, NULL, p, NULL, NULL, 0);
+	}
+	if (!pg_ok(c, res, "meter shares") ||
+	    PQntuples(res) != (int)r->n)
+		goto out;
+	for (unsigned int j = 0; j < r->n; j++) {
+		/* Rows come back in the order asked (one per meter). */
+		const char *o = PQgetvalue(res, (int)j, 2);
+
+		granted[j] = (uint32_t)strtoul(PQgetvalue(res, (int)j, 1),
+					       NULL, 10);
+		for (char *e; *o != '\0' && *o != '}';) {
+			if (*o == '{' || *o == ',') {
+				o++;
+				continue;
+			}
+			others_sum[j] += strtoull(o, &e, 10);
+			others_n[j]++;
+			if (e == o)
+				break;
+			o = e;
+		}
+	}
+	xb_shares_answer(c->shares, r, granted, others_n, others_sum);
+	rc = 0;
+out:
+	if (rc < 0)
+		xb_shares_failed(c->shares);
+	PQclear(res);
+	for (int i = 0; i < 4; i++)
+		free(arr[i]);
+	free(granted);
+	free(others_n);
+	free(others_sum);
+	xb_shares_req_free(r);
+	return rc;
+}
+
+/* A gateway that stops gives its meter shares back (best effort: if
+ * PostgreSQL is away they count until validity_s expires them). */
+static void
+release_shares(struct xb_cluster *c)
+{
+	const char *p[1] = {c->cfg.gateway};
+	PGresult *r = PQexecParams(c->pg, "SELECT xb_meter_release($1)", 1,
+				   NULL, p, NULL, NULL, 0);
+
+	pg_ok(c, r, "meter release");
+	PQclear(r);
+}
+
 /* Heartbeat (expires silent gateways' reservations) and the gateways'
  * list with their ruleset hashes. */
 static int
@@ -645,6 +782,7 @@ cluster_thread(void *arg)
 			last_try = now;
 			if (ensure_connected(c)) {
 				if (run_grants(c) < 0 || run_ledger(c) < 0 ||
+				    run_shares(c) < 0 ||
 				    (now - last_beat >= HEARTBEAT_NS &&
 				     run_heartbeat(c) < 0))
 					drop_connection(c);
@@ -652,8 +790,11 @@ cluster_thread(void *arg)
 					last_beat = now;
 			}
 		}
-		if (stop)
+		if (stop) {
+			if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK)
+				release_shares(c);
 			break;
+		}
 		/* Woken by a request or a checkpoint, else every period. */
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += (long)c->cfg.period_ms * 1000000L / 4;
@@ -683,10 +824,16 @@ xb_cluster_start(const struct xb_cluster_cfg *cfg, const char *ruleset_sha,
 	snprintf(c->sha, sizeof(c->sha), "%s", ruleset_sha);
 	c->generation = generation;
 	c->main_reachable = true;
+	if ((c->shares = xb_shares_create(cfg->period_ms)) == NULL) {
+		snprintf(err, errlen, "cluster: out of memory");
+		free(c);
+		return NULL;
+	}
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
 	if (pthread_create(&c->thread, NULL, cluster_thread, c) != 0) {
 		snprintf(err, errlen, "cluster: cannot start its thread");
+		xb_shares_free(c->shares);
 		free(c);
 		return NULL;
 	}
@@ -729,9 +876,16 @@ xb_cluster_stop(struct xb_cluster *c, double timeout_s)
 	free(c->outbox);
 	free(c->acked);
 	free(c->gws);
+	xb_shares_free(c->shares); /* the workers have stopped */
 	pthread_mutex_destroy(&c->mu);
 	pthread_cond_destroy(&c->cv);
 	free(c);
+}
+
+struct xb_shares *
+xb_cluster_shares(struct xb_cluster *c)
+{
+	return c != NULL ? c->shares : NULL;
 }
 
 void

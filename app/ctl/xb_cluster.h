@@ -53,8 +53,14 @@ struct xb_cluster *xb_cluster_start(const struct xb_cluster_cfg *cfg,
 				    size_t errlen);
 
 /* Ship what is pending (the last checkpoint, grants given during an
- * outage) for at most timeout_s, then stop the thread and free. */
+ * outage) for at most timeout_s, give the meter shares back, then stop
+ * the thread and free; only once the workers have stopped. */
 void xb_cluster_stop(struct xb_cluster *c, double timeout_s);
+
+/* Its aggregate meter shares (xb_shares.h), which its thread exchanges
+ * with PostgreSQL; NULL when c is.  Main lcore. */
+struct xb_shares;
+struct xb_shares *xb_cluster_shares(struct xb_cluster *c);
 
 /* The ruleset now loaded (after a reload). */
 void xb_cluster_set_ruleset(struct xb_cluster *c, const char *sha,

@@ -25,6 +25,7 @@
 #include "xb_app.h"
 #include "xb_cluster.h"
 #include "xb_control.h"
+#include "xb_shares.h"
 #include "xb_telemetry.h"
 #include "xb_utf8.h"
 
@@ -102,6 +103,16 @@ cmd_cluster(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "ledger_pending", st.ledger_pending);
 	rte_tel_data_add_dict_u64(d, "errors", st.errors);
 	rte_tel_data_add_dict_u64(d, "rtt_us", st.rtt_us);
+	{
+		/* Aggregate meter shares (app/ctl/xb_shares.h). */
+		struct xb_shares_stats ss;
+
+		xb_shares_stats(xb_cluster_shares(cl_app->cluster), &ss);
+		rte_tel_data_add_dict_u64(d, "share_answers", ss.answers);
+		rte_tel_data_add_dict_u64(d, "share_rescales", ss.rescales);
+		rte_tel_data_add_dict_u64(d, "share_arrays_freed", ss.freed);
+		rte_tel_data_add_dict_u64(d, "share_arrays_waiting", ss.waiting);
+	}
 	for (unsigned int i = 0; i < v->ngws && i < GW_MAX; i++) {
 		const struct xb_cluster_gw_info *g = &v->gws[i];
 		struct rte_tel_data *e = rte_tel_data_alloc();

@@ -262,14 +262,17 @@ color_grant(struct xb_meter_set *s, uint32_t worker, uint32_t instance,
 						 p->pfill_ns, p->pgrant_ns);
 
 			l->tok_p += d * p->pir_kbps;
+			l->offered_tok += d * p->pir_kbps;
 			fresh_p = d > 0;
 			if (l->tok_p < need)
 				l->retry_p = now_ns +
 					retry_after(need - l->tok_p,
 						    p->pir_kbps);
 		}
-		if (l->tok_p < need)
+		if (l->tok_p < need) {
+			l->offered_tok += need;
 			return XB_RED;
+		}
 	}
 	if (l->tok_c < need) {
 		/* Right after a peak grant, ask for committed tokens too,
@@ -315,6 +318,7 @@ color_exact(struct xb_meter_set *s, uint32_t instance, uint64_t now_ns,
 	} else if (last - now_ns > STEP_BACK_NS) {
 		l->retry_p = now_ns; /* clock stepped back: resume from now */
 	}
+	l->offered_tok += need;
 	if (l->tok_p < need)
 		return XB_RED;
 	return charge(l, need);
@@ -377,6 +381,19 @@ xb_meter_set_rescale(struct xb_meter_set *s, const uint32_t *share_ppm,
 	if (prev != s->base)
 		*old = prev;
 	return 0;
+}
+
+uint64_t
+xb_meter_offered_tok(const struct xb_meter_set *s, uint32_t instance)
+{
+	uint64_t sum = 0;
+
+	if (instance >= s->n_instances)
+		return 0;
+	for (uint32_t w = 0; w < s->n_workers; w++)
+		sum += __atomic_load_n(&s->local[w][instance].offered_tok,
+				       __ATOMIC_RELAXED);
+	return sum;
 }
 
 uint16_t

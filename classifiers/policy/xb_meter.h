@@ -76,6 +76,11 @@ struct xb_meter_local {
 	uint64_t retry_p; /* grant mode: no peak grant before this time;
 			   * exact mode: time of the last refill */
 	uint64_t retry_c; /* grant mode: no committed grant before this time */
+	/* Demand seen by this worker, tokens, counted on the slow path only
+	 * (the inline fast path stays as it is): peak tokens taken from the
+	 * shared bucket (grant mode) or charged (exact mode), plus red
+	 * packets.  Wraps; read with xb_meter_offered_tok(). */
+	uint64_t offered_tok;
 };
 
 struct xb_meter_shared;
@@ -101,7 +106,7 @@ struct xb_meter_set {
  * by workers 0..n_workers-1; every meter starts full.  alloc may be NULL
  * (libc).  Returns NULL on bad arguments (n_workers 0, more than 1024
  * workers, profiles NULL with n_instances > 0) or allocation failure.
- * Memory: 128 bytes per instance plus 32 bytes per (worker, instance).
+ * Memory: 128 bytes per instance plus 40 bytes per (worker, instance).
  * Control plane only.
  */
 struct xb_meter_set *xb_meter_set_create(uint32_t n_instances,
@@ -168,6 +173,19 @@ void xb_meter_profile_scale(const struct xb_meter_profile *base,
  */
 int xb_meter_set_rescale(struct xb_meter_set *s, const uint32_t *share_ppm,
 			 void **old);
+
+/*
+ * Demand on meter instance, summed over workers, in tokens (micro-bits;
+ * XB_METER_UBIT_PER_BYTE per byte), a counter that wraps modulo 2^64:
+ * take differences.  It counts what the meter was offered: the bytes it
+ * passed (in grant mode as the peak tokens workers took from the shared
+ * bucket, so ahead by at most one grant per worker) plus the bytes it
+ * coloured red.  For cluster shares (app/ctl/CLUSTER.md), where a
+ * gateway's demand must not shrink with its share.  Control plane, any
+ * time (relaxed loads of counters one worker each writes); 0 for an
+ * instance out of range.
+ */
+uint64_t xb_meter_offered_tok(const struct xb_meter_set *s, uint32_t instance);
 
 /*
  * Burst form: colour n packets of one worker, all at now_ns; colors[i]

@@ -2,7 +2,7 @@
 """Gateways of the cluster tests (issue 18), several at once on a small
 shared machine.
 
-Each gateway runs on 4 KB pages (`--no-huge -m 512`) with the smallest
+Each gateway runs on 4 KB pages (`--no-huge -m 1024`) with the smallest
 mbuf pool and a small flow table, so that four of them, and the other
 tests that run beside them, never compete for hugepages (a gateway that
 could not get its mbuf pool failed the test before).  Its stderr goes to
@@ -30,10 +30,12 @@ import time
 import pcapgen
 import xbtest
 
-# Memory of one gateway (MB of 4 KB pages): the repository's world geo
-# FIB, the mbuf pool (XB's minimum, sized from ports and workers) and the
-# flow table fit with room to spare; 384 worked, 256 did not (mbuf pool).
-MEMORY_MB = 512
+# Memory of one gateway (MB of 4 KB pages, touched only as used): the
+# repository's world geo FIB, the mbuf pool (its minimum, sized from
+# ports and workers) and the flow table, twice over for a reload, which
+# builds the new ruleset beside the old (384 ran a gateway, 256 did not:
+# mbuf pool; 512 failed a reload: FIB).
+MEMORY_MB = 1024
 # Config every cluster test gateway gets: the smallest mbuf pool the
 # config allows (the pool is never below what ports and workers need) and
 # a flow table that holds the tests' few thousand flows.

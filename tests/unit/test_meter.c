@@ -585,6 +585,46 @@ test_rescale(void **state)
 	}
 }
 
+/* Demand (offered tokens) counts what was offered, passed or red,
+ * whatever the share: ahead of it by at most one peak grant per worker;
+ * never counted twice. */
+static void
+test_offered(void **state)
+{
+	(void)state;
+	for (uint32_t nw = 1; nw <= 2; nw++) {
+		struct xb_meter_profile p;
+		struct xb_meter_set *s;
+		const uint64_t sec = 1000000000ull, step = 100000;
+		uint32_t share = 100000;
+		uint64_t before, got, offered;
+		void *old;
+
+		assert_int_equal(xb_meter_profile_init(&p, 4000, 10000, 8000, 10000), 0);
+		s = xb_meter_set_create(2, (struct xb_meter_profile[]){p, p}, nw, NULL);
+		assert_non_null(s);
+		assert_int_equal(xb_meter_offered_tok(s, 0), 0);
+		assert_int_equal(xb_meter_offered_tok(s, 2), 0); /* out of range */
+		got = offer(s, nw, 0, sec, step); /* 10 MB offered, ~1 MB passes */
+		offered = xb_meter_offered_tok(s, 0) / XB_METER_UBIT_PER_BYTE;
+		assert_true(got < 1100000);
+		assert_true(offered >= 10000000 &&
+			    offered <= 10000000 + nw * (p.pgrant_ns * p.pir_kbps /
+							 XB_METER_UBIT_PER_BYTE + 1000));
+		assert_int_equal(xb_meter_offered_tok(s, 1), 0); /* not offered */
+		/* At a tenth of the rate the demand stays what is offered. */
+		share = 100000;
+		assert_int_equal(xb_meter_set_rescale(s, (uint32_t[]){share, share}, &old), 0);
+		before = xb_meter_offered_tok(s, 0);
+		got = offer(s, nw, sec, sec, step);
+		offered = (xb_meter_offered_tok(s, 0) - before) / XB_METER_UBIT_PER_BYTE;
+		assert_true(got <= 100000 + 10000 + nw * 2000);
+		assert_true(offered >= 10000000 - nw * 2000 &&
+			    offered <= 10000000 + nw * 2000);
+		xb_meter_set_free(s);
+	}
+}
+
 int
 main(void)
 {
@@ -601,6 +641,7 @@ main(void)
 		cmocka_unit_test(test_allocator_and_no_alloc_per_call),
 		cmocka_unit_test(test_profile_scale),
 		cmocka_unit_test(test_rescale),
+		cmocka_unit_test(test_offered),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
