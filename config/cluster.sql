@@ -293,6 +293,39 @@ RETURNS integer LANGUAGE sql AS $$
     SELECT count(*)::integer FROM d
 $$;
 
+-- One checkpoint in one statement (one round trip): the rows that
+-- changed since the last acknowledged one, as parallel arrays, each
+-- upserted like xb_ledger_put (monotone: applied only when p_seq is newer
+-- than the row's), and the gateway's last checkpoint recorded.  Returns
+-- how many rows it changed.
+CREATE OR REPLACE FUNCTION xb_ledger_ship(p_gateway text, p_seq bigint,
+    p_month integer[], p_tenant text[], p_country text[],
+    p_category text[], p_band text[], p_price bigint[], p_currency text[],
+    p_packets bigint[], p_bytes bigint[])
+RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    n integer;
+BEGIN
+    INSERT INTO xb_ledger AS l (gateway, month, tenant, country, category,
+        band, price_micros_per_gb, currency, packets, bytes, seq)
+    SELECT p_gateway, u.month, u.tenant, u.country, u.category, u.band,
+           u.price, u.currency, u.packets, u.bytes, p_seq
+    FROM unnest(p_month, p_tenant, p_country, p_category, p_band, p_price,
+                p_currency, p_packets, p_bytes)
+         AS u (month, tenant, country, category, band, price, currency,
+               packets, bytes)
+    ON CONFLICT (gateway, month, tenant, country, category, band,
+                 price_micros_per_gb, currency)
+    DO UPDATE SET packets = EXCLUDED.packets, bytes = EXCLUDED.bytes,
+                  seq = EXCLUDED.seq, updated = now()
+    WHERE EXCLUDED.seq > l.seq;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    UPDATE xb_gateways SET last_checkpoint_seq = p_seq,
+        last_checkpoint = now()
+        WHERE gateway = p_gateway AND last_checkpoint_seq < p_seq;
+    RETURN n;
+END $$;
+
 -- The gateways as `xbgwctl cluster` / /xbgw/cluster list them.
 CREATE OR REPLACE VIEW xb_cluster_gateways AS
     SELECT g.gateway, g.epoch, g.ruleset_sha256, g.generation,

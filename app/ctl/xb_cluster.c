@@ -455,16 +455,93 @@ run_grants(struct xb_cluster *c)
 	}
 }
 
+/* A PostgreSQL array literal being built ({a,b,...}), for one parameter
+ * of a multi-row statement. */
+struct pg_array {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+static void
+arr_put(struct pg_array *a, const char *p, size_t n)
+{
+	if (a->oom)
+		return;
+	if (a->len + n + 2 > a->cap) {
+		size_t cap = a->cap ? 2 * a->cap : 4096;
+
+		while (cap < a->len + n + 2)
+			cap *= 2;
+		char *q = realloc(a->s, cap);
+
+		if (q == NULL) {
+			a->oom = true;
+			return;
+		}
+		a->s = q;
+		a->cap = cap;
+	}
+	memcpy(a->s + a->len, p, n);
+	a->len += n;
+	a->s[a->len] = '\0';
+}
+
+static void
+arr_sep(struct pg_array *a)
+{
+	arr_put(a, a->len == 0 ? "{" : ",", 1);
+}
+
+/* A text element, quoted: quotes and backslashes escaped. */
+static void
+arr_text(struct pg_array *a, const char *v)
+{
+	arr_sep(a);
+	arr_put(a, "\"", 1);
+	for (const char *p = v; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			arr_put(a, "\\", 1);
+		arr_put(a, p, 1);
+	}
+	arr_put(a, "\"", 1);
+}
+
+static void
+arr_u64(struct pg_array *a, uint64_t v)
+{
+	char b[24];
+
+	arr_sep(a);
+	arr_put(a, b, (size_t)snprintf(b, sizeof(b), "%" PRIu64, v));
+}
+
+/* The literal (an empty array when nothing was added); NULL on OOM. */
+static const char *
+arr_end(struct pg_array *a)
+{
+	if (a->len == 0)
+		arr_put(a, "{", 1);
+	arr_put(a, "}", 1);
+	return a->oom ? NULL : a->s;
+}
+
 /* Ship the latest checkpoint: the rows that changed since the last one
- * PostgreSQL acknowledged, in one transaction. */
+ * PostgreSQL acknowledged, in one statement (xb_ledger_ship: one round
+ * trip, one transaction, whatever the number of rows). */
 static int
 run_ledger(struct xb_cluster *c)
 {
+	enum { MONTH, TENANT, COUNTRY, CATEGORY, BAND, PRICE, CURRENCY,
+	       PACKETS, BYTES, NCOL };
+	struct pg_array col[NCOL] = {{0}};
+	const char *p[2 + NCOL];
 	struct ship_rec *box;
 	unsigned int n, rows = 0;
 	uint64_t seq, lseq;
-	char s[24], ls[24];
+	char ls[24];
 	PGresult *r;
+	int rc = -1;
 
 	pthread_mutex_lock(&c->mu);
 	if (c->outbox_seq == c->shipped_seq || c->outbox == NULL) {
@@ -483,19 +560,8 @@ run_ledger(struct xb_cluster *c)
 	 * gateway (a larger epoch). */
 	lseq = c->epoch << 32 | (seq & 0xffffffffu);
 	snprintf(ls, sizeof(ls), "%" PRIu64, lseq);
-	r = PQexec(c->pg, "BEGIN");
-	if (!pg_ok(c, r, "ledger")) {
-		PQclear(r);
-		free(box);
-		return -1;
-	}
-	PQclear(r);
 	for (unsigned int i = 0, j = 0; i < n; i++) {
 		const struct ship_rec *x = &box[i];
-		char m[16], pr[24], pk[24], by[24];
-		const char *p[11] = {c->cfg.gateway, ls, m, x->tenant,
-				     x->country, x->category, x->band, pr,
-				     x->currency, pk, by};
 
 		while (j < c->nacked && rec_cmp(&c->acked[j], x) < 0)
 			j++;
@@ -503,44 +569,35 @@ run_ledger(struct xb_cluster *c)
 		    c->acked[j].bytes == x->bytes &&
 		    c->acked[j].packets == x->packets)
 			continue; /* unchanged since acknowledged */
-		snprintf(m, sizeof(m), "%u", x->month);
-		snprintf(pr, sizeof(pr), "%" PRIu64, x->price);
-		snprintf(pk, sizeof(pk), "%" PRIu64, x->packets);
-		snprintf(by, sizeof(by), "%" PRIu64, x->bytes);
-		r = PQexecParams(c->pg,
-				 "SELECT xb_ledger_put($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-				 11, NULL, p, NULL, NULL, 0);
-		if (!pg_ok(c, r, "ledger row")) {
-			PQclear(r);
-			free(box);
-			return -1;
-		}
-		PQclear(r);
+		arr_u64(&col[MONTH], x->month);
+		arr_text(&col[TENANT], x->tenant);
+		arr_text(&col[COUNTRY], x->country);
+		arr_text(&col[CATEGORY], x->category);
+		arr_text(&col[BAND], x->band);
+		arr_u64(&col[PRICE], x->price);
+		arr_text(&col[CURRENCY], x->currency);
+		arr_u64(&col[PACKETS], x->packets);
+		arr_u64(&col[BYTES], x->bytes);
 		rows++;
 	}
-	snprintf(s, sizeof(s), "%" PRIu64, seq);
-	{
-		const char *p[2] = {c->cfg.gateway, ls};
-
-		r = PQexecParams(c->pg,
-				 "UPDATE xb_gateways SET last_checkpoint_seq = $2, last_checkpoint = now() WHERE gateway = $1",
-				 2, NULL, p, NULL, NULL, 0);
-		if (!pg_ok(c, r, "ledger checkpoint")) {
-			PQclear(r);
-			free(box);
-			return -1;
+	p[0] = c->cfg.gateway;
+	p[1] = ls;
+	for (int k = 0; k < NCOL; k++)
+		if ((p[2 + k] = arr_end(&col[k])) == NULL) {
+			rc = 0; /* no memory: the next round retries */
+			goto out;
 		}
+	r = PQexecParams(c->pg,
+			 "SELECT xb_ledger_ship($1, $2, $3::integer[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::bigint[], $11::bigint[])",
+			 2 + NCOL, NULL, p, NULL, NULL, 0);
+	if (!pg_ok(c, r, "ledger")) {
 		PQclear(r);
-	}
-	r = PQexec(c->pg, "COMMIT");
-	if (!pg_ok(c, r, "ledger commit")) {
-		PQclear(r);
-		free(box);
-		return -1;
+		goto out;
 	}
 	PQclear(r);
 	free(c->acked);
 	c->acked = box;
+	box = NULL;
 	c->nacked = n;
 	pthread_mutex_lock(&c->mu);
 	c->shipped_seq = seq;
@@ -551,54 +608,12 @@ run_ledger(struct xb_cluster *c)
 	if (c->st.ledger_pending) /* a newer one came meanwhile */
 		c->pending_since_ns = c->outbox_ns;
 	pthread_mutex_unlock(&c->mu);
-	return 0;
-}
-
-/* A text array literal of keys for libpq: {"k1","k2"} (keys are tenant
- * ids and line numbers; quotes and backslashes escaped all the same). */
-static char *
-text_array(char (*key)[XB_SHARES_KEY], unsigned int n)
-{
-	size_t cap = 3 + (size_t)n * (2 * XB_SHARES_KEY + 3), len = 0;
-	char *out = malloc(cap);
-
-	if (out == NULL)
-		return NULL;
-	out[len++] = '{';
-	for (unsigned int i = 0; i < n; i++) {
-		if (i > 0)
-			out[len++] = ',';
-		out[len++] = '"';
-		for (const char *p = key[i]; *p != '\0'; p++) {
-			if (*p == '"' || *p == '\\')
-				out[len++] = '\\';
-			out[len++] = *p;
-		}
-		out[len++] = '"';
-	}
-	out[len++] = '}';
-	out[len] = '\0';
-	return out;
-}
-
-/* {1,2,3} of n numbers (64-bit, or 32-bit when wide is false). */
-static char *
-num_array(const void *v, bool wide, unsigned int n)
-{
-	size_t cap = 3 + (size_t)n * 21, len = 0;
-	char *out = malloc(cap);
-
-	if (out == NULL)
-		return NULL;
-	out[len++] = '{';
-	for (unsigned int i = 0; i < n; i++)
-		len += (size_t)snprintf(out + len, cap - len, "%s%" PRIu64,
-					i ? "," : "",
-					wide ? ((const uint64_t *)v)[i]
-					     : (uint64_t)((const uint32_t *)v)[i]);
-	out[len++] = '}';
-	out[len] = '\0';
-	return out;
+	rc = 0;
+out:
+	for (int k = 0; k < NCOL; k++)
+		free(col[k].s);
+	free(box);
+	return rc;
 }
 
 /* One round of meter shares (xb_shares.h): the posted meters' demand,
@@ -609,19 +624,26 @@ static int
 run_shares(struct xb_cluster *c)
 {
 	struct xb_shares_req *r = xb_shares_take(c->shares);
-	char *arr[4] = {NULL}, live[16];
+	struct pg_array col[4] = {{0}};
+	const char *arr[4];
 	uint32_t *granted = NULL, *others_n = NULL;
 	uint64_t *others_sum = NULL;
 	PGresult *res = NULL;
+	bool answered = false;
+	char live[16];
 	int rc = -1;
 
 	if (r == NULL)
 		return 0;
 	snprintf(live, sizeof(live), "%u", c->cfg.validity_s);
-	arr[0] = text_array(r->key, r->n);
-	arr[1] = num_array(r->demand, true, r->n);
-	arr[2] = num_array(r->target, false, r->n);
-	arr[3] = num_array(r->applied, false, r->n);
+	for (unsigned int j = 0; j < r->n; j++) {
+		arr_text(&col[0], r->key[j]);
+		arr_u64(&col[1], r->demand[j]);
+		arr_u64(&col[2], r->target[j]);
+		arr_u64(&col[3], r->applied[j]);
+	}
+	for (int k = 0; k < 4; k++)
+		arr[k] = arr_end(&col[k]);
 	granted = calloc(r->n, sizeof(*granted));
 	others_n = calloc(r->n, sizeof(*others_n));
 	others_sum = calloc(r->n, sizeof(*others_sum));
@@ -661,13 +683,14 @@ run_shares(struct xb_cluster *c)
 		}
 	}
 	xb_shares_answer(c->shares, r, granted, others_n, others_sum);
+	answered = true;
 	rc = 0;
 out:
-	if (rc < 0)
+	if (!answered) /* every meter is sent again next round */
 		xb_shares_failed(c->shares);
 	PQclear(res);
 	for (int i = 0; i < 4; i++)
-		free(arr[i]);
+		free(col[i].s);
 	free(granted);
 	free(others_n);
 	free(others_sum);
