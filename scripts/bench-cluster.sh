@@ -16,23 +16,16 @@ set -eu
 SECS=${1:-10}
 BIN=/usr/lib/postgresql/15/bin
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/scripts/pgtemp.sh"
 T=$(mktemp -d /tmp/xbgw-bench-cluster-XXXXXX)
-chmod 755 "$T"
-RUN=""
-if [ "$(id -u)" -eq 0 ]; then
-	chown nobody "$T"
-	RUN="setpriv --reuid nobody --regid nogroup --clear-groups"
-fi
 cleanup() {
-	$RUN $BIN/pg_ctl -D "$T/data" -m immediate -w stop >/dev/null 2>&1 || true
+	pg_temp_stop "$T"
 	rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
 cd "$T"
-$RUN $BIN/initdb -D "$T/data" -A trust -U xbgw >/dev/null
-$RUN $BIN/pg_ctl -D "$T/data" -l "$T/log" -w \
-	-o "-c listen_addresses='' -k $T -c max_connections=20" start >/dev/null
-PSQL="psql -h $T -U xbgw -d postgres -q -v ON_ERROR_STOP=1"
+pg_temp_start "$T" on
+PSQL=pg_temp_psql
 $PSQL -1 -f "$ROOT/config/cluster.sql" >/dev/null
 for g in 1 2 3; do $PSQL -c "SELECT xb_gateway_start('gw$g', '', 1)" >/dev/null; done
 cat >"$T/grant.sql" <<'SQL'
