@@ -78,6 +78,9 @@ class Postgres:
         return p.stdout.strip()
 
     def wait_sql(self, text, pred, timeout=30):
+        """Poll text until pred(its output) holds; RuntimeError after
+        timeout s (never a silent timeout that fails later elsewhere;
+        clustertest.Cluster.wait_sql also shows the gateways' state)."""
         deadline = time.time() + timeout
         out = None
         while time.time() < deadline:
@@ -85,7 +88,7 @@ class Postgres:
                 out = self.sql(text)
                 if pred(out):
                     return out
-            except RuntimeError:
-                pass
+            except RuntimeError as e:
+                out = str(e)
             time.sleep(0.2)
-        return out
+        raise RuntimeError("%s: no wanted answer within %d s (last: %r)" % (text, timeout, out))
