@@ -12,6 +12,7 @@
 #include "xb_app.h"
 #include "xb_cluster.h"
 #include "xb_prometheus.h"
+#include "xb_shares.h"
 #include "xb_utf8.h"
 
 static void
@@ -93,6 +94,19 @@ xb_prom_write_cluster(const struct xb_app *app, FILE *out)
 	     "Age of the oldest usage checkpoint not yet in the ledger (0: none).");
 	fprintf(out, "xbgw_cluster_ledger_lag_seconds %.3f\n",
 		(double)st.ledger_lag_ns / 1e9);
+	{
+		struct xb_shares_stats ss;
+
+		xb_shares_stats(xb_cluster_shares(app->cluster), &ss);
+		head(out, "xbgw_cluster_meter_share_rounds_total", "counter",
+		     "Aggregate meter share rounds answered by PostgreSQL.");
+		fprintf(out, "xbgw_cluster_meter_share_rounds_total %" PRIu64 "\n",
+			ss.answers);
+		head(out, "xbgw_cluster_meter_rescales_total", "counter",
+		     "Times the live ruleset's meters were set to new shares.");
+		fprintf(out, "xbgw_cluster_meter_rescales_total %" PRIu64 "\n",
+			ss.rescales);
+	}
 	if (v == NULL)
 		return;
 	head(out, "xbgw_cluster_reserved_bytes", "gauge",

@@ -214,6 +214,12 @@ F.check(metrics.get("xbgw_cluster_ledger_checkpoints_total", 0) >= 1 and
         metrics.get("xbgw_cluster_ledger_lag_seconds", 99) < 5,
         "ledger shipped, lag small: %s %s" % (metrics.get("xbgw_cluster_ledger_checkpoints_total"),
                                              metrics.get("xbgw_cluster_ledger_lag_seconds")))
+# No metered qos row here: meters set once (to the floor, before the
+# ruleset was published), nothing to ask PostgreSQL for.
+F.check(metrics.get("xbgw_cluster_meter_rescales_total") == 1 and
+        metrics.get("xbgw_cluster_meter_share_rounds_total") == 0,
+        "meter share metrics: %s %s" % (metrics.get("xbgw_cluster_meter_rescales_total"),
+                                        metrics.get("xbgw_cluster_meter_share_rounds_total")))
 F.check(metrics.get('xbgw_cluster_reserved_bytes{tenant="big"}') == tenants.get("big", {}).get("reserved_here") and
         metrics.get('xbgw_cluster_pool_left_bytes{tenant="blocked"}') == 0,
         "per-tenant gauges: %s" % {k: v for k, v in metrics.items() if "tenant=" in k and "cluster" in k})
