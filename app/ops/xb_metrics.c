@@ -464,4 +464,5 @@ xb_prom_write_metrics(const struct xb_app *app, FILE *out)
 	port_metrics(app, out);
 	usage_metrics(app, out);
 	operator_metrics(app, &s, out);
+	xb_prom_write_cluster(app, out);
 }
