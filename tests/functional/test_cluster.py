@@ -20,6 +20,7 @@
   allowance, and the ledger reconciles exactly.
 """
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -201,6 +202,14 @@ for line in scrape.splitlines():
         k, v = line.rsplit(" ", 1)
         metrics[k] = float(v)
 print("cluster metrics:", {k: v for k, v in metrics.items() if k.startswith("xbgw_cluster")})
+# Every cluster metric the shipped alert rules and dashboard name is served.
+mon = os.path.join(xbtest.SRC, "scripts")
+named = set(re.findall(r"\b(xbgw_cluster_[a-z0-9_]+)",
+                       open(os.path.join(mon, "prometheus", "xbgw-alerts.yml")).read() +
+                       open(os.path.join(mon, "grafana", "xbgw-dashboard.json")).read()))
+served = set(re.findall(r"^# TYPE (\S+) ", scrape, re.M))
+F.check(len(named) >= 3 and named <= served,
+        "cluster metrics named by the alerts/dashboard but not served: %s" % (named - served))
 F.check(metrics.get("xbgw_cluster_reachable") == 1 and metrics.get("xbgw_cluster_gateways") == 4 and
         metrics.get("xbgw_cluster_epoch") == 1 and metrics.get("xbgw_cluster_ruleset_mismatch") == 1 and
         metrics.get("xbgw_cluster_unreachable_total") == 0,
