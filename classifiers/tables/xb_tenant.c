@@ -339,7 +339,9 @@ tp_prefix(struct tp_ctx *c, const struct xb_csv_row *row, int tenant,
 	c->seen[c->nseen].p = p;
 	c->seen[c->nseen].line = row->line;
 	c->nseen++;
-	if (xb_lpm_builder_add(c->b, &p, (uint32_t)tenant) < 0)
+	/* The line is the prefix's origin: explain and the rule hit
+	 * counters name it. */
+	if (xb_lpm_builder_add_origin(c->b, &p, (uint32_t)tenant, row->line) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -415,6 +417,17 @@ xb_tenant_prefixes_load(const struct xb_table_src *src,
 			struct xb_lpm_builder *prefixes,
 			uint16_t vlan_tenant[4096], struct xb_errors *errs)
 {
+	return xb_tenant_prefixes_load_lines(src, t, prefixes, vlan_tenant,
+					     NULL, errs);
+}
+
+int
+xb_tenant_prefixes_load_lines(const struct xb_table_src *src,
+			      const struct xb_tenants *t,
+			      struct xb_lpm_builder *prefixes,
+			      uint16_t vlan_tenant[4096],
+			      uint32_t vlan_line[4096], struct xb_errors *errs)
+{
 	struct tp_ctx *c = calloc(1, sizeof(*c));
 	int rc;
 
@@ -426,6 +439,9 @@ xb_tenant_prefixes_load(const struct xb_table_src *src,
 	c->b = prefixes;
 	c->vlan_tenant = vlan_tenant;
 	rc = xb_table_load(&tp_table, src, c, errs);
+	if (vlan_line != NULL)
+		for (unsigned int v = 0; v < 4096; v++)
+			vlan_line[v] = c->vlan_line[v];
 	free(c->seen);
 	free(c);
 	return rc;
