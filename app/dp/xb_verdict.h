@@ -31,6 +31,8 @@
 #include "xb_flow.h"
 #include "xb_policy.h"
 #include "xb_ruleset.h"
+#include "xb_tariff.h"
+#include "xb_tenant.h"
 
 /* The classification's indexes into v; its policy part and interim count
  * are left as they are (decide next). */
@@ -65,6 +67,82 @@ xb_verdict_decide(struct xb_flow_verdict *v, const struct xb_policy *p,
 
 	xb_policy_decide(p, v->country, v->category, v->tenant, now_ns, &pv);
 	xb_verdict_decided(v, &pv);
+}
+
+
+/*
+ * The tariffs.csv line that prices the flow of v's indexes at now_ns (the
+ * band in force then), 0 when none does.  Per decision, not per packet.
+ */
+static inline uint32_t
+xb_verdict_tariff_line(const struct xb_ruleset *rs,
+		       const struct xb_flow_verdict *v, uint64_t now_ns)
+{
+	const struct xb_tenant *tn = xb_tenants_get(rs->tenants, v->tenant);
+
+	if (rs->tariff == NULL || tn == NULL)
+		return 0;
+	return xb_tariff_price_line(rs->tariff, tn->class_id, v->country,
+				    v->category,
+				    xb_tariff_band(rs->tariff, now_ns));
+}
+
+/*
+ * Count a policy decision of v at now_ns on worker's rule hit counters:
+ * the qos.csv row, the approval it relies on (if any) and the tariff row.
+ * pv: the decision (xb_policy_decide's).  Once per decision.
+ */
+static inline void
+xb_verdict_count_decision(const struct xb_ruleset *rs, unsigned int worker,
+			  const struct xb_flow_verdict *v,
+			  const struct xb_policy_verdict *pv, uint64_t now_ns)
+{
+	const struct xb_policy_row *row = xb_policy_row(rs->policy, pv->row);
+
+	xb_ruleset_hit(rs, worker, XB_RULES_QOS, row != NULL ? row->line : 0);
+	if (pv->approval_line != 0)
+		xb_ruleset_hit(rs, worker, XB_RULES_APPROVALS,
+			       pv->approval_line);
+	xb_ruleset_hit(rs, worker, XB_RULES_TARIFFS,
+		       xb_verdict_tariff_line(rs, v, now_ns));
+}
+
+/*
+ * Count a classification on worker's rule hit counters: the tenant's row
+ * (prefix or VLAN; line 0: no row, the tenant is unknown) and the row
+ * that gave the flow its category: name_line (domains.csv) when the
+ * category is the name's, else the category rule's line from cls when
+ * the category is the rule's; a category from evidence (unnamed,
+ * evasive) or none counts on category_rules.csv line 0.
+ */
+static inline void
+xb_verdict_count_classification(const struct xb_ruleset *rs,
+				unsigned int worker,
+				const struct xb_verdict *cls,
+				uint16_t category, int name_category,
+				uint32_t name_line)
+{
+	xb_ruleset_hit(rs, worker, XB_RULES_TENANT_PREFIXES, cls->tenant_line);
+	if (name_category >= 0 && category == (uint16_t)name_category &&
+	    name_line != 0)
+		xb_ruleset_hit(rs, worker, XB_RULES_DOMAINS, name_line);
+	else
+		xb_ruleset_hit(rs, worker, XB_RULES_CATEGORY_RULES,
+			       category == cls->category ? cls->category_line
+							 : 0);
+}
+
+/* xb_verdict_decide() under rs that also counts the decision on worker's
+ * rule hit counters (xb_verdict_count_decision), and gives it in *pv. */
+static inline void
+xb_verdict_decide_counted(struct xb_flow_verdict *v,
+			  const struct xb_ruleset *rs, unsigned int worker,
+			  uint64_t now_ns, struct xb_policy_verdict *pv)
+{
+	xb_policy_decide(rs->policy, v->country, v->category, v->tenant, now_ns,
+			 pv);
+	xb_verdict_decided(v, pv);
+	xb_verdict_count_decision(rs, worker, v, pv, now_ns);
 }
 
 #endif /* XB_VERDICT_H */

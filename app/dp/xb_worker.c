@@ -181,9 +181,10 @@ decide_policy(struct xb_worker *w, const struct xb_ruleset *rs,
 	      struct xb_flow *f, uint64_t now, bool expired)
 {
 	uint8_t was = f->verdict.action;
+	struct xb_policy_verdict pv;
 	uint8_t action;
 
-	xb_verdict_decide(&f->verdict, rs->policy, now);
+	xb_verdict_decide_counted(&f->verdict, rs, w->index, now, &pv);
 	action = f->verdict.action;
 	/* Events, once per flow and verdict: a flow newly on the negative
 	 * list (and why: an approval it used has just expired), a flow
@@ -211,32 +212,49 @@ stricter_category(const struct xb_ruleset *rs, struct xb_flow *f,
 /* The category of a name, or -1 when no domain pattern matches (the
  * per-worker cache first: names repeat far more often than they change
  * category). */
+/* The cache keeps the pattern's line with the category: line << 11 | cat
+ * (XB_CATEGORIES_MAX < 2^11; lines past 2^20 - 1 read as 0, unnamed). */
+#define NAME_CACHE_CAT_BITS 11
+#define NAME_CACHE_LINE_MAX ((1u << 20) - 1)
+
 static inline int
 name_category(struct xb_worker *w, const struct xb_ruleset *rs,
-	      const char *name)
+	      const char *name, uint32_t *line)
 {
 	size_t len = strlen(name);
 	uint64_t h = xb_name_cache_hash(name, len);
-	int cat;
+	int packed;
 
 	if (!xb_name_cache_get(w->name_cache, rs->generation, name, len, h,
-			       &cat)) {
-		cat = xb_ruleset_match_name(rs, w->index, name, len);
+			       &packed)) {
+		unsigned int l = 0;
+		int cat = xb_ruleset_match_name_line(rs, w->index, name, len,
+						     &l);
+
+		packed = cat < 0 ? -1 :
+				   (int)((l > NAME_CACHE_LINE_MAX ? 0 : l)
+						 << NAME_CACHE_CAT_BITS |
+					 (unsigned int)cat);
 		xb_name_cache_put(w->name_cache, rs->generation, name, len, h,
-				  cat);
+				  packed);
 	}
-	return cat;
+	if (packed < 0)
+		return -1;
+	*line = (uint32_t)packed >> NAME_CACHE_CAT_BITS;
+	return packed & ((1 << NAME_CACHE_CAT_BITS) - 1);
 }
 
-/* Apply the category the flow's name gives, if any. */
-static inline void
+/* Apply the category the flow's name gives, if any; returns it (or -1)
+ * and its domains.csv line in *line. */
+static inline int
 apply_name(struct xb_worker *w, const struct xb_ruleset *rs,
-	   struct xb_flow *f)
+	   struct xb_flow *f, uint32_t *line)
 {
-	int cat = name_category(w, rs, xb_flow_name(w->flows, f));
+	int cat = name_category(w, rs, xb_flow_name(w->flows, f), line);
 
 	if (cat >= 0)
 		stricter_category(rs, f, (unsigned int)cat);
+	return cat;
 }
 
 /* The evidence the flow has shown (XB_FF_UNNAMED, XB_FF_EVASIVE). */
@@ -257,12 +275,17 @@ classified(struct xb_worker *w, const struct xb_ruleset *rs,
 	   struct xb_flow *f, const struct xb_verdict *cls, uint8_t dir,
 	   uint64_t now)
 {
+	int name_cat = -1;
+	uint32_t name_line = 0;
+
 	xb_verdict_classified(&f->verdict, cls);
 	/* Endpoint index (0/1 in the key) of the foreign end. */
 	f->remote = cls->remote ? dir : (uint8_t)(dir ^ 1);
 	if (f->name_source != XB_NAME_SRC_NONE)
-		apply_name(w, rs, f);
+		name_cat = apply_name(w, rs, f, &name_line);
 	apply_evidence(rs, f);
+	xb_verdict_count_classification(rs, w->index, cls, f->verdict.category,
+					name_cat, name_line);
 	f->generation = rs->generation;
 	decide_policy(w, rs, f, now, false);
 }
@@ -553,6 +576,7 @@ ech_cover(struct xb_worker *w, const struct xb_ruleset *rs,
 	  struct xb_flow *f, const struct xb_pkt_info *pi, uint64_t now)
 {
 	struct xb_name known;
+	uint32_t line = 0;
 	int cat;
 
 	(void)pi;
@@ -560,9 +584,11 @@ ech_cover(struct xb_worker *w, const struct xb_ruleset *rs,
 	    !xb_dns_learn_lookup(w->dns, dns_tenant_key(rs, f), f->key.family,
 				 f->key.addr[f->remote], now, &known))
 		return;
-	cat = name_category(w, rs, known.str);
+	cat = name_category(w, rs, known.str, &line);
 	if (cat >= 0)
 		stricter_category(rs, f, (unsigned int)cat);
+	if (cat >= 0 && f->verdict.category == (uint16_t)cat && line != 0)
+		xb_ruleset_hit(rs, w->index, XB_RULES_DOMAINS, line);
 }
 
 /* The first payload packets of a flow may reveal its name (pi, m: the
@@ -618,8 +644,14 @@ extract_name(struct xb_worker *w, const struct xb_ruleset *rs,
 		xb_flow_name(w->flows, f)[XB_FLOW_NAME_MAX - 1] = '\0';
 		f->name_source = name.source;
 		w->c.names_found++;
-		/* The name may change the category, and with it the policy. */
-		apply_name(w, rs, f);
+		/* The name may change the category, and with it the policy
+		 * (a category decision: the pattern that gave it counts). */
+		uint32_t line = 0;
+		int cat = apply_name(w, rs, f, &line);
+
+		if (cat >= 0 && f->verdict.category == (uint16_t)cat &&
+		    line != 0)
+			xb_ruleset_hit(rs, w->index, XB_RULES_DOMAINS, line);
 	}
 	if (rc == XB_NAME_FOUND && (name.flags & XB_NAME_F_ECH))
 		ech_cover(w, rs, f, pi, now);
@@ -855,10 +887,13 @@ stateless_verdict(struct xb_worker *w, const struct xb_ruleset *rs,
 	struct xb_verdict cls;
 
 	w->c.flows_stateless++;
+	struct xb_policy_verdict pv;
+
 	xb_ruleset_classify(rs, pi, false, role, &cls);
 	*v = (struct xb_flow_verdict){0};
 	xb_verdict_classified(v, &cls);
-	xb_verdict_decide(v, rs->policy, now);
+	xb_verdict_count_classification(rs, w->index, &cls, v->category, -1, 0);
+	xb_verdict_decide_counted(v, rs, w->index, now, &pv);
 }
 
 /*
