@@ -21,8 +21,10 @@ xb_explain_step_name(unsigned int step)
 static void
 copy(char *dst, size_t size, const char *src)
 {
-	size_t n = src != NULL ? strnlen(src, size - 1) : 0;
+	size_t n = src != NULL ? strlen(src) : 0;
 
+	if (n > size - 1)
+		n = size - 1;
 	if (n > 0)
 		memcpy(dst, src, n);
 	dst[n] = '\0';
