@@ -38,6 +38,7 @@
 
 #include "xb_afxdp.h"
 #include "xb_app.h"
+#include "xb_explain_out.h"
 #include "xb_billing.h"
 #include "xb_control.h"
 #include "xb_events.h"
@@ -182,6 +183,12 @@ enum {
 	OPT_VERIFY_EVENTS,
 	OPT_EVENTS_KEY,
 	OPT_EVENTS_ANCHOR,
+	OPT_EXPLAIN,
+	OPT_EXPLAIN_NAME,
+	OPT_EXPLAIN_VLAN,
+	OPT_EXPLAIN_TENANT,
+	OPT_EXPLAIN_TIME,
+	OPT_EXPLAIN_JSON,
 };
 
 /* Returns 0 to run, 1 to exit 0 (help/version), <0 = -exit code. */
@@ -205,6 +212,12 @@ parse_options(int argc, char **argv, struct xb_options *o)
 		{"verify-events", required_argument, NULL, OPT_VERIFY_EVENTS},
 		{"events-key", required_argument, NULL, OPT_EVENTS_KEY},
 		{"events-anchor", required_argument, NULL, OPT_EVENTS_ANCHOR},
+		{"explain", no_argument, NULL, OPT_EXPLAIN},
+		{"name", required_argument, NULL, OPT_EXPLAIN_NAME},
+		{"vlan", required_argument, NULL, OPT_EXPLAIN_VLAN},
+		{"tenant", required_argument, NULL, OPT_EXPLAIN_TENANT},
+		{"time", required_argument, NULL, OPT_EXPLAIN_TIME},
+		{"json", no_argument, NULL, OPT_EXPLAIN_JSON},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -225,6 +238,30 @@ parse_options(int argc, char **argv, struct xb_options *o)
 		case OPT_CHECK:
 			o->check_config = true;
 			break;
+		case OPT_EXPLAIN:
+			o->explain = true;
+			break;
+		case OPT_EXPLAIN_NAME:
+			o->explain_name = optarg;
+			break;
+		case OPT_EXPLAIN_TENANT:
+			o->explain_tenant = optarg;
+			break;
+		case OPT_EXPLAIN_TIME:
+			o->explain_time = optarg;
+			break;
+		case OPT_EXPLAIN_JSON:
+			o->explain_json = true;
+			break;
+		case OPT_EXPLAIN_VLAN: {
+			uint64_t v;
+
+			if (parse_u64(optarg, 1, 4094, &v) < 0)
+				return usage_error("--vlan: got \"%s\", expected 1..4094",
+						   optarg);
+			o->explain_vlan = (uint16_t)v;
+			break;
+		}
 		case OPT_REPLAY: {
 			char *list = strdup(optarg), *save = NULL, *tok;
 
@@ -321,6 +358,19 @@ parse_options(int argc, char **argv, struct xb_options *o)
 			return usage_error("unknown option \"%s\"",
 					   argv[optind - 1]);
 		}
+	}
+	if (o->explain) {
+		/* getopt moved the five words of --explain to the end. */
+		if (argc - optind != 5)
+			return usage_error("%s",
+					   "--explain needs PROTO SRC DST SPORT DPORT");
+		for (int k = 0; k < 5; k++)
+			o->explain_args[k] = argv[optind + k];
+		optind = argc;
+	} else if (o->explain_name || o->explain_tenant || o->explain_time ||
+		   o->explain_vlan || o->explain_json) {
+		return usage_error("%s",
+				   "--name/--vlan/--tenant/--time/--json need --explain");
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument \"%s\"", argv[optind]);
@@ -652,6 +702,7 @@ now_s(void)
 }
 
 int xb_check_config(const struct xb_options *o);
+static int xb_explain_cli(struct xb_app *app);
 int xb_run(struct xb_app *app);
 
 int
@@ -693,6 +744,8 @@ main(int argc, char **argv)
 
 	/* Output paths are checked before anything runs: a bad one is a
 	 * usage error now, not a failure after the whole run. */
+	if (app.opt.explain)
+		app.opt.check_config = true; /* EAL as --check-config has it */
 	if (!app.opt.check_config) {
 		rc = check_outputs(&app.opt);
 		if (rc < 0)
@@ -729,6 +782,11 @@ main(int argc, char **argv)
 	signal(SIGHUP, on_signal);
 	signal(SIGUSR1, on_signal);
 	sigprocmask(SIG_UNBLOCK, &sigs, NULL);
+	if (app.opt.explain) {
+		rc = xb_explain_cli(&app);
+		rte_eal_cleanup();
+		return rc;
+	}
 	if (app.opt.check_config) {
 		rc = xb_check_config(&app.opt);
 		rte_eal_cleanup();
@@ -761,6 +819,73 @@ xb_check_config(const struct xb_options *o)
 	}
 	printf("%s: OK\n", o->config);
 	xb_errors_free(&errs);
+	return XB_EXIT_OK;
+}
+
+/* ---- explain ----------------------------------------------------------- */
+
+/*
+ * xbgw --explain: the verdict of one flow on the config's tables, built as
+ * a start builds them (the same ruleset code), printed as one line per
+ * step or as the JSON document telemetry /xbgw/explain gives.  Exit 0, 1
+ * when the config has errors, 2 for a bad request.
+ */
+static int
+xb_explain_cli(struct xb_app *app)
+{
+	const struct xb_options *o = &app->opt;
+	struct xb_explain_query q;
+	struct xb_explain e;
+	struct xb_errors errs;
+	struct xb_ruleset *rs;
+	struct timespec ts;
+	char why[256];
+	int rc;
+
+	if (xb_explain_parse(o->explain_args[0], o->explain_args[1],
+			     o->explain_args[2], o->explain_args[3],
+			     o->explain_args[4], &q, why, sizeof(why)) < 0) {
+		fprintf(stderr, "xbgw: --explain: %s\n", why);
+		return XB_EXIT_USAGE;
+	}
+	q.name = o->explain_name;
+	q.vlan = o->explain_vlan;
+	q.tenant = o->explain_tenant;
+	xb_errors_init(&errs);
+	rc = xb_app_config(o->config, &app->cfg, XB_CONFIG_CHECK, &errs);
+	app->nworkers = 1;
+	rs = rc < 0 || xb_errors_count(&errs) > 0 ? NULL
+						   : xb_rules_build(app, 1, &errs);
+	if (rs == NULL) {
+		xb_errors_print(&errs, stderr);
+		xb_errors_free(&errs);
+		return XB_EXIT_CONFIG;
+	}
+	xb_errors_free(&errs);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	q.now_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (o->explain_time != NULL &&
+	    xb_explain_parse_time(o->explain_time, rs->utc_offset_s, q.now_ns,
+				  &q.now_ns) < 0) {
+		fprintf(stderr, "xbgw: --time: got \"%s\", expected HH:MM\n",
+			o->explain_time);
+		xb_ruleset_free(rs);
+		return XB_EXIT_USAGE;
+	}
+	rc = xb_explain_run(rs, &q, &e);
+	if (rc < 0) {
+		fprintf(stderr, "xbgw: --explain: %s\n",
+			e.steps[XB_EXPLAIN_TENANT].detail[0] ?
+				e.steps[XB_EXPLAIN_TENANT].detail :
+				strerror(-rc));
+		xb_ruleset_free(rs);
+		return XB_EXIT_USAGE;
+	}
+	if (o->explain_json)
+		xb_explain_print_json(stdout, &q, &e);
+	else
+		xb_explain_print_text(stdout, &q, &e);
+	xb_ruleset_free(rs);
 	return XB_EXIT_OK;
 }
 

@@ -48,6 +48,13 @@ struct xb_options {
 	const char *events_anchor[16]; /* --events-anchor SEQ:HASH|FILE */
 	unsigned int nevents_anchor;
 	int progress;        /* -1 auto (tty), 0 off, 1 on */
+	/* --explain PROTO SRC DST SPORT DPORT [--name N] [--vlan V]
+	 * [--tenant T] [--time HH:MM] [--json] */
+	bool explain;
+	const char *explain_args[5];
+	const char *explain_name, *explain_tenant, *explain_time;
+	uint16_t explain_vlan;
+	bool explain_json;
 };
 
 struct xb_app {
