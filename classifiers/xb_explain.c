@@ -180,9 +180,9 @@ xb_explain_run(const struct xb_ruleset *rs, const struct xb_explain_query *q,
 				       : "");
 	} else {
 		snprintf(it->detail, sizeof(it->detail),
-			 "%s; a flow that hides its name (ECH, limits) would be unnamed, one that shows two payloads for the same bytes evasive",
-			 q->name != NULL ? "no domain pattern or category rule matches"
-					 : "no category rule matches and no name given");
+			 "%s (a hidden name would make it unnamed, two payloads for the same bytes evasive)",
+			 q->name != NULL ? "no domain pattern or rule matches"
+					 : "no rule matches, no name given");
 	}
 
 	/* Policy: the worker's xb_policy_decide. */

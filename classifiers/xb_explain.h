@@ -19,20 +19,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "xb_explain_query.h"
 #include "xb_ruleset.h"
 
 #define XB_EXPLAIN_TEXT 256
-
-struct xb_explain_query {
-	uint8_t family;       /* 4 or 6 */
-	uint8_t proto;        /* IP protocol number */
-	uint8_t src[16], dst[16]; /* network order, IPv4 in the first 4 */
-	uint16_t sport, dport;
-	const char *name;     /* the name the flow shows, or NULL */
-	uint16_t vlan;        /* 0: untagged */
-	const char *tenant;   /* tenant id that overrides the lookup, or NULL */
-	uint64_t now_ns;      /* time of the decision (ns since the epoch) */
-};
 
 enum xb_explain_step {
 	XB_EXPLAIN_COUNTRY,

@@ -199,10 +199,22 @@ static const char *const rule_table_keys[] = {
 #undef XB_RULE_TABLE_KEY
 };
 
+static const char *const rule_table_files[] = {
+#define XB_RULE_TABLE_FILE(e, key, file) file,
+	XB_RULE_TABLES(XB_RULE_TABLE_FILE)
+#undef XB_RULE_TABLE_FILE
+};
+
 const char *
 xb_rule_table_key(unsigned int t)
 {
 	return t < XB_RULES_MAX ? rule_table_keys[t] : NULL;
+}
+
+const char *
+xb_rule_table_file(unsigned int t)
+{
+	return t < XB_RULES_MAX ? rule_table_files[t] : NULL;
 }
 
 /* Row lists of the configured rule tables and the geo sources' paths,

@@ -78,6 +78,9 @@ enum xb_rule_table {
 
 /* The [tables] key of a rule table ("qos"), NULL when out of range. */
 const char *xb_rule_table_key(unsigned int t);
+/* The file name the README gives a rule table ("qos.csv"), the name
+ * outputs use; NULL when out of range. */
+const char *xb_rule_table_file(unsigned int t);
 
 /* Counters a worker keeps per ruleset, indexed by the ruleset's ids. */
 struct xb_pkt_bytes {

@@ -24,6 +24,7 @@
 #include "xb_log.h"
 #include "xb_prometheus.h"
 #include "xb_telemetry.h"
+#include "xb_telemetry_rules.h"
 #include "xb_usage.h"
 
 /* IPFIX observation domain of this exporter. */
@@ -155,7 +156,8 @@ xb_ops_start(struct xb_app *app, char *err, size_t errlen)
 				return -1;
 			}
 		}
-		if (xb_telemetry_register(app) < 0) {
+		if (xb_telemetry_register(app) < 0 ||
+		    xb_telemetry_rules_register() < 0) {
 			snprintf(err, errlen,
 				 "telemetry: cannot register the /xbgw/ commands");
 			return -1;
