@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "xb_ruleset.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -249,6 +250,23 @@ make_rows(struct xb_ruleset *rs, const struct xb_ruleset_params *p,
 oom:
 	xb_errors_add(errs, "ruleset", 0, "out of memory");
 	return -1;
+}
+
+int
+xb_ruleset_country_origin(const struct xb_ruleset *rs, unsigned int family,
+			  const uint8_t addr[16], const char **file,
+			  uint32_t *line)
+{
+	struct xb_prefix pf;
+	uint32_t value, origin;
+
+	if (xb_lpm_origin(rs->geo, family, addr, &pf, &value, &origin) < 0 ||
+	    (origin >> 24) < 1 || (origin >> 24) > rs->ngeo)
+		return -ENOENT;
+	/* A geo origin: source index + 1 in the top byte, the line below. */
+	*file = rs->geo_file[(origin >> 24) - 1];
+	*line = origin & 0xffffffu;
+	return 0;
 }
 
 uint64_t

@@ -266,6 +266,17 @@ xb_ruleset_hit(const struct xb_ruleset *rs, unsigned int worker,
 	h[line]++;
 }
 
+/*
+ * Where the country of a remote address came from: the geo source file
+ * (as configured) and its line, of the longest prefix covering addr
+ * (family 4 or 6, network order).  Returns 0, or -ENOENT when no geo
+ * prefix covers it (the country is then unknown).  Control plane:
+ * binary searches over the prefix list, microseconds, not for workers.
+ */
+int xb_ruleset_country_origin(const struct xb_ruleset *rs,
+			      unsigned int family, const uint8_t addr[16],
+			      const char **file, uint32_t *line);
+
 /* Sum over workers of the hits of line in table t (control plane: reads
  * other workers' counters, so a value may lag by a few decisions). */
 uint64_t xb_ruleset_hits(const struct xb_ruleset *rs, enum xb_rule_table t,

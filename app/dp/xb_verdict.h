@@ -28,11 +28,70 @@
 
 #include <stdint.h>
 
+#include "xb_drop.h"
 #include "xb_flow.h"
+#include "xb_names.h"
 #include "xb_policy.h"
 #include "xb_ruleset.h"
 #include "xb_tariff.h"
 #include "xb_tenant.h"
+
+/*
+ * Why a flow has its verdict: the lines of the rows that decided each
+ * step under the flow's ruleset (0: no row), set when a step is decided
+ * (classification, a name, a re-evaluation: never per packet), and the
+ * flow's packets dropped by the verdict, by reason (counted on the drop
+ * path only: a forwarded packet never touches them).  Kept in the flow
+ * table's side array (xb_flow_ext, struct xb_flow_side), out of the
+ * entry's two hot lines; read once, when the flow's record is filled.
+ */
+#define XB_FLOW_DROP_FIRST XB_DROP_NEGATIVE_LIST
+#define XB_FLOW_DROP_REASONS (XB_DROP_QUOTA - XB_DROP_NEGATIVE_LIST + 1)
+_Static_assert(XB_DROP_POLICY_DENY == XB_DROP_NEGATIVE_LIST + 1 &&
+		       XB_DROP_METER_RED == XB_DROP_NEGATIVE_LIST + 2 &&
+		       XB_DROP_QUOTA == XB_DROP_NEGATIVE_LIST + 3,
+	       "the reasons enforce() gives a flow's packets are contiguous");
+/* category_line: a domains.csv line when this bit is set, else a
+ * category_rules.csv line. */
+#define XB_WHY_DOMAINS 0x80000000u
+
+struct xb_flow_why {
+	uint32_t tenant_line;   /* tenant_prefixes.csv (prefix or VLAN row) */
+	uint32_t category_line; /* | XB_WHY_DOMAINS for domains.csv */
+	uint32_t approval_line; /* approvals.csv */
+	uint32_t qos_line;      /* qos.csv */
+	uint32_t tariff_line;   /* tariffs.csv, the band of the decision */
+	uint32_t drops[XB_FLOW_DROP_REASONS]; /* saturating */
+};
+
+/* The side array's caller state of a flow: the name extractor's, then
+ * the why. */
+struct xb_flow_side {
+	struct xb_name_flow name;
+	struct xb_flow_why why;
+};
+_Static_assert(sizeof(struct xb_flow_side) <= XB_FLOW_EXT_BYTES,
+	       "the caller's state fits the flow's side array");
+
+static inline struct xb_flow_why *
+xb_flow_why(struct xb_flow_table *t, const struct xb_flow *f)
+{
+	return &((struct xb_flow_side *)xb_flow_ext(t, f))->why;
+}
+
+/* Count n packets of a flow dropped for reason (a reason enforce() gives:
+ * policy, meter, quota; others are not the flow's doing). */
+static inline void
+xb_flow_why_drop(struct xb_flow_why *why, unsigned int reason, uint32_t n)
+{
+	unsigned int k = reason - XB_FLOW_DROP_FIRST;
+	uint32_t c;
+
+	if (k >= XB_FLOW_DROP_REASONS)
+		return;
+	c = why->drops[k] + n;
+	why->drops[k] = c < n ? UINT32_MAX : c;
+}
 
 /* The classification's indexes into v; its policy part and interim count
  * are left as they are (decide next). */
@@ -95,16 +154,23 @@ xb_verdict_tariff_line(const struct xb_ruleset *rs,
 static inline void
 xb_verdict_count_decision(const struct xb_ruleset *rs, unsigned int worker,
 			  const struct xb_flow_verdict *v,
-			  const struct xb_policy_verdict *pv, uint64_t now_ns)
+			  const struct xb_policy_verdict *pv, uint64_t now_ns,
+			  struct xb_flow_why *why)
 {
 	const struct xb_policy_row *row = xb_policy_row(rs->policy, pv->row);
+	uint32_t qos = row != NULL ? row->line : 0;
+	uint32_t tariff = xb_verdict_tariff_line(rs, v, now_ns);
 
-	xb_ruleset_hit(rs, worker, XB_RULES_QOS, row != NULL ? row->line : 0);
+	xb_ruleset_hit(rs, worker, XB_RULES_QOS, qos);
 	if (pv->approval_line != 0)
 		xb_ruleset_hit(rs, worker, XB_RULES_APPROVALS,
 			       pv->approval_line);
-	xb_ruleset_hit(rs, worker, XB_RULES_TARIFFS,
-		       xb_verdict_tariff_line(rs, v, now_ns));
+	xb_ruleset_hit(rs, worker, XB_RULES_TARIFFS, tariff);
+	if (why != NULL) {
+		why->qos_line = qos;
+		why->approval_line = pv->approval_line;
+		why->tariff_line = tariff;
+	}
 }
 
 /*
@@ -120,29 +186,59 @@ xb_verdict_count_classification(const struct xb_ruleset *rs,
 				unsigned int worker,
 				const struct xb_verdict *cls,
 				uint16_t category, int name_category,
-				uint32_t name_line)
+				uint32_t name_line, struct xb_flow_why *why)
 {
+	uint32_t cat_line;
+
 	xb_ruleset_hit(rs, worker, XB_RULES_TENANT_PREFIXES, cls->tenant_line);
 	if (name_category >= 0 && category == (uint16_t)name_category &&
-	    name_line != 0)
+	    name_line != 0) {
 		xb_ruleset_hit(rs, worker, XB_RULES_DOMAINS, name_line);
-	else
-		xb_ruleset_hit(rs, worker, XB_RULES_CATEGORY_RULES,
-			       category == cls->category ? cls->category_line
-							 : 0);
+		cat_line = name_line | XB_WHY_DOMAINS;
+	} else {
+		cat_line = category == cls->category ? cls->category_line : 0;
+		xb_ruleset_hit(rs, worker, XB_RULES_CATEGORY_RULES, cat_line);
+	}
+	if (why != NULL) {
+		why->tenant_line = cls->tenant_line;
+		why->category_line = cat_line;
+	}
+}
+
+/*
+ * A category decided again after the classification (a name found, the
+ * DNS cache's cover name, evidence, the memory of evicted flows): from
+ * was to category, where name_category / name_line are the name's (-1 /
+ * 0 when none).  The pattern that gave the category counts on
+ * domains.csv; a category from elsewhere names no row.
+ */
+static inline void
+xb_verdict_count_category(const struct xb_ruleset *rs, unsigned int worker,
+			  uint16_t was, uint16_t category, int name_category,
+			  uint32_t name_line, struct xb_flow_why *why)
+{
+	if (name_category >= 0 && category == (uint16_t)name_category &&
+	    name_line != 0) {
+		xb_ruleset_hit(rs, worker, XB_RULES_DOMAINS, name_line);
+		why->category_line = name_line | XB_WHY_DOMAINS;
+	} else if (category != was) {
+		why->category_line = 0;
+	}
 }
 
 /* xb_verdict_decide() under rs that also counts the decision on worker's
- * rule hit counters (xb_verdict_count_decision), and gives it in *pv. */
+ * rule hit counters (xb_verdict_count_decision), and gives it in *pv;
+ * why (NULL: a packet without a flow) gets the decision's lines. */
 static inline void
 xb_verdict_decide_counted(struct xb_flow_verdict *v,
 			  const struct xb_ruleset *rs, unsigned int worker,
-			  uint64_t now_ns, struct xb_policy_verdict *pv)
+			  uint64_t now_ns, struct xb_policy_verdict *pv,
+			  struct xb_flow_why *why)
 {
 	xb_policy_decide(rs->policy, v->country, v->category, v->tenant, now_ns,
 			 pv);
 	xb_verdict_decided(v, pv);
-	xb_verdict_count_decision(rs, worker, v, pv, now_ns);
+	xb_verdict_count_decision(rs, worker, v, pv, now_ns, why);
 }
 
 #endif /* XB_VERDICT_H */

@@ -50,14 +50,17 @@
 #define XB_PKT_AHEAD 4
 
 /* The name extractor's state of a flow, beside its name (zeroed when
- * the entry is made or restarted). */
-_Static_assert(sizeof(struct xb_name_flow) <= XB_FLOW_EXT_BYTES,
-	       "the extractor's state fits the flow's side array");
-
+ * the entry is made or restarted; struct xb_flow_side). */
 static inline struct xb_name_flow *
 name_flow(const struct xb_worker *w, const struct xb_flow *f)
 {
-	return xb_flow_ext(w->flows, f);
+	return &((struct xb_flow_side *)xb_flow_ext(w->flows, f))->name;
+}
+
+static inline struct xb_flow_why *
+flow_why(const struct xb_worker *w, const struct xb_flow *f)
+{
+	return xb_flow_why(w->flows, f);
 }
 
 /* Wall-clock ns of a TSC reading (one rdtsc serves the busy-cycle count
@@ -184,7 +187,8 @@ decide_policy(struct xb_worker *w, const struct xb_ruleset *rs,
 	struct xb_policy_verdict pv;
 	uint8_t action;
 
-	xb_verdict_decide_counted(&f->verdict, rs, w->index, now, &pv);
+	xb_verdict_decide_counted(&f->verdict, rs, w->index, now, &pv,
+				  flow_why(w, f));
 	action = f->verdict.action;
 	/* Events, once per flow and verdict: a flow newly on the negative
 	 * list (and why: an approval it used has just expired), a flow
@@ -285,7 +289,7 @@ classified(struct xb_worker *w, const struct xb_ruleset *rs,
 		name_cat = apply_name(w, rs, f, &name_line);
 	apply_evidence(rs, f);
 	xb_verdict_count_classification(rs, w->index, cls, f->verdict.category,
-					name_cat, name_line);
+					name_cat, name_line, flow_why(w, f));
 	f->generation = rs->generation;
 	decide_policy(w, rs, f, now, false);
 }
@@ -584,11 +588,13 @@ ech_cover(struct xb_worker *w, const struct xb_ruleset *rs,
 	    !xb_dns_learn_lookup(w->dns, dns_tenant_key(rs, f), f->key.family,
 				 f->key.addr[f->remote], now, &known))
 		return;
+	uint16_t was = f->verdict.category;
+
 	cat = name_category(w, rs, known.str, &line);
 	if (cat >= 0)
 		stricter_category(rs, f, (unsigned int)cat);
-	if (cat >= 0 && f->verdict.category == (uint16_t)cat && line != 0)
-		xb_ruleset_hit(rs, w->index, XB_RULES_DOMAINS, line);
+	xb_verdict_count_category(rs, w->index, was, f->verdict.category, cat,
+				  line, flow_why(w, f));
 }
 
 /* The first payload packets of a flow may reveal its name (pi, m: the
@@ -647,11 +653,12 @@ extract_name(struct xb_worker *w, const struct xb_ruleset *rs,
 		/* The name may change the category, and with it the policy
 		 * (a category decision: the pattern that gave it counts). */
 		uint32_t line = 0;
+		uint16_t was = f->verdict.category;
 		int cat = apply_name(w, rs, f, &line);
 
-		if (cat >= 0 && f->verdict.category == (uint16_t)cat &&
-		    line != 0)
-			xb_ruleset_hit(rs, w->index, XB_RULES_DOMAINS, line);
+		xb_verdict_count_category(rs, w->index, was,
+					  f->verdict.category, cat, line,
+					  flow_why(w, f));
 	}
 	if (rc == XB_NAME_FOUND && (name.flags & XB_NAME_F_ECH))
 		ech_cover(w, rs, f, pi, now);
@@ -659,7 +666,15 @@ extract_name(struct xb_worker *w, const struct xb_ruleset *rs,
 		f->flags |= XB_FF_UNNAMED;
 	else if (rc == XB_NAME_EVASIVE)
 		f->flags |= XB_FF_EVASIVE;
-	apply_evidence(rs, f);
+	{
+		uint16_t was = f->verdict.category;
+
+		apply_evidence(rs, f);
+		/* Evidence (unnamed, evasive) names no row. */
+		xb_verdict_count_category(rs, w->index, was,
+					  f->verdict.category, -1, 0,
+					  flow_why(w, f));
+	}
 	decide_policy(w, rs, f, now, false);
 }
 
@@ -892,8 +907,9 @@ stateless_verdict(struct xb_worker *w, const struct xb_ruleset *rs,
 	xb_ruleset_classify(rs, pi, false, role, &cls);
 	*v = (struct xb_flow_verdict){0};
 	xb_verdict_classified(v, &cls);
-	xb_verdict_count_classification(rs, w->index, &cls, v->category, -1, 0);
-	xb_verdict_decide_counted(v, rs, w->index, now, &pv);
+	xb_verdict_count_classification(rs, w->index, &cls, v->category, -1, 0,
+					NULL);
+	xb_verdict_decide_counted(v, rs, w->index, now, &pv, NULL);
 }
 
 /*
@@ -1224,8 +1240,11 @@ classify_new(struct xb_worker *w, const struct xb_ruleset *rs,
 			uint16_t was = f->verdict.category;
 
 			stricter_category(rs, f, b->recalled_cat[i]);
-			if (f->verdict.category != was)
+			if (f->verdict.category != was) {
+				/* Remembered, not decided by a row now. */
+				flow_why(w, f)->category_line = 0;
 				decide_policy(w, rs, f, b->times[i], false);
+			}
 		}
 	}
 }
@@ -1309,6 +1328,8 @@ enforce_datagram(struct xb_worker *w, const struct xb_rxq *q,
 		}
 	} else {
 		w->c.drop[why] += n;
+		if (f != NULL)
+			xb_flow_why_drop(flow_why(w, f), why, n);
 		rte_pktmbuf_free_bulk(orig, n);
 	}
 	xb_frag_release(r);
@@ -1353,12 +1374,16 @@ enforce_burst(struct xb_worker *w, const struct xb_rxq *q,
 		/* Read before enforce's stores, which may alias it. */
 		action = v->action;
 		why = enforce(w, rs, cnt, m, pi, v, 1, len, now);
-		if (likely(why == XB_DROP_MAX))
+		if (likely(why == XB_DROP_MAX)) {
 			tx_enqueue(w, action == XB_ACT_PUBLIC ? q->public_port
 							      : q->tx_port,
 				   m);
-		else
+		} else {
+			/* The flow's own drop count: the drop path only. */
+			if (likely(f != NULL))
+				xb_flow_why_drop(flow_why(w, f), why, 1);
 			drop(w, dropped, m, why);
+		}
 	}
 }
 

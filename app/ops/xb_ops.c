@@ -23,6 +23,7 @@
 #include "xb_ipfix.h"
 #include "xb_log.h"
 #include "xb_prometheus.h"
+#include "xb_rules.h"
 #include "xb_telemetry.h"
 #include "xb_telemetry_rules.h"
 #include "xb_usage.h"
@@ -270,8 +271,16 @@ fan_out(void *ctx, const struct xb_flow_record *rec)
 	struct exported *e;
 	uint64_t h;
 
-	if (!rec->interim && app->flow_log != NULL)
-		xb_flowlog_write(app->flow_log, rec); /* the log: ended flows */
+	if (!rec->interim && app->flow_log != NULL) {
+		/* The main lcore reclaims rulesets: the active one is safe
+		 * to read here; a record of another generation names no
+		 * country line. */
+		const struct xb_ruleset *rs = xb_rules_active();
+
+		if (rs != NULL && rs->generation != rec->generation)
+			rs = NULL;
+		xb_flowlog_write(app->flow_log, rec, rs); /* ended flows */
+	}
 	if (ops.ipfix == NULL)
 		return;
 	h = rec_hash(rec);

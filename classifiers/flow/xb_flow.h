@@ -212,9 +212,10 @@ struct xb_flow_timeouts {
 
 /* The side array beside each entry (never read on a hit): the flow's name
  * (XB_FLOW_NAME_MAX bytes, NUL included), then XB_FLOW_EXT_BYTES of the
- * caller's per-flow state (the name extractor's). */
-#define XB_FLOW_SIDE_BYTES 128
-#define XB_FLOW_EXT_BYTES 16
+ * caller's per-flow state (the name extractor's, and the table lines and
+ * drops that explain the verdict: app/dp/xb_verdict.h). */
+#define XB_FLOW_SIDE_BYTES 160
+#define XB_FLOW_EXT_BYTES 48
 #define XB_FLOW_NAME_MAX (XB_FLOW_SIDE_BYTES - XB_FLOW_EXT_BYTES)
 
 /* A remembered name holds any flow name. */
