@@ -90,6 +90,11 @@ xb_flow_record_fill(struct xb_flow_record *r, struct xb_flow_table *t,
 	r->first_ns = f->first_ns;
 	r->last_ns = f->last_ns;
 	r->remote_is_src = f->remote == s;
+	r->port_in[0] = f->port_in[s];
+	r->port_in[1] = f->port_in[s ^ 1];
+	r->port_out[0] = f->port_out[s];
+	r->port_out[1] = f->port_out[s ^ 1];
+	r->dscp = current ? v->dscp : XB_DSCP_KEEP;
 	r->generation = f->generation;
 	{
 		const struct xb_flow_why *why = xb_flow_why(t, f);

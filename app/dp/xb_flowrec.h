@@ -51,6 +51,11 @@ struct xb_flow_record {
 	uint32_t tenant_line, category_line, approval_line, qos_line,
 		tariff_line;
 	uint32_t drops[4];
+	/* Per direction ([0] initiator -> responder): the port its first
+	 * packet arrived on and the port it went to (255: unknown); the
+	 * DSCP the verdict writes (XB_DSCP_KEEP: the packets' own). */
+	uint8_t port_in[2], port_out[2];
+	uint8_t dscp;
 };
 
 /* Worker notices (a ring of flow records, end_reason = the kind) that the

@@ -1281,6 +1281,19 @@ packet_verdict(struct xb_worker *w, const struct xb_ruleset *rs,
 	return &f->verdict;
 }
 
+/* A direction's first packet: the port it came in on and the one its
+ * verdict sends it to (IPFIX ingress/egressInterface; port ids past 254
+ * read as 255, unknown). */
+static inline void
+flow_ports(struct xb_flow *f, uint8_t dir, const struct xb_rxq *q,
+	   uint8_t action)
+{
+	uint16_t out = action == XB_ACT_PUBLIC ? q->public_port : q->tx_port;
+
+	f->port_in[dir & 1] = q->port < 255 ? (uint8_t)q->port : 255;
+	f->port_out[dir & 1] = out < 255 ? (uint8_t)out : 255;
+}
+
 /*
  * enforce_burst's step for a datagram reassembled from fragments (packet
  * i of b): the same steps as for one packet, on the datagram (names, the
@@ -1316,6 +1329,8 @@ enforce_datagram(struct xb_worker *w, const struct xb_rxq *q,
 	v = packet_verdict(w, rs, role, b, i, r, &own);
 	action = v->action;
 	dscp = v->dscp;
+	if (f != NULL && f->packets[b->dirs[i]] == n)
+		flow_ports(f, b->dirs[i], q, action);
 	why = enforce(w, rs, cnt, NULL, pi, v, n, bytes, now);
 	if (why == XB_DROP_MAX) {
 		uint16_t port = action == XB_ACT_PUBLIC ? q->public_port
@@ -1373,6 +1388,8 @@ enforce_burst(struct xb_worker *w, const struct xb_rxq *q,
 		v = packet_verdict(w, rs, role, b, i, m, &own);
 		/* Read before enforce's stores, which may alias it. */
 		action = v->action;
+		if (likely(f != NULL) && unlikely(f->packets[b->dirs[i]] == 1))
+			flow_ports(f, b->dirs[i], q, action);
 		why = enforce(w, rs, cnt, m, pi, v, 1, len, now);
 		if (likely(why == XB_DROP_MAX)) {
 			tx_enqueue(w, action == XB_ACT_PUBLIC ? q->public_port

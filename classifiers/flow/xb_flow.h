@@ -132,8 +132,10 @@ struct xb_flow {
 	uint64_t first_ns;    /* first packet, ns */
 	uint64_t packets[2];  /* per direction (dir of xb_flow_key_from_pkt) */
 	uint64_t bytes[2];    /* frame bytes per direction */
-	uint32_t spare32;     /* free (the name extractor's state is in
-			       * the side array: xb_flow_ext) */
+	uint8_t port_in[2];   /* the caller's: port each direction arrived
+			       * on (the name extractor's state is in the
+			       * side array: xb_flow_ext) */
+	uint8_t port_out[2];  /* the caller's: port it was sent to */
 	uint8_t init_dir;     /* direction of the first packet seen */
 	uint8_t name_state;   /* owned by the name extractor */
 	uint8_t name_source;  /* owned by the name extractor */
