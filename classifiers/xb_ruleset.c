@@ -456,9 +456,11 @@ xb_ruleset_build(const struct xb_ruleset_params *p, struct xb_errors *errs)
 						  p->socket_id);
 			hits_ok = hits_ok && c->rule_hits[t] != NULL;
 		}
+		c->meter_colors = zcalloc(rs->meters->n_instances + 1,
+					  sizeof(*c->meter_colors), p->socket_id);
 		if (!hits_ok || c->by_country == NULL || c->by_category == NULL ||
 		    c->by_tenant == NULL || c->usage.cells[0] == NULL ||
-		    c->usage.cells[1] == NULL) {
+		    c->usage.cells[1] == NULL || c->meter_colors == NULL) {
 			xb_errors_add(errs, "ruleset", 0,
 				      "out of memory for counters");
 			goto out;
@@ -490,6 +492,7 @@ xb_ruleset_free(struct xb_ruleset *rs)
 		rte_free(rs->counters[w].usage.cells[1]);
 		for (unsigned int t = 0; t < XB_RULES_MAX; t++)
 			rte_free(rs->counters[w].rule_hits[t]);
+		rte_free(rs->counters[w].meter_colors);
 	}
 	for (unsigned int t = 0; t < XB_RULES_MAX; t++)
 		xb_rows_free(rs->rows[t]);

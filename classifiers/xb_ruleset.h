@@ -118,6 +118,9 @@ struct xb_ruleset_counters {
 	 * decision no row of the table made, e.g. no category rule
 	 * matched); [rows->max_line + 1] each, NULL without the table. */
 	uint64_t *rule_hits[XB_RULES_MAX];
+	/* What each meter instance decided, by colour (enum xb_color), for
+	 * xbgwctl meters and Prometheus: [meters->n_instances][3]. */
+	struct xb_pkt_bytes (*meter_colors)[3];
 };
 
 /* Value bits in the "local" LPM (home_net + tenant prefixes in one FIB):

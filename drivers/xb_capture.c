@@ -1,26 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "xb_capture.h"
 
-#include <pcap/pcap.h>
+#include "xb_capfile.h"
+#include "xb_linktype.h"
+
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-/* Is the open savefile a nanosecond pcap?  Read from its magic with
- * pread, which leaves libpcap's file position alone (a pipe cannot be
- * read twice: pread fails there and the timestamps decide instead). */
-static bool
-nano_magic(pcap_t *p)
-{
-	FILE *f = pcap_file(p);
-	uint8_t m[4];
-
-	if (f == NULL || pread(fileno(f), m, sizeof(m), 0) != (ssize_t)sizeof(m))
-		return false;
-	return (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0x3c && m[3] == 0x4d) ||
-	       (m[0] == 0x4d && m[1] == 0x3c && m[2] == 0xb2 && m[3] == 0xa1);
-}
 
 static int
 grow(struct xb_capture *cap, uint64_t *cap_frames, size_t *cap_bytes,
@@ -61,79 +49,169 @@ grow(struct xb_capture *cap, uint64_t *cap_frames, size_t *cap_bytes,
 	return 0;
 }
 
+/* Frames of one link type: found, or appended in the order first seen. */
+static struct xb_capture_lt *
+linktype_slot(struct xb_capture *cap, uint32_t linktype)
+{
+	struct xb_capture_lt *lt;
+
+	for (unsigned int i = 0; i < cap->nlinktypes; i++)
+		if (cap->linktypes[i].linktype == linktype)
+			return &cap->linktypes[i];
+	lt = realloc(cap->linktypes, (cap->nlinktypes + 1) * sizeof(*lt));
+	if (lt == NULL)
+		return NULL;
+	cap->linktypes = lt;
+	lt = &cap->linktypes[cap->nlinktypes++];
+	memset(lt, 0, sizeof(*lt));
+	lt->linktype = linktype;
+	return lt;
+}
+
+struct load_ctx {
+	struct xb_capture *cap;
+	uint64_t cap_frames; /* room in the per-frame arrays */
+	size_t cap_bytes;    /* room in data */
+};
+
+/* One frame of a file: turned into Ethernet and appended, or counted
+ * by the reason it cannot be. */
+static int
+load_frame(void *vctx, const struct xb_capfile_frame *fr)
+{
+	struct load_ctx *lc = vctx;
+	struct xb_capture *cap = lc->cap;
+	struct xb_capture_lt *lt = linktype_slot(cap, fr->linktype);
+	uint8_t hdr[XB_LINKTYPE_ETHER_LEN];
+	uint32_t hdr_len, strip, len;
+	uint64_t ts;
+
+	if (lt == NULL)
+		return -ENOMEM;
+	cap->frames_read++;
+	lt->frames++;
+	switch (xb_linktype_to_ether(fr->linktype, fr->data, fr->caplen,
+				     fr->wire_len, hdr, &hdr_len, &strip)) {
+	case XB_LINKTYPE_OK:
+		break;
+	case XB_LINKTYPE_UNSUPPORTED:
+		lt->skipped++;
+		return 0;
+	case XB_LINKTYPE_TRUNCATED:
+		cap->skipped_truncated++;
+		return 0;
+	default:
+		cap->skipped_unknown_protocol++;
+		return 0;
+	}
+	len = fr->caplen - strip + hdr_len;
+	if (grow(cap, &lc->cap_frames, &lc->cap_bytes, len) < 0)
+		return -ENOMEM;
+	memcpy(cap->data + cap->data_len, hdr, hdr_len);
+	memcpy(cap->data + cap->data_len + hdr_len, fr->data + strip,
+	       fr->caplen - strip);
+	cap->offset[cap->count] = cap->data_len;
+	cap->len[cap->count] = len;
+	/* The frame as it would have been on an Ethernet link: bytes are
+	 * counted on the synthesized frame (README, "Replay"). */
+	cap->wire_len[cap->count] = fr->wire_len - strip + hdr_len;
+	ts = fr->ts_ns;
+	cap->ts_ns[cap->count] = ts;
+	if (fr->caplen < fr->wire_len)
+		cap->truncated++;
+	if (ts % 1000 != 0)
+		cap->nano = true;
+	if (hdr_len != 0)
+		cap->converted++;
+	cap->data_len += len;
+	cap->bytes += len;
+	if (cap->count == 0 || ts < cap->first_ns)
+		cap->first_ns = ts;
+	if (ts > cap->last_ns)
+		cap->last_ns = ts;
+	cap->count++;
+	return 0;
+}
+
 int
 xb_capture_load(struct xb_capture *cap, const char *const *files,
 		unsigned int nfiles, char *err, size_t errlen)
 {
-	uint64_t cap_frames = 0;
-	size_t cap_bytes = 0;
+	struct load_ctx lc = { .cap = cap };
 
 	memset(cap, 0, sizeof(*cap));
 	for (unsigned int i = 0; i < nfiles; i++) {
-		char perr[PCAP_ERRBUF_SIZE];
-		struct pcap_pkthdr *h;
-		const u_char *bytes;
-		pcap_t *p;
+		bool is_stdin = strcmp(files[i], "-") == 0;
+		FILE *f = is_stdin ? stdin : fopen(files[i], "rb");
+		struct xb_capfile_info info;
+		char why[256];
 		int rc;
 
-		p = pcap_open_offline_with_tstamp_precision(
-			files[i], PCAP_TSTAMP_PRECISION_NANO, perr);
-		if (p == NULL) {
-			snprintf(err, errlen, "%s: %s", files[i], perr);
+		if (f == NULL) {
+			snprintf(err, errlen, "%s: %s", files[i], strerror(errno));
 			goto fail;
 		}
-		if (pcap_datalink(p) != DLT_EN10MB) {
-			snprintf(err, errlen,
-				 "%s: link type %s is not Ethernet (expected EN10MB)",
-				 files[i],
-				 pcap_datalink_val_to_name(pcap_datalink(p))
-					 ?: "unknown");
-			pcap_close(p);
+		rc = xb_capfile_read(f, load_frame, &lc, &info, why,
+				     sizeof(why));
+		if (!is_stdin)
+			fclose(f);
+		if (rc == -ENOMEM) {
+			snprintf(err, errlen, "%s: out of memory", files[i]);
 			goto fail;
 		}
-		if (nano_magic(p))
+		if (rc < 0) {
+			snprintf(err, errlen, "%s: %s", files[i], why);
+			goto fail;
+		}
+		if (info.nano)
 			cap->nano = true;
-		while ((rc = pcap_next_ex(p, &h, &bytes)) == 1) {
-			if (grow(cap, &cap_frames, &cap_bytes, h->caplen) < 0) {
-				snprintf(err, errlen, "%s: out of memory",
-					 files[i]);
-				pcap_close(p);
-				goto fail;
-			}
-			memcpy(cap->data + cap->data_len, bytes, h->caplen);
-			cap->offset[cap->count] = cap->data_len;
-			cap->len[cap->count] = h->caplen;
-			cap->wire_len[cap->count] = h->len;
-			cap->ts_ns[cap->count] =
-				(uint64_t)h->ts.tv_sec * 1000000000ull +
-				(uint64_t)h->ts.tv_usec; /* ns precision */
-			if (h->caplen < h->len)
-				cap->truncated++;
-			if (h->ts.tv_usec % 1000 != 0)
-				cap->nano = true;
-			cap->data_len += h->caplen;
-			cap->bytes += h->caplen;
-			if (cap->count == 0 || cap->ts_ns[cap->count] < cap->first_ns)
-				cap->first_ns = cap->ts_ns[cap->count];
-			if (cap->ts_ns[cap->count] > cap->last_ns)
-				cap->last_ns = cap->ts_ns[cap->count];
-			cap->count++;
-		}
-		if (rc == -1) {
-			snprintf(err, errlen, "%s: %s", files[i], pcap_geterr(p));
-			pcap_close(p);
-			goto fail;
-		}
-		pcap_close(p);
 	}
 	if (cap->count == 0) {
-		snprintf(err, errlen, "no packets in the capture");
+		if (cap->frames_read == 0) {
+			snprintf(err, errlen, "no packets in the capture");
+		} else {
+			snprintf(err, errlen,
+				 "no frame of the capture can be replayed "
+				 "(%" PRIu64 " frames, none of a supported link "
+				 "type with an IPv4 or IPv6 packet)",
+				 cap->frames_read);
+		}
 		goto fail;
 	}
 	return 0;
 fail:
 	xb_capture_free(cap);
 	return -1;
+}
+
+uint64_t
+xb_capture_skipped(const struct xb_capture *cap)
+{
+	uint64_t n = cap->skipped_truncated + cap->skipped_unknown_protocol;
+
+	for (unsigned int i = 0; i < cap->nlinktypes; i++)
+		n += cap->linktypes[i].skipped;
+	return n;
+}
+
+void
+xb_capture_each_skip(const struct xb_capture *cap,
+		     void (*fn)(void *ctx, const char *key, uint64_t n),
+		     void *ctx)
+{
+	char key[32];
+
+	for (unsigned int i = 0; i < cap->nlinktypes; i++) {
+		if (cap->linktypes[i].skipped == 0)
+			continue;
+		snprintf(key, sizeof(key), "linktype_%" PRIu32,
+			 cap->linktypes[i].linktype);
+		fn(ctx, key, cap->linktypes[i].skipped);
+	}
+	if (cap->skipped_truncated)
+		fn(ctx, "truncated", cap->skipped_truncated);
+	if (cap->skipped_unknown_protocol)
+		fn(ctx, "unknown_protocol", cap->skipped_unknown_protocol);
 }
 
 void
@@ -144,5 +222,6 @@ xb_capture_free(struct xb_capture *cap)
 	free(cap->len);
 	free(cap->wire_len);
 	free(cap->ts_ns);
+	free(cap->linktypes);
 	memset(cap, 0, sizeof(*cap));
 }

@@ -78,6 +78,13 @@ struct xb_app {
 	/* ruleset life cycle (xb_rules.c) */
 	uint32_t generation;
 	uint64_t reloads_ok, reloads_failed;
+	/* For xbgwctl status and Prometheus (set by app/ops on the main
+	 * lcore, under the control lock once telemetry runs): wall clock
+	 * (unix ns) of the start and of the last reload and last good one;
+	 * last_reload_result 1 ok, -1 failed, 0 none yet. */
+	uint64_t started_unix_ns, last_reload_unix_ns, last_reload_ok_unix_ns;
+	int last_reload_result;
+	unsigned int last_reload_errors;
 	/* totals carried over from retired rulesets, by name */
 	struct xb_tally by_country, by_category, by_tenant;
 	FILE *flow_log;

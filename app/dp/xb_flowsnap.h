@@ -28,12 +28,32 @@
 struct xb_flow_table;
 struct xb_ruleset;
 
+/* Which flows a snapshot considers (xbgwctl flows --tenant ... --top N):
+ * an empty string or has_ip 0 matches everything.  The worker resolves
+ * the names against the ruleset it holds, so a name the ruleset lacks
+ * matches no flow, and a flow not yet re-evaluated after a reload (its
+ * indexes belong to the old ruleset) matches only a filter without
+ * names.  name: a case-insensitive substring of the flow's name (which
+ * covers a suffix such as "example.com"). */
+struct xb_flowsnap_filter {
+	char tenant[32];
+	char country[8];
+	char category[32];
+	char action[24];
+	char name[96];
+	uint8_t has_ip;
+	uint8_t family;   /* 4 or 6 */
+	uint8_t ip[16];   /* either endpoint, network order */
+};
+
 struct xb_flowsnap {
 	_Atomic uint32_t req;   /* requester */
 	_Atomic uint32_t done;  /* worker */
 	uint32_t want;          /* flows asked for (<= XB_FLOWSNAP_MAX) */
 	uint32_t n;             /* flows in recs (worker) */
 	uint32_t live;          /* flows in the table at snapshot time */
+	uint32_t matched;       /* flows that passed the filter */
+	struct xb_flowsnap_filter filter; /* requester, before req */
 	struct xb_flow_record recs[XB_FLOWSNAP_MAX];
 };
 
@@ -57,9 +77,11 @@ xb_flowsnap_poll(struct xb_flowsnap *s, struct xb_flow_table *t,
 	xb_flowsnap_take(s, t, rs, r);
 }
 
-/* Requester (one at a time): ask for the top n flows and wait up to
- * timeout_ms.  0 when answered (then read s->recs[0..n-1]), -ETIMEDOUT. */
+/* Requester (one at a time): ask for the top n flows that pass filter f
+ * (NULL: every flow) and wait up to timeout_ms.  0 when answered (then
+ * read s->recs[0..n-1]), -ETIMEDOUT. */
 int xb_flowsnap_request(struct xb_flowsnap *s, unsigned int n,
+			const struct xb_flowsnap_filter *f,
 			unsigned int timeout_ms);
 
 #endif /* XB_FLOWSNAP_H */

@@ -848,6 +848,8 @@ enforce(struct xb_worker *w, const struct xb_ruleset *rs,
 		enum xb_color c = xb_meter_color(rs->meters, w->index, meter,
 						 now, len);
 
+		cnt->meter_colors[meter][c].packets += frames;
+		cnt->meter_colors[meter][c].bytes += len;
 		if (c == XB_RED)
 			return XB_DROP_METER_RED;
 		if (c == XB_YELLOW)
@@ -859,11 +861,16 @@ enforce(struct xb_worker *w, const struct xb_ruleset *rs,
 		w->c.over_quota++;
 		if (t->over_quota == XB_OVER_QUOTA_BLOCK)
 			return XB_DROP_QUOTA;
-		if (t->over_quota == XB_OVER_QUOTA_THROTTLE &&
-		    xb_meter_color(rs->meters, w->index,
-				   rs->throttle_meter_base + tenant, now,
-				   len) == XB_RED)
-			return XB_DROP_QUOTA;
+		if (t->over_quota == XB_OVER_QUOTA_THROTTLE) {
+			const uint32_t tm = rs->throttle_meter_base + tenant;
+			enum xb_color c = xb_meter_color(rs->meters, w->index,
+							 tm, now, len);
+
+			cnt->meter_colors[tm][c].packets += frames;
+			cnt->meter_colors[tm][c].bytes += len;
+			if (c == XB_RED)
+				return XB_DROP_QUOTA;
+		}
 	}
 	if (dscp != XB_DSCP_KEEP && m != NULL)
 		remark_dscp(w, m, pi->outer_l3_off, dscp);
@@ -1491,6 +1498,8 @@ publish_flow_stats(struct xb_worker *w)
 	w->c.flows_refused = st.insert_refused;
 	w->c.flows_remembered = st.remembered;
 	w->c.flows_forgotten = st.memory_replaced + st.memory_expired;
+	w->c.flows_live = st.in_use;
+	w->c.flows_capacity = st.capacity;
 }
 
 int

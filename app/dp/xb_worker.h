@@ -69,6 +69,9 @@ struct xb_counters {
 	uint64_t flows_remembered;
 	uint64_t flows_forgotten; /* replaced by newer records, or too old */
 	uint64_t flows_restored;
+	/* Entries in use and the table's capacity, copied with the other
+	 * flow-table counts (once per aging period): a gauge. */
+	uint64_t flows_live, flows_capacity;
 	uint64_t reclassified;    /* verdicts redone after a reload */
 	uint64_t names_found;
 	uint64_t names_cksum_bad; /* payload the NIC marked bad: not looked at */

@@ -6,17 +6,31 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_ethdev.h>
+#include <rte_version.h>
 
 #include "xb_app.h"
 #include "xb_billing.h"
+#include "xb_policy.h"
+#include "xb_quota.h"
 #include "xb_usage.h"
 #include "xb_prometheus.h"
 #include "xb_rules.h"
 #include "xb_stats.h"
 #include "xb_tally.h"
 #include "xb_utf8.h"
+
+/* The wall clock (unix ns), as app->started_unix_ns was taken. */
+static uint64_t
+wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static uint64_t
 rd(const uint64_t *p)
@@ -206,6 +220,187 @@ rule_metrics(FILE *out)
 	}
 }
 
+/* A gauge or counter sample with one label value and a double. */
+static void
+sample1f(FILE *out, const char *name, const char *label, const char *value,
+	 double v)
+{
+	fprintf(out, "%s{%s=\"", name, label);
+	label_value(out, value);
+	fprintf(out, "\"} %.9g\n", v);
+}
+
+/* Quota limit, used and spent state per tenant of the active ruleset
+ * (tenants with a quota only): the pool's snapshot (xb_quota_remaining),
+ * which counts the slices workers hold as used. */
+static void
+quota_metrics(const struct xb_ruleset *rs, FILE *out)
+{
+	head(out, "xbgw_tenant_quota_bytes", "gauge",
+	     "Monthly quota of the tenant (bytes; tenants with a quota).");
+	for (unsigned int i = 0; i < rs->ntenants; i++) {
+		const struct xb_tenant *t = xb_tenants_get(rs->tenants, i);
+
+		if (t->quota_bytes > 0)
+			sample1(out, "xbgw_tenant_quota_bytes", "tenant", t->id,
+				t->quota_bytes);
+	}
+	head(out, "xbgw_tenant_quota_used_bytes", "gauge",
+	     "Quota spent this month (bytes): the limit less the shared pool "
+	     "left, so slices the workers hold count as spent.");
+	for (unsigned int i = 0; i < rs->ntenants; i++) {
+		const struct xb_tenant *t = xb_tenants_get(rs->tenants, i);
+		uint64_t left;
+
+		if (t->quota_bytes == 0 || rs->quota == NULL)
+			continue;
+		left = xb_quota_remaining(rs->quota, (uint16_t)i);
+		if (left > t->quota_bytes)
+			left = t->quota_bytes;
+		sample1(out, "xbgw_tenant_quota_used_bytes", "tenant", t->id,
+			t->quota_bytes - left);
+	}
+}
+
+/* Meter colours per meter instance of the active ruleset (since it was
+ * loaded), summed over the workers' own counters; instances that never
+ * coloured a packet are left out. */
+static void
+meter_metrics(const struct xb_ruleset *rs, FILE *out)
+{
+	static const char *const colour[3] = {"green", "yellow", "red"};
+
+	for (int which = 0; which < 2; which++) {
+		const char *name = which == 0 ? "xbgw_meter_packets_total"
+					      : "xbgw_meter_bytes_total";
+
+		head(out, name, "counter",
+		     which == 0
+			     ? "Packets each meter (tenant x qos.csv line, or the tenant's over_quota throttle) coloured, by colour, since the ruleset was loaded."
+			     : "Frame bytes each meter coloured, by colour, since the ruleset was loaded.");
+		for (uint32_t m = 0; rs->meters != NULL &&
+				     m < rs->meters->n_instances; m++) {
+			struct xb_pkt_bytes sum[3] = {{0}};
+			uint16_t tenant = 0, row = 0;
+			char line[32];
+
+			for (unsigned int w = 0; w < rs->nworkers; w++)
+				for (int c = 0; c < 3; c++) {
+					sum[c].packets += rd(&rs->counters[w].meter_colors[m][c].packets);
+					sum[c].bytes += rd(&rs->counters[w].meter_colors[m][c].bytes);
+				}
+			if (sum[0].packets + sum[1].packets + sum[2].packets == 0)
+				continue;
+			if (m >= rs->throttle_meter_base) {
+				tenant = (uint16_t)(m - rs->throttle_meter_base);
+				snprintf(line, sizeof(line), "over_quota");
+			} else if (xb_policy_meter_owner(rs->policy, m, &tenant,
+							 &row) == 0 &&
+				   xb_policy_row(rs->policy, row) != NULL) {
+				snprintf(line, sizeof(line), "%u",
+					 xb_policy_row(rs->policy, row)->line);
+			} else {
+				continue;
+			}
+			if (tenant >= rs->ntenants)
+				continue;
+			for (int c = 0; c < 3; c++) {
+				fprintf(out, "%s{tenant=\"", name);
+				label_value(out, xb_tenants_get(rs->tenants, tenant)->id);
+				fprintf(out, "\",line=\"%s\",color=\"%s\"} %" PRIu64 "\n",
+					line, colour[c],
+					which == 0 ? sum[c].packets : sum[c].bytes);
+			}
+		}
+	}
+}
+
+/* What an operator's dashboard and alerts need beyond the totals: build,
+ * start and reload times, counts by action, live flows, worker polls,
+ * quotas and meters. */
+static void
+operator_metrics(const struct xb_app *app, const struct xb_counters *s,
+		 FILE *out)
+{
+	const struct xb_ruleset *rs = xb_rules_active();
+	uint64_t cap = 0;
+
+	head(out, "xbgw_build_info", "gauge",
+	     "Always 1; the labels say which xbgw and DPDK run.");
+	fputs("xbgw_build_info{version=\"", out);
+	label_value(out, XBGW_VERSION);
+	fputs("\",dpdk=\"", out);
+	label_value(out, rte_version());
+	fputs("\"} 1\n", out);
+	head(out, "xbgw_start_time_seconds", "gauge",
+	     "When this xbgw started (unix time, seconds).");
+	fprintf(out, "xbgw_start_time_seconds %.3f\n",
+		(double)app->started_unix_ns / 1e9);
+	head(out, "xbgw_reload_last_success_timestamp_seconds", "gauge",
+	     "When the active ruleset was loaded: the last successful reload, or the start (unix time).");
+	fprintf(out, "xbgw_reload_last_success_timestamp_seconds %.3f\n",
+		(double)app->last_reload_ok_unix_ns / 1e9);
+	head(out, "xbgw_reload_last_result", "gauge",
+	     "Result of the last reload: 1 ok (or none yet), 0 failed.");
+	fprintf(out, "xbgw_reload_last_result %d\n",
+		app->last_reload_result < 0 ? 0 : 1);
+
+	head(out, "xbgw_action_packets_total", "counter",
+	     "Packets received, by the action of their flow's verdict (channel, public, audit, deny, negative_list).");
+	for (unsigned int a = 0; a < XB_ACT_MAX; a++)
+		sample1(out, "xbgw_action_packets_total", "action",
+			xb_action_name(a), s->by_action_pkts[a]);
+	head(out, "xbgw_action_bytes_total", "counter",
+	     "Frame bytes received, by the action of their flow's verdict.");
+	for (unsigned int a = 0; a < XB_ACT_MAX; a++)
+		sample1(out, "xbgw_action_bytes_total", "action",
+			xb_action_name(a), s->by_action_bytes[a]);
+
+	head(out, "xbgw_flows_live", "gauge",
+	     "Flows in a worker's flow table (as of its last aging pass, about every 100 ms).");
+	for (unsigned int i = 0; i < app->nworkers; i++) {
+		char lc[16];
+		uint64_t v = rd(&app->workers[i]->c.flows_live);
+
+		snprintf(lc, sizeof(lc), "%u", app->workers[i]->lcore_id);
+		sample1(out, "xbgw_flows_live", "lcore", lc, v);
+		cap += rd(&app->workers[i]->c.flows_capacity);
+	}
+	head(out, "xbgw_flows_capacity", "gauge",
+	     "Flow entries of all workers' flow tables together.");
+	fprintf(out, "xbgw_flows_capacity %" PRIu64 "\n", cap);
+
+	head(out, "xbgw_worker_tx_packets_total", "counter",
+	     "Packets forwarded per worker lcore.");
+	for (unsigned int i = 0; i < app->nworkers; i++)
+		fprintf(out, "xbgw_worker_tx_packets_total{lcore=\"%u\"} %" PRIu64 "\n",
+			app->workers[i]->lcore_id, rd(&app->workers[i]->c.tx_pkts));
+	head(out, "xbgw_worker_polls_total", "counter",
+	     "Poll loops per worker lcore: stuck while the worker is stalled.");
+	for (unsigned int i = 0; i < app->nworkers; i++)
+		fprintf(out, "xbgw_worker_polls_total{lcore=\"%u\"} %" PRIu64 "\n",
+			app->workers[i]->lcore_id, rd(&app->workers[i]->c.polls));
+	head(out, "xbgw_worker_busy_ratio", "gauge",
+	     "Share of a worker's TSC cycles spent on non-empty bursts since the start (use rate(xbgw_worker_busy_cycles_total) / xbgw_tsc_hz for a recent ratio).");
+	for (unsigned int i = 0; i < app->nworkers; i++) {
+		char lc[16];
+		double up = (double)(wall_ns() - app->started_unix_ns) / 1e9;
+		double busy = app->tsc_hz > 0 && up > 0
+				      ? (double)rd(&app->workers[i]->c.busy_cycles) /
+						(double)app->tsc_hz / up
+				      : 0;
+
+		snprintf(lc, sizeof(lc), "%u", app->workers[i]->lcore_id);
+		sample1f(out, "xbgw_worker_busy_ratio", "lcore", lc,
+			 busy > 1 ? 1 : busy);
+	}
+
+	if (rs != NULL) {
+		quota_metrics(rs, out);
+		meter_metrics(rs, out);
+	}
+}
+
 void
 xb_prom_write_metrics(const struct xb_app *app, FILE *out)
 {
@@ -299,5 +494,6 @@ xb_prom_write_metrics(const struct xb_app *app, FILE *out)
 
 	port_metrics(app, out);
 	usage_metrics(app, out);
+	operator_metrics(app, &s, out);
 	rule_metrics(out);
 }

@@ -81,6 +81,9 @@ xb_ops_start(struct xb_app *app, char *err, size_t errlen)
 {
 	const struct xb_config *cfg = &app->cfg;
 
+	app->started_unix_ns = xb_ops_unix_ns();
+	app->last_reload_ok_unix_ns = app->started_unix_ns; /* ruleset 1 */
+
 	if (cfg->events_file[0] != '\0') {
 		unsigned char key[XB_CONFIG_KEY_MAX];
 		size_t keylen = 0;
@@ -360,6 +363,14 @@ xb_ops_reload_end(struct xb_app *app, int rc, const struct xb_errors *errs)
 	unsigned int nerr = errs != NULL ? errs->stored : 0;
 	char text[4096];
 
+	/* Still under the control lock: telemetry and Prometheus read
+	 * these with it held. */
+	app->last_reload_unix_ns = xb_ops_unix_ns();
+	app->last_reload_result = rc == 0 ? 1 : -1;
+	app->last_reload_errors =
+		errs != NULL && rc != 0 ? xb_errors_count(errs) : 0;
+	if (rc == 0)
+		app->last_reload_ok_unix_ns = app->last_reload_unix_ns;
 	xb_control_unlock();
 	xb_ops_event(XB_EVENT_RELOAD,
 		     (struct xb_event_field[]){

@@ -10,6 +10,7 @@
 #include "xb_app.h"
 #include "xb_billing.h"
 #include "xb_json.h"
+#include "xb_linktype.h"
 #include "xb_names.h"
 #include "xb_policy.h"
 #include "xb_rules.h"
@@ -244,6 +245,50 @@ write_rules(struct xb_json *j)
 	xb_json_array_end(j);
 }
 
+static void
+skip_json(void *ctx, const char *key, uint64_t n)
+{
+	xb_json_u64(ctx, key, n);
+}
+
+/* Replay input (drivers/xb_capture.h): frames of the files by link type,
+ * how many became Ethernet frames, and those left out by reason. */
+static void
+write_replay(const struct xb_app *app, struct xb_json *j)
+{
+	const struct xb_capture *cap = &app->cap;
+	char key[32];
+
+	if (app->opt.nreplay == 0)
+		return;
+	xb_json_object_begin(j, "replay");
+	xb_json_u64(j, "frames", cap->frames_read);
+	xb_json_u64(j, "loaded", cap->count);
+	xb_json_u64(j, "converted", cap->converted);
+	xb_json_object_begin(j, "linktypes");
+	for (unsigned int i = 0; i < cap->nlinktypes; i++) {
+		const char *name = xb_linktype_name(cap->linktypes[i].linktype);
+
+		if (name == NULL) {
+			snprintf(key, sizeof(key), "linktype_%" PRIu32,
+				 cap->linktypes[i].linktype);
+			name = key;
+		}
+		xb_json_u64(j, name, cap->linktypes[i].frames);
+	}
+	xb_json_object_end(j);
+	xb_json_object_begin(j, "skipped");
+	xb_capture_each_skip(cap, skip_json, j);
+	xb_json_object_end(j);
+	xb_json_object_end(j);
+}
+
+static void
+skip_report(void *ctx, const char *key, uint64_t n)
+{
+	fprintf(ctx, " %s %" PRIu64, key, n);
+}
+
 void
 xb_stats_write_json(const struct xb_app *app, FILE *f, bool pretty)
 {
@@ -357,6 +402,7 @@ xb_stats_write_json(const struct xb_app *app, FILE *f, bool pretty)
 	}
 	xb_json_array_end(&j);
 	xb_stats_afxdp_json(&j); /* "afxdp" when a port runs on AF_XDP */
+	write_replay(app, &j);
 	xb_json_object_end(&j);
 	fputc('\n', f);
 }
@@ -404,6 +450,17 @@ xb_stats_report(const struct xb_app *app, FILE *f, double elapsed_s)
 		s.rx_pkts == s.tx_pkts + d ? "yes" : "NO");
 	fprintf(f, "mbufs in use   %u at exit (0: no leak)\n",
 		app->mbufs_in_use_at_exit);
+	if (app->opt.nreplay > 0) {
+		fprintf(f, "replay input   %" PRIu64 " frames, %" PRIu64
+			   " converted to Ethernet, %" PRIu64 " left out",
+			app->cap.frames_read, app->cap.converted,
+			xb_capture_skipped(&app->cap));
+		if (xb_capture_skipped(&app->cap) != 0) {
+			fputs(":", f);
+			xb_capture_each_skip(&app->cap, skip_report, f);
+		}
+		fputc('\n', f);
+	}
 	fprintf(f, "drops by reason\n");
 	for (unsigned int i = 0; i < XB_DROP_MAX; i++)
 		fprintf(f, "  %-14s %" PRIu64 "\n", xb_drop_names[i], s.drop[i]);

@@ -402,41 +402,91 @@ xb_csv_get_enum(const struct xb_csv_row *row, unsigned int col,
 }
 
 int
-xb_csv_get_micros(const struct xb_csv_row *row, unsigned int col,
-		  uint64_t max_units, uint64_t *out, struct xb_errors *errs)
+xb_decimal_parse(const char *s, unsigned int decimals, uint64_t max_units,
+		 uint64_t *out)
 {
-	const char *s = row->cols[col];
-	uint64_t whole = 0, frac = 0;
-	unsigned int fdigits = 0;
+	uint64_t v = 0;
 	const char *p = s;
 
+	if (decimals > 19)
+		return -1;
+	/* Digits on both sides of an optional point: "1." and ".5" look
+	 * like a cut-off "1.5" or a lost "0", so they are refused, as are
+	 * signs, exponents, hex and blanks (a typo never goes unnoticed). */
 	if (!isdigit((unsigned char)*p))
-		goto bad;
+		return -1;
 	while (isdigit((unsigned char)*p)) {
-		if (whole > max_units)
-			goto bad;
-		whole = whole * 10 + (uint64_t)(*p++ - '0');
+		/* Checked before each step, so "99999999999999999999.5" can
+		 * never wrap around into range. */
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*p++ - '0');
 	}
 	if (*p == '.') {
 		p++;
 		if (!isdigit((unsigned char)*p))
-			goto bad;
-		while (isdigit((unsigned char)*p)) {
-			if (++fdigits > 6)
-				goto bad;
-			frac = frac * 10 + (uint64_t)(*p++ - '0');
-		}
+			return -1;
 	}
-	if (*p != '\0' || whole > max_units)
-		goto bad;
-	while (fdigits++ < 6)
-		frac *= 10;
-	*out = whole * 1000000u + frac;
+	/* Scale the whole part, then append the fraction digit by digit. */
+	for (unsigned int i = 0; i < decimals; i++) {
+		uint64_t d = 0;
+
+		if (isdigit((unsigned char)*p))
+			d = (uint64_t)(*p++ - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	if (*p != '\0' || v > max_units)
+		return -1; /* more decimals than allowed, junk, or too large */
+	*out = v;
 	return 0;
-bad:
+}
+
+/* "0..MAX" of a scaled maximum, as the user writes it: 1000000000, 0.5. */
+static void
+format_units(char *buf, size_t len, uint64_t units, unsigned int decimals)
+{
+	uint64_t scale = 1;
+	int n;
+
+	for (unsigned int i = 0; i < decimals; i++)
+		scale *= 10;
+	n = snprintf(buf, len, "%" PRIu64, units / scale);
+	if (units % scale != 0 && n > 0 && (size_t)n < len) {
+		char frac[24];
+		size_t k;
+
+		snprintf(frac, sizeof(frac), "%0*" PRIu64, (int)decimals,
+			 units % scale);
+		for (k = strlen(frac); k > 0 && frac[k - 1] == '0'; k--)
+			frac[k - 1] = '\0';
+		snprintf(buf + n, len - (size_t)n, ".%s", frac);
+	}
+}
+
+int
+xb_csv_get_decimal(const struct xb_csv_row *row, unsigned int col,
+		   unsigned int decimals, uint64_t max_units, uint64_t *out,
+		   struct xb_errors *errs)
+{
+	const char *s = row->cols[col];
+	char max[48];
+
+	if (xb_decimal_parse(s, decimals, max_units, out) == 0)
+		return 0;
+	format_units(max, sizeof(max), max_units, decimals);
 	xb_csv_error(errs, row, col,
-		     "got \"%s\", expected a decimal number 0..%" PRIu64
-		     " with at most 6 decimals",
-		     s, max_units);
+		     "got \"%s\", expected a decimal number 0..%s with at most %u decimals",
+		     s, max, decimals);
 	return -1;
+}
+
+int
+xb_csv_get_micros(const struct xb_csv_row *row, unsigned int col,
+		  uint64_t max_units, uint64_t *out, struct xb_errors *errs)
+{
+	if (max_units > UINT64_MAX / 1000000u)
+		max_units = UINT64_MAX / 1000000u;
+	return xb_csv_get_decimal(row, col, 6, max_units * 1000000u, out, errs);
 }

@@ -114,7 +114,22 @@ int xb_csv_get_ident(const struct xb_csv_row *row, unsigned int col,
 int xb_csv_get_enum(const struct xb_csv_row *row, unsigned int col,
 		    const char *const *words, unsigned int nwords,
 		    unsigned int *out, struct xb_errors *errs);
-/* Decimal with up to 6 fraction digits, as integer micro-units. */
+/*
+ * Decimal "D[.F]" (digits on both sides of the point; no sign, exponent,
+ * hex or blanks) with at most `decimals` fraction digits (<= 19), as an
+ * integer count of 10^-decimals units, exactly (no floating point):
+ * "0.5" with 9 decimals is 500000000.  Fails (-1) on anything else, on
+ * more fraction digits than allowed (even zeros) and above max_units
+ * (a scaled count, so it also stops a uint64_t overflow).  Any thread.
+ */
+int xb_decimal_parse(const char *s, unsigned int decimals, uint64_t max_units,
+		     uint64_t *out);
+/* xb_decimal_parse() on a field; the error names 0..max as written. */
+int xb_csv_get_decimal(const struct xb_csv_row *row, unsigned int col,
+		       unsigned int decimals, uint64_t max_units,
+		       uint64_t *out, struct xb_errors *errs);
+/* Decimal with up to 6 fraction digits, 0..max_units whole units, as
+ * integer micro-units. */
 int xb_csv_get_micros(const struct xb_csv_row *row, unsigned int col,
 		      uint64_t max_units, uint64_t *out,
 		      struct xb_errors *errs);

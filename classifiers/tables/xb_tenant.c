@@ -141,7 +141,9 @@ tenant_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 	}
 	if (xb_csv_get_ident(row, 2, 31, &cls, errs) < 0)
 		bad = true;
-	if (xb_csv_get_u64(row, 3, 0, XB_QUOTA_GB_MAX, &quota, errs) < 0)
+	/* GB = 10^9 bytes, so 9 decimals count single bytes: exact, and
+	 * SME packages are sold in fractions of a GB (0.5, 0.001). */
+	if (xb_csv_get_decimal(row, 3, 9, XB_QUOTA_BYTES_MAX, &quota, errs) < 0)
 		bad = true;
 	if (parse_over_quota(row, 4, &v, errs) < 0)
 		bad = true;
@@ -159,7 +161,7 @@ tenant_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 	snprintf(v.id, sizeof(v.id), "%s", id);
 	snprintf(v.name, sizeof(v.name), "%s", row->cols[1]);
 	v.class_id = (uint16_t)cid;
-	v.quota_bytes = quota * 1000000000ull;
+	v.quota_bytes = quota;
 	if (add_tenant(t, &v, row->line) < 0)
 		return -ENOMEM;
 	return 0;

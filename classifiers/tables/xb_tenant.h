@@ -23,6 +23,7 @@
 #define XB_TENANT_VLAN_MAX 4094
 #define XB_THROTTLE_KBPS_MAX 100000000u /* 100 Gbit/s */
 #define XB_QUOTA_GB_MAX 1000000000ull   /* 1 EB: keeps bytes in 64 bits */
+#define XB_QUOTA_BYTES_MAX (XB_QUOTA_GB_MAX * 1000000000ull)
 
 /* What happens to a tenant's packets once its monthly quota is spent. */
 enum xb_over_quota {
@@ -35,7 +36,7 @@ struct xb_tenant {
 	char id[32];
 	char name[64];
 	uint16_t class_id;
-	uint64_t quota_bytes;   /* 10^9 x quota_gb; 0 = no quota */
+	uint64_t quota_bytes;   /* 10^9 x quota_gb, exact; 0 = no quota */
 	uint8_t over_quota;     /* enum xb_over_quota */
 	uint32_t throttle_kbps; /* kbit/s (1000 bit/s), for THROTTLE only */
 };
@@ -46,7 +47,8 @@ struct xb_tenants;
  * Load tenants.csv from a file or a text (xb_table.h).  tenant:
  * identifier of 1..31 characters other than "unknown", unique; name:
  * 1..63 bytes of text; class: identifier of 1..31 characters; quota_gb:
- * integer 0..10^9 (GB = 10^9 bytes, 0 = none); over_quota:
+ * decimal 0..10^9 with at most 9 decimals, so exact to the byte (GB =
+ * 10^9 bytes: "0.5" is 500,000,000 bytes; 0 = none); over_quota:
  * throttle:<kbps> (1..100000000), block or notify.  Returns NULL when the
  * table has any error (all are in errs).  Control plane only.
  */

@@ -63,9 +63,17 @@ if "drop" in st:
     F.check(st["rx"] > 0, "rx 0 during the replay")
 _, r2 = query("/xbgw/stats")
 F.check(r2["/xbgw/stats"]["rx"] >= st.get("rx", 0), "rx not monotonic")
-_, r = query("/xbgw/stats,country")
-F.check(all(set(v) == {"packets", "bytes"} for v in r["/xbgw/stats"].values()),
-        "/xbgw/stats,country: %s" % r)
+# Per-dimension lists: names are values (telemetry would rename a key
+# such as "acme-pay" to "acme_pay"), entries keyed "0".."N-1".
+for dim in ("country", "category", "tenant"):
+    _, r = query("/xbgw/stats," + dim)
+    v = r.get("/xbgw/stats") or {}
+    F.check(v and sorted(v, key=int) == [str(i) for i in range(len(v))] and
+            all(set(e) == {dim, "packets", "bytes"} for e in v.values()),
+            "/xbgw/stats,%s: %s" % (dim, r))
+_, r = query("/xbgw/tenants")
+names = [e.get("tenant") for e in (r.get("/xbgw/tenants") or {}).values()]
+F.check("acme-pay" in names, "/xbgw/tenants names: %s" % names)
 
 _, r = query("/xbgw/flows,5")
 fl = r.get("/xbgw/flows", {})

@@ -56,6 +56,20 @@ row_fn(void *vctx, const struct xb_csv_row *row, struct xb_errors *errs)
 			*sum += e;
 		if (xb_csv_get_micros(row, c, 1000000000ull, &u64, errs) == 0)
 			*sum += u64;
+		/* Exact decimals: a value read at 6 decimals is read at 9 as
+		 * 1000 times as many units (quota_gb in bytes, prices). */
+		if (xb_csv_get_decimal(row, c, 9, UINT64_MAX, &u64, errs) == 0)
+			*sum += u64;
+		{
+			uint64_t v6, v9;
+
+			if (xb_decimal_parse(row->cols[c], 6, UINT64_MAX / 1000,
+					     &v6) == 0 &&
+			    (xb_decimal_parse(row->cols[c], 9, UINT64_MAX,
+					      &v9) != 0 ||
+			     v9 != v6 * 1000))
+				__builtin_trap();
+		}
 		if (xb_prefix_parse(row->cols[c], &p, &why) == 0) {
 			xb_prefix_format(&p, buf, sizeof(buf));
 			if (!xb_prefix_contains(&p, p.addr))

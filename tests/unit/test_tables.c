@@ -8,6 +8,7 @@
  * memory).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -439,7 +440,27 @@ static const char tenants_good[] =
 	"acme,\"Acme, Inc.\",enterprise,5000,throttle:200000\n"
 	"lotus,Lotus SME,sme,200,block\n"
 	"customs,Customs Bureau,government,0,notify\n"
-	"bamboo,Bamboo,sme,1000000000,throttle:1\n";
+	"bamboo,Bamboo,sme,1000000000,throttle:1\n"
+	/* Decimal quotas, exact in bytes (GB = 10^9 bytes). */
+	"half,Half,sme,0.5,block\n"
+	"milli,Milli,sme,0.001,block\n"
+	"nano,Nano,sme,0.000000001,block\n"
+	"odd,Odd,sme,12.345678901,block\n"
+	"zeros,Zeros,sme,0.000000000,block\n"
+	"top,Top,sme, 1000000000.000000000 ,block\n";
+
+/* Tenants 5.. of tenants_good and their quotas in bytes. */
+static const struct {
+	const char *id;
+	uint64_t bytes;
+} decimal_quotas[] = {
+	{ "half", 500000000ull },
+	{ "milli", 1000000ull },
+	{ "nano", 1ull },
+	{ "odd", 12345678901ull },
+	{ "zeros", 0ull },
+	{ "top", 1000000000000000000ull },
+};
 
 static void
 test_tenants_good(void **state)
@@ -454,7 +475,7 @@ test_tenants_good(void **state)
 	ts = xb_tenants_load(XB_TABLE_FILE(path), &errs);
 	errors_equal(&errs, NULL, 0);
 	assert_non_null(ts);
-	assert_int_equal(xb_tenants_count(ts), 5);
+	assert_int_equal(xb_tenants_count(ts), 11);
 	assert_int_equal(xb_tenants_find(ts, "unknown"), XB_TENANT_UNKNOWN);
 	assert_int_equal(xb_tenants_find(ts, "lotus"), 2);
 	assert_int_equal(xb_tenants_find(ts, "LOTUS"), -1);
@@ -487,7 +508,15 @@ test_tenants_good(void **state)
 	assert_int_equal(t->class_id, 2);
 	assert_int_equal(t->quota_bytes, 1000000000ull * 1000000000ull);
 	assert_int_equal(t->throttle_kbps, 1);
-	assert_null(xb_tenants_get(ts, 5));
+	for (size_t i = 0; i < sizeof(decimal_quotas) / sizeof(decimal_quotas[0]);
+	     i++) {
+		int idx = xb_tenants_find(ts, decimal_quotas[i].id);
+
+		assert_int_equal(idx, 5 + (int)i);
+		assert_int_equal(xb_tenants_get(ts, (unsigned int)idx)->quota_bytes,
+				 decimal_quotas[i].bytes);
+	}
+	assert_null(xb_tenants_get(ts, 11));
 	xb_tenants_free(ts);
 	xb_tenants_free(NULL);
 	xb_errors_free(&errs);
@@ -500,9 +529,27 @@ static const struct bad_case tenant_cases[] = {
 	{ "acme,Acme,sme,1,block\nacme,Acme 2,sme,1,block\n", "%s:3: tenant: got \"acme\" again, expected each tenant once (first at line 2)" },
 	{ "acme,,sme,1,block\n", "%s:2: name: got \"\", expected a name of 1..63 bytes" },
 	{ "acme,Acme,small biz,1,block\n", "%s:2: class: got \"small biz\", expected a name of 1..31 letters, digits, '_', '-' or '.'" },
-	{ "acme,Acme,sme,-1,block\n", "%s:2: quota_gb: got \"-1\", expected an integer 0..1000000000" },
-	{ "acme,Acme,sme,1.5,block\n", "%s:2: quota_gb: got \"1.5\", expected an integer 0..1000000000" },
-	{ "acme,Acme,sme,1000000001,block\n", "%s:2: quota_gb: got \"1000000001\", expected an integer 0..1000000000" },
+	{ "acme,Acme,sme,-1,block\n", "%s:2: quota_gb: got \"-1\", expected a decimal number 0..1000000000 with at most 9 decimals" },
+	{ "acme,Acme,sme,-0.5,block\n", "%s:2: quota_gb: got \"-0.5\", expected a decimal number 0..1000000000 with at most 9 decimals" },
+	{ "acme,Acme,sme,+1,block\n", "%s:2: quota_gb: got \"+1\", expected a decimal number 0..1000000000 with at most 9 decimals" },
+	{ "acme,Acme,sme,1.,block\n", "%s:2: quota_gb: got \"1.\", expected a decimal number 0..1000000000 with at most 9 decimals" },
+	{ "acme,Acme,sme,1..5,block\n", "%s:2: quota_gb: got \"1..5\", expected a decimal number 0..1000000000 with at most 9 decimals" },
+	{ "acme,Acme,sme,.5,block\n", "%s:2: quota_gb: got \".5\", expected a decimal number 0..1000000000 with at most 9 decimals" },
+	{ "acme,Acme,sme,0.0000000001,block\n", "%s:2: quota_gb: got \"0.0000000001\", expected a decimal number 0..1000000000 with at most 9 decimals" },
+	{ "acme,Acme,sme,0.5000000000,block\n", "%s:2: quota_gb: got \"0.5000000000\", expected a decimal number 0..1000000000 with at most 9 decimals" },
+	{ "acme,Acme,sme,1e9,block\n", "%s:2: quota_gb: got \"1e9\", expected a decimal number 0..1000000000 with at most 9 decimals" },
+	{ "acme,Acme,sme,1E3,block\n", "%s:2: quota_gb: got \"1E3\", expected a decimal number 0..1000000000 with at most 9 decimals" },
+	{ "acme,Acme,sme,0x10,block\n", "%s:2: quota_gb: got \"0x10\", expected a decimal number 0..1000000000 with at most 9 decimals" },
+	{ "acme,Acme,sme,\"1,5\",block\n", "%s:2: quota_gb: got \"1,5\", expected a decimal number 0..1000000000 with at most 9 decimals" },
+	{ "acme,Acme,sme,0. 5,block\n", "%s:2: quota_gb: got \"0. 5\", expected a decimal number 0..1000000000 with at most 9 decimals" },
+	{ "acme,Acme,sme,0 .5,block\n", "%s:2: quota_gb: got \"0 .5\", expected a decimal number 0..1000000000 with at most 9 decimals" },
+	{ "acme,Acme,sme,1000000000.000000001,block\n", "%s:2: quota_gb: got \"1000000000.000000001\", expected a decimal number 0..1000000000 with at most 9 decimals" },
+	{ "acme,Acme,sme,1000000001,block\n", "%s:2: quota_gb: got \"1000000001\", expected a decimal number 0..1000000000 with at most 9 decimals" },
+	{ "acme,Acme,sme,18446744073709551616,block\n", "%s:2: quota_gb: got \"18446744073709551616\", expected a decimal number 0..1000000000 with at most 9 decimals" },
+	{ "acme,Acme,sme,99999999999999999999999.5,block\n", "%s:2: quota_gb: got \"99999999999999999999999.5\", expected a decimal number 0..1000000000 with at most 9 decimals" },
+	{ "acme,Acme,sme,0.5GB,block\n", "%s:2: quota_gb: got \"0.5GB\", expected a decimal number 0..1000000000 with at most 9 decimals" },
+	{ "acme,Acme,sme,NaN,block\n", "%s:2: quota_gb: got \"NaN\", expected a decimal number 0..1000000000 with at most 9 decimals" },
+	{ "acme,Acme,sme,inf,block\n", "%s:2: quota_gb: got \"inf\", expected a decimal number 0..1000000000 with at most 9 decimals" },
 	{ "acme,Acme,sme,1,drop\n", "%s:2: over_quota: got \"drop\", expected throttle:<kbps>, block or notify" },
 	{ "acme,Acme,sme,1,Block\n", "%s:2: over_quota: got \"Block\", expected throttle:<kbps>, block or notify" },
 	{ "acme,Acme,sme,1,throttle:0\n", "%s:2: over_quota: got \"throttle:0\", expected throttle:<kbps> with kbps 1..100000000" },
@@ -533,6 +580,58 @@ test_tenants_bad(void **state)
 	}
 }
 
+/* The decimal parser itself, at other scales too: the edges of uint64_t
+ * and of the number of decimals. */
+static void
+test_decimal_parse(void **state)
+{
+	static const struct {
+		const char *text;
+		unsigned int decimals;
+		uint64_t max;
+		int rc;
+		uint64_t want;
+	} cases[] = {
+		{ "0", 9, UINT64_MAX, 0, 0 },
+		{ "0.5", 9, UINT64_MAX, 0, 500000000ull },
+		{ "0.001", 9, UINT64_MAX, 0, 1000000ull },
+		{ "7", 0, UINT64_MAX, 0, 7 },
+		{ "7.0", 0, UINT64_MAX, -1, 0 },
+		{ "18446744073709551615", 0, UINT64_MAX, 0, UINT64_MAX },
+		{ "18446744073709551616", 0, UINT64_MAX, -1, 0 },
+		{ "18446744073.709551615", 9, UINT64_MAX, 0, UINT64_MAX },
+		{ "18446744073.709551616", 9, UINT64_MAX, -1, 0 },
+		{ "18446744074", 9, UINT64_MAX, -1, 0 },
+		{ "1.5", 1, 15, 0, 15 },
+		{ "1.6", 1, 15, -1, 0 },
+		{ "00.50", 2, 100, 0, 50 },
+		{ "0.123", 2, 100, -1, 0 },
+		{ "", 9, UINT64_MAX, -1, 0 },
+		{ ".", 9, UINT64_MAX, -1, 0 },
+		{ "1.", 9, UINT64_MAX, -1, 0 },
+		{ ".5", 9, UINT64_MAX, -1, 0 },
+		{ "1.2.3", 9, UINT64_MAX, -1, 0 },
+		{ "0.5", 20, UINT64_MAX, -1, 0 },
+		{ "1.8446744073709551615", 19, UINT64_MAX, 0, UINT64_MAX },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t v = 12345;
+		int rc = xb_decimal_parse(cases[i].text, cases[i].decimals,
+					  cases[i].max, &v);
+
+		if (rc != cases[i].rc || (rc == 0 && v != cases[i].want))
+			fail_msg("\"%s\" (%u decimals, max %" PRIu64
+				 "): rc %d value %" PRIu64 ", expected rc %d value %" PRIu64,
+				 cases[i].text, cases[i].decimals, cases[i].max,
+				 rc, v, cases[i].rc, cases[i].want);
+		if (rc != 0 && v != 12345)
+			fail_msg("\"%s\": failed parse wrote its output",
+				 cases[i].text);
+	}
+}
+
 /* Several bad rows in one file: all are reported in one pass. */
 static void
 test_tenants_all_errors(void **state)
@@ -548,7 +647,7 @@ test_tenants_all_errors(void **state)
 
 	(void)state;
 	snprintf(w0, sizeof(w0),
-		 "%s:2: quota_gb: got \"x\", expected an integer 0..1000000000",
+		 "%s:2: quota_gb: got \"x\", expected a decimal number 0..1000000000 with at most 9 decimals",
 		 path);
 	snprintf(w1, sizeof(w1),
 		 "%s:3: over_quota: got \"stop\", expected throttle:<kbps>, block or notify",
@@ -768,6 +867,7 @@ main(void)
 		cmocka_unit_test(test_tenants_good),
 		cmocka_unit_test(test_tenants_bad),
 		cmocka_unit_test(test_tenants_all_errors),
+		cmocka_unit_test(test_decimal_parse),
 		cmocka_unit_test(test_tenant_prefixes_good),
 		cmocka_unit_test(test_tenant_prefixes_bad),
 		cmocka_unit_test(test_default_config_tables),
