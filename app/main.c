@@ -1114,15 +1114,19 @@ notice_event(void *ctx, const struct xb_flow_record *r)
 }
 
 static void
-quota_event(struct xb_app *app, const struct xb_tenant *t, uint32_t month)
+quota_event(struct xb_app *app, const struct xb_tenant *t, unsigned int line,
+	    uint32_t month)
 {
-	char m[12];
+	char m[12], row[48];
 	static const char *const actions[] = {"notify", "throttle", "block"};
 
 	(void)app;
 	snprintf(m, sizeof(m), "%04u-%02u", month / 100 % 10000, month % 100);
+	/* The tenants.csv row that set the quota. */
+	snprintf(row, sizeof(row), "tenants.csv:%u", line);
 	struct xb_event_field f[] = {
 		XB_EV_STR("tenant", t->id),
+		XB_EV_STR("row", row),
 		XB_EV_STR("month", m),
 		XB_EV_U64("quota_bytes", t->quota_bytes),
 		XB_EV_STR("over_quota", actions[t->over_quota % 3]),
@@ -1250,6 +1254,81 @@ fold_wanted(const struct xb_app *app)
 	return false;
 }
 
+/* The meter with the most red packets since the last call, of the
+ * active ruleset rs: its tenant, its row ("qos.csv:12", or "over_quota"
+ * for a tenant's throttle meter), its red packets and how many meters
+ * turned anything red.  Reads the workers' own colour counters (relaxed:
+ * a count may lag by a packet).  Main lcore.  0, or -1 when none did. */
+struct red_meter {
+	char tenant[32];
+	char row[32];
+	uint64_t red;
+	uint64_t meters;
+};
+
+static int
+top_red_meter(const struct xb_ruleset *rs, struct red_meter *top)
+{
+	static uint64_t *prev;
+	static uint32_t prev_gen, prev_n;
+	uint32_t best = UINT32_MAX, n;
+	uint64_t best_red = 0;
+
+	if (rs == NULL || rs->meters == NULL)
+		return -1;
+	n = rs->meters->n_instances;
+	if (prev == NULL || prev_gen != rs->generation || prev_n != n) {
+		/* A new ruleset's counters start from zero. */
+		free(prev);
+		prev = calloc(n + 1, sizeof(*prev));
+		if (prev == NULL)
+			return -1;
+		prev_gen = rs->generation;
+		prev_n = n;
+	}
+	top->meters = 0;
+	for (uint32_t m = 0; m < n; m++) {
+		uint64_t red = 0;
+
+		for (unsigned int w = 0; w < rs->nworkers; w++)
+			red += __atomic_load_n(
+				&rs->counters[w].meter_colors[m][XB_RED].packets,
+				__ATOMIC_RELAXED);
+		if (red > prev[m]) {
+			top->meters++;
+			if (red - prev[m] > best_red) {
+				best_red = red - prev[m];
+				best = m;
+			}
+		}
+		prev[m] = red;
+	}
+	if (best == UINT32_MAX)
+		return -1;
+	{
+		uint16_t tenant = 0, row = 0;
+		const struct xb_policy_row *r = NULL;
+
+		if (best >= rs->throttle_meter_base) {
+			tenant = (uint16_t)(best - rs->throttle_meter_base);
+			snprintf(top->row, sizeof(top->row), "over_quota");
+		} else if (xb_policy_meter_owner(rs->policy, best, &tenant,
+						 &row) == 0 &&
+			   (r = xb_policy_row(rs->policy, row)) != NULL) {
+			snprintf(top->row, sizeof(top->row), "%s:%u",
+				 xb_rule_table_file(XB_RULES_QOS), r->line);
+		} else {
+			return -1;
+		}
+		if (xb_tenants_get(rs->tenants, tenant) == NULL)
+			return -1;
+		snprintf(top->tenant, sizeof(top->tenant), "%s",
+			 xb_tenants_get(rs->tenants, tenant)->id);
+	}
+	top->red = best_red;
+	return 0;
+}
+
 /* Every pass: reclaim a ruleset a reload retired once its grace period is
  * over.  Every 0.1 s: fold usage (of the active ruleset and of one still
  * retiring) under the control lock (Prometheus reads the records).  Once a
@@ -1290,12 +1369,33 @@ periodic(struct xb_app *app, double t, double *last_fold,
 		}
 		red = s.drop[XB_DROP_METER_RED];
 		if (red - *last_red > 0) {
+			struct red_meter top;
 			struct xb_event_field f[] = {
 				XB_EV_U64("red_packets", red - *last_red),
 				XB_EV_U64("interval_ms",
 					  (uint64_t)((t - *last_second) * 1000)),
+				XB_EV_STR("tenant", ""),
+				XB_EV_STR("row", ""),
+				XB_EV_U64("row_red_packets", 0),
+				XB_EV_U64("meters", 0),
 			};
-			xb_ops_event(XB_EVENT_METER_SURGE, f, RTE_DIM(f));
+			unsigned int nf = 2;
+
+			/* The meter that dropped most names the tenant and
+			 * the qos.csv row (the surge of an active ruleset's
+			 * meters; none after a reload reset them). */
+			if (top_red_meter(xb_rules_active(), &top) == 0) {
+				f[2] = (struct xb_event_field)XB_EV_STR("tenant",
+									top.tenant);
+				f[3] = (struct xb_event_field)XB_EV_STR("row",
+									top.row);
+				f[4] = (struct xb_event_field)XB_EV_U64(
+					"row_red_packets", top.red);
+				f[5] = (struct xb_event_field)XB_EV_U64(
+					"meters", top.meters);
+				nf = 6;
+			}
+			xb_ops_event(XB_EVENT_METER_SURGE, f, nf);
 		}
 		*last_red = red;
 		*last_second = t;

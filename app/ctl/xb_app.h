@@ -90,9 +90,10 @@ struct xb_app {
 	FILE *flow_log;
 	uint64_t flows_logged;
 	struct xb_billing *billing;  /* app/ctl/xb_billing.c */
-	/* Hook for the event log: a tenant has just spent its quota. */
+	/* Hook for the event log: a tenant (of tenants.csv line) has just
+	 * spent its quota. */
 	void (*on_quota_crossed)(struct xb_app *app, const struct xb_tenant *t,
-				 uint32_t month);
+				 unsigned int line, uint32_t month);
 };
 
 #endif /* XB_APP_H */

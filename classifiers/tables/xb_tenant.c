@@ -243,6 +243,12 @@ xb_tenants_get(const struct xb_tenants *t, unsigned int idx)
 	return idx < t->n ? &t->t[idx] : NULL;
 }
 
+unsigned int
+xb_tenants_line(const struct xb_tenants *t, unsigned int idx)
+{
+	return idx < t->n ? t->line[idx] : 0;
+}
+
 int
 xb_tenants_class_find(const struct xb_tenants *t, const char *name)
 {

@@ -65,6 +65,8 @@ unsigned int xb_tenants_count(const struct xb_tenants *t);
 /* Tenant idx, or NULL when out of range. */
 const struct xb_tenant *xb_tenants_get(const struct xb_tenants *t,
 				       unsigned int idx);
+/* The tenants.csv line of tenant idx (the unknown tenant's: 0). */
+unsigned int xb_tenants_line(const struct xb_tenants *t, unsigned int idx);
 
 /* Class id of name (exact match), or -1. */
 int xb_tenants_class_find(const struct xb_tenants *t, const char *name);

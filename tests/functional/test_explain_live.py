@@ -18,7 +18,8 @@ counters settle:
   (`lines`, the same as explain gives), and each qos/tenant/tariff row's
   hits equal the number of flows it decided (every flow of this capture is
   decided once: no name arrives after the first packet); `drops` by reason
-  add up to the statistics' drops.
+  add up to the statistics' drops;
+- the meter_surge event names the tenant and qos.csv row of the meter.
 """
 import csv
 import json
@@ -89,7 +90,8 @@ QUERIES = [w for w, _ in FLOWS] + [
 
 port = xbtest.free_port()
 conf, tmp = xbtest.conf_with("[prometheus]\nlisten = 127.0.0.1:%d\n"
-                             "[flowlog]\nfile = flows.jsonl\n" % port)
+                             "[flowlog]\nfile = flows.jsonl\n"
+                             "[events]\nfile = events.jsonl\n" % port)
 text = open(conf).read()
 text = text.replace("[ports]\n", "[ports]\npairs = net_pcap0:net_null0\n", 1)
 open(conf, "w").write(text)
@@ -313,5 +315,17 @@ flowish = {k: v for k, v in doc["packets"]["drop"].items()
            if k in ("negative_list", "policy_deny", "meter_red", "quota") and v}
 F.check(drops == flowish and drops.get("meter_red", 0) > 0,
         "flow drops %s, statistics %s" % (drops, flowish))
+
+# The meter surge names the tenant and the qos.csv row of the meter that
+# dropped most: the metered flow's.
+surges = [e for e in xbtest.read_jsonl(os.path.join(confdir, "events.jsonl"))
+          if e["type"] == "meter_surge"]
+metered = by_src.get(("192.168.2.10", 40000), {})
+F.check(surges and sum(e["red_packets"] for e in surges) == doc["packets"]["drop"]["meter_red"],
+        "meter_surge events %s, meter_red %d" % (surges, doc["packets"]["drop"]["meter_red"]))
+F.check(all(e.get("tenant") == "lotus-trade" and
+            e.get("row") == metered.get("lines", {}).get("qos") and
+            0 < e.get("row_red_packets", 0) <= e["red_packets"] and e.get("meters") == 1
+            for e in surges), "meter_surge names: %s (flow %s)" % (surges, metered.get("lines")))
 
 F.exit()
