@@ -53,7 +53,7 @@ copy_str(char *dst, size_t size, const char *src)
 }
 
 _Static_assert(sizeof(((struct xb_flow_record *)0)->drops) ==
-		       sizeof(((struct xb_flow_why *)0)->drops),
+		       XB_FLOW_DROP_REASONS * sizeof(uint64_t),
 	       "a record holds the flow's drop counts");
 
 void
@@ -90,10 +90,6 @@ xb_flow_record_fill(struct xb_flow_record *r, struct xb_flow_table *t,
 	r->first_ns = f->first_ns;
 	r->last_ns = f->last_ns;
 	r->remote_is_src = f->remote == s;
-	r->port_in[0] = f->port_in[s];
-	r->port_in[1] = f->port_in[s ^ 1];
-	r->port_out[0] = f->port_out[s];
-	r->port_out[1] = f->port_out[s ^ 1];
 	r->dscp = current ? v->dscp : XB_DSCP_KEEP;
 	r->generation = f->generation;
 	{
@@ -107,7 +103,12 @@ xb_flow_record_fill(struct xb_flow_record *r, struct xb_flow_table *t,
 			r->qos_line = why->qos_line;
 			r->tariff_line = why->tariff_line;
 		}
-		memcpy(r->drops, why->drops, sizeof(r->drops));
+		for (unsigned int k = 0; k < XB_FLOW_DROP_REASONS; k++)
+			r->drops[k] = xb_flow_drops(t, f, k);
+		r->port_in[0] = why->port_in[s];
+		r->port_in[1] = why->port_in[s ^ 1];
+		r->port_out[0] = why->port_out[s];
+		r->port_out[1] = why->port_out[s ^ 1];
 	}
 }
 

@@ -50,7 +50,7 @@ struct xb_flow_record {
 	uint32_t generation;
 	uint32_t tenant_line, category_line, approval_line, qos_line,
 		tariff_line;
-	uint32_t drops[4];
+	uint64_t drops[4];
 	/* Per direction ([0] initiator -> responder): the port its first
 	 * packet arrived on and the port it went to (255: unknown); the
 	 * DSCP the verdict writes (XB_DSCP_KEEP: the packets' own). */

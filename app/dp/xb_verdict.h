@@ -39,11 +39,15 @@
 /*
  * Why a flow has its verdict: the lines of the rows that decided each
  * step under the flow's ruleset (0: no row), set when a step is decided
- * (classification, a name, a re-evaluation: never per packet), and the
- * flow's packets dropped by the verdict, by reason (counted on the drop
- * path only: a forwarded packet never touches them).  Kept in the flow
- * table's side array (xb_flow_ext, struct xb_flow_side), out of the
- * entry's two hot lines; read once, when the flow's record is filled.
+ * (classification, a name, a re-evaluation: never per packet), the ports
+ * of each direction (set at its first packet), and the flow's packets
+ * dropped by the verdict, by reason.  Kept in the flow table's side array
+ * (xb_flow_ext, struct xb_flow_side), out of the entry's two hot lines,
+ * except the drop counts' low 8 bits: a dropped packet increments those
+ * in the entry's line 1, which it writes anyway, and reaches the side
+ * array only when they wrap (one drop in 256): the side array's line is
+ * a cache miss at high flow counts, about 75 cycles a dropped packet if
+ * every drop went there (measured: README-s3c.md).
  */
 #define XB_FLOW_DROP_FIRST XB_DROP_NEGATIVE_LIST
 #define XB_FLOW_DROP_REASONS (XB_DROP_QUOTA - XB_DROP_NEGATIVE_LIST + 1)
@@ -51,9 +55,14 @@ _Static_assert(XB_DROP_POLICY_DENY == XB_DROP_NEGATIVE_LIST + 1 &&
 		       XB_DROP_METER_RED == XB_DROP_NEGATIVE_LIST + 2 &&
 		       XB_DROP_QUOTA == XB_DROP_NEGATIVE_LIST + 3,
 	       "the reasons enforce() gives a flow's packets are contiguous");
+_Static_assert(sizeof(((struct xb_flow *)0)->drops_lo) ==
+		       XB_FLOW_DROP_REASONS,
+	       "a low byte per reason in the flow entry");
 /* category_line: a domains.csv line when this bit is set, else a
  * category_rules.csv line. */
 #define XB_WHY_DOMAINS 0x80000000u
+/* A port id the record cannot name. */
+#define XB_WHY_PORT_UNKNOWN 255
 
 struct xb_flow_why {
 	uint32_t tenant_line;   /* tenant_prefixes.csv (prefix or VLAN row) */
@@ -61,7 +70,11 @@ struct xb_flow_why {
 	uint32_t approval_line; /* approvals.csv */
 	uint32_t qos_line;      /* qos.csv */
 	uint32_t tariff_line;   /* tariffs.csv, the band of the decision */
-	uint32_t drops[XB_FLOW_DROP_REASONS]; /* saturating */
+	/* Drops by reason: drops_hi[k] << 8 | the entry's drops_lo[k]. */
+	uint32_t drops_hi[XB_FLOW_DROP_REASONS];
+	/* Per direction of the flow key: the port its first packet arrived
+	 * on and the one its verdict sent it to (255: unknown). */
+	uint8_t port_in[2], port_out[2];
 };
 
 /* The side array's caller state of a flow: the name extractor's, then
@@ -79,18 +92,34 @@ xb_flow_why(struct xb_flow_table *t, const struct xb_flow *f)
 	return &((struct xb_flow_side *)xb_flow_ext(t, f))->why;
 }
 
-/* Count n packets of a flow dropped for reason (a reason enforce() gives:
- * policy, meter, quota; others are not the flow's doing). */
+/* Count n (at most 255) packets of flow f of table t dropped for reason
+ * (a reason enforce() gives: policy, meter, quota; others are not the
+ * flow's doing).  The drop path only. */
 static inline void
-xb_flow_why_drop(struct xb_flow_why *why, unsigned int reason, uint32_t n)
+xb_flow_count_drop(struct xb_flow_table *t, struct xb_flow *f,
+		   unsigned int reason, uint32_t n)
 {
 	unsigned int k = reason - XB_FLOW_DROP_FIRST;
-	uint32_t c;
+	uint32_t lo;
 
 	if (k >= XB_FLOW_DROP_REASONS)
 		return;
-	c = why->drops[k] + n;
-	why->drops[k] = c < n ? UINT32_MAX : c;
+	lo = f->drops_lo[k] + n;
+	f->drops_lo[k] = (uint8_t)lo;
+	if (__builtin_expect(lo > 0xff, 0)) {
+		struct xb_flow_why *why = xb_flow_why(t, f);
+		uint32_t hi = why->drops_hi[k] + (lo >> 8);
+
+		/* Saturates at 2^40 - 1 packets: beyond any flow's life. */
+		why->drops_hi[k] = hi < why->drops_hi[k] ? UINT32_MAX : hi;
+	}
+}
+
+/* Flow f's drops for reason XB_FLOW_DROP_FIRST + k. */
+static inline uint64_t
+xb_flow_drops(struct xb_flow_table *t, const struct xb_flow *f, unsigned int k)
+{
+	return (uint64_t)xb_flow_why(t, f)->drops_hi[k] << 8 | f->drops_lo[k];
 }
 
 /* The classification's indexes into v; its policy part and interim count

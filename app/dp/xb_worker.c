@@ -1292,13 +1292,16 @@ packet_verdict(struct xb_worker *w, const struct xb_ruleset *rs,
  * verdict sends it to (IPFIX ingress/egressInterface; port ids past 254
  * read as 255, unknown). */
 static inline void
-flow_ports(struct xb_flow *f, uint8_t dir, const struct xb_rxq *q,
-	   uint8_t action)
+flow_ports(struct xb_worker *w, struct xb_flow *f, uint8_t dir,
+	   const struct xb_rxq *q, uint8_t action)
 {
+	struct xb_flow_why *why = flow_why(w, f);
 	uint16_t out = action == XB_ACT_PUBLIC ? q->public_port : q->tx_port;
 
-	f->port_in[dir & 1] = q->port < 255 ? (uint8_t)q->port : 255;
-	f->port_out[dir & 1] = out < 255 ? (uint8_t)out : 255;
+	why->port_in[dir & 1] = q->port < XB_WHY_PORT_UNKNOWN ?
+					(uint8_t)q->port : XB_WHY_PORT_UNKNOWN;
+	why->port_out[dir & 1] = out < XB_WHY_PORT_UNKNOWN ?
+					 (uint8_t)out : XB_WHY_PORT_UNKNOWN;
 }
 
 /*
@@ -1337,7 +1340,7 @@ enforce_datagram(struct xb_worker *w, const struct xb_rxq *q,
 	action = v->action;
 	dscp = v->dscp;
 	if (f != NULL && f->packets[b->dirs[i]] == n)
-		flow_ports(f, b->dirs[i], q, action);
+		flow_ports(w, f, b->dirs[i], q, action);
 	why = enforce(w, rs, cnt, NULL, pi, v, n, bytes, now);
 	if (why == XB_DROP_MAX) {
 		uint16_t port = action == XB_ACT_PUBLIC ? q->public_port
@@ -1351,7 +1354,7 @@ enforce_datagram(struct xb_worker *w, const struct xb_rxq *q,
 	} else {
 		w->c.drop[why] += n;
 		if (f != NULL)
-			xb_flow_why_drop(flow_why(w, f), why, n);
+			xb_flow_count_drop(w->flows, f, why, n);
 		rte_pktmbuf_free_bulk(orig, n);
 	}
 	xb_frag_release(r);
@@ -1396,7 +1399,7 @@ enforce_burst(struct xb_worker *w, const struct xb_rxq *q,
 		/* Read before enforce's stores, which may alias it. */
 		action = v->action;
 		if (likely(f != NULL) && unlikely(f->packets[b->dirs[i]] == 1))
-			flow_ports(f, b->dirs[i], q, action);
+			flow_ports(w, f, b->dirs[i], q, action);
 		why = enforce(w, rs, cnt, m, pi, v, 1, len, now);
 		if (likely(why == XB_DROP_MAX)) {
 			tx_enqueue(w, action == XB_ACT_PUBLIC ? q->public_port
@@ -1405,7 +1408,7 @@ enforce_burst(struct xb_worker *w, const struct xb_rxq *q,
 		} else {
 			/* The flow's own drop count: the drop path only. */
 			if (likely(f != NULL))
-				xb_flow_why_drop(flow_why(w, f), why, 1);
+				xb_flow_count_drop(w->flows, f, why, 1);
 			drop(w, dropped, m, why);
 		}
 	}

@@ -132,10 +132,10 @@ struct xb_flow {
 	uint64_t first_ns;    /* first packet, ns */
 	uint64_t packets[2];  /* per direction (dir of xb_flow_key_from_pkt) */
 	uint64_t bytes[2];    /* frame bytes per direction */
-	uint8_t port_in[2];   /* the caller's: port each direction arrived
-			       * on (the name extractor's state is in the
-			       * side array: xb_flow_ext) */
-	uint8_t port_out[2];  /* the caller's: port it was sent to */
+	uint8_t drops_lo[4];  /* the caller's: low bits of its per-flow
+			       * drop counts, beside the counters a packet
+			       * writes anyway (the rest of its per-flow
+			       * state is in the side array: xb_flow_ext) */
 	uint8_t init_dir;     /* direction of the first packet seen */
 	uint8_t name_state;   /* owned by the name extractor */
 	uint8_t name_source;  /* owned by the name extractor */
@@ -216,8 +216,8 @@ struct xb_flow_timeouts {
  * (XB_FLOW_NAME_MAX bytes, NUL included), then XB_FLOW_EXT_BYTES of the
  * caller's per-flow state (the name extractor's, and the table lines and
  * drops that explain the verdict: app/dp/xb_verdict.h). */
-#define XB_FLOW_SIDE_BYTES 160
-#define XB_FLOW_EXT_BYTES 48
+#define XB_FLOW_SIDE_BYTES 168
+#define XB_FLOW_EXT_BYTES 56
 #define XB_FLOW_NAME_MAX (XB_FLOW_SIDE_BYTES - XB_FLOW_EXT_BYTES)
 
 /* A remembered name holds any flow name. */
