@@ -58,6 +58,10 @@ struct xb_lpm {
 	 * NULL when the builder had no origins. */
 	struct lpm_entry *origins;
 	size_t norigins;
+	/* Prefix lengths present, per family (bit len of word len / 64):
+	 * xb_lpm_origin() tries only those (a world geo table has some 20
+	 * IPv4 and 40 IPv6 lengths of the 33 and 129). */
+	uint64_t lens4[1], lens6[3];
 };
 
 /* Unique FIB names: the new ruleset is built while the old one lives. */
@@ -573,6 +577,14 @@ xb_lpm_build(const struct xb_lpm_builder *b, const char *name,
 		}
 		memcpy(l->origins, e, n * sizeof(*e));
 		l->norigins = n;
+		for (size_t i = 0; i < n; i++) {
+			unsigned int len = e[i].p.len;
+
+			if (e[i].p.family == 4)
+				l->lens4[0] |= 1ull << (len & 63);
+			else
+				l->lens6[len / 64] |= 1ull << (len % 64);
+		}
 	}
 	l->n6 = n - n4;
 	{
@@ -643,6 +655,11 @@ xb_lpm_origin(const struct xb_lpm *l, unsigned int family,
 	for (unsigned int len = max + 1; len-- > 0;) {
 		struct lpm_entry key;
 		size_t lo = 0, hi = l->norigins;
+		const uint64_t *lens = family == 4 ? l->lens4 : l->lens6;
+
+		/* IPv4 lengths 0..32 fit one word (32 itself: bit 32). */
+		if (!(lens[len / 64] >> (len % 64) & 1))
+			continue;
 
 		memset(&key, 0, sizeof(key));
 		key.p.family = (uint8_t)family;
