@@ -40,6 +40,8 @@
 #include "xb_app.h"
 #include "xb_explain_out.h"
 #include "xb_billing.h"
+#include "xb_cluster.h"
+#include "xb_shares.h"
 #include "xb_control.h"
 #include "xb_events.h"
 #include "xb_flow.h"
@@ -137,6 +139,9 @@ usage(FILE *f)
 		"        [--tenant T] [--time HH:MM] [--json]  the verdict of one flow\n"
 		"                           on the config, with the table line that\n"
 		"                           decided each step (exit 0, 1 config, 2 usage)\n"
+		"      --cluster-init       create or upgrade the [cluster] schema in\n"
+		"                           PostgreSQL (config/cluster.sql), exit 0,\n"
+		"                           1 (no [cluster] / config error) or 3 (failed)\n"
 		"      --version, --help\n"
 		"Without EAL options, xbgw picks defaults (all cores, hugepages when\n"
 		"reserved, else --no-huge; --no-pci in replay mode).\n"
@@ -193,6 +198,7 @@ enum {
 	OPT_EXPLAIN_TENANT,
 	OPT_EXPLAIN_TIME,
 	OPT_EXPLAIN_JSON,
+	OPT_CLUSTER_INIT,
 };
 
 /* Returns 0 to run, 1 to exit 0 (help/version), <0 = -exit code. */
@@ -222,6 +228,7 @@ parse_options(int argc, char **argv, struct xb_options *o)
 		{"tenant", required_argument, NULL, OPT_EXPLAIN_TENANT},
 		{"time", required_argument, NULL, OPT_EXPLAIN_TIME},
 		{"json", no_argument, NULL, OPT_EXPLAIN_JSON},
+		{"cluster-init", no_argument, NULL, OPT_CLUSTER_INIT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -342,6 +349,9 @@ parse_options(int argc, char **argv, struct xb_options *o)
 			break;
 		case OPT_EVENTS_KEY:
 			o->events_key = optarg;
+			break;
+		case OPT_CLUSTER_INIT:
+			o->cluster_init = true;
 			break;
 		case OPT_EVENTS_ANCHOR:
 			if (o->nevents_anchor == RTE_DIM(o->events_anchor))
@@ -709,6 +719,54 @@ int xb_check_config(const struct xb_options *o);
 static int xb_explain_cli(struct xb_app *app);
 int xb_run(struct xb_app *app);
 
+/* config/cluster.sql, embedded at build time (app/meson.build). */
+extern const char xb_cluster_sql[];
+
+/* app->quota_held: what the cluster granted this gateway, not yet used. */
+static uint64_t
+cluster_held(struct xb_app *app, const char *tenant, uint32_t month,
+	     uint64_t used_now)
+{
+	return xb_cluster_held(app->cluster, tenant, month, used_now);
+}
+
+/* app->meters_prepare: a new ruleset's meters start at the last shares. */
+static void
+cluster_meters_prepare(struct xb_app *app, struct xb_ruleset *rs)
+{
+	xb_shares_prepare(xb_cluster_shares(app->cluster), rs);
+}
+
+/* --cluster-init: the [cluster] schema, created or upgraded. */
+static int
+cluster_init(const struct xb_options *o)
+{
+	static struct xb_config cfg;
+	struct xb_errors errs;
+	char err[1024];
+
+	xb_errors_init(&errs);
+	if (xb_config_load(o->config, &cfg, &errs) < 0 ||
+	    xb_errors_count(&errs) > 0) {
+		xb_errors_print(&errs, stderr);
+		xb_errors_free(&errs);
+		return XB_EXIT_CONFIG;
+	}
+	xb_errors_free(&errs);
+	if (!cfg.cluster.enabled) {
+		fprintf(stderr, "xbgw: %s: no [cluster] section (expected dsn = ..., gateway = ...)\n",
+			o->config);
+		return XB_EXIT_CONFIG;
+	}
+	if (xb_cluster_init_schema(cfg.cluster.dsn, xb_cluster_sql, err,
+				   sizeof(err)) < 0) {
+		fprintf(stderr, "xbgw: --cluster-init: %s\n", err);
+		return XB_EXIT_RUNTIME;
+	}
+	printf("cluster schema ready\n");
+	return XB_EXIT_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -740,6 +798,8 @@ main(int argc, char **argv)
 		return XB_EXIT_OK;
 	if (rc < 0)
 		return -rc;
+	if (app.opt.cluster_init) /* PostgreSQL only: no EAL needed */
+		return cluster_init(&app.opt);
 	if (app.opt.verify_events != NULL) /* a file check: no EAL needed */
 		return xb_ops_verify_events(app.opt.verify_events,
 					    app.opt.events_key,
@@ -1081,6 +1141,10 @@ checkpoint(struct xb_app *app)
 	if (xb_billing_checkpoint(app, &errs) < 0) {
 		XB_LOG(ERR, "usage checkpoint failed:\n");
 		xb_errors_print(&errs, stderr);
+	} else if (app->cluster != NULL && xb_control_lock_timed(1000) == 0) {
+		/* The durable records are the ledger's next shipment. */
+		xb_cluster_ship(app->cluster, app);
+		xb_control_unlock();
 	}
 	xb_errors_free(&errs);
 }
@@ -1329,6 +1393,50 @@ top_red_meter(const struct xb_ruleset *rs, struct red_meter *top)
 	return 0;
 }
 
+/* [cluster]: grants to the live ruleset's quotas (every 10 ms), and
+ * events when PostgreSQL goes away or comes back, or the gateways'
+ * rulesets differ. */
+static void
+cluster_poll(struct xb_app *app, double t)
+{
+	char other[64] = "", other_sha[65] = "";
+	unsigned int news;
+
+	if (xb_control_lock_timed(0) != 0)
+		return; /* a reader holds it: next pass */
+	news = xb_cluster_poll(app->cluster, app, xb_rules_active(),
+			       (uint64_t)(t * 1e9), other, other_sha);
+	xb_shares_poll(xb_cluster_shares(app->cluster), xb_rules_active(),
+		       &xb_rules_swap, (uint64_t)(t * 1e9));
+	xb_control_unlock();
+	if (news & XB_CLUSTER_UNREACHABLE) {
+		struct xb_event_field f[] = {
+			XB_EV_STR("gateway", app->cfg.cluster.gateway)};
+
+		XB_LOG(WARNING, "cluster: PostgreSQL unreachable: tenants follow on_unreachable\n");
+		xb_ops_event(XB_EVENT_CLUSTER_UNREACHABLE, f, RTE_DIM(f));
+	}
+	if (news & XB_CLUSTER_BACK) {
+		struct xb_event_field f[] = {
+			XB_EV_STR("gateway", app->cfg.cluster.gateway)};
+
+		XB_LOG(NOTICE, "cluster: PostgreSQL reachable again\n");
+		xb_ops_event(XB_EVENT_CLUSTER_BACK, f, RTE_DIM(f));
+	}
+	if (news & XB_CLUSTER_MISMATCH) {
+		struct xb_event_field f[] = {
+			XB_EV_STR("gateway", app->cfg.cluster.gateway),
+			XB_EV_STR("other", other),
+			XB_EV_STR("other_sha256", other_sha)};
+
+		XB_LOG(WARNING, "cluster: gateway %s runs another ruleset (sha256 %s)\n",
+		       other, other_sha);
+		xb_ops_event(XB_EVENT_RULESET_MISMATCH, f, RTE_DIM(f));
+	}
+	if (news & XB_CLUSTER_MATCH)
+		XB_LOG(NOTICE, "cluster: every gateway runs the same ruleset again\n");
+}
+
 /* Every pass: reclaim a ruleset a reload retired once its grace period is
  * over.  Every 0.1 s: fold usage (of the active ruleset and of one still
  * retiring) under the control lock (Prometheus reads the records).  Once a
@@ -1355,6 +1463,8 @@ periodic(struct xb_app *app, double t, double *last_fold,
 		}
 		*last_fold = t;
 	}
+	if (app->cluster != NULL)
+		cluster_poll(app, t);
 	if (t - *last_second >= 1.0) {
 		struct xb_counters s;
 		uint64_t red;
@@ -1420,6 +1530,12 @@ do_reload(struct xb_app *app)
 	if (rc == 0) {
 		XB_LOG(NOTICE, "reload: ruleset generation %u active\n",
 			app->generation);
+		if (app->cluster != NULL) {
+			char sha[65];
+
+			xb_cluster_ruleset_sha(&app->cfg, sha);
+			xb_cluster_set_ruleset(app->cluster, sha, app->generation);
+		}
 	} else {
 		app->reloads_failed++;
 		XB_LOG(ERR, "reload failed, generation %u stays active:\n",
@@ -1537,6 +1653,21 @@ xb_run(struct xb_app *app)
 		}
 	}
 	app->on_quota_crossed = quota_event;
+	if (app->cfg.cluster.enabled) {
+		char sha[65];
+
+		/* Before the first ruleset: its quotas start in cluster
+		 * mode, holding nothing until PostgreSQL grants. */
+		xb_cluster_ruleset_sha(&app->cfg, sha);
+		app->cluster = xb_cluster_start(&app->cfg.cluster, sha, 1, err,
+						sizeof(err));
+		if (app->cluster == NULL) {
+			fprintf(stderr, "xbgw: %s\n", err);
+			return XB_EXIT_RUNTIME;
+		}
+		app->quota_held = cluster_held;
+		app->meters_prepare = cluster_meters_prepare;
+	}
 	if (xb_billing_init(app, &errs) < 0 || xb_rules_start(app, &errs) < 0) {
 		xb_errors_print(&errs, stderr);
 		xb_errors_free(&errs);
@@ -1798,6 +1929,20 @@ xb_run(struct xb_app *app)
 		xb_control_unlock();
 	}
 	checkpoint(app);
+	/* The last checkpoint to the ledger (if PostgreSQL answers within
+	 * 5 s; else the usage files ship it at the next start). */
+	{
+		/* Unpublished under the control lock first: telemetry and
+		 * Prometheus read it under that lock. */
+		struct xb_cluster *cluster = app->cluster;
+
+		if (xb_control_lock_timed(5000) == 0) {
+			app->cluster = NULL;
+			xb_control_unlock();
+		}
+		if (app->cluster == NULL)
+			xb_cluster_stop(cluster, 5.0);
+	}
 	if (app->flow_log != NULL && fclose(app->flow_log) != 0) {
 		fprintf(stderr, "xbgw: %s: %s\n", flow_log_path(app),
 			strerror(errno));

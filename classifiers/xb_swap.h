@@ -104,6 +104,27 @@ int xb_swap_publish(struct xb_swap *s, void *next);
 void *xb_swap_reclaim(struct xb_swap *s);
 bool xb_swap_reclaim_due(struct xb_swap *s);
 
+/*
+ * The same grace period for smaller things readers reach through the
+ * current object (e.g. a meter set's profile array replaced in place,
+ * classifiers/policy/xb_meter.h): take a token right after replacing
+ * the pointer (release store), free what it replaced once
+ * xb_swap_token_done() says every online reader has passed a quiescent
+ * point since.  Nothing waits; one QSBR for everything the workers read.
+ * Writer thread.
+ */
+static inline uint64_t
+xb_swap_token(struct xb_swap *s)
+{
+	return rte_rcu_qsbr_start(s->qs);
+}
+
+static inline bool
+xb_swap_token_done(struct xb_swap *s, uint64_t token)
+{
+	return rte_rcu_qsbr_check(s->qs, token, false) == 1;
+}
+
 /* Objects retiring now, and the i-th of them (0: oldest).  Writer thread,
  * or under the writer's lock (see above). */
 static inline unsigned int

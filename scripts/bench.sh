@@ -69,6 +69,13 @@
 #           before a change) right after xbgw in every round, on the same
 #           capture and config, and report both side by side (columns
 #           base_mpps, base_cycles_per_pkt; report.md's "before / after").
+#   --cluster: also run this xbgw with a [cluster] section (issue 18: a
+#           PostgreSQL 15 the script starts in its temp dir, a [state]
+#           dir for the usage checkpoints the ledger ships) right after
+#           the plain xbgw in every round, same capture: the packet path's
+#           cycles per packet on hits with [cluster] on and off beside
+#           testpmd io in one run (columns cluster_mpps,
+#           cluster_cycles_per_pkt; report.md's "[cluster] on / off").
 #
 # Memory: net_pcap's infinite_rx copies the whole capture into mbufs of the
 # program's pool, so every pool holds the capture plus 131,072 mbufs
@@ -93,6 +100,7 @@ warmup=3
 pkts=131072
 mbufs=262144
 base_xbgw=
+cluster=
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -103,6 +111,7 @@ while [ $# -gt 0 ]; do
 	--refs) refs=$2; shift 2 ;;
 	--build) build=$2; shift 2 ;;
 	--compare) base_xbgw=$2/app/xbgw; shift 2 ;;
+	--cluster) cluster=1; shift ;;
 	--quick) rounds=1; window=3; warmup=2; shift ;;
 	-h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d'; exit 0 ;;
 	*) echo "bench.sh: unknown option \"$1\" (see --help)" >&2; exit 2 ;;
@@ -128,6 +137,7 @@ cleanup() {
 	if [ -n "$orig_hugepages" ]; then
 		echo "$orig_hugepages" > /proc/sys/vm/nr_hugepages 2>/dev/null || true
 	fi
+	[ -n "$cluster" ] && pg_temp_stop "$tmp/pg"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -408,12 +418,13 @@ run_one() {
 			--total-num-mbufs="$sc_mbufs" \
 			$([ "$sc_mtu" -gt 1500 ] && echo "--mbuf-size=$((sc_mtu + 256))") \
 			>"$log" 2>&1 </dev/null & ;;
-	xbgw|base)
-		local bin=$xbgw
+	xbgw|base|cluster)
+		local bin=$xbgw c=$runconf
 		[ "$kind" = base ] && bin=$base_xbgw
+		[ "$kind" = cluster ] && c=$runconf_cluster
 		# shellcheck disable=SC2086
 		"$bin" -l 0,1 --main-lcore 0 "${eal[@]}" "${vdevs[@]}" -- \
-			-c "$runconf" --no-progress $sc_stages >"$log" 2>&1 </dev/null & ;;
+			-c "$c" --no-progress $sc_stages >"$log" 2>&1 </dev/null & ;;
 	l3fwd)
 		# Single lcore: l3fwd gives every lcore a TX queue on every
 		# port and net_pcap has one, so lcore 1 is main and worker.
@@ -491,7 +502,24 @@ scenario_conf() {
 		-e "s/^mtu = .*/mtu = $sc_mtu/" \
 		"$conf" > "$tmp/xbgw-$1.conf"
 	runconf=$tmp/xbgw-$1.conf
+	if [ -n "$cluster" ]; then
+		# The same config, a gateway of the cluster: grants for the
+		# tenants' quotas, usage checkpoints shipped to the ledger.
+		runconf_cluster=$tmp/xbgw-$1-cluster.conf
+		{ cat "$runconf"; printf '\n[state]\ndir = %s\n[cluster]\ndsn = %s\ngateway = bench-%s\n' \
+			"$tmp/state-$1" "$PG_TEMP_DSN" "$1"; } > "$runconf_cluster"
+	fi
 }
+if [ -n "$cluster" ]; then
+	# shellcheck source=scripts/pgtemp.sh
+	. "$src/scripts/pgtemp.sh"
+	mkdir -p "$tmp/pg"
+	chmod 755 "$tmp"
+	pg_temp_start "$tmp/pg" on || exit 1
+	{ cat "$conf"; printf '\n[cluster]\ndsn = %s\ngateway = bench\n' "$PG_TEMP_DSN"; } \
+		> "$tmp/xbgw-cluster-init.conf"
+	"$xbgw" -c "$tmp/xbgw-cluster-init.conf" --cluster-init >/dev/null || exit 1
+fi
 geo=
 for f in "$src/config/geo/world-ipv4.csv" "$src/config/geo/world-ipv6.csv"; do
 	[ -f "$f" ] && geo=${geo:+$geo,}$f
@@ -513,7 +541,7 @@ printf 'cpu_model,%s\ncpus,%s\nsockets,%s\ncores_per_socket,%s\nthreads_per_core
 
 echo "xbgw bench: $(nproc) CPUs, memory: $memnote, rounds $rounds, window ${window}s, references: ${ref_list[*]:-none}"
 results=$out/results.csv
-echo "scenario,round,testpmd_mpps,xbgw_mpps,ratio,xbgw_cycles_per_pkt,l3fwd_mpps,qos_meter_mpps,flows,packets,memory,base_mpps,base_cycles_per_pkt" > "$results"
+echo "scenario,round,testpmd_mpps,xbgw_mpps,ratio,xbgw_cycles_per_pkt,l3fwd_mpps,qos_meter_mpps,flows,packets,memory,base_mpps,base_cycles_per_pkt,cluster_mpps,cluster_cycles_per_pkt" > "$results"
 rm -f "$out/ndpi.csv"
 for sc in "${list[@]}"; do
 	scenario "$sc"
@@ -545,7 +573,7 @@ for sc in "${list[@]}"; do
 	fi
 	for r in $(seq 1 "$rounds"); do
 		declare -A ref_rate=([l3fwd]='' [qos_meter]='')
-		bx= bcpp=
+		bx= bcpp= cx= ccpp=
 		if [ "$sc" = captures-replay ]; then
 			# xbgw's own replay (--replay: the capture clock, the
 			# main lcore feeding the worker through a ring): each
@@ -568,6 +596,7 @@ for sc in "${list[@]}"; do
 			run_one testpmd "$cap" "$out/testpmd-$sc-$r.log"; tp=$rate
 			run_one xbgw "$cap" "$out/xbgw-$sc-$r.log"; xb=$rate
 			[ -n "$base_xbgw" ] && { run_one base "$cap" "$out/base-$sc-$r.log"; bx=$rate; }
+			[ -n "$cluster" ] && { run_one cluster "$cap" "$out/cluster-$sc-$r.log"; cx=$rate; }
 			if [ "$sc_refs" = 1 ]; then
 				for ref in "${ref_list[@]}"; do
 					run_one "$ref" "$cap" "$out/$ref-$sc-$r.log"
@@ -577,16 +606,19 @@ for sc in "${list[@]}"; do
 		fi
 		cpp=$(sed -n 's/.* \([0-9.]*\) cycles\/pkt.*/\1/p' "$out/xbgw-$sc-$r.log" | head -1)
 		[ -n "$base_xbgw" ] && bcpp=$(sed -n 's/.* \([0-9.]*\) cycles\/pkt.*/\1/p' "$out/base-$sc-$r.log" | head -1)
+		[ -n "$cluster" ] && [ -f "$out/cluster-$sc-$r.log" ] &&
+			ccpp=$(sed -n 's/.* \([0-9.]*\) cycles\/pkt.*/\1/p' "$out/cluster-$sc-$r.log" | head -1)
 		ratio=$("$py" -c "import math,sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print('nan' if math.isnan(a*b) or a==0 else '%.3f'%(b/a))" "$tp" "$xb")
 		refs_txt=
 		for ref in "${ref_list[@]}"; do
 			[ -n "${ref_rate[$ref]}" ] && refs_txt="$refs_txt  $ref ${ref_rate[$ref]} Mpps"
 		done
 		[ -n "$base_xbgw" ] && refs_txt="  base ${bx:-nan} Mpps (${bcpp:-?} cycles/pkt)$refs_txt"
+		[ -n "$cluster" ] && refs_txt="  [cluster] ${cx:-nan} Mpps (${ccpp:-?} cycles/pkt)$refs_txt"
 		printf '%-9s round %d: testpmd %7s Mpps  xbgw %7s Mpps  ratio %s  (%s cycles/pkt)%s%s\n' \
 			"$sc" "$r" "$tp" "$xb" "$ratio" "${cpp:-?}" "$refs_txt" \
 			"$([ "$sc_mem" = 4k ] && echo '  [4 KB pages]')"
-		echo "$sc,$r,$tp,$xb,$ratio,${cpp:-},${ref_rate[l3fwd]},${ref_rate[qos_meter]},$sc_flows,$sc_pkts,$sc_mem,$bx,${bcpp:-}" >> "$results"
+		echo "$sc,$r,$tp,$xb,$ratio,${cpp:-},${ref_rate[l3fwd]},${ref_rate[qos_meter]},$sc_flows,$sc_pkts,$sc_mem,$bx,${bcpp:-},$cx,${ccpp:-}" >> "$results"
 	done
 	rm -f "$cap"
 done
@@ -742,6 +774,19 @@ if any(num(r.get("base_mpps")) is not None for r in rows):
         lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
             s, fmt(b), fmt(a), fmt(a / b if b else NAN, "%.3f"), fmt(bc, "%.0f"),
             fmt(ac, "%.0f"), fmt(ac - bc, "%+.0f")))
+# --cluster: the same build with a [cluster] section, right after it.
+if any(num(r.get("cluster_mpps")) is not None for r in rows):
+    lines += ["", "[cluster] on / off (the same build with a [cluster] section and a "
+              "PostgreSQL 15 on this machine, right after the plain run in every "
+              "round; medians):", "",
+              "| scenario | testpmd Mpps | off Mpps | on Mpps | on/off | off cycles/pkt | on cycles/pkt | on-off cycles |",
+              "|---|---|---|---|---|---|---|---|"]
+    for s in scen:
+        a, c = med[s]["xbgw_mpps"], median(s, "cluster_mpps")
+        ac, cc = med[s]["xbgw_cycles_per_pkt"], median(s, "cluster_cycles_per_pkt")
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            s, fmt(med[s]["testpmd_mpps"]), fmt(a), fmt(c), fmt(c / a if a else NAN, "%.3f"),
+            fmt(ac, "%.0f"), fmt(cc, "%.0f"), fmt(cc - ac, "%+.0f")))
 lines += ["", "Run-to-run noise on shared machines is +-10-15 %: compare only "
           "within one run.", "", "![rates](report.png)", ""]
 open(out + "/report.md", "w").write("\n".join(lines))

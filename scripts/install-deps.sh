@@ -28,6 +28,7 @@ libbpf1
 libpcap0.8
 libssl3
 libsystemd0
+libpq5
 libc6
 logrotate
 "
@@ -40,6 +41,7 @@ libbpf-dev libxdp-dev
 libpcap-dev
 libssl-dev
 libsystemd-dev
+libpq-dev
 clang llvm
 debhelper dpkg-dev
 "
@@ -56,6 +58,7 @@ systemd logrotate
 python3-cryptography
 groff-base man-db
 mmdebstrap lintian
+postgresql-15
 "
 
 # The lists are split on blanks and newlines on purpose.

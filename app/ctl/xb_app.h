@@ -55,6 +55,7 @@ struct xb_options {
 	const char *explain_name, *explain_tenant, *explain_time;
 	uint16_t explain_vlan;
 	bool explain_json;
+	bool cluster_init;   /* --cluster-init */
 };
 
 struct xb_app {
@@ -90,6 +91,16 @@ struct xb_app {
 	FILE *flow_log;
 	uint64_t flows_logged;
 	struct xb_billing *billing;  /* app/ctl/xb_billing.c */
+	struct xb_cluster *cluster;  /* app/ctl/xb_cluster.c; NULL: alone */
+	/* [cluster]: bytes this gateway holds of a tenant's pool in month
+	 * (xb_cluster_held); set, billing starts quotas in cluster mode.
+	 * A hook, so billing does not depend on the cluster module. */
+	uint64_t (*quota_held)(struct xb_app *app, const char *tenant,
+			       uint32_t month, uint64_t used_now);
+	/* [cluster]: a ruleset built, not yet published, gets its meters'
+	 * last known shares across gateways (xb_shares_prepare).  A hook,
+	 * so the ruleset life cycle does not depend on the cluster module. */
+	void (*meters_prepare)(struct xb_app *app, struct xb_ruleset *rs);
 	/* Hook for the event log: a tenant (of tenants.csv line) has just
 	 * spent its quota. */
 	void (*on_quota_crossed)(struct xb_app *app, const struct xb_tenant *t,

@@ -274,6 +274,15 @@ xb_billing_late(const struct xb_app *app, uint64_t *packets, uint64_t *bytes)
 	*bytes = app->billing ? app->billing->late_bytes : 0;
 }
 
+uint64_t
+xb_billing_tenant_bytes(const struct xb_app *app, uint32_t month,
+			const char *tenant)
+{
+	if (app->billing == NULL || !xb_usage_is_open(app->billing->usage, month))
+		return 0;
+	return xb_usage_tenant_bytes(app->billing->usage, month, tenant);
+}
+
 uint32_t
 xb_billing_current(const struct xb_app *app)
 {
@@ -355,9 +364,21 @@ begin_quota_period(struct xb_app *app, const struct xb_ruleset *rs,
 
 	if (used == NULL)
 		return -1;
-	for (unsigned int t = 0; t < rs->ntenants; t++)
-		used[t] = xb_usage_tenant_bytes(app->billing->usage, month,
-						xb_tenants_get(rs->tenants, t)->id);
+	for (unsigned int t = 0; t < rs->ntenants; t++) {
+		const struct xb_tenant *x = xb_tenants_get(rs->tenants, t);
+
+		used[t] = xb_usage_tenant_bytes(app->billing->usage, month, x->id);
+		/* Cluster: the pool is what this gateway holds of the
+		 * cluster's pool (granted minus used since), passed as
+		 * quota - held (xb_quota.h). */
+		if (app->quota_held != NULL) {
+			uint64_t held = app->quota_held(app, x->id, month,
+							used[t]);
+
+			used[t] = x->quota_bytes > held ? x->quota_bytes - held
+							: 0;
+		}
+	}
 	rc = xb_quota_begin_period(rs->quota, month, used);
 	free(used);
 	return rc;
@@ -372,6 +393,8 @@ xb_billing_attach(struct xb_app *app, struct xb_ruleset *rs,
 	uint32_t month = xb_month_of(now_ns, rs->utc_offset_s);
 
 	if (s == NULL)
+		return -1;
+	if (app->quota_held != NULL && xb_quota_set_cluster(rs->quota) < 0)
 		return -1;
 	s->rs = rs;
 	for (unsigned int w = 0; w < app->nworkers; w++)

@@ -92,6 +92,11 @@ void xb_billing_foreach(const struct xb_app *app,
 void xb_billing_late(const struct xb_app *app, uint64_t *packets,
 		     uint64_t *bytes);
 
+/* A tenant's bytes of an open month in the records (0 when the month is
+ * not open).  Main lcore. */
+uint64_t xb_billing_tenant_bytes(const struct xb_app *app, uint32_t month,
+				 const char *tenant);
+
 /* The current month (YYYYMM; 0 before any). */
 uint32_t xb_billing_current(const struct xb_app *app);
 

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <libgen.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -56,6 +57,8 @@ static const struct {
 	{"flowlog", {"file"}},
 	{"afxdp", {"host_macs", "host_addresses"}},
 	{"names", {"quic_decrypt_budget"}},
+	{"cluster", {"dsn", "gateway", "grant_min", "grant_max", "validity",
+		     "period_ms", "on_unreachable"}},
 };
 
 /*
@@ -144,6 +147,142 @@ get_uint(struct rte_cfgfile *f, const char *path, const char *section,
 	}
 	*out = (uint32_t)x;
 	return 0;
+}
+
+/* A byte count of [cluster]: digits, at least min. */
+static void
+get_bytes(struct rte_cfgfile *f, const char *path, const char *key,
+	  uint64_t min, uint64_t *out, struct xb_errors *errs)
+{
+	const char *v = rte_cfgfile_get_entry(f, "cluster", key);
+	char *end;
+	unsigned long long x;
+
+	if (v == NULL)
+		return;
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (errno != 0 || end == v || *trim(end) != '\0' || v[0] == '-' ||
+	    x < min || x > (1ull << 50)) {
+		cfg_error(errs, path, "cluster", key,
+			  "got \"%s\", expected bytes %" PRIu64 "..%llu", v, min,
+			  1ull << 50);
+		return;
+	}
+	*out = x;
+}
+
+/* on_unreachable = CLASS:terminate|CLASS:continue:BYTES[,..] */
+static void
+parse_unreachable(const char *path, const char *v, struct xb_cluster_cfg *c,
+		  struct xb_errors *errs)
+{
+	char buf[1024], *save = NULL, *item;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (item = strtok_r(buf, ",", &save); item != NULL;
+	     item = strtok_r(NULL, ",", &save)) {
+		char *cls = trim(item), *act = strchr(cls, ':'), *end;
+		unsigned long long n = 0;
+
+		if (act != NULL)
+			*act++ = '\0';
+		if (act == NULL || cls[0] == '\0' || strlen(cls) > 31 ||
+		    (strcmp(act, "terminate") != 0 &&
+		     strncmp(act, "continue:", 9) != 0)) {
+			cfg_error(errs, path, "cluster", "on_unreachable",
+				  "got \"%s%s%s\", expected CLASS:terminate or CLASS:continue:BYTES",
+				  cls, act ? ":" : "", act ? act : "");
+			continue;
+		}
+		if (strncmp(act, "continue:", 9) == 0) {
+			errno = 0;
+			n = strtoull(act + 9, &end, 10);
+			if (errno != 0 || end == act + 9 || *end != '\0' ||
+			    act[9] == '-' || n > (1ull << 50)) {
+				cfg_error(errs, path, "cluster", "on_unreachable",
+					  "%s: got \"%s\", expected continue:BYTES (0..%llu)",
+					  cls, act + 9, 1ull << 50);
+				continue;
+			}
+		}
+		for (unsigned int i = 0; i < c->nunreachable; i++)
+			if (strcmp(c->unreachable[i].tenant_class, cls) == 0) {
+				cfg_error(errs, path, "cluster", "on_unreachable",
+					  "class \"%s\" given twice", cls);
+				cls = NULL;
+				break;
+			}
+		if (cls == NULL)
+			continue;
+		if (c->nunreachable == XB_CLUSTER_CLASSES_MAX) {
+			cfg_error(errs, path, "cluster", "on_unreachable",
+				  "too many classes (expected at most %u)",
+				  XB_CLUSTER_CLASSES_MAX);
+			return;
+		}
+		snprintf(c->unreachable[c->nunreachable].tenant_class, 32, "%s",
+			 cls);
+		c->unreachable[c->nunreachable].keep_going = act[0] == 'c';
+		c->unreachable[c->nunreachable].allowance = n;
+		c->nunreachable++;
+	}
+}
+
+/* [cluster]: present means enabled; dsn and gateway are then required. */
+static void
+parse_cluster(struct rte_cfgfile *f, const char *path,
+	      struct xb_cluster_cfg *c, struct xb_errors *errs)
+{
+	const char *v;
+
+	memset(c, 0, sizeof(*c));
+	c->grant_min = 100000;      /* 0.1 MB: a few dozen large frames */
+	c->grant_max = 100000000;   /* 0.1 GB */
+	c->validity_s = 30;
+	c->period_ms = 200;
+	if (!rte_cfgfile_has_section(f, "cluster"))
+		return;
+	c->enabled = true;
+	v = rte_cfgfile_get_entry(f, "cluster", "dsn");
+	if (v == NULL)
+		cfg_error(errs, path, "cluster", NULL,
+			  "no dsn (expected dsn = <libpq connection string>)");
+	else if (strlen(v) >= sizeof(c->dsn))
+		cfg_error(errs, path, "cluster", "dsn",
+			  "too long (expected at most %zu bytes)",
+			  sizeof(c->dsn) - 1);
+	else
+		snprintf(c->dsn, sizeof(c->dsn), "%s", v);
+	v = rte_cfgfile_get_entry(f, "cluster", "gateway");
+	if (v == NULL) {
+		cfg_error(errs, path, "cluster", NULL,
+			  "no gateway (expected gateway = NAME, unique in the cluster)");
+	} else {
+		size_t n = strlen(v), i;
+
+		for (i = 0; i < n; i++)
+			if (!isalnum((unsigned char)v[i]) && v[i] != '-' &&
+			    v[i] != '_' && v[i] != '.')
+				break;
+		if (n == 0 || n > 63 || i < n)
+			cfg_error(errs, path, "cluster", "gateway",
+				  "got \"%s\", expected 1..63 letters, digits, '-', '_' or '.'",
+				  v);
+		else
+			snprintf(c->gateway, sizeof(c->gateway), "%s", v);
+	}
+	get_bytes(f, path, "grant_min", 1514, &c->grant_min, errs);
+	get_bytes(f, path, "grant_max", 1514, &c->grant_max, errs);
+	if (c->grant_max < c->grant_min)
+		cfg_error(errs, path, "cluster", "grant_max",
+			  "got %" PRIu64 ", expected at least grant_min (%" PRIu64 ")",
+			  c->grant_max, c->grant_min);
+	get_uint(f, path, "cluster", "validity", 2, 86400, &c->validity_s, errs);
+	get_uint(f, path, "cluster", "period_ms", 10, 10000, &c->period_ms, errs);
+	v = rte_cfgfile_get_entry(f, "cluster", "on_unreachable");
+	if (v != NULL)
+		parse_unreachable(path, v, c, errs);
 }
 
 static bool
@@ -571,6 +710,7 @@ xb_config_load(const char *path, struct xb_config *cfg, struct xb_errors *errs)
 		 &cfg->ipfix_active_timeout_s, errs);
 	get_uint(f, path, "names", "quic_decrypt_budget", 0, 100000000,
 		 &cfg->quic_decrypt_budget, errs);
+	parse_cluster(f, path, &cfg->cluster, errs);
 	v = rte_cfgfile_get_entry(f, "prometheus", "listen");
 	if (v != NULL)
 		snprintf(cfg->prometheus_listen,

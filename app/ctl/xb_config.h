@@ -32,6 +32,11 @@
  *   [afxdp]      host_macs = auto|MAC[,..], host_addresses = auto|ADDR[,..]
  *                (frames for these stay with the kernel; default auto:
  *                the AF_XDP interface's own MAC and addresses)
+ *   [cluster]    dsn = libpq connection string, gateway = NAME, grant_min,
+ *                grant_max = BYTES, validity = S, period_ms = MS,
+ *                on_unreachable = CLASS:terminate|CLASS:continue:BYTES[,..]
+ *                (app/ctl/CLUSTER.md; without [cluster] a gateway stands
+ *                alone)
  *
  * Thread safety: control plane only.
  */
@@ -72,6 +77,26 @@ struct xb_port_pair {
 	char inside[XB_PORT_NAME_MAX];
 	char outside[XB_PORT_NAME_MAX]; /* the dedicated channel */
 	char public_[XB_PORT_NAME_MAX]; /* [ports] public: "" = none */
+};
+
+#define XB_CLUSTER_CLASSES_MAX 16
+
+/* [cluster]: several gateways as one channel (app/ctl/CLUSTER.md). */
+struct xb_cluster_cfg {
+	bool enabled;        /* the section is there */
+	char dsn[1024];      /* libpq connection string (several hosts allowed) */
+	char gateway[64];    /* this gateway's name in the cluster */
+	uint64_t grant_min;  /* bytes per grant request, at least */
+	uint64_t grant_max;  /* bytes per grant request, at most */
+	uint32_t validity_s; /* a gateway silent this long loses its reservations */
+	uint32_t period_ms;  /* heartbeat, shares and ledger cadence */
+	/* on_unreachable per tenant class; a class not listed: terminate */
+	struct {
+		char tenant_class[32];
+		bool keep_going;     /* continue:<bytes> */
+		uint64_t allowance;  /* bytes per gateway and outage */
+	} unreachable[XB_CLUSTER_CLASSES_MAX];
+	unsigned int nunreachable;
 };
 
 struct xb_config {
@@ -116,6 +141,7 @@ struct xb_config {
 	 * per worker (xb_name_set_quic_budget), 0 = no limit; default
 	 * 50,000.  Beyond it new QUIC flows are `unnamed`. */
 	uint32_t quic_decrypt_budget;
+	struct xb_cluster_cfg cluster;
 };
 
 /*

@@ -132,6 +132,8 @@ xb_rules_start(struct xb_app *app, struct xb_errors *errs)
 		xb_ruleset_free(rs);
 		return -1;
 	}
+	if (app->meters_prepare != NULL)
+		app->meters_prepare(app, rs);
 	if (xb_swap_init(&xb_rules_swap, app->nworkers, rs) < 0) {
 		xb_errors_add(errs, "rcu", 0, "cannot set up RCU");
 		xb_billing_detach(app, rs);
@@ -240,6 +242,8 @@ xb_rules_reload(struct xb_app *app, struct xb_errors *errs)
 		xb_errors_add(errs, "billing", 0, "cannot start the quota period");
 		goto fail;
 	}
+	if (app->meters_prepare != NULL)
+		app->meters_prepare(app, rs);
 	if (xb_swap_publish(&xb_rules_swap, rs) < 0) { /* not after the guard */
 		xb_errors_add(errs, "rcu", 0, "too many rulesets retiring");
 		goto fail;

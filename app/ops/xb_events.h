@@ -88,6 +88,9 @@ struct xb_event_field {
 #define XB_EVENT_RELOAD "reload"               /* result: ok | failed */
 #define XB_EVENT_NEGATIVE_LIST "negative_list" /* a flow hit the negative list */
 #define XB_EVENT_QUOTA "quota"                 /* a tenant crossed its quota */
+#define XB_EVENT_CLUSTER_UNREACHABLE "cluster_unreachable" /* PostgreSQL gone */
+#define XB_EVENT_CLUSTER_BACK "cluster_reachable"  /* ... and back */
+#define XB_EVENT_RULESET_MISMATCH "ruleset_mismatch" /* gateways differ */
 #define XB_EVENT_APPROVAL_EXPIRED "approval_expired" /* in use, now blocked */
 #define XB_EVENT_AUDIT "audit"                 /* a flow under an audit row */
 #define XB_EVENT_METER_SURGE "meter_surge"     /* red packets above threshold */

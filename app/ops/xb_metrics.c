@@ -496,4 +496,5 @@ xb_prom_write_metrics(const struct xb_app *app, FILE *out)
 	usage_metrics(app, out);
 	operator_metrics(app, &s, out);
 	rule_metrics(out);
+	xb_prom_write_cluster(app, out);
 }

@@ -148,4 +148,8 @@ void xb_prom_stop(struct xb_prom *p);
  */
 void xb_prom_write_metrics(const struct xb_app *app, FILE *out);
 
+/* [cluster] metrics (app/ops/xb_metrics_cluster.c); nothing without
+ * [cluster].  Same caller contract as above. */
+void xb_prom_write_cluster(const struct xb_app *app, FILE *out);
+
 #endif /* XB_PROMETHEUS_H */

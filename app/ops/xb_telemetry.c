@@ -901,7 +901,8 @@ xb_telemetry_register(struct xb_app *app)
 	    rte_telemetry_register_cmd("/xbgw/tenants", cmd_tenants,
 		"Per tenant: this month's usage and charge, quota used and left") < 0 ||
 	    rte_telemetry_register_cmd("/xbgw/meters", cmd_meters,
-		"Per meter (tenant x qos row): packets and bytes by colour. Param: tenant=T") < 0)
+		"Per meter (tenant x qos row): packets and bytes by colour. Param: tenant=T") < 0 ||
+	    xb_telemetry_cluster_register(app) < 0)
 		return -1;
 	return 0;
 }

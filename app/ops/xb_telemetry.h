@@ -12,4 +12,7 @@ struct xb_app;
 /* Register the commands; 0 or -1.  Main lcore, once, from xb_ops_start. */
 int xb_telemetry_register(struct xb_app *app);
 
+/* /xbgw/cluster (xb_telemetry_cluster.c); called by the above. */
+int xb_telemetry_cluster_register(struct xb_app *app);
+
 #endif /* XB_TELEMETRY_H */

@@ -135,6 +135,7 @@ xb_meter_set_create(uint32_t n_instances,
 		goto fail;
 	if (n_instances > 0)
 		memcpy(s->prof, profiles, sizeof(*s->prof) * n_instances);
+	s->base = s->prof;
 	for (uint32_t w = 0; w < n_workers; w++) {
 		/* One block per worker: no worker writes a line another
 		 * worker writes. */
@@ -174,8 +175,10 @@ xb_meter_set_free(struct xb_meter_set *s)
 		s->alloc.free(s->local, s->alloc.arg);
 	if (s->shared != NULL)
 		s->alloc.free(s->shared, s->alloc.arg);
-	if (s->prof != NULL)
-		s->alloc.free(s->prof, s->alloc.arg);
+	if (s->prof != NULL && s->prof != s->base)
+		free(s->prof); /* a rescaled array (libc) */
+	if (s->base != NULL)
+		s->alloc.free(s->base, s->alloc.arg);
 	s->alloc.free(s, s->alloc.arg);
 }
 
@@ -247,7 +250,8 @@ color_grant(struct xb_meter_set *s, uint32_t worker, uint32_t instance,
 	    uint64_t now_ns, uint64_t need)
 {
 	struct xb_meter_local *l = &s->local[worker][instance];
-	const struct xb_meter_profile *p = &s->prof[instance];
+	const struct xb_meter_profile *p =
+		&__atomic_load_n(&s->prof, __ATOMIC_ACQUIRE)[instance];
 	struct xb_meter_shared *sh = &s->shared[instance];
 
 	bool fresh_p = false;
@@ -258,14 +262,17 @@ color_grant(struct xb_meter_set *s, uint32_t worker, uint32_t instance,
 						 p->pfill_ns, p->pgrant_ns);
 
 			l->tok_p += d * p->pir_kbps;
+			l->offered_tok += d * p->pir_kbps;
 			fresh_p = d > 0;
 			if (l->tok_p < need)
 				l->retry_p = now_ns +
 					retry_after(need - l->tok_p,
 						    p->pir_kbps);
 		}
-		if (l->tok_p < need)
+		if (l->tok_p < need) {
+			l->offered_tok += need;
 			return XB_RED;
+		}
 	}
 	if (l->tok_c < need) {
 		/* Right after a peak grant, ask for committed tokens too,
@@ -292,7 +299,8 @@ color_exact(struct xb_meter_set *s, uint32_t instance, uint64_t now_ns,
 	    uint64_t need)
 {
 	struct xb_meter_local *l = &s->local[0][instance];
-	const struct xb_meter_profile *p = &s->prof[instance];
+	const struct xb_meter_profile *p =
+		&__atomic_load_n(&s->prof, __ATOMIC_ACQUIRE)[instance];
 	uint64_t last = l->retry_p;
 
 	if (now_ns > last) {
@@ -310,6 +318,7 @@ color_exact(struct xb_meter_set *s, uint32_t instance, uint64_t now_ns,
 	} else if (last - now_ns > STEP_BACK_NS) {
 		l->retry_p = now_ns; /* clock stepped back: resume from now */
 	}
+	l->offered_tok += need;
 	if (l->tok_p < need)
 		return XB_RED;
 	return charge(l, need);
@@ -326,6 +335,65 @@ xb_meter_color_slow(struct xb_meter_set *s, uint32_t worker,
 	if (s->grant_mode)
 		return color_grant(s, worker, instance, now_ns, need);
 	return color_exact(s, instance, now_ns, need);
+}
+
+void
+xb_meter_profile_scale(const struct xb_meter_profile *base,
+		       uint32_t share_ppm, struct xb_meter_profile *out)
+{
+	uint64_t cir, pir;
+
+	if (share_ppm == 0)
+		share_ppm = 1;
+	if (share_ppm > 1000000)
+		share_ppm = 1000000;
+	*out = *base;
+	cir = (uint64_t)base->cir_kbps * share_ppm / 1000000;
+	pir = (uint64_t)base->pir_kbps * share_ppm / 1000000;
+	out->cir_kbps = cir > 0 ? (uint32_t)cir : 1;
+	out->pir_kbps = pir > out->cir_kbps ? (uint32_t)pir : out->cir_kbps;
+	/* Same fill times: depth = fill x rate (never above the built depth
+	 * since the rate is not). */
+	out->cbs_tok = base->cfill_ns * out->cir_kbps;
+	out->pbs_tok = base->pfill_ns * out->pir_kbps;
+	if (out->cbs_tok > base->cbs_tok)
+		out->cbs_tok = base->cbs_tok;
+	if (out->pbs_tok > base->pbs_tok)
+		out->pbs_tok = base->pbs_tok;
+}
+
+int
+xb_meter_set_rescale(struct xb_meter_set *s, const uint32_t *share_ppm,
+		     void **old)
+{
+	struct xb_meter_profile *next, *prev;
+
+	*old = NULL;
+	next = libc_zalloc(sizeof(*next) * (s->n_instances + 1), CACHE_LINE,
+			   NULL);
+	if (next == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < s->n_instances; i++)
+		xb_meter_profile_scale(&s->base[i], share_ppm[i], &next[i]);
+	prev = s->prof;
+	/* Filled before published: a worker that loads next sees it whole. */
+	__atomic_store_n(&s->prof, next, __ATOMIC_RELEASE);
+	if (prev != s->base)
+		*old = prev;
+	return 0;
+}
+
+uint64_t
+xb_meter_offered_tok(const struct xb_meter_set *s, uint32_t instance)
+{
+	uint64_t sum = 0;
+
+	if (instance >= s->n_instances)
+		return 0;
+	for (uint32_t w = 0; w < s->n_workers; w++)
+		sum += __atomic_load_n(&s->local[w][instance].offered_tok,
+				       __ATOMIC_RELAXED);
+	return sum;
 }
 
 uint16_t

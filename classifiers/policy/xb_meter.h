@@ -76,6 +76,11 @@ struct xb_meter_local {
 	uint64_t retry_p; /* grant mode: no peak grant before this time;
 			   * exact mode: time of the last refill */
 	uint64_t retry_c; /* grant mode: no committed grant before this time */
+	/* Demand seen by this worker, tokens, counted on the slow path only
+	 * (the inline fast path stays as it is): peak tokens taken from the
+	 * shared bucket (grant mode) or charged (exact mode), plus red
+	 * packets.  Wraps; read with xb_meter_offered_tok(). */
+	uint64_t offered_tok;
 };
 
 struct xb_meter_shared;
@@ -88,7 +93,11 @@ struct xb_meter_set {
 	uint32_t pad_;
 	struct xb_meter_local **local;  /* [worker][instance] */
 	struct xb_meter_shared *shared; /* [instance], cache-line each */
-	struct xb_meter_profile *prof;  /* [instance], read-only */
+	/* [instance], immutable; replaced as a whole by
+	 * xb_meter_set_rescale() (release store), read by workers with an
+	 * acquire load once per slow-path call. */
+	struct xb_meter_profile *prof;
+	struct xb_meter_profile *base;  /* [instance] as built (share 1) */
 	struct xb_meter_alloc alloc;
 };
 
@@ -97,7 +106,7 @@ struct xb_meter_set {
  * by workers 0..n_workers-1; every meter starts full.  alloc may be NULL
  * (libc).  Returns NULL on bad arguments (n_workers 0, more than 1024
  * workers, profiles NULL with n_instances > 0) or allocation failure.
- * Memory: 128 bytes per instance plus 32 bytes per (worker, instance).
+ * Memory: 128 bytes per instance plus 40 bytes per (worker, instance).
  * Control plane only.
  */
 struct xb_meter_set *xb_meter_set_create(uint32_t n_instances,
@@ -140,6 +149,43 @@ xb_meter_color(struct xb_meter_set *s, uint32_t worker, uint32_t instance,
 	}
 	return xb_meter_color_slow(s, worker, instance, now_ns, bytes);
 }
+
+/*
+ * Aggregate meters across gateways (app/ctl/CLUSTER.md): out = base with
+ * its rates times share_ppm / 10^6 (at least 1 kbit/s each) and its
+ * bucket depths scaled alike, so the fill times, grant times and thus the
+ * meaning of the shared buckets' "empty" times stay the same: a gateway
+ * running share s of a row holds s of its tokens.  share_ppm 0 counts as
+ * 1, above 10^6 as 10^6.  Any thread.
+ */
+void xb_meter_profile_scale(const struct xb_meter_profile *base,
+			    uint32_t share_ppm, struct xb_meter_profile *out);
+
+/*
+ * Replace every instance's profile by its built profile scaled by
+ * share_ppm[instance] (xb_meter_profile_scale), in one release store of a
+ * new immutable array: a worker sees the old or the new array, never a
+ * mix, and takes no lock.  Tokens already in worker caches are kept
+ * (bounded by one grant each, as METER.md says).  *old gets the array
+ * replaced when the caller must free it (free(), after every worker has
+ * passed a quiescent point: a grace period), else NULL.  Returns 0, or
+ * -ENOMEM (nothing changed).  Control plane (one thread per set).
+ */
+int xb_meter_set_rescale(struct xb_meter_set *s, const uint32_t *share_ppm,
+			 void **old);
+
+/*
+ * Demand on meter instance, summed over workers, in tokens (micro-bits;
+ * XB_METER_UBIT_PER_BYTE per byte), a counter that wraps modulo 2^64:
+ * take differences.  It counts what the meter was offered: the bytes it
+ * passed (in grant mode as the peak tokens workers took from the shared
+ * bucket, so ahead by at most one grant per worker) plus the bytes it
+ * coloured red.  For cluster shares (app/ctl/CLUSTER.md), where a
+ * gateway's demand must not shrink with its share.  Control plane, any
+ * time (relaxed loads of counters one worker each writes); 0 for an
+ * instance out of range.
+ */
+uint64_t xb_meter_offered_tok(const struct xb_meter_set *s, uint32_t instance);
 
 /*
  * Burst form: colour n packets of one worker, all at now_ns; colors[i]

@@ -16,6 +16,13 @@ struct pool {
 	uint64_t remaining; /* bytes not yet granted; CAS by workers */
 	uint8_t crossed;    /* set (relaxed store) by a worker that found the
 			     * quota spent; read by the control plane */
+	/* Cluster mode only (CLUSTER.md in app/ctl), written by the control
+	 * plane: spent = the cluster pool has nothing left, so an empty
+	 * pool here is the end of the quota, not a wait for the next grant;
+	 * grants counts grants that arrived after spent was cleared, so a
+	 * worker's sticky exhausted bit is dropped when more quota came. */
+	uint8_t spent;
+	uint32_t grants;
 } __attribute__((aligned(CACHE_LINE)));
 
 /* One of the two period buffers. */
@@ -29,6 +36,7 @@ struct period {
 struct slice {
 	uint64_t bytes;    /* granted to this worker, not yet consumed */
 	uint8_t exhausted; /* the pool was empty when this worker needed more */
+	uint32_t exhausted_at; /* cluster mode: pool->grants when exhausted */
 };
 
 struct worker {
@@ -43,6 +51,7 @@ struct xb_quota {
 	unsigned int nworkers;
 	unsigned int ntenants;
 	uint64_t slice_max;
+	bool cluster;      /* pools filled by xb_quota_grant(), not quota */
 	uint64_t *quota;   /* [ntenants] bytes, 0 = unlimited */
 	struct period periods[2];
 	struct worker *workers; /* [nworkers] */
@@ -88,10 +97,14 @@ period_fill(struct xb_quota *q, struct period *p, uint32_t month,
 	for (unsigned int t = 0; t < q->ntenants; t++) {
 		uint64_t u = used ? used[t] : 0;
 		uint64_t rem = q->quota[t] > u ? q->quota[t] - u : 0;
-		bool spent = q->quota[t] != 0 && rem == 0;
+		/* In cluster mode an empty pool is "nothing held yet": only
+		 * the cluster says when the quota is spent. */
+		bool spent = !q->cluster && q->quota[t] != 0 && rem == 0;
 
 		__atomic_store_n(&p->pools[t].remaining, rem, __ATOMIC_RELAXED);
 		__atomic_store_n(&p->pools[t].crossed, spent, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->pools[t].spent, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->pools[t].grants, 0, __ATOMIC_RELAXED);
 		p->reported[t] = spent;
 	}
 }
@@ -178,6 +191,57 @@ xb_quota_begin_period(struct xb_quota *q, uint32_t yyyymm,
 	return 0;
 }
 
+int
+xb_quota_set_cluster(struct xb_quota *q)
+{
+	if (q->gen != 1 || q->periods[1].month != 0)
+		return -EBUSY;
+	q->cluster = true;
+	period_fill(q, &q->periods[1], 0, q->quota); /* nothing held */
+	return 0;
+}
+
+bool
+xb_quota_is_cluster(const struct xb_quota *q)
+{
+	return q->cluster;
+}
+
+int
+xb_quota_grant(struct xb_quota *q, uint16_t tenant, uint64_t bytes)
+{
+	struct pool *pool;
+
+	if (!q->cluster || tenant >= q->ntenants || q->quota[tenant] == 0)
+		return -EINVAL;
+	pool = &q->periods[q->gen & 1].pools[tenant];
+	if (bytes == 0)
+		return 0;
+	__atomic_fetch_add(&pool->remaining, bytes, __ATOMIC_RELAXED);
+	/* After the bytes: a worker that sees the new count finds them. */
+	__atomic_fetch_add(&pool->grants, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int
+xb_quota_set_spent(struct xb_quota *q, uint16_t tenant, bool spent)
+{
+	struct period *p;
+
+	if (!q->cluster || tenant >= q->ntenants || q->quota[tenant] == 0)
+		return -EINVAL;
+	p = &q->periods[q->gen & 1];
+	if (!spent && __atomic_load_n(&p->pools[tenant].spent, __ATOMIC_RELAXED)) {
+		/* More quota after the end (a raised quota): the crossing
+		 * may be reported again, and exhausted workers retry. */
+		p->reported[tenant] = 0;
+		__atomic_store_n(&p->pools[tenant].crossed, 0, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&p->pools[tenant].grants, 1, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&p->pools[tenant].spent, spent, __ATOMIC_RELEASE);
+	return 0;
+}
+
 uint32_t
 xb_quota_month(const struct xb_quota *q)
 {
@@ -258,6 +322,16 @@ refill(struct xb_quota *q, struct worker *w, uint16_t tenant, uint32_t bytes)
 		s->bytes -= bytes;
 		return true;
 	}
+	/* Cluster mode: an empty pool is the end only once the cluster pool
+	 * is spent; until then the packet waits for the next grant (refused
+	 * now, no waiting on the network here; its bytes stay in the slice). */
+	if (q->cluster) {
+		uint32_t g = __atomic_load_n(&pool->grants, __ATOMIC_ACQUIRE);
+
+		if (!__atomic_load_n(&pool->spent, __ATOMIC_ACQUIRE))
+			return false;
+		s->exhausted_at = g;
+	}
 	/* The pool is empty and the slice does not cover this packet: the
 	 * quota is spent.  Tell the control plane (once per worker), and let
 	 * this one packet through if some quota was still ours: it is this
@@ -285,7 +359,13 @@ xb_quota_consume(struct xb_quota *q, unsigned int worker, uint16_t tenant,
 		s->bytes -= bytes;
 		return true;
 	}
-	if (s->exhausted)
-		return false;
+	if (s->exhausted) {
+		/* Sticky, except in cluster mode once a later grant came. */
+		if (!q->cluster ||
+		    __atomic_load_n(&q->periods[w->gen & 1].pools[tenant].grants,
+				    __ATOMIC_ACQUIRE) == s->exhausted_at)
+			return false;
+		s->exhausted = 0;
+	}
 	return refill(q, w, tenant, bytes);
 }

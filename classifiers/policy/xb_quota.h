@@ -66,6 +66,32 @@ void xb_quota_free(struct xb_quota *q);
 int xb_quota_begin_period(struct xb_quota *q, uint32_t yyyymm,
 			  const uint64_t *used_bytes);
 
+/*
+ * Cluster mode (several gateways share each tenant's pool through
+ * PostgreSQL: app/ctl/CLUSTER.md).  Call once, right after create and
+ * before any worker uses q.  From then on the pools hold what this
+ * gateway was granted: xb_quota_begin_period()'s used_bytes are read as
+ * quota - held (so pass quota - held bytes), xb_quota_grant() adds to the
+ * pool, and an empty pool refuses packets without ending the quota until
+ * xb_quota_set_spent(true) says the cluster pool is spent; then the
+ * crossing works as in the single-gateway scheme (one packet over per
+ * worker, reported once).  Returns 0, or -EBUSY after a begin_period.
+ * Control plane.
+ */
+int xb_quota_set_cluster(struct xb_quota *q);
+bool xb_quota_is_cluster(const struct xb_quota *q);
+
+/* Cluster mode: bytes granted to this gateway for the tenant, added to
+ * the current period's pool (an atomic add; the workers take their
+ * slices from it as before).  Returns 0 or -EINVAL (not cluster mode,
+ * tenant out of range or without a quota).  Control plane. */
+int xb_quota_grant(struct xb_quota *q, uint16_t tenant, uint64_t bytes);
+
+/* Cluster mode: the cluster pool of the tenant is spent (true) or has
+ * more again (false: a later grant, e.g. a raised quota; workers that
+ * found the quota spent retry).  Returns 0 or -EINVAL.  Control plane. */
+int xb_quota_set_spent(struct xb_quota *q, uint16_t tenant, bool spent);
+
 /* Month of the period in force (0 before the first begin_period). */
 uint32_t xb_quota_month(const struct xb_quota *q);
 

@@ -511,6 +511,120 @@ test_allocator_and_no_alloc_per_call(void **state)
 	assert_null(xb_meter_set_create(1, &prof, 1, &a));
 }
 
+/* Share scaling keeps fill times (and with them the shared buckets'
+ * meaning), scales rates and depths, floors at 1 kbit/s. */
+static void
+test_profile_scale(void **state)
+{
+	struct xb_meter_profile b, o;
+
+	(void)state;
+	assert_int_equal(xb_meter_profile_init(&b, 10000, 100000, 20000, 200000), 0);
+	xb_meter_profile_scale(&b, 250000, &o);
+	assert_int_equal(o.cir_kbps, 2500);
+	assert_int_equal(o.pir_kbps, 5000);
+	assert_true(o.cfill_ns == b.cfill_ns && o.pfill_ns == b.pfill_ns);
+	assert_true(o.cgrant_ns == b.cgrant_ns && o.pgrant_ns == b.pgrant_ns);
+	assert_true(o.cbs_tok == b.cbs_tok / 4 && o.pbs_tok == b.pbs_tok / 4);
+	xb_meter_profile_scale(&b, 0, &o);
+	assert_int_equal(o.cir_kbps, 1);
+	assert_int_equal(o.pir_kbps, 1);
+	xb_meter_profile_scale(&b, 5000000, &o);
+	assert_memory_equal(&o, &b, sizeof(b));
+}
+
+/* Bytes not red over [t0, t0 + span) at 1,000-byte packets every step,
+ * alternating over nw workers. */
+static uint64_t
+offer(struct xb_meter_set *s, uint32_t nw, uint64_t t0, uint64_t span,
+      uint64_t step)
+{
+	uint64_t ok = 0;
+	uint32_t w = 0;
+
+	for (uint64_t t = t0; t < t0 + span; t += step, w = (w + 1) % nw)
+		if (xb_meter_color(s, w, 0, t, 1000) != XB_RED)
+			ok += 1000;
+	return ok;
+}
+
+/* A set rescaled while driven hard: over each phase the accepted bytes
+ * follow the phase's share of the peak rate, within one (scaled) burst
+ * plus a grant per worker; old arrays come back for a deferred free. */
+static void
+test_rescale(void **state)
+{
+	(void)state;
+	for (uint32_t nw = 1; nw <= 2; nw++) {
+		struct xb_meter_profile p;
+		struct xb_meter_set *s;
+		const uint64_t sec = 1000000000ull, step = 100000; /* 10 MB/s offered */
+		uint32_t share;
+		void *old;
+		uint64_t got;
+
+		/* 8,000 kbit/s = 1 MB/s peak, 10 KB bursts */
+		assert_int_equal(xb_meter_profile_init(&p, 4000, 10000, 8000, 10000), 0);
+		s = xb_meter_set_create(1, &p, nw, NULL);
+		assert_non_null(s);
+		got = offer(s, nw, 0, sec, step);
+		assert_true(got >= 990000 && got <= 1000000 + 10000 + nw * 2000);
+		share = 250000;
+		assert_int_equal(xb_meter_set_rescale(s, &share, &old), 0);
+		assert_null(old); /* the built array: the set's own */
+		got = offer(s, nw, sec, sec, step);
+		/* 250 KB/s, plus what the old share left in caches */
+		assert_true(got >= 240000 && got <= 250000 + 10000 + nw * 2000);
+		share = 1000000;
+		assert_int_equal(xb_meter_set_rescale(s, &share, &old), 0);
+		assert_non_null(old);
+		free(old); /* no reader here: the grace period is over */
+		got = offer(s, nw, 2 * sec, sec, step);
+		assert_true(got >= 990000 && got <= 1000000 + 10000 + nw * 2000);
+		xb_meter_set_free(s);
+	}
+}
+
+/* Demand (offered tokens) counts what was offered, passed or red,
+ * whatever the share: ahead of it by at most one peak grant per worker;
+ * never counted twice. */
+static void
+test_offered(void **state)
+{
+	(void)state;
+	for (uint32_t nw = 1; nw <= 2; nw++) {
+		struct xb_meter_profile p;
+		struct xb_meter_set *s;
+		const uint64_t sec = 1000000000ull, step = 100000;
+		uint32_t share = 100000;
+		uint64_t before, got, offered;
+		void *old;
+
+		assert_int_equal(xb_meter_profile_init(&p, 4000, 10000, 8000, 10000), 0);
+		s = xb_meter_set_create(2, (struct xb_meter_profile[]){p, p}, nw, NULL);
+		assert_non_null(s);
+		assert_int_equal(xb_meter_offered_tok(s, 0), 0);
+		assert_int_equal(xb_meter_offered_tok(s, 2), 0); /* out of range */
+		got = offer(s, nw, 0, sec, step); /* 10 MB offered, ~1 MB passes */
+		offered = xb_meter_offered_tok(s, 0) / XB_METER_UBIT_PER_BYTE;
+		assert_true(got < 1100000);
+		assert_true(offered >= 10000000 &&
+			    offered <= 10000000 + nw * (p.pgrant_ns * p.pir_kbps /
+							 XB_METER_UBIT_PER_BYTE + 1000));
+		assert_int_equal(xb_meter_offered_tok(s, 1), 0); /* not offered */
+		/* At a tenth of the rate the demand stays what is offered. */
+		share = 100000;
+		assert_int_equal(xb_meter_set_rescale(s, (uint32_t[]){share, share}, &old), 0);
+		before = xb_meter_offered_tok(s, 0);
+		got = offer(s, nw, sec, sec, step);
+		offered = (xb_meter_offered_tok(s, 0) - before) / XB_METER_UBIT_PER_BYTE;
+		assert_true(got <= 100000 + 10000 + nw * 2000);
+		assert_true(offered >= 10000000 - nw * 2000 &&
+			    offered <= 10000000 + nw * 2000);
+		xb_meter_set_free(s);
+	}
+}
+
 int
 main(void)
 {
@@ -525,6 +639,9 @@ main(void)
 		cmocka_unit_test(test_aggregate_threads),
 		cmocka_unit_test(test_burst),
 		cmocka_unit_test(test_allocator_and_no_alloc_per_call),
+		cmocka_unit_test(test_profile_scale),
+		cmocka_unit_test(test_rescale),
+		cmocka_unit_test(test_offered),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
