@@ -38,6 +38,7 @@
 
 #include "xb_afxdp.h"
 #include "xb_app.h"
+#include "xb_explain_out.h"
 #include "xb_billing.h"
 #include "xb_cluster.h"
 #include "xb_shares.h"
@@ -134,6 +135,10 @@ usage(FILE *f)
 		"      --progress / --no-progress  live progress line (default: on a tty)\n"
 		"      --stages io|parse|flow|all  benchmark: run the pipeline up to a stage\n"
 		"                           and forward everything (default: all)\n"
+		"      --explain PROTO SRC DST SPORT DPORT [--name N] [--vlan V]\n"
+		"        [--tenant T] [--time HH:MM] [--json]  the verdict of one flow\n"
+		"                           on the config, with the table line that\n"
+		"                           decided each step (exit 0, 1 config, 2 usage)\n"
 		"      --cluster-init       create or upgrade the [cluster] schema in\n"
 		"                           PostgreSQL (config/cluster.sql), exit 0,\n"
 		"                           1 (no [cluster] / config error) or 3 (failed)\n"
@@ -187,6 +192,12 @@ enum {
 	OPT_VERIFY_EVENTS,
 	OPT_EVENTS_KEY,
 	OPT_EVENTS_ANCHOR,
+	OPT_EXPLAIN,
+	OPT_EXPLAIN_NAME,
+	OPT_EXPLAIN_VLAN,
+	OPT_EXPLAIN_TENANT,
+	OPT_EXPLAIN_TIME,
+	OPT_EXPLAIN_JSON,
 	OPT_CLUSTER_INIT,
 };
 
@@ -211,6 +222,12 @@ parse_options(int argc, char **argv, struct xb_options *o)
 		{"verify-events", required_argument, NULL, OPT_VERIFY_EVENTS},
 		{"events-key", required_argument, NULL, OPT_EVENTS_KEY},
 		{"events-anchor", required_argument, NULL, OPT_EVENTS_ANCHOR},
+		{"explain", no_argument, NULL, OPT_EXPLAIN},
+		{"name", required_argument, NULL, OPT_EXPLAIN_NAME},
+		{"vlan", required_argument, NULL, OPT_EXPLAIN_VLAN},
+		{"tenant", required_argument, NULL, OPT_EXPLAIN_TENANT},
+		{"time", required_argument, NULL, OPT_EXPLAIN_TIME},
+		{"json", no_argument, NULL, OPT_EXPLAIN_JSON},
 		{"cluster-init", no_argument, NULL, OPT_CLUSTER_INIT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -232,6 +249,30 @@ parse_options(int argc, char **argv, struct xb_options *o)
 		case OPT_CHECK:
 			o->check_config = true;
 			break;
+		case OPT_EXPLAIN:
+			o->explain = true;
+			break;
+		case OPT_EXPLAIN_NAME:
+			o->explain_name = optarg;
+			break;
+		case OPT_EXPLAIN_TENANT:
+			o->explain_tenant = optarg;
+			break;
+		case OPT_EXPLAIN_TIME:
+			o->explain_time = optarg;
+			break;
+		case OPT_EXPLAIN_JSON:
+			o->explain_json = true;
+			break;
+		case OPT_EXPLAIN_VLAN: {
+			uint64_t v;
+
+			if (parse_u64(optarg, 1, 4094, &v) < 0)
+				return usage_error("--vlan: got \"%s\", expected 1..4094",
+						   optarg);
+			o->explain_vlan = (uint16_t)v;
+			break;
+		}
 		case OPT_REPLAY: {
 			char *list = strdup(optarg), *save = NULL, *tok;
 
@@ -331,6 +372,19 @@ parse_options(int argc, char **argv, struct xb_options *o)
 			return usage_error("unknown option \"%s\"",
 					   argv[optind - 1]);
 		}
+	}
+	if (o->explain) {
+		/* getopt moved the five words of --explain to the end. */
+		if (argc - optind != 5)
+			return usage_error("%s",
+					   "--explain needs PROTO SRC DST SPORT DPORT");
+		for (int k = 0; k < 5; k++)
+			o->explain_args[k] = argv[optind + k];
+		optind = argc;
+	} else if (o->explain_name || o->explain_tenant || o->explain_time ||
+		   o->explain_vlan || o->explain_json) {
+		return usage_error("%s",
+				   "--name/--vlan/--tenant/--time/--json need --explain");
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument \"%s\"", argv[optind]);
@@ -662,6 +716,7 @@ now_s(void)
 }
 
 int xb_check_config(const struct xb_options *o);
+static int xb_explain_cli(struct xb_app *app);
 int xb_run(struct xb_app *app);
 
 /* config/cluster.sql, embedded at build time (app/meson.build). */
@@ -753,6 +808,8 @@ main(int argc, char **argv)
 
 	/* Output paths are checked before anything runs: a bad one is a
 	 * usage error now, not a failure after the whole run. */
+	if (app.opt.explain)
+		app.opt.check_config = true; /* EAL as --check-config has it */
 	if (!app.opt.check_config) {
 		rc = check_outputs(&app.opt);
 		if (rc < 0)
@@ -789,6 +846,11 @@ main(int argc, char **argv)
 	signal(SIGHUP, on_signal);
 	signal(SIGUSR1, on_signal);
 	sigprocmask(SIG_UNBLOCK, &sigs, NULL);
+	if (app.opt.explain) {
+		rc = xb_explain_cli(&app);
+		rte_eal_cleanup();
+		return rc;
+	}
 	if (app.opt.check_config) {
 		rc = xb_check_config(&app.opt);
 		rte_eal_cleanup();
@@ -821,6 +883,73 @@ xb_check_config(const struct xb_options *o)
 	}
 	printf("%s: OK\n", o->config);
 	xb_errors_free(&errs);
+	return XB_EXIT_OK;
+}
+
+/* ---- explain ----------------------------------------------------------- */
+
+/*
+ * xbgw --explain: the verdict of one flow on the config's tables, built as
+ * a start builds them (the same ruleset code), printed as one line per
+ * step or as the JSON document telemetry /xbgw/explain gives.  Exit 0, 1
+ * when the config has errors, 2 for a bad request.
+ */
+static int
+xb_explain_cli(struct xb_app *app)
+{
+	const struct xb_options *o = &app->opt;
+	struct xb_explain_query q;
+	struct xb_explain e;
+	struct xb_errors errs;
+	struct xb_ruleset *rs;
+	struct timespec ts;
+	char why[256];
+	int rc;
+
+	if (xb_explain_parse(o->explain_args[0], o->explain_args[1],
+			     o->explain_args[2], o->explain_args[3],
+			     o->explain_args[4], &q, why, sizeof(why)) < 0) {
+		fprintf(stderr, "xbgw: --explain: %s\n", why);
+		return XB_EXIT_USAGE;
+	}
+	q.name = o->explain_name;
+	q.vlan = o->explain_vlan;
+	q.tenant = o->explain_tenant;
+	xb_errors_init(&errs);
+	rc = xb_app_config(o->config, &app->cfg, XB_CONFIG_CHECK, &errs);
+	app->nworkers = 1;
+	rs = rc < 0 || xb_errors_count(&errs) > 0 ? NULL
+						   : xb_rules_build(app, 1, &errs);
+	if (rs == NULL) {
+		xb_errors_print(&errs, stderr);
+		xb_errors_free(&errs);
+		return XB_EXIT_CONFIG;
+	}
+	xb_errors_free(&errs);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	q.now_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (o->explain_time != NULL &&
+	    xb_explain_parse_time(o->explain_time, rs->utc_offset_s, q.now_ns,
+				  &q.now_ns) < 0) {
+		fprintf(stderr, "xbgw: --time: got \"%s\", expected HH:MM\n",
+			o->explain_time);
+		xb_ruleset_free(rs);
+		return XB_EXIT_USAGE;
+	}
+	rc = xb_explain_run(rs, &q, &e);
+	if (rc < 0) {
+		fprintf(stderr, "xbgw: --explain: %s\n",
+			e.steps[XB_EXPLAIN_TENANT].detail[0] ?
+				e.steps[XB_EXPLAIN_TENANT].detail :
+				strerror(-rc));
+		xb_ruleset_free(rs);
+		return XB_EXIT_USAGE;
+	}
+	if (o->explain_json)
+		xb_explain_print_json(stdout, &q, &e);
+	else
+		xb_explain_print_text(stdout, &q, &e);
+	xb_ruleset_free(rs);
 	return XB_EXIT_OK;
 }
 
@@ -1049,15 +1178,19 @@ notice_event(void *ctx, const struct xb_flow_record *r)
 }
 
 static void
-quota_event(struct xb_app *app, const struct xb_tenant *t, uint32_t month)
+quota_event(struct xb_app *app, const struct xb_tenant *t, unsigned int line,
+	    uint32_t month)
 {
-	char m[12];
+	char m[12], row[48];
 	static const char *const actions[] = {"notify", "throttle", "block"};
 
 	(void)app;
 	snprintf(m, sizeof(m), "%04u-%02u", month / 100 % 10000, month % 100);
+	/* The tenants.csv row that set the quota. */
+	snprintf(row, sizeof(row), "tenants.csv:%u", line);
 	struct xb_event_field f[] = {
 		XB_EV_STR("tenant", t->id),
+		XB_EV_STR("row", row),
 		XB_EV_STR("month", m),
 		XB_EV_U64("quota_bytes", t->quota_bytes),
 		XB_EV_STR("over_quota", actions[t->over_quota % 3]),
@@ -1185,6 +1318,81 @@ fold_wanted(const struct xb_app *app)
 	return false;
 }
 
+/* The meter with the most red packets since the last call, of the
+ * active ruleset rs: its tenant, its row ("qos.csv:12", or "over_quota"
+ * for a tenant's throttle meter), its red packets and how many meters
+ * turned anything red.  Reads the workers' own colour counters (relaxed:
+ * a count may lag by a packet).  Main lcore.  0, or -1 when none did. */
+struct red_meter {
+	char tenant[32];
+	char row[32];
+	uint64_t red;
+	uint64_t meters;
+};
+
+static int
+top_red_meter(const struct xb_ruleset *rs, struct red_meter *top)
+{
+	static uint64_t *prev;
+	static uint32_t prev_gen, prev_n;
+	uint32_t best = UINT32_MAX, n;
+	uint64_t best_red = 0;
+
+	if (rs == NULL || rs->meters == NULL)
+		return -1;
+	n = rs->meters->n_instances;
+	if (prev == NULL || prev_gen != rs->generation || prev_n != n) {
+		/* A new ruleset's counters start from zero. */
+		free(prev);
+		prev = calloc(n + 1, sizeof(*prev));
+		if (prev == NULL)
+			return -1;
+		prev_gen = rs->generation;
+		prev_n = n;
+	}
+	top->meters = 0;
+	for (uint32_t m = 0; m < n; m++) {
+		uint64_t red = 0;
+
+		for (unsigned int w = 0; w < rs->nworkers; w++)
+			red += __atomic_load_n(
+				&rs->counters[w].meter_colors[m][XB_RED].packets,
+				__ATOMIC_RELAXED);
+		if (red > prev[m]) {
+			top->meters++;
+			if (red - prev[m] > best_red) {
+				best_red = red - prev[m];
+				best = m;
+			}
+		}
+		prev[m] = red;
+	}
+	if (best == UINT32_MAX)
+		return -1;
+	{
+		uint16_t tenant = 0, row = 0;
+		const struct xb_policy_row *r = NULL;
+
+		if (best >= rs->throttle_meter_base) {
+			tenant = (uint16_t)(best - rs->throttle_meter_base);
+			snprintf(top->row, sizeof(top->row), "over_quota");
+		} else if (xb_policy_meter_owner(rs->policy, best, &tenant,
+						 &row) == 0 &&
+			   (r = xb_policy_row(rs->policy, row)) != NULL) {
+			snprintf(top->row, sizeof(top->row), "%s:%u",
+				 xb_rule_table_file(XB_RULES_QOS), r->line);
+		} else {
+			return -1;
+		}
+		if (xb_tenants_get(rs->tenants, tenant) == NULL)
+			return -1;
+		snprintf(top->tenant, sizeof(top->tenant), "%s",
+			 xb_tenants_get(rs->tenants, tenant)->id);
+	}
+	top->red = best_red;
+	return 0;
+}
+
 /* [cluster]: grants to the live ruleset's quotas (every 10 ms), and
  * events when PostgreSQL goes away or comes back, or the gateways'
  * rulesets differ. */
@@ -1271,12 +1479,33 @@ periodic(struct xb_app *app, double t, double *last_fold,
 		}
 		red = s.drop[XB_DROP_METER_RED];
 		if (red - *last_red > 0) {
+			struct red_meter top;
 			struct xb_event_field f[] = {
 				XB_EV_U64("red_packets", red - *last_red),
 				XB_EV_U64("interval_ms",
 					  (uint64_t)((t - *last_second) * 1000)),
+				XB_EV_STR("tenant", ""),
+				XB_EV_STR("row", ""),
+				XB_EV_U64("row_red_packets", 0),
+				XB_EV_U64("meters", 0),
 			};
-			xb_ops_event(XB_EVENT_METER_SURGE, f, RTE_DIM(f));
+			unsigned int nf = 2;
+
+			/* The meter that dropped most names the tenant and
+			 * the qos.csv row (the surge of an active ruleset's
+			 * meters; none after a reload reset them). */
+			if (top_red_meter(xb_rules_active(), &top) == 0) {
+				f[2] = (struct xb_event_field)XB_EV_STR("tenant",
+									top.tenant);
+				f[3] = (struct xb_event_field)XB_EV_STR("row",
+									top.row);
+				f[4] = (struct xb_event_field)XB_EV_U64(
+					"row_red_packets", top.red);
+				f[5] = (struct xb_event_field)XB_EV_U64(
+					"meters", top.meters);
+				nf = 6;
+			}
+			xb_ops_event(XB_EVENT_METER_SURGE, f, nf);
 		}
 		*last_red = red;
 		*last_second = t;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "xb_ruleset.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -38,6 +39,14 @@ static const char *const default_home_net[] = {
  * prefixes are either nested or disjoint, the longest match then gives
  * both answers right for every address.
  */
+/* The local LPM's row bits of the i-th tenant prefix (ordinal i + 1). */
+static uint32_t
+local_row(size_t i)
+{
+	return i + 1 > XB_LOCAL_ROW_MAX ? 0
+					: (uint32_t)(i + 1) << XB_LOCAL_ROW_SHIFT;
+}
+
 static int
 build_local(struct xb_ruleset *rs, const struct xb_ruleset_params *p,
 	    struct xb_lpm_builder *tenant_pfx, struct xb_errors *errs)
@@ -60,6 +69,14 @@ build_local(struct xb_ruleset *rs, const struct xb_ruleset_params *p,
 			xb_prefix_parse(default_home_net[i], &home[nhome++], &why);
 		}
 	}
+	/* Tenant prefix ordinals (1-based) name their lines. */
+	rs->tenant_pfx_line = calloc(nt + 1, sizeof(*rs->tenant_pfx_line));
+	if (rs->tenant_pfx_line == NULL) {
+		xb_lpm_builder_free(b);
+		return -1;
+	}
+	for (size_t i = 0; i < nt; i++)
+		rs->tenant_pfx_line[i + 1] = xb_lpm_builder_origin(tenant_pfx, i);
 	/* Tenant prefixes: home if inside home_net, or always by default. */
 	for (size_t i = 0; i < nt; i++) {
 		struct xb_prefix pf;
@@ -67,6 +84,7 @@ build_local(struct xb_ruleset *rs, const struct xb_ruleset_params *p,
 		bool is_home = p->home_net == NULL;
 
 		xb_lpm_builder_get(tenant_pfx, i, &pf, &tenant);
+		tenant |= local_row(i);
 		for (unsigned int h = 0; h < nhome && !is_home; h++)
 			if (home[h].family == pf.family && home[h].len <= pf.len &&
 			    xb_prefix_contains(&home[h], pf.addr))
@@ -88,7 +106,7 @@ build_local(struct xb_ruleset *rs, const struct xb_ruleset_params *p,
 			if (pf.family == home[h].family && pf.len <= home[h].len &&
 			    (!found || pf.len >= best) &&
 			    xb_prefix_contains(&pf, home[h].addr)) {
-				tenant = t;
+				tenant = t | local_row(i);
 				best = pf.len;
 				found = true;
 			}
@@ -176,6 +194,100 @@ zcalloc(size_t n, size_t size, int socket)
 				  socket);
 }
 
+static const char *const rule_table_keys[] = {
+#define XB_RULE_TABLE_KEY(e, key, file) key,
+	XB_RULE_TABLES(XB_RULE_TABLE_KEY)
+#undef XB_RULE_TABLE_KEY
+};
+
+static const char *const rule_table_files[] = {
+#define XB_RULE_TABLE_FILE(e, key, file) file,
+	XB_RULE_TABLES(XB_RULE_TABLE_FILE)
+#undef XB_RULE_TABLE_FILE
+};
+
+const char *
+xb_rule_table_key(unsigned int t)
+{
+	return t < XB_RULES_MAX ? rule_table_keys[t] : NULL;
+}
+
+const char *
+xb_rule_table_file(unsigned int t)
+{
+	return t < XB_RULES_MAX ? rule_table_files[t] : NULL;
+}
+
+/* Row lists of the configured rule tables and the geo sources' paths,
+ * before the loaders fill them. */
+static int
+make_rows(struct xb_ruleset *rs, const struct xb_ruleset_params *p,
+	  struct xb_errors *errs)
+{
+	const char *path[XB_RULES_MAX] = {
+		[XB_RULES_QOS] = p->qos,
+		[XB_RULES_DOMAINS] = p->domains,
+		[XB_RULES_CATEGORY_RULES] = p->category_rules,
+		[XB_RULES_APPROVALS] = p->approvals,
+		[XB_RULES_TARIFFS] = p->tariffs,
+		[XB_RULES_TENANT_PREFIXES] = p->tenant_prefixes,
+	};
+
+	for (unsigned int t = 0; t < XB_RULES_MAX; t++) {
+		if (!set(path[t]))
+			continue;
+		rs->rows[t] = xb_rows_create(path[t]);
+		if (rs->rows[t] == NULL)
+			goto oom;
+	}
+	for (unsigned int g = 0; g < p->ngeo && g < XB_RULESET_MAX_GEO; g++) {
+		rs->geo_file[g] = strdup(p->geo[g]);
+		if (rs->geo_file[g] == NULL)
+			goto oom;
+		rs->ngeo = g + 1;
+	}
+	return 0;
+oom:
+	xb_errors_add(errs, "ruleset", 0, "out of memory");
+	return -1;
+}
+
+int
+xb_ruleset_country_origin(const struct xb_ruleset *rs, unsigned int family,
+			  const uint8_t addr[16], const char **file,
+			  uint32_t *line)
+{
+	struct xb_prefix pf;
+	uint32_t value, origin;
+
+	if (xb_lpm_origin(rs->geo, family, addr, &pf, &value, &origin) < 0 ||
+	    (origin >> 24) < 1 || (origin >> 24) > rs->ngeo)
+		return -ENOENT;
+	/* A geo origin: source index + 1 in the top byte, the line below. */
+	*file = rs->geo_file[(origin >> 24) - 1];
+	*line = origin & 0xffffffu;
+	return 0;
+}
+
+uint64_t
+xb_ruleset_hits(const struct xb_ruleset *rs, enum xb_rule_table t,
+		uint32_t line)
+{
+	uint64_t sum = 0;
+
+	if (t >= XB_RULES_MAX || rs->rows[t] == NULL ||
+	    line > rs->rows[t]->max_line)
+		return 0;
+	for (unsigned int w = 0; w < rs->nworkers && w < XB_RULESET_MAX_WORKERS;
+	     w++) {
+		const volatile uint64_t *h = rs->counters[w].rule_hits[t];
+
+		if (h != NULL)
+			sum += h[line];
+	}
+	return sum;
+}
+
 struct xb_ruleset *
 xb_ruleset_build(const struct xb_ruleset_params *p, struct xb_errors *errs)
 {
@@ -222,24 +334,37 @@ xb_ruleset_build(const struct xb_ruleset_params *p, struct xb_errors *errs)
 		memset(&st, 0, sizeof(st));
 		if (p->ngeo == 0)
 			xb_errors_add(errs, "[tables] geo", 0, "not configured");
-		for (unsigned int i = 0; i < p->ngeo; i++)
-			xb_geo_load(XB_TABLE_FILE(p->geo[i]), rs->countries,
-				    geo_b, &st, errs);
+		for (unsigned int i = 0; i < p->ngeo; i++) {
+			/* Source i + 1 tags its prefixes: explain names the
+			 * file and line of a country. */
+			const struct xb_table_src src = {
+				.name = p->geo[i], .source = i + 1 };
+
+			xb_geo_load(&src, rs->countries, geo_b, &st, errs);
+		}
 		rs->geo_stats.prefixes_v4 = st.prefixes_v4;
 		rs->geo_stats.prefixes_v6 = st.prefixes_v6;
 		rs->geo_stats.skipped_country = st.skipped_country;
 	}
+	if (make_rows(rs, p, errs) < 0)
+		goto out;
 	if (rs->tenants != NULL && set(p->tenant_prefixes))
-		xb_tenant_prefixes_load(XB_TABLE_FILE(p->tenant_prefixes),
-					rs->tenants, tenant_b, rs->vlan_tenant,
-					errs);
+		xb_tenant_prefixes_load_lines(
+			XB_TABLE_FILE_ROWS(p->tenant_prefixes,
+					   rs->rows[XB_RULES_TENANT_PREFIXES]),
+			rs->tenants, tenant_b, rs->vlan_tenant, rs->vlan_line,
+			errs);
 	if (rs->categories != NULL) {
 		if (set(p->domains))
-			rs->domains = xb_domains_load(XB_TABLE_FILE(p->domains),
-						      rs->categories, errs);
+			rs->domains = xb_domains_load(
+				XB_TABLE_FILE_ROWS(p->domains,
+						   rs->rows[XB_RULES_DOMAINS]),
+				rs->categories, errs);
 		if (set(p->category_rules))
 			rs->catrules = xb_catrules_load(
-				XB_TABLE_FILE(p->category_rules),
+				XB_TABLE_FILE_ROWS(
+					p->category_rules,
+					rs->rows[XB_RULES_CATEGORY_RULES]),
 				rs->categories, p->socket_id, errs);
 	}
 	if (rs->countries != NULL && rs->categories != NULL &&
@@ -248,17 +373,23 @@ xb_ruleset_build(const struct xb_ruleset_params *p, struct xb_errors *errs)
 			xb_errors_add(errs, "[tables] qos", 0, "not configured");
 		else
 			rs->policy = xb_policy_load(
-				XB_TABLE_FILE(p->qos),
-				p->approvals ? XB_TABLE_FILE(p->approvals) :
-					       NULL,
+				XB_TABLE_FILE_ROWS(p->qos,
+						   rs->rows[XB_RULES_QOS]),
+				p->approvals ?
+					XB_TABLE_FILE_ROWS(
+						p->approvals,
+						rs->rows[XB_RULES_APPROVALS]) :
+					NULL,
 				rs->countries, rs->categories, rs->tenants,
 				errs);
 		if (!set(p->bands) || !set(p->tariffs))
 			xb_errors_add(errs, "[tables] bands/tariffs", 0,
 				      "not configured");
 		else
-			rs->tariff = xb_tariff_load(XB_TABLE_FILE(p->bands),
-						    XB_TABLE_FILE(p->tariffs),
+			rs->tariff = xb_tariff_load(
+				XB_TABLE_FILE(p->bands),
+				XB_TABLE_FILE_ROWS(p->tariffs,
+						   rs->rows[XB_RULES_TARIFFS]),
 						    p->utc_offset_s,
 						    rs->countries,
 						    rs->categories, rs->tenants,
@@ -314,9 +445,20 @@ xb_ruleset_build(const struct xb_ruleset_params *p, struct xb_errors *errs)
 					    p->socket_id);
 		c->usage.cells[1] = zcalloc(rs->nusage, sizeof(struct xb_pkt_bytes),
 					    p->socket_id);
+		bool hits_ok = true;
+
+		/* A new generation's hit counters start from zero. */
+		for (unsigned int t = 0; t < XB_RULES_MAX; t++) {
+			if (rs->rows[t] == NULL)
+				continue;
+			c->rule_hits[t] = zcalloc(rs->rows[t]->max_line + 1,
+						  sizeof(uint64_t),
+						  p->socket_id);
+			hits_ok = hits_ok && c->rule_hits[t] != NULL;
+		}
 		c->meter_colors = zcalloc(rs->meters->n_instances + 1,
 					  sizeof(*c->meter_colors), p->socket_id);
-		if (c->by_country == NULL || c->by_category == NULL ||
+		if (!hits_ok || c->by_country == NULL || c->by_category == NULL ||
 		    c->by_tenant == NULL || c->usage.cells[0] == NULL ||
 		    c->usage.cells[1] == NULL || c->meter_colors == NULL) {
 			xb_errors_add(errs, "ruleset", 0,
@@ -348,8 +490,15 @@ xb_ruleset_free(struct xb_ruleset *rs)
 		rte_free(rs->counters[w].by_tenant);
 		rte_free(rs->counters[w].usage.cells[0]);
 		rte_free(rs->counters[w].usage.cells[1]);
+		for (unsigned int t = 0; t < XB_RULES_MAX; t++)
+			rte_free(rs->counters[w].rule_hits[t]);
 		rte_free(rs->counters[w].meter_colors);
 	}
+	for (unsigned int t = 0; t < XB_RULES_MAX; t++)
+		xb_rows_free(rs->rows[t]);
+	for (unsigned int g = 0; g < XB_RULESET_MAX_GEO; g++)
+		free(rs->geo_file[g]);
+	free(rs->tenant_pfx_line);
 	xb_meter_set_free(rs->meters);
 	xb_quota_free(rs->quota);
 	xb_policy_free(rs->policy);
@@ -413,6 +562,7 @@ xb_ruleset_classify_bulk(const struct xb_ruleset *rs,
 	struct xb_pkt_info fwd[XB_RULESET_BULK_MAX];
 	const struct xb_pkt_info *pp[XB_RULESET_BULK_MAX];
 	uint16_t cat[XB_RULESET_BULK_MAX];
+	uint32_t cat_line[XB_RULESET_BULK_MAX];
 
 	if (n == 0)
 		return;
@@ -451,8 +601,16 @@ xb_ruleset_classify_bulk(const struct xb_ruleset *rs,
 		/* Tenant: the VLAN when mapped, else the domestic end's
 		 * prefix. */
 		tenant = pis[i]->vlan ? rs->vlan_tenant[pis[i]->vlan & 0xfff] : 0;
-		if (tenant == XB_TENANT_UNKNOWN)
+		out[i].tenant_by_vlan = tenant != XB_TENANT_UNKNOWN;
+		if (tenant == XB_TENANT_UNKNOWN) {
 			tenant = (uint16_t)(home_side & XB_LOCAL_TENANT_MASK);
+			out[i].tenant_line = rs->tenant_pfx_line[
+				(home_side >> XB_LOCAL_ROW_SHIFT) &
+				XB_LOCAL_ROW_MAX];
+		} else {
+			out[i].tenant_line =
+				rs->vlan_line[pis[i]->vlan & 0xfff];
+		}
 		out[i].tenant = tenant;
 		/* The 5-tuple rules see each flow from its initiator. */
 		pp[i] = pis[i];
@@ -468,11 +626,12 @@ xb_ruleset_classify_bulk(const struct xb_ruleset *rs,
 	/* The remote ends' countries, then the category rules: one call each. */
 	lookup_mixed(rs->geo, addrs, fam, n, country);
 	if (rs->catrules != NULL)
-		xb_catrules_classify(rs->catrules, pp, n, cat);
+		xb_catrules_classify_lines(rs->catrules, pp, n, cat, cat_line);
 	for (unsigned int i = 0; i < n; i++) {
 		out[i].country = (uint16_t)country[i];
 		out[i].category = rs->catrules != NULL ? cat[i]
 						       : XB_CATEGORY_UNCLASSIFIED;
+		out[i].category_line = rs->catrules != NULL ? cat_line[i] : 0;
 	}
 }
 
@@ -492,4 +651,14 @@ xb_ruleset_match_name(const struct xb_ruleset *rs, unsigned int worker,
 	if (rs->domains == NULL || worker >= XB_RULESET_MAX_WORKERS)
 		return -1;
 	return xb_domains_match(rs->domains, rs->scratch[worker], name, len);
+}
+
+int
+xb_ruleset_match_name_line(const struct xb_ruleset *rs, unsigned int worker,
+			   const char *name, size_t len, unsigned int *line)
+{
+	if (rs->domains == NULL || worker >= XB_RULESET_MAX_WORKERS)
+		return -1;
+	return xb_domains_match_line(rs->domains, rs->scratch[worker], name,
+				     len, line);
 }

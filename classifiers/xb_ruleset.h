@@ -33,6 +33,7 @@
 #include "xb_parse.h"
 #include "xb_prefix.h"
 #include "xb_tenant.h"
+#include "xb_rows.h"
 
 #define XB_RULESET_MAX_WORKERS 64
 #define XB_RULESET_MAX_GEO 16
@@ -54,6 +55,32 @@ struct xb_ruleset_params {
 	int socket_id;
 	uint32_t generation;     /* assigned by the caller, > 0 */
 };
+
+/*
+ * The tables whose rows count the flow decisions they make (rule hit
+ * counters, /xbgw/rules) and that explain names by line: X(enum, key of
+ * [tables], file the README calls it).
+ */
+#define XB_RULE_TABLES(X)                                          \
+	X(QOS, "qos", "qos.csv")                                     \
+	X(DOMAINS, "domains", "domains.csv")                         \
+	X(CATEGORY_RULES, "category_rules", "category_rules.csv")    \
+	X(APPROVALS, "approvals", "approvals.csv")                   \
+	X(TARIFFS, "tariffs", "tariffs.csv")                         \
+	X(TENANT_PREFIXES, "tenant_prefixes", "tenant_prefixes.csv")
+
+enum xb_rule_table {
+#define XB_RULE_TABLE_ENUM(e, key, file) XB_RULES_##e,
+	XB_RULE_TABLES(XB_RULE_TABLE_ENUM)
+#undef XB_RULE_TABLE_ENUM
+	XB_RULES_MAX
+};
+
+/* The [tables] key of a rule table ("qos"), NULL when out of range. */
+const char *xb_rule_table_key(unsigned int t);
+/* The file name the README gives a rule table ("qos.csv"), the name
+ * outputs use; NULL when out of range. */
+const char *xb_rule_table_file(unsigned int t);
 
 /* Counters a worker keeps per ruleset, indexed by the ruleset's ids. */
 struct xb_pkt_bytes {
@@ -87,14 +114,24 @@ struct xb_ruleset_counters {
 	struct xb_pkt_bytes *by_category; /* [ncategories] */
 	struct xb_pkt_bytes *by_tenant;   /* [ntenants] */
 	struct xb_usage_slots usage;
+	/* Flow decisions per table row, indexed by the row's line (0: a
+	 * decision no row of the table made, e.g. no category rule
+	 * matched); [rows->max_line + 1] each, NULL without the table. */
+	uint64_t *rule_hits[XB_RULES_MAX];
 	/* What each meter instance decided, by colour (enum xb_color), for
 	 * xbgwctl meters and Prometheus: [meters->n_instances][3]. */
 	struct xb_pkt_bytes (*meter_colors)[3];
 };
 
-/* Value bits in the "local" LPM (home_net + tenant prefixes in one FIB). */
+/* Value bits in the "local" LPM (home_net + tenant prefixes in one FIB):
+ * the tenant index, the home bit, and the ordinal (1-based, 0 = none) of
+ * the tenant_prefixes.csv row that gave the tenant, whose line is
+ * tenant_pfx_line[ordinal] (ordinals past XB_LOCAL_ROW_MAX read as 0: the
+ * tenant is right, its row goes unnamed and counts on line 0). */
 #define XB_LOCAL_HOME 0x40000000u
 #define XB_LOCAL_TENANT_MASK 0xffffu
+#define XB_LOCAL_ROW_SHIFT 16
+#define XB_LOCAL_ROW_MAX 0x3fffu
 
 struct xb_ruleset {
 	uint32_t generation;
@@ -123,6 +160,14 @@ struct xb_ruleset {
 	struct xb_geo_stats_summary {
 		uint64_t prefixes_v4, prefixes_v6, skipped_country;
 	} geo_stats;
+	/* Where rows came from (explain, /xbgw/rules): each rule table's
+	 * rows, the geo sources' paths (a geo origin's top byte is the index
+	 * + 1), each VLAN's line and each tenant prefix ordinal's line. */
+	struct xb_rows *rows[XB_RULES_MAX];
+	char *geo_file[XB_RULESET_MAX_GEO];
+	unsigned int ngeo;
+	uint32_t vlan_line[4096];
+	uint32_t *tenant_pfx_line; /* [ordinal], [0] = 0 */
 	struct xb_ruleset_counters counters[XB_RULESET_MAX_WORKERS];
 };
 
@@ -144,6 +189,11 @@ struct xb_verdict {
 	uint16_t tenant;
 	uint16_t category;
 	uint8_t remote; /* 0: the packet's destination is remote, 1: source */
+	uint8_t tenant_by_vlan; /* 1: the VLAN gave the tenant */
+	/* Lines of the rows that decided (0: none): tenant_prefixes.csv
+	 * (a prefix or VLAN row), category_rules.csv. */
+	uint32_t tenant_line;
+	uint32_t category_line;
 };
 
 enum xb_role_hint {
@@ -195,5 +245,44 @@ xb_ruleset_usage_cell(const struct xb_ruleset *rs, uint16_t tenant,
  * the Hyperscan scratch. */
 int xb_ruleset_match_name(const struct xb_ruleset *rs, unsigned int worker,
 			  const char *name, size_t len);
+/* The same, also giving the domains.csv line of the winning pattern in
+ * *line (untouched when none matches). */
+int xb_ruleset_match_name_line(const struct xb_ruleset *rs,
+			       unsigned int worker, const char *name,
+			       size_t len, unsigned int *line);
+
+/*
+ * Count one flow decision made by line of table t on worker's counters
+ * (lines past the table's last count on line 0).  Once per decision,
+ * never per packet.  The worker's own counters only: no atomics.
+ */
+static inline void
+xb_ruleset_hit(const struct xb_ruleset *rs, unsigned int worker,
+	       enum xb_rule_table t, uint32_t line)
+{
+	uint64_t *h = rs->counters[worker].rule_hits[t];
+
+	if (h == NULL)
+		return;
+	if (line > rs->rows[t]->max_line)
+		line = 0;
+	h[line]++;
+}
+
+/*
+ * Where the country of a remote address came from: the geo source file
+ * (as configured) and its line, of the longest prefix covering addr
+ * (family 4 or 6, network order).  Returns 0, or -ENOENT when no geo
+ * prefix covers it (the country is then unknown).  Control plane:
+ * binary searches over the prefix list, microseconds, not for workers.
+ */
+int xb_ruleset_country_origin(const struct xb_ruleset *rs,
+			      unsigned int family, const uint8_t addr[16],
+			      const char **file, uint32_t *line);
+
+/* Sum over workers of the hits of line in table t (control plane: reads
+ * other workers' counters, so a value may lag by a few decisions). */
+uint64_t xb_ruleset_hits(const struct xb_ruleset *rs, enum xb_rule_table t,
+			 uint32_t line);
 
 #endif /* XB_RULESET_H */

@@ -48,6 +48,13 @@ struct xb_options {
 	const char *events_anchor[16]; /* --events-anchor SEQ:HASH|FILE */
 	unsigned int nevents_anchor;
 	int progress;        /* -1 auto (tty), 0 off, 1 on */
+	/* --explain PROTO SRC DST SPORT DPORT [--name N] [--vlan V]
+	 * [--tenant T] [--time HH:MM] [--json] */
+	bool explain;
+	const char *explain_args[5];
+	const char *explain_name, *explain_tenant, *explain_time;
+	uint16_t explain_vlan;
+	bool explain_json;
 	bool cluster_init;   /* --cluster-init */
 };
 
@@ -94,9 +101,10 @@ struct xb_app {
 	 * last known shares across gateways (xb_shares_prepare).  A hook,
 	 * so the ruleset life cycle does not depend on the cluster module. */
 	void (*meters_prepare)(struct xb_app *app, struct xb_ruleset *rs);
-	/* Hook for the event log: a tenant has just spent its quota. */
+	/* Hook for the event log: a tenant (of tenants.csv line) has just
+	 * spent its quota. */
 	void (*on_quota_crossed)(struct xb_app *app, const struct xb_tenant *t,
-				 uint32_t month);
+				 unsigned int line, uint32_t month);
 };
 
 #endif /* XB_APP_H */

@@ -538,7 +538,10 @@ xb_billing_fold(struct xb_app *app, const struct xb_ruleset *rs, bool live)
 					? "throttled"
 					: "notified");
 			if (app->on_quota_crossed != NULL)
-				app->on_quota_crossed(app, t, xb_quota_month(rs->quota));
+				app->on_quota_crossed(
+					app, t,
+					xb_tenants_line(rs->tenants, crossed[i]),
+					xb_quota_month(rs->quota));
 		}
 	}
 }

@@ -12,6 +12,7 @@
 #include "xb_flow.h"
 #include "xb_policy.h"
 #include "xb_ruleset.h"
+#include "xb_verdict.h"
 
 struct xb_flowrec_ring *
 xb_flowrec_ring_create(unsigned int order)
@@ -51,6 +52,10 @@ copy_str(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
+_Static_assert(sizeof(((struct xb_flow_record *)0)->drops) ==
+		       XB_FLOW_DROP_REASONS * sizeof(uint64_t),
+	       "a record holds the flow's drop counts");
+
 void
 xb_flow_record_fill(struct xb_flow_record *r, struct xb_flow_table *t,
 		    const struct xb_flow *f, const struct xb_ruleset *rs)
@@ -84,6 +89,27 @@ xb_flow_record_fill(struct xb_flow_record *r, struct xb_flow_table *t,
 	r->bytes[1] = f->bytes[s ^ 1];
 	r->first_ns = f->first_ns;
 	r->last_ns = f->last_ns;
+	r->remote_is_src = f->remote == s;
+	r->dscp = current ? v->dscp : XB_DSCP_KEEP;
+	r->generation = f->generation;
+	{
+		const struct xb_flow_why *why = xb_flow_why(t, f);
+
+		/* Lines of another generation name rows of other files. */
+		if (current) {
+			r->tenant_line = why->tenant_line;
+			r->category_line = why->category_line;
+			r->approval_line = why->approval_line;
+			r->qos_line = why->qos_line;
+			r->tariff_line = why->tariff_line;
+		}
+		for (unsigned int k = 0; k < XB_FLOW_DROP_REASONS; k++)
+			r->drops[k] = xb_flow_drops(t, f, k);
+		r->port_in[0] = why->port_in[s];
+		r->port_in[1] = why->port_in[s ^ 1];
+		r->port_out[0] = why->port_out[s];
+		r->port_out[1] = why->port_out[s ^ 1];
+	}
 }
 
 unsigned int

@@ -41,6 +41,21 @@ struct xb_flow_record {
 	 * carry the flow's counts so far; the control plane turns them into
 	 * IPFIX deltas (app/ops/xb_ops.c). */
 	uint8_t interim;
+	/* Why (app/dp/xb_verdict.h): the verdict's ruleset generation, the
+	 * foreign end (1: src, the initiator; 0: dst), the lines of the rows
+	 * that decided it (0: none; category_line | XB_WHY_DOMAINS for a
+	 * domains.csv line, else category_rules.csv) and the flow's packets
+	 * dropped by reason (XB_FLOW_DROP_FIRST + k). */
+	uint8_t remote_is_src;
+	uint32_t generation;
+	uint32_t tenant_line, category_line, approval_line, qos_line,
+		tariff_line;
+	uint64_t drops[4];
+	/* Per direction ([0] initiator -> responder): the port its first
+	 * packet arrived on and the port it went to (255: unknown); the
+	 * DSCP the verdict writes (XB_DSCP_KEEP: the packets' own). */
+	uint8_t port_in[2], port_out[2];
+	uint8_t dscp;
 };
 
 /* Worker notices (a ring of flow records, end_reason = the kind) that the

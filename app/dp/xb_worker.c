@@ -50,14 +50,17 @@
 #define XB_PKT_AHEAD 4
 
 /* The name extractor's state of a flow, beside its name (zeroed when
- * the entry is made or restarted). */
-_Static_assert(sizeof(struct xb_name_flow) <= XB_FLOW_EXT_BYTES,
-	       "the extractor's state fits the flow's side array");
-
+ * the entry is made or restarted; struct xb_flow_side). */
 static inline struct xb_name_flow *
 name_flow(const struct xb_worker *w, const struct xb_flow *f)
 {
-	return xb_flow_ext(w->flows, f);
+	return &((struct xb_flow_side *)xb_flow_ext(w->flows, f))->name;
+}
+
+static inline struct xb_flow_why *
+flow_why(const struct xb_worker *w, const struct xb_flow *f)
+{
+	return xb_flow_why(w->flows, f);
 }
 
 /* Wall-clock ns of a TSC reading (one rdtsc serves the busy-cycle count
@@ -181,9 +184,11 @@ decide_policy(struct xb_worker *w, const struct xb_ruleset *rs,
 	      struct xb_flow *f, uint64_t now, bool expired)
 {
 	uint8_t was = f->verdict.action;
+	struct xb_policy_verdict pv;
 	uint8_t action;
 
-	xb_verdict_decide(&f->verdict, rs->policy, now);
+	xb_verdict_decide_counted(&f->verdict, rs, w->index, now, &pv,
+				  flow_why(w, f));
 	action = f->verdict.action;
 	/* Events, once per flow and verdict: a flow newly on the negative
 	 * list (and why: an approval it used has just expired), a flow
@@ -211,32 +216,49 @@ stricter_category(const struct xb_ruleset *rs, struct xb_flow *f,
 /* The category of a name, or -1 when no domain pattern matches (the
  * per-worker cache first: names repeat far more often than they change
  * category). */
+/* The cache keeps the pattern's line with the category: line << 11 | cat
+ * (XB_CATEGORIES_MAX < 2^11; lines past 2^20 - 1 read as 0, unnamed). */
+#define NAME_CACHE_CAT_BITS 11
+#define NAME_CACHE_LINE_MAX ((1u << 20) - 1)
+
 static inline int
 name_category(struct xb_worker *w, const struct xb_ruleset *rs,
-	      const char *name)
+	      const char *name, uint32_t *line)
 {
 	size_t len = strlen(name);
 	uint64_t h = xb_name_cache_hash(name, len);
-	int cat;
+	int packed;
 
 	if (!xb_name_cache_get(w->name_cache, rs->generation, name, len, h,
-			       &cat)) {
-		cat = xb_ruleset_match_name(rs, w->index, name, len);
+			       &packed)) {
+		unsigned int l = 0;
+		int cat = xb_ruleset_match_name_line(rs, w->index, name, len,
+						     &l);
+
+		packed = cat < 0 ? -1 :
+				   (int)((l > NAME_CACHE_LINE_MAX ? 0 : l)
+						 << NAME_CACHE_CAT_BITS |
+					 (unsigned int)cat);
 		xb_name_cache_put(w->name_cache, rs->generation, name, len, h,
-				  cat);
+				  packed);
 	}
-	return cat;
+	if (packed < 0)
+		return -1;
+	*line = (uint32_t)packed >> NAME_CACHE_CAT_BITS;
+	return packed & ((1 << NAME_CACHE_CAT_BITS) - 1);
 }
 
-/* Apply the category the flow's name gives, if any. */
-static inline void
+/* Apply the category the flow's name gives, if any; returns it (or -1)
+ * and its domains.csv line in *line. */
+static inline int
 apply_name(struct xb_worker *w, const struct xb_ruleset *rs,
-	   struct xb_flow *f)
+	   struct xb_flow *f, uint32_t *line)
 {
-	int cat = name_category(w, rs, xb_flow_name(w->flows, f));
+	int cat = name_category(w, rs, xb_flow_name(w->flows, f), line);
 
 	if (cat >= 0)
 		stricter_category(rs, f, (unsigned int)cat);
+	return cat;
 }
 
 /* The evidence the flow has shown (XB_FF_UNNAMED, XB_FF_EVASIVE). */
@@ -257,12 +279,17 @@ classified(struct xb_worker *w, const struct xb_ruleset *rs,
 	   struct xb_flow *f, const struct xb_verdict *cls, uint8_t dir,
 	   uint64_t now)
 {
+	int name_cat = -1;
+	uint32_t name_line = 0;
+
 	xb_verdict_classified(&f->verdict, cls);
 	/* Endpoint index (0/1 in the key) of the foreign end. */
 	f->remote = cls->remote ? dir : (uint8_t)(dir ^ 1);
 	if (f->name_source != XB_NAME_SRC_NONE)
-		apply_name(w, rs, f);
+		name_cat = apply_name(w, rs, f, &name_line);
 	apply_evidence(rs, f);
+	xb_verdict_count_classification(rs, w->index, cls, f->verdict.category,
+					name_cat, name_line, flow_why(w, f));
 	f->generation = rs->generation;
 	decide_policy(w, rs, f, now, false);
 }
@@ -553,6 +580,7 @@ ech_cover(struct xb_worker *w, const struct xb_ruleset *rs,
 	  struct xb_flow *f, const struct xb_pkt_info *pi, uint64_t now)
 {
 	struct xb_name known;
+	uint32_t line = 0;
 	int cat;
 
 	(void)pi;
@@ -560,9 +588,13 @@ ech_cover(struct xb_worker *w, const struct xb_ruleset *rs,
 	    !xb_dns_learn_lookup(w->dns, dns_tenant_key(rs, f), f->key.family,
 				 f->key.addr[f->remote], now, &known))
 		return;
-	cat = name_category(w, rs, known.str);
+	uint16_t was = f->verdict.category;
+
+	cat = name_category(w, rs, known.str, &line);
 	if (cat >= 0)
 		stricter_category(rs, f, (unsigned int)cat);
+	xb_verdict_count_category(rs, w->index, was, f->verdict.category, cat,
+				  line, flow_why(w, f));
 }
 
 /* The first payload packets of a flow may reveal its name (pi, m: the
@@ -618,8 +650,15 @@ extract_name(struct xb_worker *w, const struct xb_ruleset *rs,
 		xb_flow_name(w->flows, f)[XB_FLOW_NAME_MAX - 1] = '\0';
 		f->name_source = name.source;
 		w->c.names_found++;
-		/* The name may change the category, and with it the policy. */
-		apply_name(w, rs, f);
+		/* The name may change the category, and with it the policy
+		 * (a category decision: the pattern that gave it counts). */
+		uint32_t line = 0;
+		uint16_t was = f->verdict.category;
+		int cat = apply_name(w, rs, f, &line);
+
+		xb_verdict_count_category(rs, w->index, was,
+					  f->verdict.category, cat, line,
+					  flow_why(w, f));
 	}
 	if (rc == XB_NAME_FOUND && (name.flags & XB_NAME_F_ECH))
 		ech_cover(w, rs, f, pi, now);
@@ -627,7 +666,15 @@ extract_name(struct xb_worker *w, const struct xb_ruleset *rs,
 		f->flags |= XB_FF_UNNAMED;
 	else if (rc == XB_NAME_EVASIVE)
 		f->flags |= XB_FF_EVASIVE;
-	apply_evidence(rs, f);
+	{
+		uint16_t was = f->verdict.category;
+
+		apply_evidence(rs, f);
+		/* Evidence (unnamed, evasive) names no row. */
+		xb_verdict_count_category(rs, w->index, was,
+					  f->verdict.category, -1, 0,
+					  flow_why(w, f));
+	}
 	decide_policy(w, rs, f, now, false);
 }
 
@@ -862,10 +909,14 @@ stateless_verdict(struct xb_worker *w, const struct xb_ruleset *rs,
 	struct xb_verdict cls;
 
 	w->c.flows_stateless++;
+	struct xb_policy_verdict pv;
+
 	xb_ruleset_classify(rs, pi, false, role, &cls);
 	*v = (struct xb_flow_verdict){0};
 	xb_verdict_classified(v, &cls);
-	xb_verdict_decide(v, rs->policy, now);
+	xb_verdict_count_classification(rs, w->index, &cls, v->category, -1, 0,
+					NULL);
+	xb_verdict_decide_counted(v, rs, w->index, now, &pv, NULL);
 }
 
 /*
@@ -1196,8 +1247,11 @@ classify_new(struct xb_worker *w, const struct xb_ruleset *rs,
 			uint16_t was = f->verdict.category;
 
 			stricter_category(rs, f, b->recalled_cat[i]);
-			if (f->verdict.category != was)
+			if (f->verdict.category != was) {
+				/* Remembered, not decided by a row now. */
+				flow_why(w, f)->category_line = 0;
 				decide_policy(w, rs, f, b->times[i], false);
+			}
 		}
 	}
 }
@@ -1232,6 +1286,22 @@ packet_verdict(struct xb_worker *w, const struct xb_ruleset *rs,
 		/* approval expired */
 		decide_policy(w, rs, f, now, true);
 	return &f->verdict;
+}
+
+/* A direction's first packet: the port it came in on and the one its
+ * verdict sends it to (IPFIX ingress/egressInterface; port ids past 254
+ * read as 255, unknown). */
+static inline void
+flow_ports(struct xb_worker *w, struct xb_flow *f, uint8_t dir,
+	   const struct xb_rxq *q, uint8_t action)
+{
+	struct xb_flow_why *why = flow_why(w, f);
+	uint16_t out = action == XB_ACT_PUBLIC ? q->public_port : q->tx_port;
+
+	why->port_in[dir & 1] = q->port < XB_WHY_PORT_UNKNOWN ?
+					(uint8_t)q->port : XB_WHY_PORT_UNKNOWN;
+	why->port_out[dir & 1] = out < XB_WHY_PORT_UNKNOWN ?
+					 (uint8_t)out : XB_WHY_PORT_UNKNOWN;
 }
 
 /*
@@ -1269,6 +1339,8 @@ enforce_datagram(struct xb_worker *w, const struct xb_rxq *q,
 	v = packet_verdict(w, rs, role, b, i, r, &own);
 	action = v->action;
 	dscp = v->dscp;
+	if (f != NULL && f->packets[b->dirs[i]] == n)
+		flow_ports(w, f, b->dirs[i], q, action);
 	why = enforce(w, rs, cnt, NULL, pi, v, n, bytes, now);
 	if (why == XB_DROP_MAX) {
 		uint16_t port = action == XB_ACT_PUBLIC ? q->public_port
@@ -1281,6 +1353,8 @@ enforce_datagram(struct xb_worker *w, const struct xb_rxq *q,
 		}
 	} else {
 		w->c.drop[why] += n;
+		if (f != NULL)
+			xb_flow_count_drop(w->flows, f, why, n);
 		rte_pktmbuf_free_bulk(orig, n);
 	}
 	xb_frag_release(r);
@@ -1324,13 +1398,19 @@ enforce_burst(struct xb_worker *w, const struct xb_rxq *q,
 		v = packet_verdict(w, rs, role, b, i, m, &own);
 		/* Read before enforce's stores, which may alias it. */
 		action = v->action;
+		if (likely(f != NULL) && unlikely(f->packets[b->dirs[i]] == 1))
+			flow_ports(w, f, b->dirs[i], q, action);
 		why = enforce(w, rs, cnt, m, pi, v, 1, len, now);
-		if (likely(why == XB_DROP_MAX))
+		if (likely(why == XB_DROP_MAX)) {
 			tx_enqueue(w, action == XB_ACT_PUBLIC ? q->public_port
 							      : q->tx_port,
 				   m);
-		else
+		} else {
+			/* The flow's own drop count: the drop path only. */
+			if (likely(f != NULL))
+				xb_flow_count_drop(w->flows, f, why, 1);
 			drop(w, dropped, m, why);
+		}
 	}
 }
 

@@ -13,11 +13,15 @@
 #include <stdio.h>
 
 #include "xb_flowrec.h"
+#include "xb_ruleset.h"
 
 /* Consumer: write every committed record as a JSON line; returns count. */
 unsigned int xb_flowlog_drain(struct xb_flowrec_ring *r, FILE *out);
 
-/* Write one record as a JSON line (also used by telemetry). */
-void xb_flowlog_write(FILE *out, const struct xb_flow_record *rec);
+/* Write one record as a JSON line.  rs: the ruleset of the record's
+ * generation (its geo sources name the country's line), or NULL when
+ * that ruleset is gone (the lines are then null).  Main lcore. */
+void xb_flowlog_write(FILE *out, const struct xb_flow_record *rec,
+		      const struct xb_ruleset *rs);
 
 #endif /* XB_FLOWLOG_H */

@@ -13,6 +13,7 @@
 #include "xb_bytes.h"
 #include "xb_hostport.h"
 #include "xb_utf8.h"
+#include "xb_verdict.h"
 
 #define MSG_HDR 16
 #define SET_HDR 4
@@ -30,11 +31,70 @@ enum {
 	IE_SRC_V6 = 27,
 	IE_DST_V6 = 28,
 	IE_VLAN = 58,
+	IE_INGRESS_IF = 10,
+	IE_EGRESS_IF = 14,
+	IE_FWD_STATUS = 89,
 	IE_END_REASON = 136,
 	IE_START_MS = 152,
 	IE_END_MS = 153,
+	IE_DSCP = 195,
 	IE_BIFLOW_DIR = 239,
+	/* RFC 5610: what an options record says of an element */
+	IE_INFO_DESCRIPTION = 340,
+	IE_INFO_NAME = 341,
+	IE_INFO_ID = 303,
+	IE_INFO_DATA_TYPE = 339,
+	IE_INFO_SEMANTICS = 344,
+	IE_INFO_UNITS = 345,
+	IE_INFO_PEN = 346,
 };
+
+/* IANA "IPFIX Information Element Data Types", "... Semantics" and
+ * "... Units" (RFC 7012, RFC 5610). */
+enum { DT_UNSIGNED32 = 3, DT_UNSIGNED64 = 4, DT_STRING = 13 };
+enum { SEM_DEFAULT = 0, SEM_TOTAL_COUNTER = 2, SEM_IDENTIFIER = 4 };
+enum { UNITS_NONE = 0, UNITS_PACKETS = 3 };
+
+/* Every enterprise element xbgw exports, as collectors are told of it. */
+static const struct ie_info {
+	uint16_t id;
+	uint8_t type, semantics;
+	uint16_t units;
+	const char *name, *description;
+} ie_infos[] = {
+	{XB_IPFIX_IE_COUNTRY, DT_STRING, SEM_DEFAULT, UNITS_NONE,
+	 "xbgwCountry", "Country code of the flow's remote end (geo tables)"},
+	{XB_IPFIX_IE_CATEGORY, DT_STRING, SEM_DEFAULT, UNITS_NONE,
+	 "xbgwCategory", "Data category of the flow (categories.csv id)"},
+	{XB_IPFIX_IE_TENANT, DT_STRING, SEM_DEFAULT, UNITS_NONE,
+	 "xbgwTenant", "Tenant of the flow's domestic end (tenants.csv id)"},
+	{XB_IPFIX_IE_ACTION, DT_STRING, SEM_DEFAULT, UNITS_NONE,
+	 "xbgwAction", "Policy action of the flow's verdict (qos.csv)"},
+	{XB_IPFIX_IE_NAME, DT_STRING, SEM_DEFAULT, UNITS_NONE, "xbgwName",
+	 "Name the flow showed (TLS SNI, QUIC, HTTP Host, DNS), or empty"},
+	{XB_IPFIX_IE_QOS_LINE, DT_UNSIGNED32, SEM_IDENTIFIER, UNITS_NONE,
+	 "xbgwQosLine", "Line of the qos.csv row that decided the verdict, 0 none"},
+	{XB_IPFIX_IE_DOMAIN_LINE, DT_UNSIGNED32, SEM_IDENTIFIER, UNITS_NONE,
+	 "xbgwDomainLine",
+	 "Line of the domains.csv pattern that gave the category, 0 none"},
+	{XB_IPFIX_IE_CATEGORY_RULE_LINE, DT_UNSIGNED32, SEM_IDENTIFIER,
+	 UNITS_NONE, "xbgwCategoryRuleLine",
+	 "Line of the category_rules.csv rule that gave the category, 0 none"},
+	{XB_IPFIX_IE_TENANT_LINE, DT_UNSIGNED32, SEM_IDENTIFIER, UNITS_NONE,
+	 "xbgwTenantLine",
+	 "Line of the tenant_prefixes.csv prefix or VLAN row of the tenant, 0 none"},
+	{XB_IPFIX_IE_APPROVAL_LINE, DT_UNSIGNED32, SEM_IDENTIFIER, UNITS_NONE,
+	 "xbgwApprovalLine",
+	 "Line of the approvals.csv row the verdict relies on, 0 none"},
+	{XB_IPFIX_IE_TARIFF_LINE, DT_UNSIGNED32, SEM_IDENTIFIER, UNITS_NONE,
+	 "xbgwTariffLine", "Line of the tariffs.csv row that prices the flow, 0 none"},
+	{XB_IPFIX_IE_DROPPED_PACKETS, DT_UNSIGNED64, SEM_TOTAL_COUNTER,
+	 UNITS_PACKETS, "xbgwDroppedPackets",
+	 "Packets of the flow (both directions) its verdict dropped so far"},
+};
+#define NIE_INFOS (sizeof(ie_infos) / sizeof(ie_infos[0]))
+_Static_assert(NIE_INFOS == XB_IPFIX_IE_ENT_MAX,
+	       "every enterprise element is described");
 
 #define VARLEN 65535
 
@@ -59,6 +119,15 @@ struct field {
 		{XB_IPFIX_IE_TENANT, VARLEN, XB_IPFIX_PEN},                 \
 		{XB_IPFIX_IE_ACTION, VARLEN, XB_IPFIX_PEN},                 \
 		{XB_IPFIX_IE_NAME, VARLEN, XB_IPFIX_PEN},                   \
+		{IE_FWD_STATUS, 1, 0}, {IE_DSCP, 1, 0},                     \
+		{IE_INGRESS_IF, 4, 0}, {IE_EGRESS_IF, 4, 0},                \
+		{XB_IPFIX_IE_QOS_LINE, 4, XB_IPFIX_PEN},                    \
+		{XB_IPFIX_IE_DOMAIN_LINE, 4, XB_IPFIX_PEN},                 \
+		{XB_IPFIX_IE_CATEGORY_RULE_LINE, 4, XB_IPFIX_PEN},          \
+		{XB_IPFIX_IE_TENANT_LINE, 4, XB_IPFIX_PEN},                 \
+		{XB_IPFIX_IE_APPROVAL_LINE, 4, XB_IPFIX_PEN},               \
+		{XB_IPFIX_IE_TARIFF_LINE, 4, XB_IPFIX_PEN},                 \
+		{XB_IPFIX_IE_DROPPED_PACKETS, 8, XB_IPFIX_PEN},             \
 	}
 static const struct field fields_v4[] = FIELDS(IE_SRC_V4, IE_DST_V4, 4);
 static const struct field fields_v6[] = FIELDS(IE_SRC_V6, IE_DST_V6, 16);
@@ -212,8 +281,7 @@ close_set(struct xb_ipfix *x)
 	x->set_id = 0;
 }
 
-/* Start a message: header, plus the template set when a refresh is due
- * (RFC 7011 8.4: time- and message-count based for UDP). */
+/* Start a data message (the header is written when it is sent). */
 static void
 open_message(struct xb_ipfix *x, uint64_t now_ns)
 {
@@ -221,33 +289,134 @@ open_message(struct xb_ipfix *x, uint64_t now_ns)
 	x->set_id = 0;
 	x->recs_in_msg = 0;
 	x->first_ns = now_ns;
-	if (!x->tmpl_sent ||
-	    now_ns - x->tmpl_ns >= (uint64_t)x->p.template_refresh_s * 1000000000ull ||
-	    x->msgs_since_tmpl >= x->p.template_refresh_msgs) {
-		size_t off = x->len;
-
-		x->len += SET_HDR;
-		x->len += template_record(x->buf + x->len, XB_IPFIX_TMPL_V4,
-					  fields_v4);
-		x->len += template_record(x->buf + x->len, XB_IPFIX_TMPL_V6,
-					  fields_v6);
-		xb_put_be16(x->buf + off, XB_IPFIX_SET_TEMPLATE);
-		xb_put_be16(x->buf + off + 2, (uint16_t)(x->len - off));
-		x->tmpl_sent = true;
-		x->tmpl_ns = now_ns;
-		x->msgs_since_tmpl = 0;
-		x->st.templates++;
-	}
 }
 
+/* Are the templates due (RFC 7011 8.4: time- and message-count based for
+ * UDP)? */
+static bool
+templates_due(const struct xb_ipfix *x, uint64_t now_ns)
+{
+	return !x->tmpl_sent ||
+	       now_ns - x->tmpl_ns >=
+		       (uint64_t)x->p.template_refresh_s * 1000000000ull ||
+	       x->msgs_since_tmpl >= x->p.template_refresh_msgs;
+}
+
+/* The RFC 5610 options template: scope informationElementId and
+ * privateEnterpriseNumber; the element's type, semantics, units, name
+ * and description. */
+static size_t
+options_template_record(uint8_t *p)
+{
+	static const struct field f[] = {
+		{IE_INFO_ID, 2, 0},         {IE_INFO_PEN, 4, 0},
+		{IE_INFO_DATA_TYPE, 1, 0},  {IE_INFO_SEMANTICS, 1, 0},
+		{IE_INFO_UNITS, 2, 0},      {IE_INFO_NAME, VARLEN, 0},
+		{IE_INFO_DESCRIPTION, VARLEN, 0},
+	};
+	size_t off = 6;
+
+	xb_put_be16(p, XB_IPFIX_TMPL_IE_INFO);
+	xb_put_be16(p + 2, (uint16_t)(sizeof(f) / sizeof(f[0])));
+	xb_put_be16(p + 4, 2); /* scope fields */
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++, off += 4) {
+		xb_put_be16(p + off, f[i].ie);
+		xb_put_be16(p + off + 2, f[i].len);
+	}
+	return off;
+}
+
+/* One element's description (an options data record of 258). */
+static size_t
+ie_info_record(uint8_t *p, const struct ie_info *e)
+{
+	size_t off = 0, n;
+
+	xb_put_be16(p, e->id);
+	xb_put_be32(p + 2, XB_IPFIX_PEN);
+	p[6] = e->type;
+	p[7] = e->semantics;
+	xb_put_be16(p + 8, e->units);
+	off = 10;
+	n = strlen(e->name);
+	p[off++] = (uint8_t)n;
+	memcpy(p + off, e->name, n);
+	off += n;
+	n = strlen(e->description);
+	p[off++] = (uint8_t)n;
+	memcpy(p + off, e->description, n);
+	return off + n;
+}
+
+static size_t
+ie_info_size(const struct ie_info *e)
+{
+	return 12 + strlen(e->name) + strlen(e->description);
+}
+
+static int send_built(struct xb_ipfix *x, uint64_t now_ns, uint32_t nrecs);
+
+/*
+ * The templates' own message(s), before the data messages that use them:
+ * the template set (256, 257), the options template set (258) and the
+ * descriptions of the enterprise elements (set 258), continued in further
+ * messages when max_message is too small for all.  The open data message
+ * (if any) must have been sent first.
+ */
 static int
-send_message(struct xb_ipfix *x, uint64_t now_ns)
+send_templates(struct xb_ipfix *x, uint64_t now_ns)
+{
+	size_t i = 0, off;
+	int rc = 0;
+
+	x->len = MSG_HDR;
+	off = x->len;
+	x->len += SET_HDR;
+	x->len += template_record(x->buf + x->len, XB_IPFIX_TMPL_V4, fields_v4);
+	x->len += template_record(x->buf + x->len, XB_IPFIX_TMPL_V6, fields_v6);
+	xb_put_be16(x->buf + off, XB_IPFIX_SET_TEMPLATE);
+	xb_put_be16(x->buf + off + 2, (uint16_t)(x->len - off));
+	off = x->len;
+	x->len += SET_HDR;
+	x->len += options_template_record(x->buf + x->len);
+	xb_put_be16(x->buf + off, XB_IPFIX_SET_OPTIONS_TEMPLATE);
+	xb_put_be16(x->buf + off + 2, (uint16_t)(x->len - off));
+	while (i < NIE_INFOS) {
+		uint32_t n = 0;
+
+		off = x->len;
+		x->len += SET_HDR;
+		while (i < NIE_INFOS &&
+		       x->len + ie_info_size(&ie_infos[i]) <= x->p.max_message) {
+			x->len += ie_info_record(x->buf + x->len, &ie_infos[i]);
+			i++;
+			n++;
+		}
+		xb_put_be16(x->buf + off, XB_IPFIX_TMPL_IE_INFO);
+		xb_put_be16(x->buf + off + 2, (uint16_t)(x->len - off));
+		{
+			int r = send_built(x, now_ns, n);
+
+			if (r < 0)
+				rc = r;
+		}
+		x->len = MSG_HDR;
+	}
+	x->len = 0;
+	x->tmpl_sent = true;
+	x->tmpl_ns = now_ns;
+	x->msgs_since_tmpl = 0;
+	x->st.templates++;
+	return rc;
+}
+
+/* Send the message built in buf (header filled in here) holding nrecs
+ * data records. */
+static int
+send_built(struct xb_ipfix *x, uint64_t now_ns, uint32_t nrecs)
 {
 	int rc;
 
-	if (x->len == 0 || x->recs_in_msg == 0)
-		return 0;
-	close_set(x);
 	xb_put_be16(x->buf, XB_IPFIX_VERSION);
 	xb_put_be16(x->buf + 2, (uint16_t)x->len);
 	xb_put_be32(x->buf + 4, (uint32_t)(now_ns / 1000000000ull));
@@ -258,8 +427,20 @@ send_message(struct xb_ipfix *x, uint64_t now_ns)
 		x->st.send_errors++;
 	x->st.messages++;
 	x->st.bytes += x->len;
-	x->st.data_records += x->recs_in_msg;
-	x->seq += x->recs_in_msg;
+	x->st.data_records += nrecs;
+	x->seq += nrecs;
+	return rc;
+}
+
+static int
+send_message(struct xb_ipfix *x, uint64_t now_ns)
+{
+	int rc;
+
+	if (x->len == 0 || x->recs_in_msg == 0)
+		return 0;
+	close_set(x);
+	rc = send_built(x, now_ns, x->recs_in_msg);
 	x->msgs_since_tmpl++;
 	x->len = 0;
 	x->recs_in_msg = 0;
@@ -290,7 +471,7 @@ record_size(const struct xb_flow_record *rec)
 {
 	size_t alen = rec->family == 6 ? 16 : 4;
 
-	return 2 * alen + 2 + 2 + 1 + 8 + 8 + 8 + 8 + 1 + 2 + 1 + 5 +
+	return 2 * alen + 2 + 2 + 1 + 8 + 8 + 8 + 8 + 1 + 2 + 1 + 5 + 42 +
 	       str_len(rec->country, sizeof(rec->country)) +
 	       str_len(rec->category, sizeof(rec->category)) +
 	       str_len(rec->tenant, sizeof(rec->tenant)) +
@@ -318,6 +499,8 @@ end_reason(const struct xb_flow_record *rec)
 		return 2;
 	return rec->end_reason < sizeof(map) ? map[rec->end_reason] : 4;
 }
+
+static uint32_t port_id(uint8_t port);
 
 /* Encode one direction (rev: responder -> initiator) at p. */
 static size_t
@@ -350,7 +533,57 @@ put_record(uint8_t *p, const struct xb_flow_record *rec, int rev)
 	off += put_str(p + off, rec->action, sizeof(rec->action));
 	off += put_str(p + off, rec->name_source ? rec->name : "",
 		       sizeof(rec->name));
+	p[off++] = xb_ipfix_forwarding_status(rec);
+	/* The DSCP the verdict writes; 0 when the row keeps the packets'
+	 * own, which the record does not carry. */
+	p[off++] = rec->dscp < 64 ? rec->dscp : 0;
+	xb_put_be32(p + off, port_id(rec->port_in[rev]));
+	xb_put_be32(p + off + 4, port_id(rec->port_out[rev]));
+	off += 8;
+	{
+		const uint32_t cat = rec->category_line & ~XB_WHY_DOMAINS;
+		const bool dom = (rec->category_line & XB_WHY_DOMAINS) != 0;
+		const uint32_t lines[6] = {
+			rec->qos_line,      dom ? cat : 0, dom ? 0 : cat,
+			rec->tenant_line,   rec->approval_line,
+			rec->tariff_line,
+		};
+		uint64_t dropped = 0;
+
+		for (unsigned int k = 0; k < 6; k++, off += 4)
+			xb_put_be32(p + off, lines[k]);
+		for (unsigned int k = 0; k < XB_FLOW_DROP_REASONS; k++)
+			dropped += rec->drops[k];
+		xb_put_be64(p + off, dropped);
+		off += 8;
+	}
 	return off;
+}
+
+/* A port as ingress/egressInterface: its DPDK port id, 0 unknown (port
+ * 0 is then indistinguishable; RFC 7270 has no "unknown" value). */
+static uint32_t
+port_id(uint8_t port)
+{
+	return port == 255 ? 0 : port;
+}
+
+uint8_t
+xb_ipfix_forwarding_status(const struct xb_flow_record *rec)
+{
+	/* RFC 7270 4.12 reason codes, by XB_FLOW_DROP_FIRST + k. */
+	static const uint8_t dropped[XB_FLOW_DROP_REASONS] = {
+		[XB_DROP_NEGATIVE_LIST - XB_FLOW_DROP_FIRST] = 129,
+		[XB_DROP_POLICY_DENY - XB_FLOW_DROP_FIRST] = 129,
+		[XB_DROP_METER_RED - XB_FLOW_DROP_FIRST] = 138,
+		[XB_DROP_QUOTA - XB_FLOW_DROP_FIRST] = 128,
+	};
+	unsigned int most = 0;
+
+	for (unsigned int k = 1; k < XB_FLOW_DROP_REASONS; k++)
+		if (rec->drops[k] > rec->drops[most])
+			most = k;
+	return rec->drops[most] != 0 ? dropped[most] : 64;
 }
 
 int
@@ -373,8 +606,15 @@ xb_ipfix_add(struct xb_ipfix *x, const struct xb_flow_record *rec,
 			if (r < 0)
 				rc = r;
 		}
-		if (x->len == 0)
+		if (x->len == 0) {
+			if (templates_due(x, now_ns)) {
+				int r = send_templates(x, now_ns);
+
+				if (r < 0)
+					rc = r;
+			}
 			open_message(x, now_ns);
+		}
 		if (x->set_id != id) {
 			close_set(x);
 			x->set_off = x->len;

@@ -8,18 +8,23 @@
  * reverse direction (biflowDirection 2, addresses and ports swapped), so
  * nfdump and tshark see ordinary unidirectional flows.  Two templates:
  * 256 (IPv4) and 257 (IPv6); see OUTPUTS.md for the field list.  The
- * enterprise-specific strings (country, category, tenant, action, name)
- * use the Private Enterprise Number 32473, the documentation PEN of
- * RFC 5612, until a PEN of our own is registered.
+ * enterprise-specific elements (country, category, tenant, action, name,
+ * the deciding table lines, the flow's dropped packets) use the Private
+ * Enterprise Number 32473, the documentation PEN of RFC 5612, until a PEN
+ * of our own is registered; an RFC 5610 options template (258) and one
+ * record per element give collectors their names, types and meanings.
  *
  * Records are packed into messages of at most max_message bytes (default
  * 1400: an Ethernet MTU minus IP/UDP headers, no fragmentation); a message
  * is sent when the next record does not fit, on xb_ipfix_flush(), and by
  * xb_ipfix_tick() when its oldest record waited flush_ms.  Templates go
- * out in the first message and again, per RFC 7011 section 8.4 for UDP,
- * once template_refresh_s seconds or template_refresh_msgs messages have
- * passed.  The header's sequence number counts the data records sent
- * before the message (mod 2^32).
+ * out in a message of their own before the first data message and again,
+ * per RFC 7011 section 8.4 for UDP, once template_refresh_s seconds or
+ * template_refresh_msgs data messages have passed: the template set (256,
+ * 257), the options template set (258) and the element descriptions (set
+ * 258, continued in further messages when they do not fit one).  The
+ * header's sequence number counts the data records (descriptions
+ * included) sent before the message (mod 2^32).
  *
  * Interim records (rec->interim, active timeout) carry deltas and get
  * flowEndReason 2 (active timeout); final records get the reason of
@@ -41,17 +46,44 @@
 #define XB_IPFIX_TMPL_V4 256
 #define XB_IPFIX_TMPL_V6 257
 #define XB_IPFIX_PEN 32473u /* RFC 5612 documentation PEN */
-/* Header + both templates + the largest record (255-byte name). */
-#define XB_IPFIX_MIN_MESSAGE 640
+/* Header + both templates + the largest record (255-byte name); also
+ * the templates' own message: header, templates, the options template
+ * and one IE description. */
+#define XB_IPFIX_MIN_MESSAGE 720
 
-/* Enterprise-specific information elements (under XB_IPFIX_PEN). */
+#define XB_IPFIX_TMPL_IE_INFO 258 /* RFC 5610 options template */
+#define XB_IPFIX_SET_OPTIONS_TEMPLATE 3
+
+/* Enterprise-specific information elements (under XB_IPFIX_PEN), each
+ * described to collectors by an RFC 5610 record (xb_ipfix.c). */
 enum xb_ipfix_ie_ent {
 	XB_IPFIX_IE_COUNTRY = 1,  /* string, remote country code */
 	XB_IPFIX_IE_CATEGORY = 2, /* string, data category id */
 	XB_IPFIX_IE_TENANT = 3,   /* string, tenant id */
 	XB_IPFIX_IE_ACTION = 4,   /* string, policy action */
 	XB_IPFIX_IE_NAME = 5,     /* string, SNI / Host / DNS name or "" */
+	/* unsigned32: the line of the row that decided a step, 0: none */
+	XB_IPFIX_IE_QOS_LINE = 6,           /* qos.csv */
+	XB_IPFIX_IE_DOMAIN_LINE = 7,        /* domains.csv (the category) */
+	XB_IPFIX_IE_CATEGORY_RULE_LINE = 8, /* category_rules.csv */
+	XB_IPFIX_IE_TENANT_LINE = 9,        /* tenant_prefixes.csv */
+	XB_IPFIX_IE_APPROVAL_LINE = 10,     /* approvals.csv */
+	XB_IPFIX_IE_TARIFF_LINE = 11,       /* tariffs.csv */
+	/* unsigned64, totalCounter: the flow's packets (both directions)
+	 * dropped by its verdict so far */
+	XB_IPFIX_IE_DROPPED_PACKETS = 12,
+	XB_IPFIX_IE_ENT_MAX = 12,
 };
+
+/*
+ * forwardingStatus (IE 89, RFC 7270 section 4.12) of a flow: 64
+ * (forwarded, reason unknown) when the verdict dropped none of its
+ * packets, else dropped (128 + reason code) for the reason that dropped
+ * most: policy_deny and negative_list 129 (ACL deny: a rule of the
+ * operator refused the flow), meter_red 138 (policer), quota 128
+ * (unknown: no RFC 7270 code for a spent quota).
+ */
+uint8_t xb_ipfix_forwarding_status(const struct xb_flow_record *rec);
 
 struct xb_ipfix_params {
 	uint32_t domain_id;           /* observation domain */

@@ -189,6 +189,37 @@ port_metrics(const struct xb_app *app, FILE *out)
 	}
 }
 
+/* Rule hit counters of the active ruleset (since it was loaded, so a
+ * reload restarts them, which rate() takes as a counter reset): every row
+ * of every rule table, unused rows at 0, and the rows per table. */
+static void
+rule_metrics(FILE *out)
+{
+	const struct xb_ruleset *rs = xb_rules_active();
+
+	if (rs == NULL)
+		return;
+	head(out, "xbgw_rule_rows", "gauge",
+	     "Rows of each rule table in the active ruleset.");
+	for (unsigned int t = 0; t < XB_RULES_MAX; t++)
+		sample1(out, "xbgw_rule_rows", "table", xb_rule_table_file(t),
+			rs->rows[t] != NULL ? rs->rows[t]->n : 0);
+	head(out, "xbgw_rule_hits_total", "counter",
+	     "Flow decisions each table row made since the active ruleset was "
+	     "loaded (classifications and re-evaluations, not packets).");
+	for (unsigned int t = 0; t < XB_RULES_MAX; t++) {
+		const struct xb_rows *rows = rs->rows[t];
+
+		for (unsigned int i = 0; rows != NULL && i < rows->n; i++)
+			fprintf(out,
+				"xbgw_rule_hits_total{table=\"%s\",line=\"%" PRIu32
+				"\"} %" PRIu64 "\n",
+				xb_rule_table_file(t), rows->r[i].line,
+				xb_ruleset_hits(rs, (enum xb_rule_table)t,
+						rows->r[i].line));
+	}
+}
+
 /* A gauge or counter sample with one label value and a double. */
 static void
 sample1f(FILE *out, const char *name, const char *label, const char *value,
@@ -464,5 +495,6 @@ xb_prom_write_metrics(const struct xb_app *app, FILE *out)
 	port_metrics(app, out);
 	usage_metrics(app, out);
 	operator_metrics(app, &s, out);
+	rule_metrics(out);
 	xb_prom_write_cluster(app, out);
 }

@@ -23,7 +23,9 @@
 #include "xb_ipfix.h"
 #include "xb_log.h"
 #include "xb_prometheus.h"
+#include "xb_rules.h"
 #include "xb_telemetry.h"
+#include "xb_telemetry_rules.h"
 #include "xb_usage.h"
 
 /* IPFIX observation domain of this exporter. */
@@ -158,7 +160,8 @@ xb_ops_start(struct xb_app *app, char *err, size_t errlen)
 				return -1;
 			}
 		}
-		if (xb_telemetry_register(app) < 0) {
+		if (xb_telemetry_register(app) < 0 ||
+		    xb_telemetry_rules_register() < 0) {
 			snprintf(err, errlen,
 				 "telemetry: cannot register the /xbgw/ commands");
 			return -1;
@@ -271,8 +274,16 @@ fan_out(void *ctx, const struct xb_flow_record *rec)
 	struct exported *e;
 	uint64_t h;
 
-	if (!rec->interim && app->flow_log != NULL)
-		xb_flowlog_write(app->flow_log, rec); /* the log: ended flows */
+	if (!rec->interim && app->flow_log != NULL) {
+		/* The main lcore reclaims rulesets: the active one is safe
+		 * to read here; a record of another generation names no
+		 * country line. */
+		const struct xb_ruleset *rs = xb_rules_active();
+
+		if (rs != NULL && rs->generation != rec->generation)
+			rs = NULL;
+		xb_flowlog_write(app->flow_log, rec, rs); /* ended flows */
+	}
 	if (ops.ipfix == NULL)
 		return;
 	h = rec_hash(rec);

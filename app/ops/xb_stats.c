@@ -221,6 +221,30 @@ write_names(const struct xb_app *app, const struct xb_counters *s,
 	xb_json_object_end(j);
 }
 
+/* "rules": the hits of every row of every rule table in the active
+ * ruleset (since it was loaded), unused rows included, at 0. */
+static void
+write_rules(struct xb_json *j)
+{
+	const struct xb_ruleset *rs = xb_rules_active();
+
+	xb_json_array_begin(j, "rules");
+	for (unsigned int t = 0; rs != NULL && t < XB_RULES_MAX; t++) {
+		const struct xb_rows *rows = rs->rows[t];
+
+		for (unsigned int i = 0; rows != NULL && i < rows->n; i++) {
+			xb_json_object_begin(j, NULL);
+			xb_json_str(j, "table", xb_rule_table_file(t));
+			xb_json_u64(j, "line", rows->r[i].line);
+			xb_json_u64(j, "hits",
+				    xb_ruleset_hits(rs, (enum xb_rule_table)t,
+						    rows->r[i].line));
+			xb_json_object_end(j);
+		}
+	}
+	xb_json_array_end(j);
+}
+
 static void
 skip_json(void *ctx, const char *key, uint64_t n)
 {
@@ -362,6 +386,7 @@ xb_stats_write_json(const struct xb_app *app, FILE *f, bool pretty)
 	xb_json_u64(&j, "reloads_ok", app->reloads_ok);
 	xb_json_u64(&j, "reloads_failed", app->reloads_failed);
 	xb_json_object_end(&j);
+	write_rules(&j);
 	xb_json_array_begin(&j, "workers");
 	for (unsigned int i = 0; i < app->nworkers; i++) {
 		const struct xb_counters *c = &app->workers[i]->c;

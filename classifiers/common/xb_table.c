@@ -23,6 +23,23 @@ xb_table_read(struct xb_table_src *src, char **buf, struct xb_errors *errs)
 	return 0;
 }
 
+/* The row function of a load that records its rows: record, then parse. */
+struct recording {
+	xb_csv_row_fn row;
+	void *ctx;
+	struct xb_rows *rows;
+};
+
+static int
+record_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
+{
+	struct recording *rec = ctx;
+
+	if (xb_rows_add(rec->rows, row) < 0)
+		return -ENOMEM;
+	return rec->row(rec->ctx, row, errs);
+}
+
 int
 xb_table_load(const struct xb_table *t, const struct xb_table_src *src,
 	      void *ctx, struct xb_errors *errs)
@@ -35,8 +52,15 @@ xb_table_load(const struct xb_table *t, const struct xb_table_src *src,
 	rc = xb_table_read(&s, &buf, errs);
 	if (rc < 0)
 		return rc;
-	rows = xb_csv_parse(s.name, s.text, s.len, &t->header, t->row, ctx,
-			    errs);
+	if (s.rows != NULL) {
+		struct recording rec = { t->row, ctx, s.rows };
+
+		rows = xb_csv_parse(s.name, s.text, s.len, &t->header,
+				    record_row, &rec, errs);
+	} else {
+		rows = xb_csv_parse(s.name, s.text, s.len, &t->header, t->row,
+				    ctx, errs);
+	}
 	free(buf);
 	if (rows == -ENOMEM) {
 		xb_errors_add(errs, s.name, 0, "out of memory");

@@ -25,17 +25,27 @@
 
 #include "xb_csv.h"
 #include "xb_errors.h"
+#include "xb_rows.h"
 
 /* Where a table's text comes from. */
 struct xb_table_src {
 	const char *name; /* the file's path, or what messages call a text */
 	const char *text; /* NULL: read the file at name */
 	size_t len;       /* bytes of text (need not be NUL-terminated) */
+	/* Optional: xb_table_load() records every data row's line and text
+	 * here (xb_rows.h), for explain and hit counters. */
+	struct xb_rows *rows;
+	/* Optional: which of several sources of one table this is (1..255;
+	 * geo tags each prefix with it and the line, for explain). */
+	unsigned int source;
 };
 
 /* A source for a call's argument: the file at path, or len bytes of text
  * going by name in messages (tests, fuzzing). */
 #define XB_TABLE_FILE(path) (&(const struct xb_table_src){ .name = (path) })
+/* A file whose rows are recorded into rows_ (struct xb_rows *). */
+#define XB_TABLE_FILE_ROWS(path, rows_)                                    \
+	(&(const struct xb_table_src){ .name = (path), .rows = (rows_) })
 #define XB_TABLE_TEXT(name_, text_, len_)                                  \
 	(&(const struct xb_table_src){ .name = (name_), .text = (text_),  \
 				       .len = (len_) })

@@ -132,8 +132,10 @@ struct xb_flow {
 	uint64_t first_ns;    /* first packet, ns */
 	uint64_t packets[2];  /* per direction (dir of xb_flow_key_from_pkt) */
 	uint64_t bytes[2];    /* frame bytes per direction */
-	uint32_t spare32;     /* free (the name extractor's state is in
-			       * the side array: xb_flow_ext) */
+	uint8_t drops_lo[4];  /* the caller's: low bits of its per-flow
+			       * drop counts, beside the counters a packet
+			       * writes anyway (the rest of its per-flow
+			       * state is in the side array: xb_flow_ext) */
 	uint8_t init_dir;     /* direction of the first packet seen */
 	uint8_t name_state;   /* owned by the name extractor */
 	uint8_t name_source;  /* owned by the name extractor */
@@ -212,9 +214,10 @@ struct xb_flow_timeouts {
 
 /* The side array beside each entry (never read on a hit): the flow's name
  * (XB_FLOW_NAME_MAX bytes, NUL included), then XB_FLOW_EXT_BYTES of the
- * caller's per-flow state (the name extractor's). */
-#define XB_FLOW_SIDE_BYTES 128
-#define XB_FLOW_EXT_BYTES 16
+ * caller's per-flow state (the name extractor's, and the table lines and
+ * drops that explain the verdict: app/dp/xb_verdict.h). */
+#define XB_FLOW_SIDE_BYTES 168
+#define XB_FLOW_EXT_BYTES 56
 #define XB_FLOW_NAME_MAX (XB_FLOW_SIDE_BYTES - XB_FLOW_EXT_BYTES)
 
 /* A remembered name holds any flow name. */

@@ -42,6 +42,7 @@ struct approval {
 	uint16_t neg;      /* negative-list rank of the category */
 	uint8_t kind;      /* KIND_* of the country column */
 	uint16_t id;       /* country index or group id */
+	uint32_t line;     /* line in approvals.csv */
 	uint64_t expires_ns;
 };
 
@@ -372,6 +373,7 @@ appr_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 		p->appr = na;
 		p->acap = cap;
 	}
+	a.line = row->line;
 	p->appr[p->nappr++] = a;
 	return 0;
 }
@@ -694,6 +696,7 @@ xb_policy_decide(const struct xb_policy *p, uint16_t country,
 	out->meter = XB_METER_NONE;
 	out->valid_until_ns = UINT64_MAX;
 	out->row = r;
+	out->approval_line = 0;
 	if (r == XB_POLICY_NO_ROW) {
 		/* Unreachable: the load checked coverage.  Fail closed. */
 		out->action = XB_ACT_DENY;
@@ -719,9 +722,13 @@ xb_policy_decide(const struct xb_policy *p, uint16_t country,
 						   (int16_t)a->id :
 						   false)
 				continue;
-			ok = true;
-			if (a->expires_ns > until)
+			/* The approval that holds longest is the one the
+			 * verdict relies on (and names). */
+			if (!ok || a->expires_ns > until) {
 				until = a->expires_ns;
+				out->approval_line = a->line;
+			}
+			ok = true;
 		}
 		if (!ok) {
 			out->action = XB_ACT_NEGATIVE_LIST;

@@ -107,6 +107,10 @@ struct xb_policy_verdict {
 	 * again: the expiry of the approval it relies on, else UINT64_MAX
 	 * (for the ruleset's lifetime). */
 	uint64_t valid_until_ns;
+	/* approvals.csv line of the approval the verdict relies on (the one
+	 * that holds longest), 0 when the category needs none or none
+	 * holds. */
+	uint32_t approval_line;
 };
 
 /* One qos.csv row as loaded (for telemetry, stats and messages). */

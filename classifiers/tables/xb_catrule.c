@@ -356,6 +356,22 @@ word_masklen(const struct xb_prefix *p, unsigned int w)
 	return bits <= 0 ? 0 : (bits >= 32 ? 32 : (uint32_t)bits);
 }
 
+/* rte_acl userdata: category index + 1 in the low CATRULE_LINE_SHIFT
+ * bits (XB_CATEGORIES_MAX fits), the row's line above. */
+#define CATRULE_LINE_SHIFT 11
+#define CATRULE_LINE_MAX ((1u << (32 - CATRULE_LINE_SHIFT)) - 1)
+_Static_assert(XB_CATEGORIES_MAX < (1u << CATRULE_LINE_SHIFT),
+	       "category index + 1 fits below the line");
+
+static inline void
+set_result(uint32_t userdata, unsigned int at, uint16_t *categories,
+	   uint32_t *lines)
+{
+	categories[at] = (uint16_t)((userdata & ((1u << CATRULE_LINE_SHIFT) - 1)) - 1);
+	if (lines != NULL)
+		lines[at] = userdata >> CATRULE_LINE_SHIFT;
+}
+
 static void
 rule_common(const struct crow *r, struct rte_acl_rule_data *d,
 	    struct rte_acl_field *proto, struct rte_acl_field *sport,
@@ -363,8 +379,12 @@ rule_common(const struct crow *r, struct rte_acl_rule_data *d,
 {
 	d->category_mask = 1;
 	d->priority = (int32_t)r->acl_prio;
-	/* 0 is rte_acl's "no match", so the category travels as index + 1. */
-	d->userdata = (uint32_t)r->cat + 1;
+	/* 0 is rte_acl's "no match", so the category travels as index + 1,
+	 * in the low bits; the row's line rides above it, so a match also
+	 * names its row (explain, hit counters) at no extra lookup. */
+	d->userdata = ((uint32_t)r->cat + 1) |
+		      (r->line > CATRULE_LINE_MAX ? CATRULE_LINE_MAX : r->line)
+			      << CATRULE_LINE_SHIFT;
 	proto->value.u8 = r->proto;
 	proto->mask_range.u8 = r->proto_any ? 0 : 0xff;
 	sport->value.u16 = r->sport_lo;
@@ -579,6 +599,15 @@ xb_catrules_classify(const struct xb_catrules *r,
 		     const struct xb_pkt_info *const *pkts, unsigned int n,
 		     uint16_t *categories)
 {
+	xb_catrules_classify_lines(r, pkts, n, categories, NULL);
+}
+
+void
+xb_catrules_classify_lines(const struct xb_catrules *r,
+			   const struct xb_pkt_info *const *pkts,
+			   unsigned int n, uint16_t *categories,
+			   uint32_t *lines)
+{
 	struct acl_key4 k4[CLASSIFY_CHUNK];
 	struct acl_key6 k6[CLASSIFY_CHUNK];
 	const uint8_t *d4[CLASSIFY_CHUNK], *d6[CLASSIFY_CHUNK];
@@ -594,6 +623,8 @@ xb_catrules_classify(const struct xb_catrules *r,
 			const struct xb_pkt_info *p = pkts[base + i];
 
 			categories[base + i] = XB_CATEGORY_UNCLASSIFIED;
+			if (lines != NULL)
+				lines[base + i] = 0;
 			if (p->family == 4 && r->ctx4 != NULL) {
 				key4_fill(&k4[n4], p);
 				d4[n4] = (const uint8_t *)&k4[n4];
@@ -607,13 +638,13 @@ xb_catrules_classify(const struct xb_catrules *r,
 		if (n4 > 0 && rte_acl_classify(r->ctx4, d4, res, n4, 1) == 0)
 			for (unsigned int j = 0; j < n4; j++)
 				if (res[j] != 0)
-					categories[base + at4[j]] =
-						(uint16_t)(res[j] - 1);
+					set_result(res[j], base + at4[j],
+						   categories, lines);
 		if (n6 > 0 && rte_acl_classify(r->ctx6, d6, res, n6, 1) == 0)
 			for (unsigned int j = 0; j < n6; j++)
 				if (res[j] != 0)
-					categories[base + at6[j]] =
-						(uint16_t)(res[j] - 1);
+					set_result(res[j], base + at6[j],
+						   categories, lines);
 	}
 }
 

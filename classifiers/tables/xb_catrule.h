@@ -58,6 +58,14 @@ void xb_catrules_classify(const struct xb_catrules *r,
 			  const struct xb_pkt_info *const *pkts,
 			  unsigned int n, uint16_t *categories);
 
+/* The same, also giving the line of the matching row in lines[i] (0 when
+ * no rule matches; lines past 2^21 - 1 read as that), for explain and the
+ * rule hit counters.  lines may be NULL. */
+void xb_catrules_classify_lines(const struct xb_catrules *r,
+				const struct xb_pkt_info *const *pkts,
+				unsigned int n, uint16_t *categories,
+				uint32_t *lines);
+
 /* Number of table rows loaded (a rule in both families counts once). */
 unsigned int xb_catrules_count(const struct xb_catrules *r);
 /* Bytes of EAL memory the ACL contexts took (measured from the malloc

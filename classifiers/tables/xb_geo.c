@@ -54,13 +54,26 @@ struct geo_ctx {
 	const struct xb_countries *c;
 	struct xb_lpm_builder *b;
 	struct xb_geo_stats *st;
+	uint32_t source; /* xb_table_src.source, the origin's top byte */
+	unsigned int line; /* line being loaded, the origin's low bytes */
 	bool failed; /* allocation failure */
 };
+
+/* Origin of a prefix for xb_lpm_origin(): source << 24 | line (lines past
+ * 2^24 - 1 keep that value: a file that long names its last line). */
+static uint32_t
+geo_origin(const struct geo_ctx *g)
+{
+	uint32_t line = g->line > 0xffffffu ? 0xffffffu : g->line;
+
+	return g->source << 24 | line;
+}
 
 static void
 add_prefix(struct geo_ctx *g, const struct xb_prefix *p, int country)
 {
-	if (xb_lpm_builder_add(g->b, p, (uint32_t)country) < 0) {
+	if (xb_lpm_builder_add_origin(g->b, p, (uint32_t)country,
+				      geo_origin(g)) < 0) {
 		g->failed = true;
 		return;
 	}
@@ -208,6 +221,8 @@ rir_line(struct geo_ctx *g, unsigned int line, char *s, bool *first,
 	bool keep, bad_date;
 	char *p = s;
 
+	g->line = line;
+
 	for (;;) {
 		char *bar = strchr(p, '|');
 
@@ -337,6 +352,7 @@ cidr_row(void *ctx, const struct xb_csv_row *row, struct xb_errors *errs)
 	bool bad = false;
 	int country;
 
+	g->line = row->line;
 	if (xb_prefix_parse(row->cols[0], &p, &why) < 0) {
 		xb_csv_error(errs, row, 0,
 			     "got \"%s\", expected an IPv4 or IPv6 prefix (%s)",
@@ -397,7 +413,8 @@ xb_geo_load(const struct xb_table_src *src, const struct xb_countries *c,
 {
 	unsigned int before = xb_errors_count(errs);
 	struct xb_table_src s = *src;
-	struct geo_ctx g = { .name = s.name, .c = c, .b = b, .st = st };
+	struct geo_ctx g = { .name = s.name, .c = c, .b = b, .st = st,
+			     .source = src->source & 0xffu };
 	char *buf;
 	int rc = xb_table_read(&s, &buf, errs);
 

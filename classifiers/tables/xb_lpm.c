@@ -37,11 +37,13 @@ struct lpm_entry {
 	struct xb_prefix p;
 	uint32_t value;
 	uint32_t seq; /* add order, for "later wins" */
+	uint32_t origin; /* the caller's tag of where the prefix came from */
 };
 
 struct xb_lpm_builder {
 	struct lpm_entry *e;
 	size_t n, cap;
+	bool origins; /* some add gave an origin: keep them after the build */
 };
 
 struct xb_lpm {
@@ -51,6 +53,15 @@ struct xb_lpm {
 	size_t n4, n6;           /* distinct prefixes */
 	size_t routes4, routes6; /* of them, installed (not redundant) */
 	size_t memory;
+	/* The distinct prefixes with their values and origins, sorted as
+	 * cmp_entry sorts (family, length, address), for xb_lpm_origin();
+	 * NULL when the builder had no origins. */
+	struct lpm_entry *origins;
+	size_t norigins;
+	/* Prefix lengths present, per family (bit len of word len / 64):
+	 * xb_lpm_origin() tries only those (a world geo table has some 20
+	 * IPv4 and 40 IPv6 lengths of the 33 and 129). */
+	uint64_t lens4[1], lens6[3];
 };
 
 /* Unique FIB names: the new ruleset is built while the old one lives. */
@@ -86,6 +97,13 @@ int
 xb_lpm_builder_add(struct xb_lpm_builder *b, const struct xb_prefix *p,
 		   uint32_t value)
 {
+	return xb_lpm_builder_add_origin(b, p, value, 0);
+}
+
+int
+xb_lpm_builder_add_origin(struct xb_lpm_builder *b, const struct xb_prefix *p,
+			  uint32_t value, uint32_t origin)
+{
 	struct lpm_entry *e;
 
 	if (b == NULL || p == NULL || value > XB_LPM_MAX_VALUE)
@@ -109,6 +127,9 @@ xb_lpm_builder_add(struct xb_lpm_builder *b, const struct xb_prefix *p,
 	mask_prefix(&e->p);
 	e->value = value;
 	e->seq = (uint32_t)b->n;
+	e->origin = origin;
+	if (origin != 0)
+		b->origins = true;
 	b->n++;
 	return 0;
 }
@@ -128,6 +149,12 @@ xb_lpm_builder_get(const struct xb_lpm_builder *b, size_t i,
 	*p = b->e[i].p;
 	*value = b->e[i].value;
 	return 0;
+}
+
+uint32_t
+xb_lpm_builder_origin(const struct xb_lpm_builder *b, size_t i)
+{
+	return b == NULL || i >= b->n ? 0 : b->e[i].origin;
 }
 
 static bool
@@ -539,6 +566,26 @@ xb_lpm_build(const struct xb_lpm_builder *b, const char *name,
 	while (n4 < n && e[n4].p.family == 4)
 		n4++;
 	l->n4 = n4;
+	if (b->origins && n > 0) {
+		l->origins = malloc(n * sizeof(*l->origins));
+		if (l->origins == NULL) {
+			free(e);
+			free(l);
+			xb_errors_add(errs, name, 0, "out of memory");
+			rte_errno = ENOMEM;
+			return NULL;
+		}
+		memcpy(l->origins, e, n * sizeof(*e));
+		l->norigins = n;
+		for (size_t i = 0; i < n; i++) {
+			unsigned int len = e[i].p.len;
+
+			if (e[i].p.family == 4)
+				l->lens4[0] |= 1ull << (len & 63);
+			else
+				l->lens6[len / 64] |= 1ull << (len % 64);
+		}
+	}
 	l->n6 = n - n4;
 	{
 		long kept = drop_redundant(e, n, default_value);
@@ -590,7 +637,52 @@ xb_lpm_free(struct xb_lpm *l)
 		rte_fib_free(l->fib4);
 	if (l->fib6 != NULL)
 		rte_fib6_free(l->fib6);
+	free(l->origins);
 	free(l);
+}
+
+int
+xb_lpm_origin(const struct xb_lpm *l, unsigned int family,
+	      const uint8_t addr[16], struct xb_prefix *prefix,
+	      uint32_t *value, uint32_t *origin)
+{
+	unsigned int max = family == 4 ? 32 : 128;
+
+	if (l == NULL || l->origins == NULL || (family != 4 && family != 6))
+		return -ENOENT;
+	/* Longest first: the first length whose masked address is a prefix
+	 * of the table is the longest match. */
+	for (unsigned int len = max + 1; len-- > 0;) {
+		struct lpm_entry key;
+		size_t lo = 0, hi = l->norigins;
+		const uint64_t *lens = family == 4 ? l->lens4 : l->lens6;
+
+		/* IPv4 lengths 0..32 fit one word (32 itself: bit 32). */
+		if (!(lens[len / 64] >> (len % 64) & 1))
+			continue;
+
+		memset(&key, 0, sizeof(key));
+		key.p.family = (uint8_t)family;
+		key.p.len = (uint8_t)len;
+		memcpy(key.p.addr, addr, family == 4 ? 4 : 16);
+		mask_prefix(&key.p);
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			int c = xb_prefix_cmp(&l->origins[mid].p, &key.p);
+
+			if (c == 0) {
+				*prefix = l->origins[mid].p;
+				*value = l->origins[mid].value;
+				*origin = l->origins[mid].origin;
+				return 0;
+			}
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	}
+	return -ENOENT;
 }
 
 void

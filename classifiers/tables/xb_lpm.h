@@ -52,6 +52,16 @@ struct xb_lpm_builder *xb_lpm_builder_create(void);
 int xb_lpm_builder_add(struct xb_lpm_builder *b, const struct xb_prefix *p,
 		       uint32_t value);
 
+/*
+ * xb_lpm_add() that also tags the prefix with origin (non-zero: the
+ * caller's code for where it came from, e.g. source file and line).  A
+ * table built from a builder with origins keeps its distinct prefixes,
+ * values and origins beside the FIB for xb_lpm_origin() (control plane
+ * memory: 32 bytes per prefix).
+ */
+int xb_lpm_builder_add_origin(struct xb_lpm_builder *b,
+			      const struct xb_prefix *p, uint32_t value,
+			      uint32_t origin);
 /* Number of add calls so far (duplicates included). */
 size_t xb_lpm_builder_count(const struct xb_lpm_builder *b);
 
@@ -59,6 +69,8 @@ size_t xb_lpm_builder_count(const struct xb_lpm_builder *b);
 int xb_lpm_builder_get(const struct xb_lpm_builder *b, size_t i,
 		       struct xb_prefix *p, uint32_t *value);
 
+/* The origin of the i-th added entry (0: none or out of range). */
+uint32_t xb_lpm_builder_origin(const struct xb_lpm_builder *b, size_t i);
 /* The value exactly prefix p will have once built (the last one added for
  * it).  Returns 0, or -ENOENT if p was never added.  Linear: control plane
  * and tests only. */
@@ -113,6 +125,17 @@ xb_lpm_lookup6(const struct xb_lpm *l, const uint8_t ip[16])
 	return (uint32_t)v;
 }
 
+/*
+ * The longest prefix of the table covering addr (family 4: 4 bytes, 6: 16
+ * bytes, network order), with its value and origin (0 when added without
+ * one): the prefix that made the FIB's answer for addr, for explaining it.
+ * Returns 0, or -ENOENT when no prefix covers addr (the default value
+ * answers) or the table keeps no origins.  O(prefix lengths x log n);
+ * control plane only, any number of threads.
+ */
+int xb_lpm_origin(const struct xb_lpm *l, unsigned int family,
+		  const uint8_t addr[16], struct xb_prefix *prefix,
+		  uint32_t *value, uint32_t *origin);
 /* Number of distinct prefixes in the built table, per family (4 or 6). */
 size_t xb_lpm_prefix_count(const struct xb_lpm *l, unsigned int family);
 

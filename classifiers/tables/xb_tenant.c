@@ -243,6 +243,12 @@ xb_tenants_get(const struct xb_tenants *t, unsigned int idx)
 	return idx < t->n ? &t->t[idx] : NULL;
 }
 
+unsigned int
+xb_tenants_line(const struct xb_tenants *t, unsigned int idx)
+{
+	return idx < t->n ? t->line[idx] : 0;
+}
+
 int
 xb_tenants_class_find(const struct xb_tenants *t, const char *name)
 {
@@ -341,7 +347,9 @@ tp_prefix(struct tp_ctx *c, const struct xb_csv_row *row, int tenant,
 	c->seen[c->nseen].p = p;
 	c->seen[c->nseen].line = row->line;
 	c->nseen++;
-	if (xb_lpm_builder_add(c->b, &p, (uint32_t)tenant) < 0)
+	/* The line is the prefix's origin: explain and the rule hit
+	 * counters name it. */
+	if (xb_lpm_builder_add_origin(c->b, &p, (uint32_t)tenant, row->line) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -417,6 +425,17 @@ xb_tenant_prefixes_load(const struct xb_table_src *src,
 			struct xb_lpm_builder *prefixes,
 			uint16_t vlan_tenant[4096], struct xb_errors *errs)
 {
+	return xb_tenant_prefixes_load_lines(src, t, prefixes, vlan_tenant,
+					     NULL, errs);
+}
+
+int
+xb_tenant_prefixes_load_lines(const struct xb_table_src *src,
+			      const struct xb_tenants *t,
+			      struct xb_lpm_builder *prefixes,
+			      uint16_t vlan_tenant[4096],
+			      uint32_t vlan_line[4096], struct xb_errors *errs)
+{
 	struct tp_ctx *c = calloc(1, sizeof(*c));
 	int rc;
 
@@ -428,6 +447,9 @@ xb_tenant_prefixes_load(const struct xb_table_src *src,
 	c->b = prefixes;
 	c->vlan_tenant = vlan_tenant;
 	rc = xb_table_load(&tp_table, src, c, errs);
+	if (vlan_line != NULL)
+		for (unsigned int v = 0; v < 4096; v++)
+			vlan_line[v] = c->vlan_line[v];
 	free(c->seen);
 	free(c);
 	return rc;

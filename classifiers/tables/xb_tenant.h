@@ -65,6 +65,8 @@ unsigned int xb_tenants_count(const struct xb_tenants *t);
 /* Tenant idx, or NULL when out of range. */
 const struct xb_tenant *xb_tenants_get(const struct xb_tenants *t,
 				       unsigned int idx);
+/* The tenants.csv line of tenant idx (the unknown tenant's: 0). */
+unsigned int xb_tenants_line(const struct xb_tenants *t, unsigned int idx);
 
 /* Class id of name (exact match), or -1. */
 int xb_tenants_class_find(const struct xb_tenants *t, const char *name);
@@ -86,5 +88,14 @@ int xb_tenant_prefixes_load(const struct xb_table_src *src,
 			    const struct xb_tenants *t,
 			    struct xb_lpm_builder *prefixes,
 			    uint16_t vlan_tenant[4096], struct xb_errors *errs);
+/* The same, also giving the line of each VLAN's row (vlan_line[vid], 0 =
+ * none) and tagging each prefix with its line as its origin
+ * (xb_lpm_builder_add_origin), for explain and the rule hit counters. */
+int xb_tenant_prefixes_load_lines(const struct xb_table_src *src,
+				  const struct xb_tenants *t,
+				  struct xb_lpm_builder *prefixes,
+				  uint16_t vlan_tenant[4096],
+				  uint32_t vlan_line[4096],
+				  struct xb_errors *errs);
 
 #endif /* XB_TENANT_H */

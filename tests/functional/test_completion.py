@@ -91,7 +91,7 @@ expect(["xbgw", "--", "--explain", ""],
        ["tcp", "udp", "icmp", "icmpv6", "sctp"])
 expect(["xbgw", "--", "--explain", "tcp", "10.0.0.1", ""], [])
 expect(["xbgw", "--", "--explain", "tcp", "10.0.0.1", "1.2.3.4", "5", "443",
-        "--t"], ["--tenant"])
+        "--t"], ["--tenant", "--time"])
 
 # Files by type, and the last item of a comma-separated list.
 d = xbtest.tmpdir("completion")
@@ -138,7 +138,7 @@ expect(["xbgwctl", "flows", "--top", ""], [])
 expect(["xbgwctl", "explain", "u"], ["udp"])
 expect(["xbgwctl", "explain", "udp", "10.0.0.1", "8.8.8.8", "5353", ""], [])
 expect(["xbgwctl", "explain", "udp", "10.0.0.1", "8.8.8.8", "5353", "53",
-        "--"], ["--name", "--vlan", "--tenant"])
+        "--"], ["--name", "--vlan", "--tenant", "--time"])
 expect(["xbgwctl", "status", ""], [])
 
 # The real client's options, when it is in the tree.

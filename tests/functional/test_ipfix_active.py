@@ -58,7 +58,7 @@ time.sleep(1.5)
 done.set()
 rx.join()
 
-# Decode template 256 (IPv4) records: fixed fields, then 5 strings.
+# Decode template 256 (IPv4) records: fixed fields, 5 strings, fixed tail.
 records = []
 for m in messages:
     ver, length = struct.unpack("!HH", m[:4])
@@ -77,6 +77,11 @@ for m in messages:
                     n = m[p2]
                     strs.append(m[p2 + 1:p2 + 1 + n].decode())
                     p2 += 1 + n
+                # forwardingStatus, DSCP, ingress and egress interface
+                # (10 bytes), six table lines and the dropped packets (32).
+                fwd = m[p2]
+                F.check(fwd == 64, "forwardingStatus %d (nothing dropped)" % fwd)
+                p2 += 42
                 records.append((socket.inet_ntoa(src), socket.inet_ntoa(dst), sp, dp,
                                 proto, octets, pkts, reason, bidir))
         off += slen

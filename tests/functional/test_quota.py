@@ -3,7 +3,8 @@
 """Monthly quotas on the packet path: a tenant with a 1 GB quota and
 over_quota=block gets exactly its quota (plus at most one packet per
 worker) forwarded and billed, the rest dropped as `quota`; a `notify`
-tenant keeps flowing; the crossing is reported once."""
+tenant keeps flowing; the crossing is reported once, and its event names
+the tenant and the tenants.csv row that set the quota."""
 import os
 
 import pcapgen
@@ -19,7 +20,7 @@ conf, tmp = xbtest.own_config({
            "*,*,*,channel,0,*,*,*,*,*\n",
     "bands": "band,start,end\nall,00:00,00:00\n",
     "tariffs": "tenant_class,country,category,band,price_per_gb,currency\n*,*,*,*,1,USD\n",
-})
+}, extra="[events]\nfile = events.jsonl\n")
 
 frames = []
 for i in range(1000):
@@ -47,4 +48,11 @@ F.check(by.get("notified", 0) == sent, "notify tenant must keep flowing: %d of %
 F.check(p.stderr.count("reached its monthly quota") == 2,
         "crossings reported %d times, expected 2 (once per tenant):\n%s" % (
             p.stderr.count("reached its monthly quota"), p.stderr[-800:]))
+# The quota events: one per tenant, naming its tenants.csv row (line 1
+# is the header: blocked on 2, notified on 3).
+events = [e for e in xbtest.read_jsonl(os.path.join(tmp, "events.jsonl"))
+          if e["type"] == "quota"]
+F.check(sorted((e["tenant"], e["row"], e["over_quota"]) for e in events) ==
+        [("blocked", "tenants.csv:2", "block"), ("notified", "tenants.csv:3", "notify")],
+        "quota events: %s" % events)
 F.exit()

@@ -3,7 +3,7 @@
 #
 # Build one libFuzzer target and run it for a bounded time.
 #   run-fuzz.sh TARGET SECONDS BUILD_DIR
-# TARGET is parse, csv, names, http, utf8, flow or capfile.  Steps: compile tests/fuzz/fuzz_TARGET.c with
+# TARGET is parse, csv, names, http, utf8, flow, capfile or explain.  Steps: compile tests/fuzz/fuzz_TARGET.c with
 # clang (-fsanitize=fuzzer,address,undefined) against the classifier
 # sources it needs (no DPDK); replay every file in regress/TARGET/ (inputs
 # that once crashed: they must pass); then fuzz for SECONDS on a copy of
@@ -35,8 +35,9 @@ http) srcs="$cls/names/xb_http.c $cls/names/xb_name.c" ;;
 utf8) srcs="$cls/common/xb_utf8.c" ;;
 flow) srcs="$cls/flow/xb_flow.c $cls/flow/xb_flowmem.c $cls/common/xb_siphash.c" ;;
 capfile) srcs="$root/drivers/xb_capfile.c $root/drivers/xb_linktype.c $cls/packet/xb_parse.c" ;;
+explain) srcs="$cls/xb_explain_query.c" ;;
 *)
-	echo "$0: unknown target '$target' (expected parse, csv, names, http, utf8, flow or capfile)" >&2
+	echo "$0: unknown target '$target' (expected parse, csv, names, http, utf8, flow, capfile or explain)" >&2
 	exit 2
 	;;
 esac
@@ -78,7 +79,7 @@ fi
 exe=$build_dir/fuzz_$target
 # shellcheck disable=SC2086
 "$CLANG" $flags -std=gnu11 -D_GNU_SOURCE -Wall -Wextra \
-	-I"$cls/common" -I"$cls/packet" -I"$cls/names" -I"$cls/flow" \
+	-I"$cls/common" -I"$cls/packet" -I"$cls/names" -I"$cls/flow" -I"$cls" \
 	-I"$root/drivers" \
 	"$here/fuzz_$target.c" $srcs $libs -o "$exe"
 

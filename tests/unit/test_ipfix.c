@@ -3,8 +3,10 @@
  * IPFIX encoder, checked by an independent decoder written here from
  * RFC 7011: message header (version, length, export time, sequence,
  * domain), set ids and lengths, the template field lists, data records
- * decoded through the templates, template refresh, timed flush, and a
- * real UDP round trip.
+ * decoded through the templates (the deciding lines, forwardingStatus,
+ * DSCP, interfaces, dropped packets), the RFC 5610 options template and
+ * its element descriptions, template refresh, timed flush, and a real UDP
+ * round trip.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,7 +22,9 @@
 
 #include <cmocka.h>
 
+#include "xb_drop.h"
 #include "xb_ipfix.h"
+#include "xb_verdict.h"
 
 #define T0 1700000000000000000ull
 #define MAXMSG 256
@@ -71,7 +75,7 @@ struct tfield {
 };
 
 struct tmpl {
-	uint16_t id, n;
+	uint16_t id, n, scope;
 	struct tfield f[32];
 };
 
@@ -82,6 +86,19 @@ struct drec {
 	uint8_t proto, reason, dir;
 	uint64_t bytes, packets, start_ms, end_ms;
 	char str[6][256]; /* by enterprise IE id 1..5 */
+	uint32_t line[12];  /* by enterprise IE id 6..11 */
+	uint64_t dropped;   /* enterprise IE 12 */
+	uint8_t fwd_status, dscp;
+	uint32_t in_if, out_if;
+};
+
+/* An RFC 5610 element description (a record of options template 258). */
+struct ieinfo {
+	uint16_t id;
+	uint32_t pen;
+	uint8_t type, semantics;
+	uint16_t units;
+	char name[256], desc[256];
 };
 
 struct decoded {
@@ -89,7 +106,9 @@ struct decoded {
 	unsigned int nt;
 	struct drec r[4096];
 	unsigned int nr;
-	unsigned int tmpl_sets;
+	unsigned int tmpl_sets, opt_tmpl_sets;
+	struct ieinfo info[2048];
+	unsigned int ninfo;
 };
 
 static const struct tmpl *
@@ -120,13 +139,20 @@ decode(struct decoded *d, const uint8_t *m, size_t len, uint32_t *seq,
 		size_t p = off + 4, end = off + slen;
 
 		assert_true(slen >= 4 && end <= len);
-		if (sid == 2) {
-			d->tmpl_sets++;
+		if (sid == 2 || sid == 3) {
+			if (sid == 2)
+				d->tmpl_sets++;
+			else
+				d->opt_tmpl_sets++;
 			while (p + 4 <= end) {
 				struct tmpl t = {.id = g16(m + p), .n = g16(m + p + 2)};
 				struct tmpl *slot;
 
 				p += 4;
+				if (sid == 3) {
+					t.scope = g16(m + p);
+					p += 2;
+				}
 				assert_true(t.n <= 32);
 				for (unsigned int i = 0; i < t.n; i++) {
 					t.f[i].ie = g16(m + p);
@@ -149,7 +175,31 @@ decode(struct decoded *d, const uint8_t *m, size_t len, uint32_t *seq,
 
 			assert_true(sid >= 256);
 			assert_non_null(t);
-			while (p < end) {
+			while (p < end && sid == 258) {
+				struct ieinfo *e = &d->info[d->ninfo++];
+				size_t n;
+
+				assert_true(d->ninfo <= 2048);
+				assert_int_equal(t->n, 7);
+				assert_int_equal(t->scope, 2);
+				e->id = g16(m + p);
+				e->pen = g32(m + p + 2);
+				e->type = m[p + 6];
+				e->semantics = m[p + 7];
+				e->units = g16(m + p + 8);
+				p += 10;
+				n = m[p++];
+				memcpy(e->name, m + p, n);
+				e->name[n] = '\0';
+				p += n;
+				n = m[p++];
+				memcpy(e->desc, m + p, n);
+				e->desc[n] = '\0';
+				p += n;
+				assert_true(p <= end);
+				(*records_in_msg)++;
+			}
+			while (p < end && sid != 258) {
 				struct drec *r = &d->r[d->nr++];
 
 				memset(r, 0, sizeof(*r));
@@ -163,7 +213,14 @@ decode(struct decoded *d, const uint8_t *m, size_t len, uint32_t *seq,
 						assert_true(fl < 255);
 					}
 					assert_true(p + fl <= end);
-					if (f->pen == 32473) {
+					if (f->pen == 32473 && f->ie >= 6 &&
+					    f->ie <= 11) {
+						assert_int_equal(fl, 4);
+						r->line[f->ie] = g32(m + p);
+					} else if (f->pen == 32473 && f->ie == 12) {
+						assert_int_equal(fl, 8);
+						r->dropped = g64(m + p);
+					} else if (f->pen == 32473) {
 						assert_true(f->ie >= 1 && f->ie <= 5);
 						memcpy(r->str[f->ie], m + p, fl);
 						r->str[f->ie][fl] = '\0';
@@ -185,6 +242,10 @@ decode(struct decoded *d, const uint8_t *m, size_t len, uint32_t *seq,
 						case 136: r->reason = m[p]; break;
 						case 58: r->vlan = g16(m + p); break;
 						case 239: r->dir = m[p]; break;
+						case 89: r->fwd_status = m[p]; break;
+						case 195: r->dscp = m[p]; break;
+						case 10: r->in_if = g32(m + p); break;
+						case 14: r->out_if = g32(m + p); break;
 						default: fail_msg("unexpected IE %u", f->ie);
 						}
 					}
@@ -257,6 +318,21 @@ make_rec(struct xb_flow_record *r, unsigned int i, int family)
 	r->first_ns = T0 + i * 1000000ull;
 	r->last_ns = r->first_ns + 5000000000ull + 123456;
 	r->end_reason = (uint8_t)(i % 4);
+	/* Why: lines, drops (some flows none), ports, DSCP. */
+	r->qos_line = 10 + i;
+	r->category_line = i % 2 ? (200 + i) | XB_WHY_DOMAINS : 300 + i;
+	r->tenant_line = 20 + i % 7;
+	r->approval_line = i % 3 ? 0 : 5;
+	r->tariff_line = 30 + i % 11;
+	if (i % 5 == 1)
+		r->drops[XB_DROP_METER_RED - XB_FLOW_DROP_FIRST] = 7 + i;
+	if (i % 5 == 2)
+		r->drops[XB_DROP_NEGATIVE_LIST - XB_FLOW_DROP_FIRST] = 3;
+	r->port_in[0] = 0;
+	r->port_in[1] = 1;
+	r->port_out[0] = 1;
+	r->port_out[1] = i % 6 ? 0 : 2;
+	r->dscp = i % 4 ? (uint8_t)(i % 64) : 0xff;
 }
 
 static void
@@ -281,6 +357,44 @@ check_rec(const struct drec *d, const struct xb_flow_record *r, int rev)
 	assert_string_equal(d->str[3], r->tenant);
 	assert_string_equal(d->str[4], r->action);
 	assert_string_equal(d->str[5], r->name_source ? r->name : "");
+	assert_int_equal(d->line[6], r->qos_line);
+	assert_int_equal(d->line[7], r->category_line & XB_WHY_DOMAINS ?
+					     r->category_line & ~XB_WHY_DOMAINS : 0);
+	assert_int_equal(d->line[8], r->category_line & XB_WHY_DOMAINS ?
+					     0 : r->category_line);
+	assert_int_equal(d->line[9], r->tenant_line);
+	assert_int_equal(d->line[10], r->approval_line);
+	assert_int_equal(d->line[11], r->tariff_line);
+	assert_int_equal(d->dropped, (uint64_t)r->drops[0] + r->drops[1] +
+					     r->drops[2] + r->drops[3]);
+	/* RFC 7270: forwarded 64; dropped: ACL deny 129, policer 138. */
+	assert_int_equal(d->fwd_status,
+			 r->drops[XB_DROP_METER_RED - XB_FLOW_DROP_FIRST] ? 138 :
+			 r->drops[XB_DROP_NEGATIVE_LIST - XB_FLOW_DROP_FIRST] ? 129 :
+											 64);
+	assert_int_equal(d->dscp, r->dscp == 0xff ? 0 : r->dscp);
+	assert_int_equal(d->in_if, r->port_in[rev]);
+	assert_int_equal(d->out_if, r->port_out[rev]);
+}
+
+/* The RFC 5610 descriptions: one per enterprise element 1..12 under our
+ * PEN, named, with the IANA data type the templates encode it with. */
+static void
+check_infos(const struct decoded *d)
+{
+	assert_int_equal(d->ninfo % XB_IPFIX_IE_ENT_MAX, 0);
+	for (unsigned int i = 0; i < XB_IPFIX_IE_ENT_MAX; i++) {
+		const struct ieinfo *e = &d->info[i];
+
+		assert_int_equal(e->id, i + 1);
+		assert_int_equal(e->pen, 32473);
+		assert_true(strncmp(e->name, "xbgw", 4) == 0);
+		assert_true(strlen(e->desc) > 10);
+		/* string 13, unsigned32 3, unsigned64 4 */
+		assert_int_equal(e->type, e->id <= 5 ? 13 : e->id <= 11 ? 3 : 4);
+		for (unsigned int k = 0; k < i; k++)
+			assert_string_not_equal(e->name, d->info[k].name);
+	}
 }
 
 /* ---- tests ---------------------------------------------------------------- */
@@ -300,23 +414,36 @@ test_templates(void **state)
 		{8, 4, 0}, {12, 4, 0}, {7, 2, 0}, {11, 2, 0}, {4, 1, 0},
 		{1, 8, 0}, {2, 8, 0}, {152, 8, 0}, {153, 8, 0}, {136, 1, 0},
 		{58, 2, 0}, {239, 1, 0}, {1, 65535, 32473}, {2, 65535, 32473},
-		{3, 65535, 32473}, {4, 65535, 32473}, {5, 65535, 32473}};
+		{3, 65535, 32473}, {4, 65535, 32473}, {5, 65535, 32473},
+		{89, 1, 0}, {195, 1, 0}, {10, 4, 0}, {14, 4, 0},
+		{6, 4, 32473}, {7, 4, 32473}, {8, 4, 32473}, {9, 4, 32473},
+		{10, 4, 32473}, {11, 4, 32473}, {12, 8, 32473}};
+	/* RFC 5610: scope 303, 346; then 339, 344, 345, 341, 340. */
+	static const uint16_t want_opt[] = {303, 346, 339, 344, 345, 341, 340};
 
 	(void)state;
 	memset(&c, 0, sizeof(c));
 	assert_non_null(x);
 	make_rec(&r, 1, 4);
 	assert_int_equal(xb_ipfix_add(x, &r, T0), 2);
-	assert_int_equal(c.n, 0); /* buffered */
+	assert_int_equal(c.n, 1); /* the templates at once, the data buffered */
 	assert_int_equal(xb_ipfix_flush(x, T0 + 1), 0);
-	assert_int_equal(c.n, 1);
+	/* The templates' own message, then the data. */
+	assert_int_equal(c.n, 2);
 	assert_int_equal(xb_ipfix_flush(x, T0 + 2), 0); /* nothing queued */
-	assert_int_equal(c.n, 1);
+	assert_int_equal(c.n, 2);
 	decode_all(&c, &d, 77);
 	assert_int_equal(d.tmpl_sets, 1);
-	assert_int_equal(d.nt, 2);
+	assert_int_equal(d.opt_tmpl_sets, 1);
+	assert_int_equal(d.nt, 3);
 	assert_int_equal(d.t[0].id, 256);
 	assert_int_equal(d.t[1].id, 257);
+	assert_int_equal(d.t[2].id, 258);
+	assert_int_equal(d.t[2].n, 7);
+	for (unsigned int i = 0; i < 7; i++)
+		assert_int_equal(d.t[2].f[i].ie, want_opt[i]);
+	assert_int_equal(d.ninfo, XB_IPFIX_IE_ENT_MAX);
+	check_infos(&d);
 	for (int t = 0; t < 2; t++) {
 		assert_int_equal(d.t[t].n, sizeof(want4) / sizeof(want4[0]));
 		for (unsigned int i = 0; i < d.t[t].n; i++) {
@@ -331,8 +458,10 @@ test_templates(void **state)
 			assert_int_equal(d.t[t].f[i].pen, w.pen);
 		}
 	}
-	/* The first set after the header is the template set. */
+	/* The first set after the header is the template set; the data
+	 * message's first set is a data set. */
 	assert_int_equal(g16(c.msg[0] + 16), 2);
+	assert_int_equal(g16(c.msg[1] + 16), 256);
 	assert_int_equal(g32(c.msg[0] + 4), T0 / 1000000000ull);
 	assert_int_equal(d.nr, 2);
 	check_rec(&d.r[0], &r, 0);
@@ -392,7 +521,7 @@ test_many_flows(void **state)
 	char err[256];
 	struct xb_ipfix *x = xb_ipfix_open_fn(&p, capture_send, &c, err,
 					      sizeof(err));
-	unsigned int expect = 0, k = 0;
+	unsigned int expect = 0, k = 0, templates_seen = 0;
 	static const uint8_t reasons[] = {1, 3, 5, 4};
 
 	(void)state;
@@ -407,10 +536,19 @@ test_many_flows(void **state)
 	}
 	xb_ipfix_flush(x, T0 + 1000);
 	assert_true(c.n > 10);
-	for (unsigned int i = 0; i < c.n; i++) {
-		assert_true(c.len[i] <= 1400);
-		/* Templates in messages 0, 4, 8, ... */
-		assert_int_equal(g16(c.msg[i] + 16) == 2, i % 4 == 0);
+	{
+		unsigned int since = 0, tmsgs = 0;
+
+		for (unsigned int i = 0; i < c.n; i++) {
+			bool tmpl = g16(c.msg[i] + 16) == 2;
+
+			assert_true(c.len[i] <= 1400);
+			/* Templates first, then again after 4 data messages. */
+			assert_int_equal(tmpl, i == 0 || since == 4);
+			since = tmpl ? 0 : since + 1;
+			tmsgs += tmpl;
+		}
+		templates_seen = tmsgs;
 	}
 	decode_all(&c, &d, 5);
 	assert_int_equal(d.nr, expect);
@@ -425,10 +563,14 @@ test_many_flows(void **state)
 		}
 	}
 	xb_ipfix_get_stats(x, &st);
-	assert_int_equal(st.data_records, expect);
+	/* Data records: the flows' and the element descriptions. */
+	assert_int_equal(st.data_records,
+			 expect + templates_seen * XB_IPFIX_IE_ENT_MAX);
+	assert_int_equal(d.ninfo, templates_seen * XB_IPFIX_IE_ENT_MAX);
+	check_infos(&d);
 	assert_int_equal(st.flows, 400);
 	assert_int_equal(st.messages, c.n);
-	assert_int_equal(st.templates, (c.n + 3) / 4);
+	assert_int_equal(st.templates, templates_seen);
 	assert_int_equal(st.send_errors, 0);
 	xb_ipfix_close(x);
 }
@@ -449,22 +591,27 @@ test_timers(void **state)
 	make_rec(&r, 2, 4);
 	xb_ipfix_add(x, &r, T0);
 	assert_int_equal(xb_ipfix_tick(x, T0 + 499 * ms), 0);
-	assert_int_equal(c.n, 0);
-	xb_ipfix_tick(x, T0 + 500 * ms);
+	/* The templates went out at the add; the data waits. */
 	assert_int_equal(c.n, 1);
+	xb_ipfix_tick(x, T0 + 500 * ms);
+	assert_int_equal(c.n, 2);
 	/* Within the refresh time: no template. */
 	xb_ipfix_add(x, &r, T0 + 9000 * ms);
 	xb_ipfix_flush(x, T0 + 9000 * ms);
-	assert_int_equal(c.n, 2);
-	assert_int_equal(g16(c.msg[1] + 16), 256);
-	/* After it: templates again. */
+	assert_int_equal(c.n, 3);
+	assert_int_equal(g16(c.msg[2] + 16), 256);
+	/* After it: templates again, in a message of their own. */
 	xb_ipfix_add(x, &r, T0 + 10000 * ms);
 	xb_ipfix_flush(x, T0 + 10000 * ms);
-	assert_int_equal(c.n, 3);
-	assert_int_equal(g16(c.msg[2] + 16), 2);
-	/* Sequence: data records before each message. */
-	assert_int_equal(g32(c.msg[1] + 8), 2);
-	assert_int_equal(g32(c.msg[2] + 8), 4);
+	assert_int_equal(c.n, 5);
+	assert_int_equal(g16(c.msg[3] + 16), 2);
+	assert_int_equal(g16(c.msg[4] + 16), 256);
+	/* Sequence: data records (descriptions included) before each
+	 * message. */
+	assert_int_equal(g32(c.msg[1] + 8), XB_IPFIX_IE_ENT_MAX);
+	assert_int_equal(g32(c.msg[2] + 8), XB_IPFIX_IE_ENT_MAX + 2);
+	assert_int_equal(g32(c.msg[3] + 8), XB_IPFIX_IE_ENT_MAX + 4);
+	assert_int_equal(g32(c.msg[4] + 8), 2 * XB_IPFIX_IE_ENT_MAX + 4);
 	xb_ipfix_close(x);
 }
 
@@ -515,10 +662,12 @@ test_udp(void **state)
 	assert_int_equal(xb_ipfix_add(x, &r, T0), 2);
 	assert_int_equal(xb_ipfix_flush(x, T0), 0);
 	memset(&c, 0, sizeof(c));
-	n = recv(fd, c.msg[0], sizeof(c.msg[0]), 0);
-	assert_true(n > 16);
-	c.len[0] = (size_t)n;
-	c.n = 1;
+	for (int k = 0; k < 2; k++) { /* templates, then data */
+		n = recv(fd, c.msg[k], sizeof(c.msg[k]), 0);
+		assert_true(n > 16);
+		c.len[k] = (size_t)n;
+		c.n++;
+	}
 	decode_all(&c, &d, 9);
 	assert_int_equal(d.nr, 2);
 	check_rec(&d.r[0], &r, 0);

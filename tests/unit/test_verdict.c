@@ -305,6 +305,51 @@ test_entry_layout(void **state)
 	assert_true(offsetof(struct xb_flow, packets) >= 64);
 }
 
+/* A flow's drops by reason: the entry's low byte and the side array's
+ * high part add up exactly across the wraps, per reason, in steps of 1
+ * and of a reassembled datagram's frames; reasons that are not the
+ * flow's (malformed) are not counted; a new entry starts at zero. */
+static void
+test_flow_drops(void **state)
+{
+	static struct xb_siphash_key hk;
+	static const uint8_t secret[XB_SIPHASH_SECRET_LEN] = {1, 2, 3};
+	struct xb_flow_table_params p = {.capacity = 16, .hash_key = &hk};
+	struct xb_flow_table *t;
+	struct xb_flow_key k;
+	struct xb_flow *f;
+	uint64_t want[XB_FLOW_DROP_REASONS] = {0};
+	uint32_t h;
+
+	(void)state;
+	xb_siphash_key_init(&hk, secret);
+	t = xb_flow_table_create(&p);
+	assert_non_null(t);
+	memset(&k, 0, sizeof(k));
+	k.family = 4;
+	k.proto = 17;
+	k.port[0] = 1000;
+	k.port[1] = 53;
+	h = xb_flow_key_hash(&hk, &k);
+	f = xb_flow_insert(t, &k, h, 1, NULL, NULL);
+	assert_non_null(f);
+	for (unsigned int k2 = 0; k2 < XB_FLOW_DROP_REASONS; k2++)
+		assert_int_equal(xb_flow_drops(t, f, k2), 0);
+	for (unsigned int i = 0; i < 3000; i++) {
+		unsigned int k2 = i % 7 % XB_FLOW_DROP_REASONS;
+		uint32_t n = i % 5 == 0 ? 8 : 1;
+
+		xb_flow_count_drop(t, f, XB_FLOW_DROP_FIRST + k2, n);
+		want[k2] += n;
+		xb_flow_count_drop(t, f, XB_DROP_MALFORMED, 1);
+	}
+	for (unsigned int k2 = 0; k2 < XB_FLOW_DROP_REASONS; k2++) {
+		assert_true(want[k2] > 256);
+		assert_int_equal(xb_flow_drops(t, f, k2), want[k2]);
+	}
+	xb_flow_table_free(t);
+}
+
 int
 main(void)
 {
@@ -313,6 +358,7 @@ main(void)
 		cmocka_unit_test(test_steps_keep_the_rest),
 		cmocka_unit_test(test_decided_again_at_expiry),
 		cmocka_unit_test(test_entry_layout),
+		cmocka_unit_test(test_flow_drops),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
