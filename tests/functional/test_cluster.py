@@ -19,11 +19,13 @@
   within what was granted, the continue tenant within grants plus its
   allowance, and the ledger reconciles exactly.
 """
+import json
 import os
 import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import urllib.request
 
@@ -162,6 +164,10 @@ while time.time() < deadline and g4.proc.poll() is None:
             bad = xbtest.telemetry(sock, "/xbgw/cluster,tenants=x")[1]
             with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % prom_port, timeout=10) as r:
                 scrape = r.read().decode()
+            # The operator's view of the same: xbgwctl cluster.
+            ctl = [sys.executable, os.path.join(xbtest.SRC, "scripts", "xbgwctl"), "-p", g4.prefix, "cluster"]
+            ctl_text = subprocess.run(ctl, capture_output=True, text=True, timeout=30)
+            ctl_json = subprocess.run(ctl + ["--json"], capture_output=True, text=True, timeout=30)
             break
     except (OSError, ValueError, KeyError):
         pass
@@ -194,6 +200,21 @@ F.check([k for k in page2 if k.startswith("tenant_")] == ["tenant_2"] and
         "/xbgw/cluster,tenants=1: one page from the second tenant: %s" % page2)
 F.check(bad is not None and bad.get("/xbgw/cluster") is None,
         "/xbgw/cluster,tenants=x refused: %s" % bad)
+# xbgwctl cluster: every gateway in a table, gw2's mismatch flagged, both
+# tenants (the pages joined), and --json the same view with every tenant.
+out = ctl_text.stdout
+rows = {l.split()[0]: l for l in out.splitlines() if l.split() and l.split()[0] in ("gw1", "gw2", "gw3", "gw4")}
+F.check(ctl_text.returncode == 0 and set(rows) == {"gw1", "gw2", "gw3", "gw4"} and
+        "MISMATCH" in rows.get("gw2", "") and "MISMATCH" not in rows.get("gw1", "") and
+        "reachable" in out and re.search(r"^blocked\s+2027-01\s+0 B", out, re.M) is not None and
+        re.search(r"^big\s+2027-0[12]", out, re.M) is not None,
+        "xbgwctl cluster (exit %d):\n%s%s" % (ctl_text.returncode, out, ctl_text.stderr))
+cj = json.loads(ctl_json.stdout or "{}")
+print(out)
+F.check(ctl_json.returncode == 0 and cj.get("gateway") == "gw4" and
+        {v["tenant"] for k, v in cj.items() if k.startswith("tenant_")} == {"blocked", "big"} and
+        cj.get("tenants_next") == 0,
+        "xbgwctl cluster --json: %s" % ctl_json.stdout[:2000])
 
 # --- the same, scraped (Prometheus) -------------------------------------
 metrics = {}
