@@ -262,7 +262,7 @@ for phase, (cut, bound) in enumerate(((proxy.cut, DETECT_CLOSED), (proxy.silence
     t_cut = time.time()
     cut()
     took = wait_reachable(g1, 0, t_cut, bound, "gw1 reporting the %s cut" % name)
-    print("%s cut: gw1 unreachable after %.2f s (bound %.1f s)" % (name, took, bound))
+    print("%s cut: gw1 unreachable after %.2f s (bound %.2f s)" % (name, took, bound))
     # The other gateway goes on: new grants for both tenants, new usage
     # shipped to its ledger.
     cl.wait_sql("SELECT count(DISTINCT tenant) FROM xb_grants WHERE gateway = 'gw2' AND granted > 0 "
