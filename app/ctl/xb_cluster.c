@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,12 @@
 
 #define CONNECT_TIMEOUT "2"      /* s, libpq's connect_timeout */
 #define TCP_USER_TIMEOUT "3000"  /* ms: a silent peer counts as gone */
+/* Every statement's answer must come within ROUND_TRIP_MS, or PostgreSQL
+ * counts as unreachable (exec_bounded()); the server gives up on a
+ * statement a little earlier, so that a slow one ends with an error
+ * rather than as a lost answer. */
+#define ROUND_TRIP_MS 5000
+#define STATEMENT_TIMEOUT_MS 4000
 #define RETRY_NS 500000000ull    /* between connection attempts */
 #define SPENT_RECHECK_NS 5000000000ull /* a spent pool asked again (raised quota?) */
 #define HEARTBEAT_NS 1000000000ull
@@ -272,11 +279,112 @@ xb_cluster_ship(struct xb_cluster *c, struct xb_app *app)
 
 /* ---- the thread: every network call happens here ---------------------- */
 
+/* Wait until sock is ready for events or deadline (monotonic ns) passes:
+ * true when ready. */
+static bool
+wait_socket(int sock, short events, uint64_t deadline)
+{
+	for (;;) {
+		uint64_t now = mono_ns();
+		struct pollfd pfd = {.fd = sock, .events = events};
+		int n;
+
+		if (now >= deadline)
+			return false;
+		n = poll(&pfd, 1, (int)((deadline - now + 999999) / 1000000));
+		if (n > 0)
+			return true;
+		if (n < 0 && errno != EINTR)
+			return false;
+	}
+}
+
+/* PQexecParams with a deadline.  PQexecParams itself waits for an answer
+ * forever when the path to PostgreSQL goes silent while the TCP peer
+ * still acknowledges what it is sent (a proxy or pooler that hangs; a
+ * server stalled in a synchronous commit): tcp_user_timeout sees nothing
+ * unacknowledged, keepalives are answered.  So the statement is sent on
+ * the non-blocking connection and every wait is a poll() bounded by
+ * ROUND_TRIP_MS.  Returns the statement's result (an error result when
+ * the server reported one), or NULL when it failed or timed out (logged
+ * and counted here; the connection is then unusable: the callers return
+ * -1 and the thread drops it). */
+static PGresult *
+exec_bounded(struct xb_cluster *c, const char *what, const char *sql,
+	     int nparams, const char *const *params)
+{
+	uint64_t deadline = mono_ns() + ROUND_TRIP_MS * 1000000ull;
+	int sock = PQsocket(c->pg), f;
+	PGresult *res = NULL, *r;
+	const char *why = NULL;
+
+	if (!PQsendQueryParams(c->pg, sql, nparams, NULL, params, NULL, NULL,
+			       0)) {
+		why = PQerrorMessage(c->pg);
+		goto fail;
+	}
+	/* Send it all (a checkpoint may exceed the socket's buffer); read
+	 * meanwhile, as libpq asks, in case the server answers early. */
+	while ((f = PQflush(c->pg)) != 0) {
+		if (f < 0) {
+			why = PQerrorMessage(c->pg);
+			goto fail;
+		}
+		if (!wait_socket(sock, POLLIN | POLLOUT, deadline))
+			goto fail;
+		if (!PQconsumeInput(c->pg)) {
+			why = PQerrorMessage(c->pg);
+			goto fail;
+		}
+	}
+	/* Every result up to the end of the statement: the first, unless a
+	 * later one is an error. */
+	for (;;) {
+		while (PQisBusy(c->pg)) {
+			if (!wait_socket(sock, POLLIN, deadline))
+				goto fail;
+			if (!PQconsumeInput(c->pg)) {
+				why = PQerrorMessage(c->pg);
+				goto fail;
+			}
+		}
+		if ((r = PQgetResult(c->pg)) == NULL) {
+			if (res != NULL)
+				return res;
+			why = "no result\n";
+			goto fail;
+		}
+		if (res == NULL ||
+		    PQresultStatus(r) == PGRES_FATAL_ERROR) {
+			PQclear(res);
+			res = r;
+		} else {
+			PQclear(r);
+		}
+	}
+fail:
+	PQclear(res);
+	pthread_mutex_lock(&c->mu);
+	c->st.errors++;
+	pthread_mutex_unlock(&c->mu);
+	if (why != NULL)
+		XB_LOG(WARNING, "cluster: %s: %s", what, why);
+	else
+		XB_LOG(WARNING, "cluster: %s: no answer within %d ms\n", what,
+		       ROUND_TRIP_MS);
+	return NULL;
+}
+
+/* A statement's result: true when it succeeded; a failure is logged and
+ * counted (NULL: exec_bounded() already did). */
 static bool
 pg_ok(struct xb_cluster *c, PGresult *r, const char *what)
 {
-	ExecStatusType s = PQresultStatus(r);
+	ExecStatusType s;
 
+	if (r == NULL)
+		return false;
+	s = PQresultStatus(r);
 	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)
 		return true;
 	pthread_mutex_lock(&c->mu);
@@ -323,6 +431,23 @@ ensure_connected(struct xb_cluster *c)
 		drop_connection(c);
 		return false;
 	}
+	/* Non-blocking: exec_bounded() bounds every wait.  The server's own
+	 * bound, set here rather than in the startup options (which a dsn's
+	 * `options` would replace, and which poolers may refuse). */
+	PQsetnonblocking(c->pg, 1);
+	{
+		char sto[64];
+
+		snprintf(sto, sizeof(sto), "SET statement_timeout = %d",
+			 STATEMENT_TIMEOUT_MS);
+		r = exec_bounded(c, "statement_timeout", sto, 0, NULL);
+		if (!pg_ok(c, r, "statement_timeout")) {
+			PQclear(r);
+			drop_connection(c);
+			return false;
+		}
+		PQclear(r);
+	}
 	pthread_mutex_lock(&c->mu);
 	memcpy(sha, c->sha, sizeof(sha));
 	gen = c->generation;
@@ -334,8 +459,8 @@ ensure_connected(struct xb_cluster *c)
 		const char *p[3] = {c->cfg.gateway, sha, g};
 
 		snprintf(g, sizeof(g), "%u", gen);
-		r = PQexecParams(c->pg, "SELECT xb_gateway_start($1, $2, $3)",
-				 3, NULL, p, NULL, NULL, 0);
+		r = exec_bounded(c, "gateway start",
+				 "SELECT xb_gateway_start($1, $2, $3)", 3, p);
 		if (!pg_ok(c, r, "gateway start")) {
 			PQclear(r);
 			drop_connection(c);
@@ -371,9 +496,9 @@ grant_one(struct xb_cluster *c, const char *tenant, uint64_t seq,
 	snprintf(m, sizeof(m), "%u", month);
 	snprintf(q, sizeof(q), "%" PRIu64, quota);
 	snprintf(a, sizeof(a), "%" PRIu64, ask);
-	r = PQexecParams(c->pg,
+	r = exec_bounded(c, "grant",
 			 "SELECT granted, pool_left FROM xb_grant($1, $2, $3, $4, $5, $6, $7, $8)",
-			 8, NULL, p, NULL, NULL, 0);
+			 8, p);
 	if (!pg_ok(c, r, "grant") || PQntuples(r) != 1) {
 		PQclear(r);
 		return -1;
@@ -587,9 +712,9 @@ run_ledger(struct xb_cluster *c)
 			rc = 0; /* no memory: the next round retries */
 			goto out;
 		}
-	r = PQexecParams(c->pg,
+	r = exec_bounded(c, "ledger",
 			 "SELECT xb_ledger_ship($1, $2, $3::integer[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::bigint[], $11::bigint[])",
-			 2 + NCOL, NULL, p, NULL, NULL, 0);
+			 2 + NCOL, p);
 	if (!pg_ok(c, r, "ledger")) {
 		PQclear(r);
 		goto out;
@@ -657,9 +782,9 @@ run_shares(struct xb_cluster *c)
 		const char *p[6] = {c->cfg.gateway, arr[0], arr[1], arr[2],
 				    arr[3], live};
 
-		res = PQexecParams(c->pg,
+		res = exec_bounded(c, "meter shares",
 				   "SELECT meter_id, granted_ppm, others_demand FROM xb_meter_share($1, $2::text[], $3::bigint[], $4::integer[], $5::integer[], $6::integer)",
-				   6, NULL, p, NULL, NULL, 0);
+				   6, p);
 	}
 	if (!pg_ok(c, res, "meter shares") ||
 	    PQntuples(res) != (int)r->n)
@@ -704,8 +829,8 @@ static void
 release_shares(struct xb_cluster *c)
 {
 	const char *p[1] = {c->cfg.gateway};
-	PGresult *r = PQexecParams(c->pg, "SELECT xb_meter_release($1)", 1,
-				   NULL, p, NULL, NULL, 0);
+	PGresult *r = exec_bounded(c, "meter release",
+				   "SELECT xb_meter_release($1)", 1, p);
 
 	pg_ok(c, r, "meter release");
 	PQclear(r);
@@ -730,8 +855,8 @@ run_heartbeat(struct xb_cluster *c)
 	pthread_mutex_unlock(&c->mu);
 	snprintf(e, sizeof(e), "%" PRIu64, c->epoch);
 	snprintf(v, sizeof(v), "%u", c->cfg.validity_s);
-	r = PQexecParams(c->pg, "SELECT xb_heartbeat($1, $2, $3, $4, $5)", 5,
-			 NULL, p, NULL, NULL, 0);
+	r = exec_bounded(c, "heartbeat",
+			 "SELECT xb_heartbeat($1, $2, $3, $4, $5)", 5, p);
 	if (!pg_ok(c, r, "heartbeat")) {
 		PQclear(r);
 		return -1;
@@ -740,10 +865,10 @@ run_heartbeat(struct xb_cluster *c)
 	{
 		const char *q[1] = {v};
 
-		r = PQexecParams(c->pg,
+		r = exec_bounded(c, "gateways",
 				 "SELECT gateway, epoch, ruleset_sha256, generation, last_seen, reservations_bytes, last_checkpoint, "
 				 "last_seen >= extract(epoch FROM now())::bigint - $1::bigint FROM xb_cluster_gateways ORDER BY gateway",
-				 1, NULL, q, NULL, NULL, 0);
+				 1, q);
 	}
 	if (!pg_ok(c, r, "gateways")) {
 		PQclear(r);

@@ -43,6 +43,8 @@ class Postgres:
         self.start()
         self.dsn = "host=%s dbname=postgres user=xbgw" % self.dir
         if tcp_port:
+            # The Unix socket is named after the port (.s.PGSQL.<port>).
+            self.dsn += " port=%d" % tcp_port
             self.tcp_dsn = "host=127.0.0.1 port=%d dbname=postgres user=xbgw" % tcp_port
 
     def _as_user(self, cmd, check=True):
