@@ -44,7 +44,7 @@
 #include "xb_tally.h"
 #include "xb_telemetry.h"
 #include "xb_policy.h"
-#include "xb_utf8.h"
+#include "xb_tel_str.h"
 
 #define LOCK_MS 5000
 #define FLOWS_DEFAULT 10
@@ -91,19 +91,6 @@ tel_name(char *dst, size_t len, const char *src)
 			 : '_';
 	}
 	dst[i] = '\0';
-}
-
-/* A string value: repaired to valid UTF-8 (xb_utf8.h, the rule of every
- * output) and truncated at a character boundary to what telemetry
- * holds, never failed.  DPDK's JSON writer escapes quotes, backslashes
- * and controls itself. */
-static void
-dict_str(struct rte_tel_data *d, const char *k, const char *v)
-{
-	char buf[RTE_TEL_MAX_STRING_LEN];
-
-	xb_utf8_repair_str(buf, sizeof(buf), v);
-	rte_tel_data_add_dict_string(d, k, buf);
 }
 
 /* Append e to a list reply d: DPDK 22.11 arrays hold only arrays of
@@ -198,7 +185,7 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 			if (e == NULL)
 				break;
 			rte_tel_data_start_dict(e);
-			dict_str(e, dims[only], t[only].e[i].name);
+			xb_tel_dict_str(e, dims[only], t[only].e[i].name);
 			rte_tel_data_add_dict_u64(e, "packets", t[only].e[i].packets);
 			rte_tel_data_add_dict_u64(e, "bytes", t[only].e[i].bytes);
 			if (list_add(d, e, &listed) < 0) {
@@ -420,16 +407,16 @@ cmd_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(f, "lcore", all[i].lcore);
 		rte_tel_data_add_dict_u64(f, "proto", r->proto);
 		xb_addr_format(r->family, r->src, a, sizeof(a));
-		dict_str(f, "src", a);
+		xb_tel_dict_str(f, "src", a);
 		xb_addr_format(r->family, r->dst, a, sizeof(a));
-		dict_str(f, "dst", a);
+		xb_tel_dict_str(f, "dst", a);
 		rte_tel_data_add_dict_u64(f, "sport", r->sport);
 		rte_tel_data_add_dict_u64(f, "dport", r->dport);
-		dict_str(f, "country", r->country);
-		dict_str(f, "category", r->category);
-		dict_str(f, "tenant", r->tenant);
-		dict_str(f, "action", r->action);
-		dict_str(f, "name", r->name_source ? r->name : "");
+		xb_tel_dict_str(f, "country", r->country);
+		xb_tel_dict_str(f, "category", r->category);
+		xb_tel_dict_str(f, "tenant", r->tenant);
+		xb_tel_dict_str(f, "action", r->action);
+		xb_tel_dict_str(f, "name", r->name_source ? r->name : "");
 		rte_tel_data_add_dict_u64(f, "vlan", r->vlan);
 		rte_tel_data_add_dict_u64(f, "packets", r->packets[0] + r->packets[1]);
 		rte_tel_data_add_dict_u64(f, "bytes", r->bytes[0] + r->bytes[1]);
@@ -562,7 +549,7 @@ cmd_status(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "pid", (uint64_t)getpid());
 	rte_tel_data_add_dict_string(d, "mode",
 				     tel_app->replay != NULL ? "replay" : "live");
-	dict_str(d, "config", tel_app->cfg.path);
+	xb_tel_dict_str(d, "config", tel_app->cfg.path);
 	rte_tel_data_add_dict_u64(d, "started_unix_ns", tel_app->started_unix_ns);
 	rte_tel_data_add_dict_u64(d, "uptime_ns",
 				  now > tel_app->started_unix_ns
@@ -655,8 +642,8 @@ cmd_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 			break;
 		rte_tel_data_start_dict(e);
 		rte_tel_data_add_dict_u64(e, "port", pi->port);
-		dict_str(e, "name", pi->name);
-		dict_str(e, "driver", pi->driver);
+		xb_tel_dict_str(e, "name", pi->name);
+		xb_tel_dict_str(e, "driver", pi->driver);
 		rte_tel_data_add_dict_u64(e, "rx_queues", pi->rx_queues);
 		rte_tel_data_add_dict_u64(e, "tx_queues", pi->tx_queues);
 		rte_tel_data_add_dict_u64(e, "rx", st.ipackets);
@@ -755,9 +742,9 @@ cmd_tenants(const char *cmd, const char *params, struct rte_tel_data *d)
 		snprintf(charge, sizeof(charge), "%" PRIu64 ".%06" PRIu64,
 			 u.charge_micros / 1000000, u.charge_micros % 1000000);
 		rte_tel_data_start_dict(e);
-		dict_str(e, "tenant", t->id);
-		dict_str(e, "name", t->name);
-		dict_str(e, "class", xb_tenants_class_name(rs->tenants, t->class_id));
+		xb_tel_dict_str(e, "tenant", t->id);
+		xb_tel_dict_str(e, "name", t->name);
+		xb_tel_dict_str(e, "class", xb_tenants_class_name(rs->tenants, t->class_id));
 		rte_tel_data_add_dict_u64(e, "month", month);
 		rte_tel_data_add_dict_u64(e, "usage_packets", u.packets);
 		rte_tel_data_add_dict_u64(e, "usage_bytes", u.bytes);
@@ -846,14 +833,14 @@ cmd_meters(const char *cmd, const char *params, struct rte_tel_data *d)
 			break;
 		rte_tel_data_start_dict(e);
 		rte_tel_data_add_dict_u64(e, "meter", m);
-		dict_str(e, "tenant", xb_tenants_get(rs->tenants, tenant)->id);
+		xb_tel_dict_str(e, "tenant", xb_tenants_get(rs->tenants, tenant)->id);
 		if (throttle) {
 			const struct xb_tenant *t = xb_tenants_get(rs->tenants, tenant);
 
 			rte_tel_data_add_dict_string(e, "row", "over_quota");
 			rte_tel_data_add_dict_u64(e, "line", 0);
 			snprintf(text, sizeof(text), "throttle:%u", t->throttle_kbps);
-			dict_str(e, "text", text);
+			xb_tel_dict_str(e, "text", text);
 		} else {
 			const struct xb_policy_row *pr = xb_policy_row(rs->policy, row);
 
@@ -862,7 +849,7 @@ cmd_meters(const char *cmd, const char *params, struct rte_tel_data *d)
 			if (xb_policy_row_describe(rs->policy, row, text,
 						   sizeof(text)) < 0)
 				text[0] = '\0';
-			dict_str(e, "text", text);
+			xb_tel_dict_str(e, "text", text);
 		}
 		for (int c = 0; c < 3; c++) {
 			snprintf(key, sizeof(key), "%s_packets", colour[c]);

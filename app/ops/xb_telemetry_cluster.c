@@ -27,22 +27,13 @@
 #include "xb_control.h"
 #include "xb_shares.h"
 #include "xb_telemetry.h"
-#include "xb_utf8.h"
+#include "xb_tel_str.h"
 
 #define LOCK_MS 5000
 #define GW_MAX 16          /* ~250 bytes each */
 #define TENANTS_PAGE 48    /* ~130 bytes each: the reply stays < 16 KiB */
 
 static struct xb_app *cl_app;
-
-static void
-dict_str(struct rte_tel_data *d, const char *k, const char *v)
-{
-	char buf[RTE_TEL_MAX_STRING_LEN];
-
-	xb_utf8_repair_str(buf, sizeof(buf), v);
-	rte_tel_data_add_dict_string(d, k, buf);
-}
 
 /* "tenants=N" (or "" / NULL: 0); -1 when malformed. */
 static long
@@ -86,11 +77,11 @@ cmd_cluster(const char *cmd, const char *params, struct rte_tel_data *d)
 		return -ENOMEM;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_int(d, "enabled", 1);
-	dict_str(d, "gateway", v->gateway);
+	xb_tel_dict_str(d, "gateway", v->gateway);
 	rte_tel_data_add_dict_u64(d, "epoch", v->epoch);
 	rte_tel_data_add_dict_int(d, "reachable", v->reachable);
-	dict_str(d, "dsn_host", v->dsn_host);
-	dict_str(d, "ruleset_sha256", v->ruleset_sha256);
+	xb_tel_dict_str(d, "dsn_host", v->dsn_host);
+	xb_tel_dict_str(d, "ruleset_sha256", v->ruleset_sha256);
 	rte_tel_data_add_dict_u64(d, "generation", v->generation);
 	rte_tel_data_add_dict_int(d, "mismatch", st.mismatch);
 	rte_tel_data_add_dict_u64(d, "gateways", v->ngws);
@@ -121,9 +112,9 @@ cmd_cluster(const char *cmd, const char *params, struct rte_tel_data *d)
 		if (e == NULL)
 			break;
 		rte_tel_data_start_dict(e);
-		dict_str(e, "gateway", g->gateway);
+		xb_tel_dict_str(e, "gateway", g->gateway);
 		rte_tel_data_add_dict_u64(e, "epoch", g->epoch);
-		dict_str(e, "ruleset_sha256", g->ruleset_sha256);
+		xb_tel_dict_str(e, "ruleset_sha256", g->ruleset_sha256);
 		rte_tel_data_add_dict_u64(e, "generation", g->generation);
 		rte_tel_data_add_dict_u64(e, "last_seen", g->last_seen);
 		rte_tel_data_add_dict_u64(e, "reservations_bytes",
@@ -151,7 +142,7 @@ cmd_cluster(const char *cmd, const char *params, struct rte_tel_data *d)
 		if (e == NULL)
 			break;
 		rte_tel_data_start_dict(e);
-		dict_str(e, "tenant", t->tenant);
+		xb_tel_dict_str(e, "tenant", t->tenant);
 		rte_tel_data_add_dict_u64(e, "month", t->month);
 		/* unknown (no answer yet this month): -1 */
 		if (t->pool_left == UINT64_MAX)

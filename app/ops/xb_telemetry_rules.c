@@ -23,7 +23,7 @@
 #include "xb_control.h"
 #include "xb_explain.h"
 #include "xb_rules.h"
-#include "xb_utf8.h"
+#include "xb_tel_str.h"
 
 #define LOCK_MS 5000
 /* A request's parameters: DPDK's whole request is at most 1024 bytes. */
@@ -35,12 +35,8 @@
 static void
 put_str(struct rte_tel_data *d, const char *k, const char *v)
 {
-	char buf[RTE_TEL_MAX_STRING_LEN];
-
-	if (v == NULL || v[0] == '\0')
-		return;
-	xb_utf8_repair_str(buf, sizeof(buf), v);
-	rte_tel_data_add_dict_string(d, k, buf);
+	if (v != NULL && v[0] != '\0')
+		xb_tel_dict_str(d, k, v);
 }
 
 static void

@@ -26,7 +26,7 @@ cls=$root/classifiers
 
 case $target in
 parse) srcs="$cls/packet/xb_parse.c" ;;
-csv) srcs="$cls/common/xb_csv.c $cls/common/xb_table.c $cls/common/xb_errors.c $cls/common/xb_prefix.c" ;;
+csv) srcs="$cls/common/xb_csv.c $cls/common/xb_table.c $cls/common/xb_rows.c $cls/common/xb_errors.c $cls/common/xb_prefix.c" ;;
 names)
 	srcs="$(ls "$cls"/names/*.c) $cls/common/xb_siphash.c"
 	libs=-lcrypto
