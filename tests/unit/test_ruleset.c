@@ -30,7 +30,7 @@
 #include "xb_errors.h"
 #include "xb_ruleset.h"
 #include "test_eal.h"
-#include "test_helpers_path.h"
+#include "test_helpers_tables.h"
 #include "test_rng.h"
 
 #define NPKTS 20000
@@ -274,7 +274,7 @@ setup(void **state)
 	static const char *const geo[] = { "geo/world-ipv4.csv",
 					   "geo/world-ipv6.csv",
 					   "geo/delegated-apnic-asean.txt" };
-	static char paths[14][512];
+	static char paths[14][TEST_TABLE_PATH];
 	struct xb_ruleset_params p;
 	struct xb_errors e;
 	unsigned int k = 0;
@@ -286,23 +286,8 @@ setup(void **state)
 			return -1;
 		p.geo[p.ngeo++] = paths[k++];
 	}
-#define TABLE(field, file)                                                   \
-	do {                                                                 \
-		if (test_config_path(file, paths[k], sizeof(paths[k])) != 0) \
-			return -1;                                           \
-		p.field = paths[k++];                                        \
-	} while (0)
-	TABLE(countries, "countries.csv");
-	TABLE(tenants, "tenants.csv");
-	TABLE(tenant_prefixes, "tenant_prefixes.csv");
-	TABLE(categories, "categories.csv");
-	TABLE(approvals, "approvals.csv");
-	TABLE(category_rules, "category_rules.csv");
-	TABLE(domains, "domains.csv");
-	TABLE(qos, "qos.csv");
-	TABLE(tariffs, "tariffs.csv");
-	TABLE(bands, "bands.csv");
-#undef TABLE
+	if (test_shipped_tables(&p, paths, &k) != 0)
+		return -1;
 	p.utc_offset_s = 8 * 3600;
 	p.nworkers = 1;
 	p.socket_id = 0;

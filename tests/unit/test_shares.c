@@ -31,7 +31,7 @@
 #include <rte_eal.h>
 
 #include "test_eal.h"
-#include "test_helpers_path.h"
+#include "test_helpers_tables.h"
 #include "xb_meter.h"
 #include "xb_ruleset.h"
 #include "xb_shares.h"
@@ -43,7 +43,7 @@
 static struct xb_ruleset *
 build(uint32_t gen)
 {
-	static char paths[12][512];
+	static char paths[12][TEST_TABLE_PATH];
 	struct xb_ruleset_params p;
 	struct xb_errors e;
 	struct xb_ruleset *rs;
@@ -53,23 +53,8 @@ build(uint32_t gen)
 	if (test_config_path("geo/world-ipv4.csv", paths[k], sizeof(paths[k])) != 0)
 		return NULL;
 	p.geo[p.ngeo++] = paths[k++];
-#define TABLE(field, file)                                                   \
-	do {                                                                 \
-		if (test_config_path(file, paths[k], sizeof(paths[k])) != 0) \
-			return NULL;                                         \
-		p.field = paths[k++];                                        \
-	} while (0)
-	TABLE(countries, "countries.csv");
-	TABLE(tenants, "tenants.csv");
-	TABLE(tenant_prefixes, "tenant_prefixes.csv");
-	TABLE(categories, "categories.csv");
-	TABLE(approvals, "approvals.csv");
-	TABLE(category_rules, "category_rules.csv");
-	TABLE(domains, "domains.csv");
-	TABLE(qos, "qos.csv");
-	TABLE(tariffs, "tariffs.csv");
-	TABLE(bands, "bands.csv");
-#undef TABLE
+	if (test_shipped_tables(&p, paths, &k) != 0)
+		return NULL;
 	p.utc_offset_s = 8 * 3600;
 	p.nworkers = 1;
 	p.generation = gen;
