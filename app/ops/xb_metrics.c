@@ -20,17 +20,8 @@
 #include "xb_rules.h"
 #include "xb_stats.h"
 #include "xb_tally.h"
+#include "xb_unix_time.h"
 #include "xb_utf8.h"
-
-/* The wall clock (unix ns), as app->started_unix_ns was taken. */
-static uint64_t
-wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static uint64_t
 rd(const uint64_t *p)
@@ -384,7 +375,7 @@ operator_metrics(const struct xb_app *app, const struct xb_counters *s,
 	     "Share of a worker's TSC cycles spent on non-empty bursts since the start (use rate(xbgw_worker_busy_cycles_total) / xbgw_tsc_hz for a recent ratio).");
 	for (unsigned int i = 0; i < app->nworkers; i++) {
 		char lc[16];
-		double up = (double)(wall_ns() - app->started_unix_ns) / 1e9;
+		double up = (double)(xb_unix_ns() - app->started_unix_ns) / 1e9;
 		double busy = app->tsc_hz > 0 && up > 0
 				      ? (double)rd(&app->workers[i]->c.busy_cycles) /
 						(double)app->tsc_hz / up

@@ -26,6 +26,7 @@
 #include "xb_rules.h"
 #include "xb_telemetry.h"
 #include "xb_telemetry_rules.h"
+#include "xb_unix_time.h"
 #include "xb_usage.h"
 
 /* IPFIX observation domain of this exporter. */
@@ -45,21 +46,12 @@ static struct {
 	uint64_t last_sync_ns; /* event log group commit */
 } ops;
 
-uint64_t
-xb_ops_unix_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 void
 xb_ops_event(const char *type, const struct xb_event_field *fields,
 	     unsigned int n)
 {
 	if (ops.events != NULL &&
-	    xb_events_emit(ops.events, type, xb_ops_unix_ns(), fields, n) < 0)
+	    xb_events_emit(ops.events, type, xb_unix_ns(), fields, n) < 0)
 		XB_LOG(ERR, "events: cannot write the event log\n");
 }
 
@@ -81,7 +73,7 @@ xb_ops_start(struct xb_app *app, char *err, size_t errlen)
 {
 	const struct xb_config *cfg = &app->cfg;
 
-	app->started_unix_ns = xb_ops_unix_ns();
+	app->started_unix_ns = xb_unix_ns();
 	app->last_reload_ok_unix_ns = app->started_unix_ns; /* ruleset 1 */
 
 	if (cfg->events_file[0] != '\0') {
@@ -134,7 +126,7 @@ xb_ops_start(struct xb_app *app, char *err, size_t errlen)
 			f[nf++] = XB_EV_STR("anchor_problem", why);
 		}
 		xb_ops_event(XB_EVENT_START, f, nf);
-		ops.last_sync_ns = xb_ops_unix_ns();
+		ops.last_sync_ns = xb_unix_ns();
 		xb_ops_anchor_events(app);
 	}
 	if (cfg->ipfix_collector[0] != '\0') {
@@ -313,14 +305,14 @@ xb_ops_drain_flows(struct xb_app *app, struct xb_flowrec_ring *r)
 {
 	if (r == NULL)
 		return 0;
-	ops.now_ns = xb_ops_unix_ns();
+	ops.now_ns = xb_unix_ns();
 	return xb_flowrec_drain_each(r, fan_out, app);
 }
 
 void
 xb_ops_poll(struct xb_app *app)
 {
-	uint64_t now = xb_ops_unix_ns();
+	uint64_t now = xb_unix_ns();
 
 	(void)app;
 	if (ops.ipfix != NULL)
@@ -365,7 +357,7 @@ xb_ops_reload_end(struct xb_app *app, int rc, const struct xb_errors *errs)
 
 	/* Still under the control lock: telemetry and Prometheus read
 	 * these with it held. */
-	app->last_reload_unix_ns = xb_ops_unix_ns();
+	app->last_reload_unix_ns = xb_unix_ns();
 	app->last_reload_result = rc == 0 ? 1 : -1;
 	app->last_reload_errors =
 		errs != NULL && rc != 0 ? xb_errors_count(errs) : 0;
@@ -403,7 +395,7 @@ xb_ops_stop(struct xb_app *app)
 	if (ops.ipfix != NULL) {
 		struct xb_ipfix_stats st;
 
-		xb_ipfix_flush(ops.ipfix, xb_ops_unix_ns());
+		xb_ipfix_flush(ops.ipfix, xb_unix_ns());
 		xb_ipfix_get_stats(ops.ipfix, &st);
 		XB_LOG(INFO, "ipfix: %lu flows, %lu records in %lu messages, %lu send errors\n",
 			(unsigned long)st.flows, (unsigned long)st.data_records,

@@ -58,9 +58,6 @@ void xb_ops_event(const char *type, const struct xb_event_field *fields,
  * lcore. */
 void xb_ops_stop(struct xb_app *app);
 
-/* Wall clock, unix ns. */
-uint64_t xb_ops_unix_ns(void);
-
 /* Before each usage checkpoint (and at start and stop): fdatasync the
  * event log, send its head to syslog when it moved, and hand it to billing
  * for the checkpoint's "# events" line.  Only durable lines are anchored.

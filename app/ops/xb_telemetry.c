@@ -42,6 +42,7 @@
 #include "xb_rules.h"
 #include "xb_stats.h"
 #include "xb_tally.h"
+#include "xb_unix_time.h"
 #include "xb_telemetry.h"
 #include "xb_policy.h"
 #include "xb_tel_str.h"
@@ -57,16 +58,6 @@
 #define METERS_MAX 64
 
 static struct xb_app *tel_app;
-
-/* The wall clock (unix ns), as app->started_unix_ns was taken. */
-static uint64_t
-wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* A counter another thread writes (one writer): a relaxed load. */
 static uint64_t
@@ -531,7 +522,7 @@ cmd_status(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct xb_ruleset *rs;
 	struct xb_counters s;
-	uint64_t dsum = 0, now = wall_ns();
+	uint64_t dsum = 0, now = xb_unix_ns();
 	int rc;
 
 	(void)cmd;
